@@ -47,6 +47,44 @@ impl fmt::Display for AnswerType {
     }
 }
 
+/// The gold answer of a closed question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum YesNo {
+    /// Yes (是).
+    Yes,
+    /// No (否).
+    No,
+}
+
+impl YesNo {
+    /// Reads a gold answer as yes or no: `yes`/`no` in any case, `是`/`否`, ignoring surrounding
+    /// whitespace and one trailing full stop. Anything else is not a closed gold answer.
+    pub fn parse_gold(answer: &str) -> Option<Self> {
+        let trimmed = answer.trim();
+        let trimmed = trimmed
+            .strip_suffix('.')
+            .or_else(|| trimmed.strip_suffix('。'))
+            .unwrap_or(trimmed)
+            .trim();
+        if trimmed.eq_ignore_ascii_case("yes") || trimmed == "是" {
+            Some(Self::Yes)
+        } else if trimmed.eq_ignore_ascii_case("no") || trimmed == "否" {
+            Some(Self::No)
+        } else {
+            None
+        }
+    }
+
+    /// `yes` or `no`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Yes => "yes",
+            Self::No => "no",
+        }
+    }
+}
+
 /// One image attached to an item, in the order it is shown to the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Image {
@@ -114,9 +152,7 @@ impl TryFrom<String> for Letter {
         let mut chars = value.chars();
         match (chars.next().and_then(Letter::new), chars.next()) {
             (Some(letter), None) => Ok(letter),
-            _ => Err(format!(
-                "option label {value:?} is not a single letter A-Z"
-            )),
+            _ => Err(format!("option label {value:?} is not a single letter A-Z")),
         }
     }
 }
@@ -202,6 +238,16 @@ mod tests {
         assert_eq!(json, r#"{"A":"MRI","B":"CT"}"#);
         let back: Options = serde_json::from_str(&json).unwrap();
         assert_eq!(back, options);
+    }
+
+    #[test]
+    fn closed_gold_answers_read_as_yes_or_no() {
+        assert_eq!(YesNo::parse_gold(" Yes. "), Some(YesNo::Yes));
+        assert_eq!(YesNo::parse_gold("NO"), Some(YesNo::No));
+        assert_eq!(YesNo::parse_gold("是"), Some(YesNo::Yes));
+        assert_eq!(YesNo::parse_gold("否。"), Some(YesNo::No));
+        assert_eq!(YesNo::parse_gold("none"), None);
+        assert_eq!(YesNo::parse_gold("yes, left side"), None);
     }
 
     #[test]

@@ -1,0 +1,450 @@
+//! The native item format: JSON Lines, one item per line.
+//!
+//! ```json
+//! {"id": "ct-001", "question": "Which modality is this?", "images": ["img/ct-001.png"],
+//!  "options": {"A": "CT", "B": "MRI"}, "answer": "A", "answer_type": "mcq",
+//!  "meta": {"modality": "CT"}, "cluster": "patient-7"}
+//! ```
+//!
+//! | field         | required | meaning |
+//! |---------------|----------|---------|
+//! | `id`          | yes      | string or integer, unique in the file |
+//! | `question`    | yes      | the question text |
+//! | `images`      | no       | list of paths (relative to the items file) or `data:` URIs |
+//! | `options`     | mcq only | object from letters `A`..`Z` to option text |
+//! | `answer`      | yes      | gold: a letter (mcq), yes/no (closed), text (open, report) |
+//! | `answer_type` | no       | `mcq`, `closed`, `open` or `report`; inferred when absent |
+//! | `meta`        | no       | object of free metadata, used for breakdowns |
+//! | `cluster`     | no       | string or integer: the image, study or patient items share |
+//!
+//! When `answer_type` is absent it is inferred: `mcq` when options are present, `closed` when the
+//! gold answer reads as yes/no, `open` otherwise. Unknown fields are rejected, because a typo such
+//! as `anwser` would otherwise silently drop the gold answer.
+//!
+//! The reader checks everything it can before a run starts (types, option letters, that the gold
+//! letter is an option, that image files exist, that `data:` URIs decode) so that a bad file fails
+//! fast with a message naming the file, line and field.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use medeval_core::digest::Sha256Hasher;
+use medeval_core::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
+use serde_json::{Map, Value};
+
+use crate::error::{DataError, Location};
+
+/// Fields an item line may carry.
+const KNOWN_FIELDS: [&str; 8] = [
+    "id",
+    "question",
+    "images",
+    "options",
+    "answer",
+    "answer_type",
+    "meta",
+    "cluster",
+];
+
+/// The items of one file, with the fingerprint a run manifest pins.
+#[derive(Debug, Clone)]
+pub struct ItemFile {
+    /// The file the items came from.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// The items, in file order.
+    pub items: Vec<Item>,
+}
+
+/// Reads and validates a native JSONL items file.
+pub fn read_items(path: &Path) -> Result<ItemFile, DataError> {
+    let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut reader = HashingReader::new(file);
+    let items = parse_items(BufReader::new(&mut reader), path, base_dir)?;
+    Ok(ItemFile {
+        path: path.to_path_buf(),
+        sha256: reader.hasher.finish_hex(),
+        items,
+    })
+}
+
+/// Parses items from JSONL text held in memory (bundled benchmarks). `name` labels errors;
+/// relative image paths are not allowed because there is no folder to resolve them against.
+pub fn parse_items_str(text: &str, name: &Path) -> Result<Vec<Item>, DataError> {
+    parse_items(text.as_bytes(), name, Path::new(""))
+}
+
+fn parse_items(reader: impl BufRead, path: &Path, base_dir: &Path) -> Result<Vec<Item>, DataError> {
+    let mut items = Vec::new();
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    for (index, line) in reader.lines().enumerate() {
+        let line_no = index + 1;
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                DataError::invalid(Location::line(path, line_no), "line is not valid UTF-8")
+            }
+            _ => DataError::io(path, e),
+        })?;
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(text).map_err(|e| DataError::Json {
+            location: Location::line(path, line_no),
+            message: json_error_message(&e),
+        })?;
+        let item = ItemParser {
+            path,
+            line: line_no,
+            base_dir,
+        }
+        .parse(value)?;
+        if let Some(&first_line) = first_line_of.get(&item.id) {
+            return Err(DataError::DuplicateId {
+                location: Location::field(path, line_no, "id"),
+                id: item.id,
+                first_line,
+            });
+        }
+        first_line_of.insert(item.id.clone(), line_no);
+        items.push(item);
+    }
+    if items.is_empty() {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(items)
+}
+
+/// Validates one line's JSON value into an [`Item`].
+struct ItemParser<'a> {
+    path: &'a Path,
+    line: usize,
+    base_dir: &'a Path,
+}
+
+impl ItemParser<'_> {
+    fn at(&self, field: impl Into<String>) -> Location {
+        Location::field(self.path, self.line, field)
+    }
+
+    fn invalid(&self, field: impl Into<String>, message: impl Into<String>) -> DataError {
+        DataError::invalid(self.at(field), message)
+    }
+
+    fn parse(&self, value: Value) -> Result<Item, DataError> {
+        let Value::Object(mut object) = value else {
+            return Err(DataError::invalid(
+                Location::line(self.path, self.line),
+                format!("expected a JSON object, found {}", json_kind(&value)),
+            ));
+        };
+        if let Some(unknown) = object.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
+            return Err(self.invalid(
+                unknown.clone(),
+                format!("unknown field; an item has {}", KNOWN_FIELDS.join(", ")),
+            ));
+        }
+        let id = self.scalar_text(object.remove("id"), "id")?;
+        let question = self.required_string(object.remove("question"), "question")?;
+        let answer = self.required_string(object.remove("answer"), "answer")?;
+        let options = self.options(object.remove("options"))?;
+        let images = self.images(object.remove("images"))?;
+        let meta = self.meta(object.remove("meta"))?;
+        let cluster = match object.remove("cluster") {
+            None | Some(Value::Null) => None,
+            some => Some(self.scalar_text(some, "cluster")?),
+        };
+        let answer_type = self.answer_type(object.remove("answer_type"), &options, &answer)?;
+        self.check_answer(answer_type, &options, &answer)?;
+        Ok(Item {
+            id,
+            question,
+            images,
+            options,
+            answer,
+            answer_type,
+            meta,
+            cluster,
+        })
+    }
+
+    fn required_string(&self, value: Option<Value>, field: &str) -> Result<String, DataError> {
+        match value {
+            Some(Value::String(s)) => Ok(s),
+            None | Some(Value::Null) => Err(self.invalid(field, "missing (required)")),
+            Some(other) => Err(self.invalid(
+                field,
+                format!("expected a string, found {}", json_kind(&other)),
+            )),
+        }
+    }
+
+    /// A string or an integer, as text (ids and cluster keys are often integers upstream).
+    fn scalar_text(&self, value: Option<Value>, field: &str) -> Result<String, DataError> {
+        match value {
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+            Some(Value::String(_)) => Err(self.invalid(field, "must not be empty")),
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+            None | Some(Value::Null) => Err(self.invalid(field, "missing (required)")),
+            Some(other) => Err(self.invalid(
+                field,
+                format!(
+                    "expected a string or an integer, found {}",
+                    json_kind(&other)
+                ),
+            )),
+        }
+    }
+
+    fn options(&self, value: Option<Value>) -> Result<Options, DataError> {
+        let object = match value {
+            None | Some(Value::Null) => return Ok(Options::new()),
+            Some(Value::Object(object)) => object,
+            Some(other) => {
+                return Err(self.invalid(
+                    "options",
+                    format!(
+                        "expected an object such as {{\"A\": \"...\", \"B\": \"...\"}}, found {}",
+                        json_kind(&other)
+                    ),
+                ));
+            }
+        };
+        let mut options = Options::new();
+        for (key, text) in object {
+            let field = format!("options.{key}");
+            let letter = Letter::try_from(key.clone()).map_err(|e| self.invalid(&field, e))?;
+            match text {
+                Value::String(text) => {
+                    options.insert(letter, text);
+                }
+                other => {
+                    return Err(self.invalid(
+                        field,
+                        format!("expected option text, found {}", json_kind(&other)),
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+
+    fn images(&self, value: Option<Value>) -> Result<Vec<Image>, DataError> {
+        let list = match value {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(list)) => list,
+            Some(other) => {
+                return Err(self.invalid(
+                    "images",
+                    format!(
+                        "expected a list of paths or data: URIs, found {}",
+                        json_kind(&other)
+                    ),
+                ));
+            }
+        };
+        list.into_iter()
+            .enumerate()
+            .map(|(index, value)| {
+                let field = format!("images[{index}]");
+                match value {
+                    Value::String(reference) => self.image(&reference, &field),
+                    other => Err(self.invalid(
+                        field,
+                        format!("expected a path or data: URI, found {}", json_kind(&other)),
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    fn image(&self, reference: &str, field: &str) -> Result<Image, DataError> {
+        if let Some(rest) = reference.strip_prefix("data:") {
+            let bytes = decode_data_uri(rest).map_err(|e| self.invalid(field, e))?;
+            return Ok(Image::Bytes {
+                bytes: Arc::from(bytes),
+                origin: format!("{}:{} {field}", self.path.display(), self.line),
+            });
+        }
+        let relative = Path::new(reference);
+        if relative.is_relative() && self.base_dir.as_os_str().is_empty() {
+            return Err(self.invalid(
+                field,
+                "relative image paths need an items file on disk; use a data: URI",
+            ));
+        }
+        let full = self.base_dir.join(relative);
+        if !full.is_file() {
+            return Err(self.invalid(
+                field,
+                format!("image file {} does not exist", full.display()),
+            ));
+        }
+        Ok(Image::Path(full))
+    }
+
+    fn meta(&self, value: Option<Value>) -> Result<Meta, DataError> {
+        match value {
+            None | Some(Value::Null) => Ok(Meta::new()),
+            Some(Value::Object(object)) => Ok(object_to_meta(object)),
+            Some(other) => Err(self.invalid(
+                "meta",
+                format!("expected an object, found {}", json_kind(&other)),
+            )),
+        }
+    }
+
+    fn answer_type(
+        &self,
+        value: Option<Value>,
+        options: &Options,
+        answer: &str,
+    ) -> Result<AnswerType, DataError> {
+        match value {
+            None | Some(Value::Null) => Ok(infer_answer_type(options, answer)),
+            Some(Value::String(name)) => AnswerType::parse(&name).ok_or_else(|| {
+                self.invalid(
+                    "answer_type",
+                    format!("unknown answer type {name:?}; expected mcq, closed, open or report"),
+                )
+            }),
+            Some(other) => Err(self.invalid(
+                "answer_type",
+                format!("expected a string, found {}", json_kind(&other)),
+            )),
+        }
+    }
+
+    fn check_answer(
+        &self,
+        answer_type: AnswerType,
+        options: &Options,
+        answer: &str,
+    ) -> Result<(), DataError> {
+        match answer_type {
+            AnswerType::Mcq => {
+                if options.len() < 2 {
+                    return Err(self.invalid("options", "an mcq item needs at least two options"));
+                }
+                let letter = Letter::try_from(answer.trim().to_owned()).map_err(|_| {
+                    self.invalid(
+                        "answer",
+                        format!("an mcq answer must be an option letter, found {answer:?}"),
+                    )
+                })?;
+                if !options.contains_key(&letter) {
+                    let letters: String = options.keys().map(|l| l.as_char()).collect();
+                    return Err(self.invalid(
+                        "answer",
+                        format!("gold letter {letter} is not among the options ({letters})"),
+                    ));
+                }
+            }
+            AnswerType::Closed => {
+                if YesNo::parse_gold(answer).is_none() {
+                    return Err(self.invalid(
+                        "answer",
+                        format!("a closed item's answer must be yes or no, found {answer:?}"),
+                    ));
+                }
+            }
+            AnswerType::Open | AnswerType::Report => {
+                if !options.is_empty() {
+                    return Err(self.invalid(
+                        "options",
+                        format!("options are only allowed on mcq items, not {answer_type}"),
+                    ));
+                }
+                if answer.trim().is_empty() {
+                    return Err(self.invalid("answer", "must not be empty"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The documented inference for items without `answer_type`.
+pub fn infer_answer_type(options: &Options, answer: &str) -> AnswerType {
+    if !options.is_empty() {
+        AnswerType::Mcq
+    } else if YesNo::parse_gold(answer).is_some() {
+        AnswerType::Closed
+    } else {
+        AnswerType::Open
+    }
+}
+
+fn object_to_meta(object: Map<String, Value>) -> Meta {
+    object.into_iter().collect()
+}
+
+/// Decodes the part of a `data:` URI after `data:`; only base64 payloads are accepted.
+fn decode_data_uri(rest: &str) -> Result<Vec<u8>, String> {
+    let (header, payload) = rest
+        .split_once(',')
+        .ok_or("data: URI has no ',' separating header and payload")?;
+    if !header.ends_with(";base64") {
+        return Err(format!(
+            "data: URI must be base64-encoded (data:image/png;base64,...), found header {header:?}"
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(payload.trim())
+        .map_err(|e| format!("data: URI payload is not valid base64: {e}"))?;
+    if bytes.is_empty() {
+        return Err("data: URI holds no bytes".into());
+    }
+    Ok(bytes)
+}
+
+/// serde_json's message without its own "at line 1 column N" (every line is line 1 to it).
+pub(crate) fn json_error_message(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = message
+        .find(" at line ")
+        .map_or(message.as_str(), |at| &message[..at]);
+    format!("{message} (column {})", err.column())
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A reader that hashes everything read through it, so a file is read once for both parsing and
+/// its fingerprint.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256Hasher,
+}
+
+impl<R> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256Hasher::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
