@@ -1,12 +1,20 @@
 //! The shared vocabulary of medeval.
 //!
-//! Every other crate speaks in these types: an [`Item`] is one benchmark question, a [`Scored`]
-//! sample is what a scorer concluded about one response, an [`Outcome`] is its verdict. This crate
-//! does no I/O so that the types can be used anywhere, including in pure scoring code.
+//! Every other crate speaks in these types: an [`Item`] is one benchmark question, a
+//! [`PromptTemplate`] turns it into what a model sees, a [`Scored`] sample is what a scorer
+//! concluded about one response, an [`Outcome`] is its verdict, and a [`RunManifest`] pins
+//! everything that can change a number. This crate does no I/O so that the types can be used
+//! anywhere, including in pure scoring code.
 
 pub mod digest;
 mod item;
+mod manifest;
 mod outcome;
+mod prompt;
 
 pub use item::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
+pub use manifest::{
+    Decoding, ImageEncoding, ImagePolicy, ItemsSource, ModelKind, ModelRecord, RunManifest,
+};
 pub use outcome::{Outcome, OutcomeCounts, Scored};
+pub use prompt::{PromptPart, PromptTemplate, RenderedPrompt};

@@ -1,0 +1,252 @@
+//! Run manifests: everything that pins a run's numbers, recorded with the run.
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Sha256Hasher;
+use crate::prompt::PromptTemplate;
+
+/// Where a run's items came from and which of them it covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemsSource {
+    /// The benchmark's name (a card name, or the items file's stem).
+    pub benchmark: String,
+    /// The file (or folder) the items were read from, as given by the user.
+    pub path: String,
+    /// SHA-256 of the items file's bytes (for cards: of the evaluation split's files).
+    pub sha256: String,
+    /// Number of items in the source.
+    pub count: usize,
+    /// `--limit`: only the first `limit` items are requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// What kind of model answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// An OpenAI-compatible chat endpoint.
+    Endpoint,
+    /// A built-in baseline (random, majority, blind): a reference point, not a model.
+    Baseline,
+}
+
+/// The model that answered a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    /// Endpoint or baseline.
+    pub kind: ModelKind,
+    /// The model name sent to the endpoint, or the baseline's name (`baseline:random` ...).
+    pub name: String,
+    /// Base URLs of the endpoints that shared the load (empty for baselines).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<String>,
+    /// Name of the environment variable the API key was read from. The key itself is never
+    /// recorded anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+}
+
+/// Decoding settings passed through to the endpoint. `None` means "not sent": the server's
+/// default applies, and the manifest says so.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decoding {
+    /// Sampling temperature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Nucleus sampling mass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    /// Maximum completion tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Sampling seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Extra JSON merged into every request body (server-specific settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_body: Option<serde_json::Value>,
+}
+
+impl Decoding {
+    /// Whether repeating a request should give the same answer: greedy decoding or a fixed seed.
+    /// Only such requests are served from the response cache.
+    pub fn is_deterministic(&self) -> bool {
+        self.temperature == Some(0.0) || self.seed.is_some()
+    }
+}
+
+/// How images are encoded for the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "format")]
+pub enum ImageEncoding {
+    /// Lossless PNG (the default): PNG files pass through untouched, other formats are decoded
+    /// and re-encoded as PNG.
+    Png,
+    /// The original file bytes with their own media type.
+    Original,
+    /// Lossy JPEG at the given quality (1-100), only when asked for.
+    Jpeg {
+        /// JPEG quality.
+        quality: u8,
+    },
+}
+
+/// How images are prepared before they are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImagePolicy {
+    /// The encoding.
+    pub encoding: ImageEncoding,
+    /// Downscale so the longer side is at most this many pixels (aspect ratio kept); `None`
+    /// sends images at their original size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_side: Option<u32>,
+}
+
+impl Default for ImagePolicy {
+    fn default() -> Self {
+        Self {
+            encoding: ImageEncoding::Png,
+            max_side: None,
+        }
+    }
+}
+
+/// Everything that pins a run's numbers.
+///
+/// Two invocations with the same [`RunManifest::identity`] are the same run: the second continues
+/// the first. Settings that do not change answers (endpoints, concurrency, timeouts) are recorded
+/// but are not part of the identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunManifest {
+    /// medeval's version.
+    pub tool_version: String,
+    /// The items.
+    pub items: ItemsSource,
+    /// The prompt templates.
+    pub prompt: PromptTemplate,
+    /// SHA-256 of the prompt templates.
+    pub prompt_sha256: String,
+    /// The model.
+    pub model: ModelRecord,
+    /// Decoding settings.
+    pub decoding: Decoding,
+    /// Image preparation.
+    pub images: ImagePolicy,
+    /// Samples drawn per item (1 unless repeated sampling was asked for).
+    pub samples_per_item: u32,
+    /// Whether the response cache was used.
+    pub cache: bool,
+    /// Version of the answer extraction rules the outcomes were scored with.
+    pub extractor_version: String,
+    /// When the run was first started (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When the last invocation that worked on the run ended (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+}
+
+impl RunManifest {
+    /// The run's identity: SHA-256 over everything that can change a response.
+    pub fn identity(&self) -> String {
+        let mut hasher = Sha256Hasher::new();
+        hasher.update_field(self.items.benchmark.as_bytes());
+        hasher.update_field(self.items.sha256.as_bytes());
+        hasher.update_field(self.prompt_sha256.as_bytes());
+        hasher.update_field(self.model.name.as_bytes());
+        hasher.update_field(canonical_json(&self.model.kind).as_bytes());
+        hasher.update_field(canonical_json(&self.decoding).as_bytes());
+        hasher.update_field(canonical_json(&self.images).as_bytes());
+        hasher.update_field(&self.samples_per_item.to_le_bytes());
+        hasher.finish_hex()
+    }
+}
+
+fn canonical_json<T: Serialize>(value: &T) -> String {
+    // Serialising these plain structs cannot fail; an empty string would still hash stably.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> RunManifest {
+        RunManifest {
+            tool_version: "0.1.0".into(),
+            items: ItemsSource {
+                benchmark: "demo".into(),
+                path: "demo.jsonl".into(),
+                sha256: "abc".into(),
+                count: 10,
+                limit: None,
+            },
+            prompt: PromptTemplate::default(),
+            prompt_sha256: PromptTemplate::default().sha256(),
+            model: ModelRecord {
+                kind: ModelKind::Endpoint,
+                name: "qwen".into(),
+                endpoints: vec!["http://a/v1".into()],
+                api_key_env: None,
+            },
+            decoding: Decoding {
+                temperature: Some(0.0),
+                ..Decoding::default()
+            },
+            images: ImagePolicy::default(),
+            samples_per_item: 1,
+            cache: true,
+            extractor_version: "1".into(),
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn identity_ignores_where_and_how_fast_but_not_what() {
+        let base = manifest();
+        let mut more_endpoints = base.clone();
+        more_endpoints.model.endpoints.push("http://b/v1".into());
+        more_endpoints.items.limit = Some(3);
+        more_endpoints.extractor_version = "2".into();
+        assert_eq!(base.identity(), more_endpoints.identity());
+
+        let mut hotter = base.clone();
+        hotter.decoding.temperature = Some(0.7);
+        assert_ne!(base.identity(), hotter.identity());
+        let mut other_items = base.clone();
+        other_items.items.sha256 = "abd".into();
+        assert_ne!(base.identity(), other_items.identity());
+        let mut resized = base.clone();
+        resized.images.max_side = Some(512);
+        assert_ne!(base.identity(), resized.identity());
+    }
+
+    #[test]
+    fn only_greedy_or_seeded_decoding_is_deterministic() {
+        assert!(
+            Decoding {
+                temperature: Some(0.0),
+                ..Decoding::default()
+            }
+            .is_deterministic()
+        );
+        assert!(
+            Decoding {
+                temperature: Some(1.0),
+                seed: Some(1),
+                ..Decoding::default()
+            }
+            .is_deterministic()
+        );
+        assert!(
+            !Decoding {
+                temperature: Some(1.0),
+                ..Decoding::default()
+            }
+            .is_deterministic()
+        );
+        assert!(!Decoding::default().is_deterministic());
+    }
+}
