@@ -6,7 +6,7 @@ needs no network access beyond the package registry. Every gold answer is known 
 a human reader: it is either read from the DICOM header (modality, body part) or it is
 a transform this script applied itself (a horizontal mirror, a rotation).
 
-Usage (from anywhere; only a Python 3.9+ interpreter is needed):
+Usage (from anywhere; needs Python 3.10-3.13, for which numpy 2.2.6 has wheels):
 
     python3 crates/medeval-cli/demo/build_demo.py           # build, then validate
     python3 crates/medeval-cli/demo/build_demo.py --check   # validate items.jsonl only
@@ -193,6 +193,23 @@ def installed_versions() -> dict[str, str]:
     return found
 
 
+def venv_versions(python: Path) -> dict[str, str]:
+    """Versions of the pinned packages inside the venv at `python` (empty if unreadable)."""
+    probe = (
+        "import json, importlib.metadata as m\n"
+        f"names = {sorted(PINS)!r}\n"
+        "found = {}\n"
+        "for n in names:\n"
+        "    try: found[n] = m.version(n)\n"
+        "    except m.PackageNotFoundError: pass\n"
+        "print(json.dumps(found))\n"
+    )
+    result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True)
+    if result.returncode != 0:
+        return {}
+    return json.loads(result.stdout)
+
+
 def bootstrap_and_reexec(argv: list[str]) -> None:
     """Create the venv with the pinned wheels if needed, then replace this process."""
     if os.environ.get(BOOTSTRAP_MARKER):
@@ -203,13 +220,14 @@ def bootstrap_and_reexec(argv: list[str]) -> None:
     if not python.exists():
         print(f"creating {VENV_DIR}", file=sys.stderr)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV_DIR)
-    pins = [f"{name}=={version}" for name, version in PINS.items()]
-    print(f"installing {' '.join(pins)} from PyPI (binary wheels only)", file=sys.stderr)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--only-binary=:all:", *pins],
-        check=True,
-    )
+    if venv_versions(python) != PINS:
+        pins = [f"{name}=={version}" for name, version in PINS.items()]
+        print(f"installing {' '.join(pins)} from PyPI (binary wheels only)", file=sys.stderr)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--only-binary=:all:", *pins],
+            check=True,
+        )
     os.environ[BOOTSTRAP_MARKER] = "1"
     os.execv(str(python), [str(python), str(Path(__file__).resolve()), *argv])
 
