@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -150,13 +151,16 @@ BODY_PART_NAMES = {
 # Clockwise rotations, in option order; the option order is fixed because the values are
 # ordered and each appears equally often as the gold answer.
 ROTATIONS = [
-    ("none", 0, "Not rotated (0°)"),
-    ("rot90", 90, "90° clockwise"),
-    ("rot180", 180, "180°"),
-    ("rot270", 270, "90° counter-clockwise (270° clockwise)"),
+    ("none", "Not rotated (0°)"),
+    ("rot90", "90° clockwise"),
+    ("rot180", "180°"),
+    ("rot270", "90° counter-clockwise (270° clockwise)"),
 ]
 
+ROTATION_QUESTION = "Has this image been rotated from its original orientation? If so, by how much?"
+
 MCQ_OPTION_COUNT = 4
+MIN_OPTION_COUNT = 2
 
 # Set before re-executing inside the venv, so a failed install cannot loop.
 BOOTSTRAP_MARKER = "MEDEVAL_DEMO_BOOTSTRAPPED"
@@ -186,10 +190,8 @@ def installed_versions() -> dict[str, str]:
 
     found = {}
     for name in PINS:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return found
 
 
@@ -204,7 +206,7 @@ def venv_versions(python: Path) -> dict[str, str]:
         "    except m.PackageNotFoundError: pass\n"
         "print(json.dumps(found))\n"
     )
-    result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True)
+    result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         return {}
     return json.loads(result.stdout)
@@ -224,8 +226,16 @@ def bootstrap_and_reexec(argv: list[str]) -> None:
         pins = [f"{name}=={version}" for name, version in PINS.items()]
         print(f"installing {' '.join(pins)} from PyPI (binary wheels only)", file=sys.stderr)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--only-binary=:all:", *pins],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--only-binary=:all:",
+                *pins,
+            ],
             check=True,
         )
     os.environ[BOOTSTRAP_MARKER] = "1"
@@ -262,6 +272,9 @@ def lay_out_options(gold: str, distractors: list[str], position: int) -> tuple[d
 # --------------------------------------------------------------------------------------
 # Rendering DICOM pixels to small 8-bit PNGs
 # --------------------------------------------------------------------------------------
+
+
+RGB_SAMPLES = 3
 
 
 class BuildError(Exception):
@@ -307,7 +320,7 @@ def to_display_pixels(ds, source: Source):
     samples = int(ds.SamplesPerPixel)
     interpretation = str(ds.PhotometricInterpretation)
 
-    if samples == 3:
+    if samples == RGB_SAMPLES:
         # pydicom converts YBR_* to RGB by default, so three samples are RGB here.
         if pixels.dtype != np.uint8:
             raise BuildError(f"{source.path}: colour with {pixels.dtype} samples is not supported")
@@ -451,7 +464,17 @@ def load_source(test_files: Path, source: Source) -> Loaded:
     )
 
 
-def item(id_, question, image, answer, answer_type, meta, cluster, options=None) -> dict:
+def item(
+    id_: str,
+    question: str,
+    image: str,
+    *,
+    answer: str,
+    answer_type: str,
+    meta: dict,
+    cluster: str,
+    options: dict | None = None,
+) -> dict:
     """One item in medeval's native JSONL schema, keys in documented order."""
     record = {"id": id_, "question": question, "images": [image]}
     if options is not None:
@@ -482,8 +505,8 @@ def modality_items(sources: list[Loaded]) -> list[dict]:
 
     items = []
     for s in sources:
-        slug, cluster, image = s.source.slug, s.source.path, s.image("none")
-        meta = s.meta("modality", "none")
+        slug, image = s.source.slug, s.image("none")
+        shared = {"meta": s.meta("modality", "none"), "cluster": s.source.path}
         others = [m for m in present if m != s.modality]
 
         distractors = seeded_order(others, f"modality-mcq-distractors|{slug}")
@@ -492,18 +515,44 @@ def modality_items(sources: list[Loaded]) -> list[dict]:
             [sentence_case(MODALITY_NAMES[m]) for m in distractors[: MCQ_OPTION_COUNT - 1]],
             positions[slug],
         )
-        items.append(item(f"{slug}-modality-mcq", "Which imaging modality produced this image?",
-                          image, letter, "mcq", meta, cluster, options))
+        items.append(
+            item(
+                f"{slug}-modality-mcq",
+                "Which imaging modality produced this image?",
+                image,
+                answer=letter,
+                answer_type="mcq",
+                options=options,
+                **shared,
+            )
+        )
 
-        items.append(item(f"{slug}-modality-open",
-                          "Which imaging modality is this? Answer with the DICOM modality code.",
-                          image, s.modality, "open", meta, cluster))
+        items.append(
+            item(
+                f"{slug}-modality-open",
+                "Which imaging modality is this? Answer with the DICOM modality code.",
+                image,
+                answer=s.modality,
+                answer_type="open",
+                **shared,
+            )
+        )
 
-        asked = s.modality if slug in asks_true else seeded_order(others, f"modality-closed-wrong|{slug}")[0]
-        items.append(item(f"{slug}-modality-closed",
-                          f"Is this {with_article(MODALITY_NAMES[asked])} image?",
-                          image, "yes" if asked == s.modality else "no", "closed",
-                          {**meta, "asked_modality": asked}, cluster))
+        if slug in asks_true:
+            asked = s.modality
+        else:
+            asked = seeded_order(others, f"modality-closed-wrong|{slug}")[0]
+        items.append(
+            item(
+                f"{slug}-modality-closed",
+                f"Is this {with_article(MODALITY_NAMES[asked])} image?",
+                image,
+                answer="yes" if asked == s.modality else "no",
+                answer_type="closed",
+                meta={**shared["meta"], "asked_modality": asked},
+                cluster=shared["cluster"],
+            )
+        )
     return items
 
 
@@ -512,7 +561,7 @@ def body_part_items(sources: list[Loaded]) -> list[dict]:
     with_part = [s for s in sources if s.body_part is not None]
     present = sorted({s.body_part for s in with_part})
     count = min(MCQ_OPTION_COUNT, len(present))
-    if count < 2:
+    if count < MIN_OPTION_COUNT:
         return []
     positions = balanced_positions([s.source.slug for s in with_part], "bodypart-position", count)
     items = []
@@ -523,9 +572,18 @@ def body_part_items(sources: list[Loaded]) -> list[dict]:
         options, letter = lay_out_options(
             BODY_PART_NAMES[s.body_part], [BODY_PART_NAMES[p] for p in distractors], positions[slug]
         )
-        items.append(item(f"{slug}-bodypart-mcq", "Which body part does this image show?",
-                          s.image("none"), letter, "mcq", s.meta("bodypart", "none"),
-                          s.source.path, options))
+        items.append(
+            item(
+                f"{slug}-bodypart-mcq",
+                "Which body part does this image show?",
+                s.image("none"),
+                answer=letter,
+                answer_type="mcq",
+                options=options,
+                meta=s.meta("bodypart", "none"),
+                cluster=s.source.path,
+            )
+        )
     return items
 
 
@@ -536,26 +594,40 @@ def flip_items(sources: list[Loaded]) -> list[dict]:
         if not s.source.transforms:
             continue
         for transform, answer in (("none", "no"), ("hflip", "yes")):
-            items.append(item(f"{s.source.slug}-flip-{transform}",
-                              "Has this image been mirrored left-right (flipped horizontally)?",
-                              s.image(transform), answer, "closed", s.meta("flip", transform),
-                              s.source.path))
+            items.append(
+                item(
+                    f"{s.source.slug}-flip-{transform}",
+                    "Has this image been mirrored left-right (flipped horizontally)?",
+                    s.image(transform),
+                    answer=answer,
+                    answer_type="closed",
+                    meta=s.meta("flip", transform),
+                    cluster=s.source.path,
+                )
+            )
     return items
 
 
 def rotation_items(sources: list[Loaded]) -> list[dict]:
     """Rotation: each eligible source shown at 0/90/180/270° clockwise (0° is the control)."""
-    options = {LETTERS[i]: text for i, (_, _, text) in enumerate(ROTATIONS)}
+    options = {LETTERS[i]: text for i, (_, text) in enumerate(ROTATIONS)}
     items = []
     for s in sources:
         if not s.source.transforms:
             continue
-        for i, (transform, _, _) in enumerate(ROTATIONS):
-            items.append(item(f"{s.source.slug}-rotation-{transform}",
-                              "Has this image been rotated from its original orientation? "
-                              "If so, by how much?",
-                              s.image(transform), LETTERS[i], "mcq",
-                              s.meta("rotation", transform), s.source.path, dict(options)))
+        for i, (transform, _) in enumerate(ROTATIONS):
+            items.append(
+                item(
+                    f"{s.source.slug}-rotation-{transform}",
+                    ROTATION_QUESTION,
+                    s.image(transform),
+                    answer=LETTERS[i],
+                    answer_type="mcq",
+                    options=dict(options),
+                    meta=s.meta("rotation", transform),
+                    cluster=s.source.path,
+                )
+            )
     return items
 
 
@@ -563,8 +635,12 @@ def build(test_files: Path) -> list[dict]:
     """All demo items, in a stable order (by source, then task)."""
     self_check_transforms()
     sources = [load_source(test_files, source) for source in SOURCES]
-    items = (modality_items(sources) + body_part_items(sources) + flip_items(sources)
-             + rotation_items(sources))
+    items = (
+        modality_items(sources)
+        + body_part_items(sources)
+        + flip_items(sources)
+        + rotation_items(sources)
+    )
     order = {s.slug: i for i, s in enumerate(SOURCES)}
     return sorted(items, key=lambda it: order[it["id"].split("-", 1)[0]])
 
@@ -580,13 +656,72 @@ def write_jsonl(items: list[dict], path: Path) -> None:
 # Validation and summary
 # --------------------------------------------------------------------------------------
 
+REQUIRED_FIELDS = (
+    ("id", str),
+    ("question", str),
+    ("images", list),
+    ("answer", str),
+    ("answer_type", str),
+    ("meta", dict),
+    ("cluster", str),
+)
 REQUIRED_META = ("modality", "task", "transform", "source")
+PNG_URI_PREFIX = "data:image/png;base64,"
+
+
+def check_answer(record: dict, where: str) -> None:
+    """The answer fits the answer type: an option letter, yes/no, or non-empty text."""
+    answer_type, answer = record["answer_type"], record["answer"]
+    if answer_type == "mcq":
+        options = record.get("options")
+        if not isinstance(options, dict) or len(options) < MIN_OPTION_COUNT:
+            raise BuildError(f"{where}: mcq needs at least {MIN_OPTION_COUNT} options")
+        if any(len(label) != 1 or label not in LETTERS for label in options):
+            raise BuildError(f"{where}: option labels must be single letters A-Z")
+        if answer not in options:
+            raise BuildError(f"{where}: answer {answer!r} is not an option letter")
+        if len(set(options.values())) != len(options):
+            raise BuildError(f"{where}: duplicate option text")
+    elif answer_type == "closed":
+        if answer not in ("yes", "no") or "options" in record:
+            raise BuildError(f"{where}: closed answer must be yes/no without options")
+    elif answer_type == "open":
+        if not answer.strip() or "options" in record:
+            raise BuildError(f"{where}: open answer must be non-empty text without options")
+    else:
+        raise BuildError(f"{where}: unknown answer_type {answer_type!r}")
+
+
+def check_image(uri: str, where: str) -> None:
+    """The image is a `data:` URI holding a decodable 8-bit greyscale PNG."""
+    from PIL import Image
+
+    if not uri.startswith(PNG_URI_PREFIX):
+        raise BuildError(f"{where}: image is not a PNG data: URI")
+    encoded = base64.b64decode(uri[len(PNG_URI_PREFIX) :], validate=True)
+    image = Image.open(io.BytesIO(encoded))
+    if image.format != "PNG" or image.mode != "L":
+        raise BuildError(f"{where}: image is {image.format}/{image.mode}, not PNG/L")
+    image.load()
+
+
+def check_record(record: dict, where: str) -> None:
+    """One parsed line against the native item schema and the demo's own conventions."""
+    for key, kind in REQUIRED_FIELDS:
+        if not isinstance(record.get(key), kind):
+            raise BuildError(f"{where}: field {key} missing or not {kind.__name__}")
+    check_answer(record, where)
+    for key in REQUIRED_META:
+        if not isinstance(record["meta"].get(key), str):
+            raise BuildError(f"{where}: meta.{key} missing")
+    if record["cluster"] != record["meta"]["source"]:
+        raise BuildError(f"{where}: cluster differs from meta.source")
+    for uri in record["images"]:
+        check_image(uri, where)
 
 
 def validate(path: Path) -> list[dict]:
-    """Check the written file against the native item schema; raise on the first problem."""
-    from PIL import Image
-
+    """Check the written file line by line; raise on the first problem, naming the line."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise BuildError(f"{path.name} is {size} bytes, above the {MAX_FILE_BYTES} byte budget")
@@ -594,46 +729,14 @@ def validate(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             where = f"{path.name}:{number}"
-            record = json.loads(line)
-            for key, kind in (("id", str), ("question", str), ("images", list), ("answer", str),
-                              ("answer_type", str), ("meta", dict), ("cluster", str)):
-                if not isinstance(record.get(key), kind):
-                    raise BuildError(f"{where}: field {key} missing or not {kind.__name__}")
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise BuildError(f"{where}: not JSON ({error})") from error
+            check_record(record, where)
             if record["id"] in seen:
                 raise BuildError(f"{where}: duplicate id {record['id']}")
             seen.add(record["id"])
-            answer_type, answer = record["answer_type"], record["answer"]
-            if answer_type == "mcq":
-                options = record.get("options")
-                if not isinstance(options, dict) or len(options) < 2:
-                    raise BuildError(f"{where}: mcq needs at least two options")
-                if any(len(k) != 1 or k not in LETTERS for k in options):
-                    raise BuildError(f"{where}: option labels must be single letters A-Z")
-                if answer not in options:
-                    raise BuildError(f"{where}: answer {answer!r} is not an option letter")
-                if len(set(options.values())) != len(options):
-                    raise BuildError(f"{where}: duplicate option text")
-            elif answer_type == "closed":
-                if answer not in ("yes", "no") or "options" in record:
-                    raise BuildError(f"{where}: closed answer must be yes/no without options")
-            elif answer_type == "open":
-                if not answer.strip() or "options" in record:
-                    raise BuildError(f"{where}: open answer must be non-empty text without options")
-            else:
-                raise BuildError(f"{where}: unknown answer_type {answer_type!r}")
-            for key in REQUIRED_META:
-                if not isinstance(record["meta"].get(key), str):
-                    raise BuildError(f"{where}: meta.{key} missing")
-            if record["cluster"] != record["meta"]["source"]:
-                raise BuildError(f"{where}: cluster differs from meta.source")
-            for uri in record["images"]:
-                prefix = "data:image/png;base64,"
-                if not uri.startswith(prefix):
-                    raise BuildError(f"{where}: image is not a PNG data: URI")
-                image = Image.open(io.BytesIO(base64.b64decode(uri[len(prefix):], validate=True)))
-                if image.format != "PNG" or image.mode != "L":
-                    raise BuildError(f"{where}: image is {image.format}/{image.mode}, not PNG/L")
-                image.load()
             items.append(record)
     if not items:
         raise BuildError(f"{path.name} is empty")
@@ -642,8 +745,10 @@ def validate(path: Path) -> list[dict]:
 
 def summarize(items: list[dict], path: Path) -> str:
     """Counts and baseline reference points, as Markdown, for the README and the report."""
-    lines = [f"- file: `{path.name}`, {path.stat().st_size} bytes, {len(items)} items, "
-             f"sha256 `{hashlib.sha256(path.read_bytes()).hexdigest()}`"]
+    lines = [
+        f"- file: `{path.name}`, {path.stat().st_size} bytes, {len(items)} items, "
+        f"sha256 `{hashlib.sha256(path.read_bytes()).hexdigest()}`"
+    ]
     by_type = Counter(it["answer_type"] for it in items)
     lines.append("- by answer_type: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())))
     by_task = Counter((it["meta"]["task"], it["answer_type"]) for it in items)
@@ -653,14 +758,17 @@ def summarize(items: list[dict], path: Path) -> str:
     lines.append("| task | answer_type | n | gold answers | uniform random (expected) |")
     lines.append("|---|---|---|---|---|")
     for (task, answer_type), count in sorted(by_task.items()):
-        group = [it for it in items if it["meta"]["task"] == task and it["answer_type"] == answer_type]
+        group = [
+            it for it in items if it["meta"]["task"] == task and it["answer_type"] == answer_type
+        ]
         golds = Counter(
             it["options"][it["answer"]] if answer_type == "mcq" else it["answer"] for it in group
         )
         letters = Counter(it["answer"] for it in group) if answer_type == "mcq" else None
         gold_text = ", ".join(f"{k} {v}" for k, v in sorted(golds.items()))
         if letters:
-            gold_text += " (letters: " + ", ".join(f"{k} {v}" for k, v in sorted(letters.items())) + ")"
+            letter_text = ", ".join(f"{k} {v}" for k, v in sorted(letters.items()))
+            gold_text += f" (letters: {letter_text})"
         if answer_type == "mcq":
             chance = sum(1 / len(it["options"]) for it in group) / len(group)
             chance_text = f"{chance:.3f}"
