@@ -698,11 +698,14 @@ def check_image(uri: str, where: str) -> None:
 
     if not uri.startswith(PNG_URI_PREFIX):
         raise BuildError(f"{where}: image is not a PNG data: URI")
-    encoded = base64.b64decode(uri[len(PNG_URI_PREFIX) :], validate=True)
-    image = Image.open(io.BytesIO(encoded))
+    try:
+        encoded = base64.b64decode(uri[len(PNG_URI_PREFIX) :], validate=True)
+        image = Image.open(io.BytesIO(encoded))
+        image.load()
+    except (ValueError, OSError) as error:  # binascii.Error and PIL errors derive from these
+        raise BuildError(f"{where}: image does not decode ({error})") from error
     if image.format != "PNG" or image.mode != "L":
         raise BuildError(f"{where}: image is {image.format}/{image.mode}, not PNG/L")
-    image.load()
 
 
 def check_record(record: dict, where: str) -> None:
