@@ -6,12 +6,14 @@
 //! everything that can change a number. This crate does no I/O so that the types can be used
 //! anywhere, including in pure scoring code.
 
+mod completion;
 pub mod digest;
 mod item;
 mod manifest;
 mod outcome;
 mod prompt;
 
+pub use completion::{Completion, Usage};
 pub use item::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
 pub use manifest::{
     Decoding, ImageEncoding, ImagePolicy, ItemsSource, ModelKind, ModelRecord, RunManifest,

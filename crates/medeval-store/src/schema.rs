@@ -1,0 +1,153 @@
+//! The SQLite schema and connection settings.
+//!
+//! The store runs in WAL mode with `synchronous = NORMAL`: every committed transaction survives the
+//! process being killed at any moment (kill -9, OOM killer); a power loss can lose at most the last
+//! transactions, never corrupt the file. Samples are committed as they complete, in small batches.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::StoreError;
+
+/// The schema version this build writes. A store with a higher version was written by a newer
+/// medeval and is refused rather than misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS store_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id         TEXT PRIMARY KEY,
+    identity   TEXT NOT NULL,
+    manifest   TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_identity ON runs (identity, created_at);
+CREATE TABLE IF NOT EXISTS invocations (
+    run_id     TEXT NOT NULL REFERENCES runs (id),
+    started_at TEXT NOT NULL,
+    ended_at   TEXT,
+    manifest   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    run_id   TEXT NOT NULL REFERENCES runs (id),
+    position INTEGER NOT NULL,
+    item_id  TEXT NOT NULL,
+    record   TEXT NOT NULL,
+    PRIMARY KEY (run_id, item_id)
+);
+CREATE TABLE IF NOT EXISTS samples (
+    run_id            TEXT NOT NULL REFERENCES runs (id),
+    item_id           TEXT NOT NULL,
+    sample            INTEGER NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+    completion        TEXT,
+    error             TEXT,
+    latency_ms        REAL NOT NULL,
+    attempts          INTEGER NOT NULL,
+    cached            INTEGER NOT NULL,
+    request_sha256    TEXT,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    outcome           TEXT NOT NULL,
+    extracted         TEXT,
+    rule              TEXT NOT NULL,
+    metrics           TEXT,
+    completed_at      TEXT NOT NULL,
+    PRIMARY KEY (run_id, item_id, sample)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    run_id      TEXT NOT NULL,
+    item_id     TEXT NOT NULL,
+    sample      INTEGER NOT NULL,
+    attempt     INTEGER NOT NULL,
+    endpoint    TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    latency_ms  REAL NOT NULL,
+    http_status INTEGER,
+    error       TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_by_sample ON attempts (run_id, item_id, sample);
+CREATE TABLE IF NOT EXISTS response_cache (
+    key        TEXT PRIMARY KEY,
+    model      TEXT NOT NULL,
+    completion TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+";
+
+/// Applies the connection settings every connection to a store uses.
+pub fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // `journal_mode` returns a row, so it is read rather than executed.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unsupported(format!(
+            "the store could not be switched to WAL journaling (got {mode:?}); is it on a network file system?"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+/// Creates the schema in a new store, or checks the version of an existing one.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    // IMMEDIATE takes the write lock up front, so two processes opening a new store at once
+    // cannot both create the schema.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    check_or_create(&tx)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn check_or_create(conn: &Connection) -> Result<(), StoreError> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_meta')",
+        [],
+        |row| row.get(0),
+    )?;
+    if has_meta {
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT value FROM store_meta WHERE key = 'schema_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let version = found
+            .as_deref()
+            .and_then(|v| v.parse::<u32>().ok())
+            .ok_or_else(|| {
+                StoreError::Unsupported(
+                    "the store has no readable schema version; it was not written by medeval"
+                        .into(),
+                )
+            })?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        return Ok(());
+    }
+    let has_other_tables: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
+        [],
+        |row| row.get(0),
+    )?;
+    if has_other_tables {
+        return Err(StoreError::Unsupported(
+            "the database holds tables but no medeval schema; refusing to write into it".into(),
+        ));
+    }
+    conn.execute_batch(SCHEMA)?;
+    conn.execute(
+        "INSERT INTO store_meta (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
+        params![SCHEMA_VERSION.to_string(), env!("CARGO_PKG_VERSION")],
+    )?;
+    Ok(())
+}

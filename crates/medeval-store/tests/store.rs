@@ -1,0 +1,247 @@
+//! The store's contract: resume, write-once answered samples, cache, and refusal of foreign files.
+
+use std::collections::HashSet;
+
+use medeval_core::{
+    AnswerType, Completion, Decoding, ImagePolicy, Item, ItemsSource, Meta, ModelKind, ModelRecord,
+    Options, Outcome, PromptTemplate, RunManifest, Scored,
+};
+use medeval_store::{RunStatus, SampleRecord, Store, StoreError};
+
+fn items(n: usize) -> Vec<Item> {
+    (0..n)
+        .map(|i| Item {
+            id: format!("q{i}"),
+            question: format!("question {i}"),
+            images: vec![],
+            options: Options::new(),
+            answer: "yes".into(),
+            answer_type: AnswerType::Closed,
+            meta: Meta::new(),
+            cluster: None,
+        })
+        .collect()
+}
+
+fn manifest(model: &str) -> RunManifest {
+    RunManifest {
+        tool_version: "test".into(),
+        items: ItemsSource {
+            benchmark: "bench".into(),
+            path: "bench.jsonl".into(),
+            sha256: "0123456789abcdef".into(),
+            count: 3,
+            limit: None,
+        },
+        prompt: PromptTemplate::default(),
+        prompt_sha256: PromptTemplate::default().sha256(),
+        model: ModelRecord {
+            kind: ModelKind::Endpoint,
+            name: model.into(),
+            endpoints: vec!["http://127.0.0.1:1/v1".into()],
+            api_key_env: None,
+        },
+        decoding: Decoding {
+            temperature: Some(0.0),
+            ..Decoding::default()
+        },
+        images: ImagePolicy::default(),
+        samples_per_item: 1,
+        cache: true,
+        extractor_version: "x1".into(),
+        started_at: None,
+        finished_at: None,
+    }
+}
+
+fn answered(item: &str, text: &str, outcome: Outcome) -> SampleRecord {
+    SampleRecord {
+        item_id: item.into(),
+        sample: 0,
+        completion: Some(Completion::text(text)),
+        error: None,
+        attempts: vec![],
+        latency_ms: 12.5,
+        cached: false,
+        request_sha256: Some(format!("req-{item}")),
+        scored: Scored::new(outcome, Some(text.into()), "test"),
+        completed_at: "2026-01-01T00:00:00.000Z".into(),
+    }
+}
+
+fn failed(item: &str) -> SampleRecord {
+    SampleRecord {
+        completion: None,
+        error: Some("HTTP 500 after 3 attempts".into()),
+        request_sha256: None,
+        scored: Scored::error("error:http"),
+        ..answered(item, "", Outcome::Error)
+    }
+}
+
+#[test]
+fn a_second_invocation_continues_the_run_and_skips_answered_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    let items = items(3);
+
+    let mut store = Store::open(&path).unwrap();
+    let start = store.begin_run(&manifest("m"), &items, false).unwrap();
+    assert!(!start.resumed);
+    assert!(start.answered.is_empty());
+    let writer = store.writer(&start.run_id).unwrap();
+    writer
+        .write(answered("q0", "yes", Outcome::Correct), Some("m"))
+        .unwrap();
+    writer.write(failed("q1"), Some("m")).unwrap();
+    assert_eq!(writer.finish().unwrap(), 2);
+    store
+        .finish_run(&start.run_id, RunStatus::Incomplete)
+        .unwrap();
+    drop(store);
+
+    let mut store = Store::open(&path).unwrap();
+    let again = store.begin_run(&manifest("m"), &items, false).unwrap();
+    assert!(again.resumed);
+    assert_eq!(again.run_id, start.run_id);
+    assert_eq!(
+        again.answered,
+        HashSet::from([("q0".to_owned(), 0u32)]),
+        "the errored sample must be requested again"
+    );
+
+    // The retry succeeds; a late duplicate of q0 must not replace the stored answer.
+    let writer = store.writer(&again.run_id).unwrap();
+    writer
+        .write(answered("q1", "no", Outcome::Wrong), None)
+        .unwrap();
+    writer
+        .write(answered("q0", "no", Outcome::Wrong), None)
+        .unwrap();
+    writer.finish().unwrap();
+
+    let run = store.load_run(&again.run_id).unwrap();
+    assert_eq!(run.items.len(), 3);
+    let by_item: Vec<(&str, Outcome)> = run
+        .samples
+        .iter()
+        .map(|s| (s.item_id.as_str(), s.scored.outcome))
+        .collect();
+    assert_eq!(
+        by_item,
+        vec![("q0", Outcome::Correct), ("q1", Outcome::Wrong)]
+    );
+    assert_eq!(run.manifest.started_at, {
+        let first = store.list_runs().unwrap();
+        first[0].manifest.started_at.clone()
+    });
+}
+
+#[test]
+fn a_different_manifest_is_a_different_run_and_fresh_forces_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("runs.db")).unwrap();
+    let a = store.begin_run(&manifest("m"), &items(1), false).unwrap();
+    let b = store
+        .begin_run(&manifest("other"), &items(1), false)
+        .unwrap();
+    let c = store.begin_run(&manifest("m"), &items(1), true).unwrap();
+    assert_ne!(a.run_id, b.run_id);
+    assert_ne!(a.run_id, c.run_id);
+    assert!(
+        c.run_id.starts_with(&a.run_id),
+        "{} vs {}",
+        c.run_id,
+        a.run_id
+    );
+    assert!(!c.resumed);
+    // The newest run with the identity is the one continued.
+    let d = store.begin_run(&manifest("m"), &items(1), false).unwrap();
+    assert_eq!(d.run_id, c.run_id);
+}
+
+#[test]
+fn cached_completions_are_found_by_request_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("runs.db")).unwrap();
+    let start = store.begin_run(&manifest("m"), &items(2), false).unwrap();
+    let writer = store.writer(&start.run_id).unwrap();
+    writer
+        .write(answered("q0", "yes", Outcome::Correct), Some("m"))
+        .unwrap();
+    writer
+        .write(answered("q1", "yes", Outcome::Correct), None)
+        .unwrap();
+    writer.finish().unwrap();
+    assert_eq!(
+        store
+            .cached_completion("req-q0")
+            .unwrap()
+            .map(|c| c.content),
+        Some("yes".to_owned())
+    );
+    assert_eq!(
+        store.cached_completion("req-q1").unwrap(),
+        None,
+        "not asked to cache"
+    );
+}
+
+#[test]
+fn run_selectors_accept_prefixes_and_default_to_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("runs.db")).unwrap();
+    assert!(matches!(store.resolve_run(None), Err(StoreError::NoRuns)));
+    let a = store.begin_run(&manifest("m"), &items(1), false).unwrap();
+    let b = store.begin_run(&manifest("n"), &items(1), false).unwrap();
+    assert_eq!(store.resolve_run(None).unwrap(), b.run_id);
+    assert_eq!(store.resolve_run(Some(&a.run_id[..5])).unwrap(), a.run_id);
+    assert!(matches!(
+        store.resolve_run(Some("zzzz")),
+        Err(StoreError::UnknownRun(_))
+    ));
+}
+
+#[test]
+fn stores_from_newer_versions_and_foreign_files_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    Store::open(&path).unwrap();
+    {
+        let conn = rusqlite_conn(&path);
+        conn.execute(
+            "UPDATE store_meta SET value = '99' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+    }
+    let err = Store::open(&path).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "the store uses schema version 99, but this medeval understands up to 1; upgrade medeval to read it (nothing was changed)"
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "these are not the runs you are looking for\n".repeat(200),
+    )
+    .unwrap();
+    let err = Store::open(&text).unwrap_err().to_string();
+    assert!(err.ends_with("notes.txt is not a SQLite database"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&text).unwrap(),
+        "these are not the runs you are looking for\n".repeat(200)
+    );
+
+    let missing = dir.path().join("missing.db");
+    assert!(matches!(
+        Store::open_existing(&missing),
+        Err(StoreError::Missing(_))
+    ));
+    assert!(!missing.exists());
+}
+
+fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
