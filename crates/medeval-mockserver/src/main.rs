@@ -1,0 +1,51 @@
+//! `medeval-mockserver`: the scripted OpenAI-compatible server as a process, for benchmarks and
+//! for trying medeval without a model.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use medeval_mockserver::{MockServer, Reply};
+
+/// Serve a scripted OpenAI-compatible chat endpoint on loopback.
+#[derive(Debug, Parser)]
+#[command(name = "medeval-mockserver", version)]
+struct Args {
+    /// Port to listen on (0 picks a free one; the URL is printed).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Latency added to every chat response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// The text every chat response answers.
+    #[arg(long, default_value = "A")]
+    answer: String,
+    /// Model id to serve (repeatable).
+    #[arg(long = "model", default_value = "mock-model")]
+    models: Vec<String>,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+}
+
+fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let models: Vec<&str> = args.models.iter().map(String::as_str).collect();
+        let answer = args.answer.clone();
+        let server = MockServer::builder()
+            .latency(Duration::from_millis(args.latency_ms))
+            .models(&models)
+            .rule(move |_| Reply::text(answer.clone()))
+            .start_on(SocketAddr::from(([127, 0, 0, 1], args.port)))
+            .await?;
+        println!("{}", server.url());
+        tokio::signal::ctrl_c().await?;
+        drop(server);
+        Ok(())
+    })
+}
