@@ -1,0 +1,226 @@
+//! Image preparation: what the model receives, encoded as the run's [`ImagePolicy`] says.
+//!
+//! Lossless is the default: a PNG file is sent byte for byte, any other format is decoded and
+//! re-encoded as PNG. Resizing and lossy JPEG happen only when asked for, and the policy is part
+//! of the run manifest.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{DynamicImage, ImageFormat, ImageReader};
+use medeval_core::{Image, ImageEncoding, ImagePolicy};
+
+/// An image ready to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedImage {
+    /// Media type, e.g. `image/png`.
+    pub media_type: &'static str,
+    /// Encoded bytes.
+    pub bytes: Arc<[u8]>,
+}
+
+impl PreparedImage {
+    /// The `data:` URL sent in `image_url.url`.
+    pub fn data_url(&self) -> String {
+        let mut url = format!("data:{};base64,", self.media_type);
+        base64::engine::general_purpose::STANDARD.encode_string(&self.bytes, &mut url);
+        url
+    }
+}
+
+/// Why an image could not be prepared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("image {origin}: {message}")]
+pub struct ImageError {
+    /// The image (path or origin).
+    pub origin: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Reads (if needed), decodes (if needed) and encodes one image under `policy`.
+pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, ImageError> {
+    let origin = image.describe();
+    let fail = |message: String| ImageError {
+        origin: origin.clone(),
+        message,
+    };
+    let bytes: Arc<[u8]> = match image {
+        Image::Path(path) => std::fs::read(path)
+            .map_err(|e| fail(format!("cannot read: {e}")))?
+            .into(),
+        Image::Bytes { bytes, .. } => Arc::clone(bytes),
+    };
+    let format = image::guess_format(&bytes)
+        .map_err(|_| fail("not a recognised image format (PNG or JPEG expected)".into()))?;
+    let media_type = media_type(format).ok_or_else(|| {
+        fail(format!(
+            "{format:?} images are not supported; convert them to PNG or JPEG"
+        ))
+    })?;
+
+    // Always decode, even when the original bytes are sent: a truncated or corrupt file is caught
+    // here, with its name, rather than as an opaque 400 from the server.
+    let mut decoded = ImageReader::with_format(Cursor::new(&bytes[..]), format)
+        .decode()
+        .map_err(|e| fail(format!("cannot decode: {e}")))?;
+    let pass_through = policy
+        .max_side
+        .is_none_or(|max| decoded.width().max(decoded.height()) <= max)
+        && match policy.encoding {
+            ImageEncoding::Png => format == ImageFormat::Png,
+            ImageEncoding::Original => true,
+            ImageEncoding::Jpeg { .. } => false,
+        };
+    if pass_through {
+        return Ok(PreparedImage { media_type, bytes });
+    }
+    if let Some(max_side) = policy.max_side {
+        decoded = shrink_to_fit(decoded, max_side);
+    }
+    match policy.encoding {
+        ImageEncoding::Png | ImageEncoding::Original => encode_png(&decoded),
+        ImageEncoding::Jpeg { quality } => encode_jpeg(&decoded, quality),
+    }
+    .map_err(fail)
+}
+
+/// Downscales (never upscales) so that the longer side is at most `max_side`, keeping the aspect
+/// ratio, with a Lanczos-3 filter.
+fn shrink_to_fit(image: DynamicImage, max_side: u32) -> DynamicImage {
+    if image.width().max(image.height()) <= max_side {
+        return image;
+    }
+    image.resize(max_side, max_side, image::imageops::FilterType::Lanczos3)
+}
+
+fn encode_png(image: &DynamicImage) -> Result<PreparedImage, String> {
+    let mut out = Vec::new();
+    // Fast deflate: the bytes stay lossless, and encoding is not the bottleneck of a run.
+    let encoder =
+        PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
+    image
+        .write_with_encoder(encoder)
+        .map_err(|e| format!("cannot encode as PNG: {e}"))?;
+    Ok(PreparedImage {
+        media_type: "image/png",
+        bytes: out.into(),
+    })
+}
+
+fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<PreparedImage, String> {
+    let mut out = Vec::new();
+    // JPEG has no alpha channel.
+    let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
+    rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, quality))
+        .map_err(|e| format!("cannot encode as JPEG: {e}"))?;
+    Ok(PreparedImage {
+        media_type: "image/jpeg",
+        bytes: out.into(),
+    })
+}
+
+fn media_type(format: ImageFormat) -> Option<&'static str> {
+    match format {
+        ImageFormat::Png => Some("image/png"),
+        ImageFormat::Jpeg => Some("image/jpeg"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{GrayImage, Luma};
+
+    fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+        let image =
+            GrayImage::from_fn(width, height, |x, y| Luma([((x * 7 + y * 13) % 256) as u8]));
+        let mut out = Vec::new();
+        DynamicImage::ImageLuma8(image)
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    fn bytes_image(bytes: Vec<u8>) -> Image {
+        Image::Bytes {
+            bytes: bytes.into(),
+            origin: "test".into(),
+        }
+    }
+
+    #[test]
+    fn png_passes_through_untouched_by_default() {
+        let original = png_bytes(20, 10);
+        let prepared = prepare(&bytes_image(original.clone()), &ImagePolicy::default()).unwrap();
+        assert_eq!(prepared.media_type, "image/png");
+        assert_eq!(&prepared.bytes[..], &original[..]);
+        assert!(
+            prepared
+                .data_url()
+                .starts_with("data:image/png;base64,iVBORw0KGgo")
+        );
+    }
+
+    #[test]
+    fn jpeg_is_re_encoded_losslessly_as_png() {
+        let source = image::load_from_memory(&png_bytes(16, 16)).unwrap();
+        let mut jpeg = Vec::new();
+        source
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        let decoded_jpeg = image::load_from_memory(&jpeg).unwrap().to_luma8();
+        let prepared = prepare(&bytes_image(jpeg), &ImagePolicy::default()).unwrap();
+        assert_eq!(prepared.media_type, "image/png");
+        let sent = image::load_from_memory(&prepared.bytes).unwrap().to_luma8();
+        assert_eq!(
+            sent, decoded_jpeg,
+            "PNG must carry exactly the decoded JPEG pixels"
+        );
+    }
+
+    #[test]
+    fn resizing_only_shrinks_and_keeps_the_aspect_ratio() {
+        let policy = ImagePolicy {
+            max_side: Some(50),
+            ..ImagePolicy::default()
+        };
+        let big = prepare(&bytes_image(png_bytes(200, 100)), &policy).unwrap();
+        let big = image::load_from_memory(&big.bytes).unwrap();
+        assert_eq!((big.width(), big.height()), (50, 25));
+        let small = prepare(&bytes_image(png_bytes(20, 10)), &policy).unwrap();
+        let small = image::load_from_memory(&small.bytes).unwrap();
+        assert_eq!((small.width(), small.height()), (20, 10));
+    }
+
+    #[test]
+    fn unreadable_images_name_their_origin() {
+        let err = prepare(
+            &bytes_image(b"GIF89a....".to_vec()),
+            &ImagePolicy::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "image test: Gif images are not supported; convert them to PNG or JPEG"
+        );
+        let mut truncated = png_bytes(40, 40);
+        truncated.truncate(60);
+        let err = prepare(&bytes_image(truncated), &ImagePolicy::default()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("image test: cannot decode:"),
+            "{err}"
+        );
+        let missing = Image::Path("/nonexistent/scan.png".into());
+        let err = prepare(&missing, &ImagePolicy::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("image /nonexistent/scan.png: cannot read:"),
+            "{err}"
+        );
+    }
+}

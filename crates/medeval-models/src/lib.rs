@@ -1,0 +1,18 @@
+//! Things that answer items.
+//!
+//! - [`ChatClient`]: any model behind an OpenAI-compatible `/v1/chat/completions` endpoint, with
+//!   bounded, adaptive concurrency, retries with back-off, and load spread over several endpoints.
+//! - [`Baseline`]: built-in reference answerers (random, majority, blind) that need no server.
+//! - [`images`] and [`request`]: how an item's rendered prompt and images become a request body.
+
+mod baseline;
+mod client;
+pub mod images;
+mod limiter;
+pub mod request;
+
+pub use baseline::Baseline;
+pub use client::{
+    ApiKey, Attempt, ChatClient, ClientConfig, ClientError, Exchange, RequestError,
+    parse_completion,
+};

@@ -1,0 +1,239 @@
+//! The chat client against a real HTTP server on loopback that misbehaves on request.
+
+use std::time::Duration;
+
+use medeval_mockserver::{Fault, MockServer, Reply};
+use medeval_models::{ApiKey, ChatClient, ClientConfig, ClientError, RequestError};
+
+fn config(url: &str) -> ClientConfig {
+    let mut config = ClientConfig::new(vec![url.to_owned()], "mock-model");
+    config.retry_base = Duration::from_millis(5);
+    config.retry_cap = Duration::from_millis(20);
+    config.timeout = Duration::from_millis(500);
+    config.max_attempts = 4;
+    config.concurrency = 4;
+    config
+}
+
+fn body(prompt: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "model": "mock-model",
+        "messages": [{"role": "user", "content": prompt}],
+        "temperature": 0.0
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_transient_fault_is_retried_until_it_succeeds() {
+    let faults = [
+        Fault::Status {
+            code: 500,
+            retry_after: None,
+        },
+        Fault::Status {
+            code: 503,
+            retry_after: None,
+        },
+        Fault::Hang(Duration::from_secs(5)),
+        Fault::MalformedJson,
+        Fault::Reset,
+        Fault::Truncated,
+    ];
+    for fault in faults {
+        let injected = fault.clone();
+        let server = MockServer::builder()
+            .rule(|req| Reply::text(format!("answer to {}", req.prompt)))
+            .faults(move |req| (req.previous_attempts < 2).then(|| injected.clone()))
+            .start()
+            .await
+            .unwrap();
+        let client = ChatClient::new(config(&server.url())).unwrap();
+        let exchange = client.complete(&body("q1")).await;
+        let completion = exchange
+            .result
+            .unwrap_or_else(|e| panic!("{fault:?} was not recovered from: {e}"));
+        assert_eq!(completion.content, "answer to q1", "{fault:?}");
+        assert_eq!(
+            exchange.attempts.len(),
+            3,
+            "{fault:?}: two failures then success"
+        );
+        assert!(exchange.attempts[..2].iter().all(|a| a.error.is_some()));
+        assert_eq!(exchange.attempts[2].error, None);
+        assert_eq!(server.chat_requests().len(), 3, "{fault:?}");
+    }
+}
+
+#[tokio::test]
+async fn attempts_are_bounded_and_the_last_error_is_kept() {
+    let server = MockServer::builder()
+        .faults(|_| {
+            Some(Fault::Status {
+                code: 502,
+                retry_after: None,
+            })
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = ChatClient::new(config(&server.url())).unwrap();
+    let exchange = client.complete(&body("q")).await;
+    assert_eq!(exchange.attempts.len(), 4);
+    assert_eq!(server.chat_requests().len(), 4);
+    assert!(matches!(
+        exchange.result,
+        Err(RequestError::Http { status: 502, .. })
+    ));
+    assert_eq!(
+        exchange.error_message().unwrap(),
+        "HTTP 502: injected failure (after 4 attempts)"
+    );
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let server = MockServer::builder()
+        .faults(|_| {
+            Some(Fault::Status {
+                code: 400,
+                retry_after: None,
+            })
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = ChatClient::new(config(&server.url())).unwrap();
+    let exchange = client.complete(&body("q")).await;
+    assert_eq!(exchange.attempts.len(), 1);
+    assert!(matches!(
+        exchange.result,
+        Err(RequestError::Http { status: 400, .. })
+    ));
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_and_halves_concurrency() {
+    let server = MockServer::builder()
+        .faults(|req| {
+            (req.previous_attempts == 0).then_some(Fault::Status {
+                code: 429,
+                retry_after: Some(1),
+            })
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = ChatClient::new(config(&server.url())).unwrap();
+    let exchange = client.complete(&body("q")).await;
+    assert!(exchange.result.is_ok());
+    let requests = server.chat_requests();
+    assert_eq!(requests.len(), 2);
+    let gap = requests[1].at - requests[0].at;
+    assert!(
+        gap >= Duration::from_millis(990),
+        "retried after {gap:?}, Retry-After said 1 s"
+    );
+    assert_eq!(
+        client.allowed_in_flight(),
+        2,
+        "4 allowed before the 429, 2 after"
+    );
+}
+
+#[tokio::test]
+async fn the_api_key_is_sent_as_a_bearer_token() {
+    let server = MockServer::builder()
+        .api_key("sk-test-123")
+        .start()
+        .await
+        .unwrap();
+    let mut with_key = config(&server.url());
+    with_key.api_key = Some(ApiKey::new("sk-test-123"));
+    let client = ChatClient::new(with_key).unwrap();
+    assert!(client.complete(&body("q")).await.result.is_ok());
+    let request = &server.chat_requests()[0];
+    assert_eq!(request.headers["authorization"], "Bearer sk-test-123");
+
+    let without = ChatClient::new(config(&server.url())).unwrap();
+    assert!(matches!(
+        without.preflight().await,
+        Err(ClientError::Unauthorized { status: 401, .. })
+    ));
+}
+
+#[tokio::test]
+async fn preflight_names_unreachable_endpoints_and_unknown_models() {
+    let server = MockServer::builder()
+        .models(&["qwen2.5-vl-7b", "llava"])
+        .start()
+        .await
+        .unwrap();
+    let mut wrong_model = config(&server.url());
+    wrong_model.model = "qwen2.5-vl-7B".into();
+    let err = ChatClient::new(wrong_model)
+        .unwrap()
+        .preflight()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "model \"qwen2.5-vl-7B\" is not served by {}; it serves: qwen2.5-vl-7b, llava",
+            server.url()
+        )
+    );
+
+    let addr = server.addr();
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let err = ChatClient::new(config(&format!("http://{addr}/v1")))
+        .unwrap()
+        .preflight()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Unreachable { .. }), "{err}");
+    assert!(
+        err.to_string().contains("Connection refused")
+            || err.to_string().contains("connection refused"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn several_endpoints_share_the_load() {
+    let a = MockServer::builder()
+        .latency(Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    let b = MockServer::builder()
+        .latency(Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    let mut both = config(&a.url());
+    both.endpoints.push(b.url());
+    both.concurrency = 8;
+    let client = std::sync::Arc::new(ChatClient::new(both).unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let client = std::sync::Arc::clone(&client);
+        tasks.spawn(async move {
+            client
+                .complete(&body(&format!("q{i}")))
+                .await
+                .result
+                .is_ok()
+        });
+    }
+    while let Some(ok) = tasks.join_next().await {
+        assert!(ok.unwrap());
+    }
+    let (na, nb) = (a.chat_requests().len(), b.chat_requests().len());
+    assert_eq!(na + nb, 40);
+    assert!(
+        (10..=30).contains(&na),
+        "endpoint a served {na}, b served {nb}"
+    );
+}
