@@ -1,0 +1,3 @@
+//! Dense-prediction metrics for medical imaging.
+pub mod io;
+pub mod volume;
