@@ -1,3 +1,5 @@
 //! Dense-prediction metrics for medical imaging.
+pub mod edt;
 pub mod io;
+pub mod surface;
 pub mod volume;

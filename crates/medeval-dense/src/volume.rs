@@ -295,3 +295,27 @@ mod tests {
         assert!(matches!(a.mismatch(&b, false), Some(GridMismatch::Spacing(..))));
     }
 }
+
+/// The element types a label map is stored in (`u8`, `u16`, `u32`).
+pub trait LabelValue: Copy + Eq + Ord + Send + Sync + Into<u32> + 'static {
+    /// The label as this type, or `None` when it cannot occur in a volume of this type.
+    fn from_label(label: u32) -> Option<Self>;
+}
+
+impl LabelValue for u8 {
+    fn from_label(label: u32) -> Option<Self> {
+        u8::try_from(label).ok()
+    }
+}
+
+impl LabelValue for u16 {
+    fn from_label(label: u32) -> Option<Self> {
+        u16::try_from(label).ok()
+    }
+}
+
+impl LabelValue for u32 {
+    fn from_label(label: u32) -> Option<Self> {
+        Some(label)
+    }
+}
