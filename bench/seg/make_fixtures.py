@@ -75,7 +75,10 @@ def medpy_values(ref, pred, spacing):
         "rel_vol_diff": float(mb.ravd(p, r)),
         "hd": float(mb.hd(p, r, voxelspacing=spacing)),
         "hd95_pooled": float(mb.hd95(p, r, voxelspacing=spacing)),
-        "masd": float(mb.assd(p, r, voxelspacing=spacing)),
+        # medpy >= 0.5 pools both directions in `assd`; the mean of the two directed means is
+        # built from its directed `asd`.
+        "assd": float(mb.assd(p, r, voxelspacing=spacing)),
+        "masd": float(0.5 * (mb.asd(p, r, voxelspacing=spacing) + mb.asd(r, p, voxelspacing=spacing))),
     }
 
 
