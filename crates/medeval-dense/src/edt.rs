@@ -167,7 +167,11 @@ struct SliceWorkspace {
 
 #[derive(Default)]
 struct Envelope {
+    /// Sample index of each parabola of the envelope.
     vertices: Vec<usize>,
+    /// `f[v] + w2 v²` of each parabola, cached for the intersection formula.
+    heights: Vec<f64>,
+    /// Left boundary of each parabola's interval (one more entry than parabolas).
     bounds: Vec<f64>,
 }
 
@@ -175,45 +179,43 @@ struct Envelope {
 /// `out[q] = min_p f[p] + w2 (q - p)²`, skipping infinite samples.
 fn lower_envelope(f: &[f64], w2: f64, out: &mut [f64], env: &mut Envelope) {
     let n = f.len();
-    env.vertices.clear();
-    env.bounds.clear();
-    for (q, &fq) in f.iter().enumerate() {
+    let Some(first) = f.iter().position(|&v| v != f64::INFINITY) else {
+        out.fill(f64::INFINITY);
+        return;
+    };
+    env.vertices.resize(n, 0);
+    env.heights.resize(n, 0.0);
+    env.bounds.resize(n + 1, 0.0);
+    let (vertices, heights, bounds) = (&mut env.vertices[..n], &mut env.heights[..n], &mut env.bounds[..n + 1]);
+    let inverse = 1.0 / (2.0 * w2);
+    let mut k = 0usize;
+    vertices[0] = first;
+    heights[0] = f[first] + w2 * (first * first) as f64;
+    bounds[0] = f64::NEG_INFINITY;
+    for (q, &fq) in f.iter().enumerate().skip(first + 1) {
         if fq == f64::INFINITY {
             continue;
         }
-        let qf = q as f64;
-        loop {
-            let Some(&p) = env.vertices.last() else {
-                env.vertices.push(q);
-                env.bounds.push(f64::NEG_INFINITY);
-                break;
-            };
-            let pf = p as f64;
-            let s = ((fq + w2 * qf * qf) - (f[p] + w2 * pf * pf)) / (2.0 * w2 * (qf - pf));
-            if s <= *env.bounds.last().expect("one bound per vertex") {
-                env.vertices.pop();
-                env.bounds.pop();
-            } else {
-                env.vertices.push(q);
-                env.bounds.push(s);
-                break;
-            }
+        let hq = fq + w2 * (q * q) as f64;
+        // bounds[0] is -inf, so the loop stops at k = 0 at the latest.
+        let mut s = (hq - heights[k]) * inverse / (q - vertices[k]) as f64;
+        while s <= bounds[k] {
+            k -= 1;
+            s = (hq - heights[k]) * inverse / (q - vertices[k]) as f64;
         }
-    }
-    if env.vertices.is_empty() {
-        out.fill(f64::INFINITY);
-        return;
+        k += 1;
+        vertices[k] = q;
+        heights[k] = hq;
+        bounds[k] = s;
     }
     let mut j = 0;
-    let last = env.vertices.len() - 1;
-    for (q, o) in out.iter_mut().enumerate().take(n) {
+    for (q, o) in out.iter_mut().enumerate() {
         let qf = q as f64;
-        while j < last && env.bounds[j + 1] < qf {
+        while j < k && bounds[j + 1] < qf {
             j += 1;
         }
-        let p = env.vertices[j];
-        let d = qf - p as f64;
-        *o = w2 * d * d + f[p];
+        let d = qf - vertices[j] as f64;
+        *o = w2 * d * d + f[vertices[j]];
     }
 }
 
