@@ -1,4 +1,5 @@
 //! Dense-prediction metrics for medical imaging.
+pub mod classify;
 pub mod edt;
 pub mod folder;
 pub mod io;
