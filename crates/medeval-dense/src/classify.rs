@@ -86,33 +86,59 @@ pub struct Columns {
 
 impl Default for Columns {
     fn default() -> Self {
-        Columns { id: "id".into(), label: "label".into(), score: "score".into() }
+        Columns {
+            id: "id".into(),
+            label: "label".into(),
+            score: "score".into(),
+        }
     }
 }
 
 /// Reads `labels` (id, 0/1 label) and `scores` (id, score) and joins them on id, in the order
 /// of the labels file. Every id must appear exactly once in each file.
-pub fn read_cases(labels: &Path, scores: &Path, columns: &Columns) -> Result<Vec<Scored>, ClassifyError> {
-    let truth = read_column(labels, &columns.id, &columns.label, |text| match text.trim() {
-        "1" | "1.0" | "true" | "True" => Ok(1.0),
-        "0" | "0.0" | "false" | "False" => Ok(0.0),
-        other => Err(format!("'{other}' is not a binary label (0 or 1)")),
+pub fn read_cases(
+    labels: &Path,
+    scores: &Path,
+    columns: &Columns,
+) -> Result<Vec<Scored>, ClassifyError> {
+    let truth = read_column(labels, &columns.id, &columns.label, |text| {
+        match text.trim() {
+            "1" | "1.0" | "true" | "True" => Ok(1.0),
+            "0" | "0.0" | "false" | "False" => Ok(0.0),
+            other => Err(format!("'{other}' is not a binary label (0 or 1)")),
+        }
     })?;
     let predicted = read_column(scores, &columns.id, &columns.score, |text| {
-        text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("'{}' is not a finite number", text.trim()))
+        text.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("'{}' is not a finite number", text.trim()))
     })?;
     let mut by_id: HashMap<&str, f64> = predicted.iter().map(|(id, v)| (id.as_str(), *v)).collect();
     let mut cases = Vec::with_capacity(truth.len());
     for (id, label) in &truth {
-        let score = by_id.remove(id.as_str()).ok_or_else(|| ClassifyError::Unmatched {
-            id: id.clone(),
-            present: labels.to_path_buf(),
-            absent: scores.to_path_buf(),
-        })?;
-        cases.push(Scored { positive: *label == 1.0, score });
+        let score = by_id
+            .remove(id.as_str())
+            .ok_or_else(|| ClassifyError::Unmatched {
+                id: id.clone(),
+                present: labels.to_path_buf(),
+                absent: scores.to_path_buf(),
+            })?;
+        cases.push(Scored {
+            positive: *label == 1.0,
+            score,
+        });
     }
-    if let Some((id, _)) = predicted.iter().find(|(id, _)| by_id.contains_key(id.as_str())) {
-        return Err(ClassifyError::Unmatched { id: id.clone(), present: scores.to_path_buf(), absent: labels.to_path_buf() });
+    if let Some((id, _)) = predicted
+        .iter()
+        .find(|(id, _)| by_id.contains_key(id.as_str()))
+    {
+        return Err(ClassifyError::Unmatched {
+            id: id.clone(),
+            present: scores.to_path_buf(),
+            absent: labels.to_path_buf(),
+        });
     }
     Ok(cases)
 }
@@ -123,15 +149,24 @@ fn read_column(
     value_column: &str,
     parse: impl Fn(&str) -> Result<f64, String>,
 ) -> Result<Vec<(String, f64)>, ClassifyError> {
-    let csv_error = |source| ClassifyError::Csv { path: path.to_path_buf(), source };
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(csv_error)?;
+    let csv_error = |source| ClassifyError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(csv_error)?;
     let headers = reader.headers().map_err(csv_error)?.clone();
     let find = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| ClassifyError::MissingColumn {
-            path: path.to_path_buf(),
-            column: name.to_string(),
-            available: headers.iter().collect::<Vec<_>>().join(", "),
-        })
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| ClassifyError::MissingColumn {
+                path: path.to_path_buf(),
+                column: name.to_string(),
+                available: headers.iter().collect::<Vec<_>>().join(", "),
+            })
     };
     let (id_at, value_at) = (find(id_column)?, find(value_column)?);
     let mut rows = Vec::new();
@@ -139,17 +174,34 @@ fn read_column(
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(csv_error)?;
         let row = index + 1;
-        let field_error = |field: &str, message: String| ClassifyError::Field { path: path.to_path_buf(), row, field: field.into(), message };
-        let id = record.get(id_at).ok_or_else(|| field_error(id_column, "missing".into()))?.to_string();
-        let value = parse(record.get(value_at).ok_or_else(|| field_error(value_column, "missing".into()))?)
-            .map_err(|m| field_error(value_column, m))?;
+        let field_error = |field: &str, message: String| ClassifyError::Field {
+            path: path.to_path_buf(),
+            row,
+            field: field.into(),
+            message,
+        };
+        let id = record
+            .get(id_at)
+            .ok_or_else(|| field_error(id_column, "missing".into()))?
+            .to_string();
+        let value = parse(
+            record
+                .get(value_at)
+                .ok_or_else(|| field_error(value_column, "missing".into()))?,
+        )
+        .map_err(|m| field_error(value_column, m))?;
         if let Some(first) = seen.insert(id.clone(), row) {
-            return Err(field_error(id_column, format!("id '{id}' already appears on row {first}")));
+            return Err(field_error(
+                id_column,
+                format!("id '{id}' already appears on row {first}"),
+            ));
         }
         rows.push((id, value));
     }
     if rows.is_empty() {
-        return Err(ClassifyError::Empty { path: path.to_path_buf() });
+        return Err(ClassifyError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(rows)
 }
@@ -167,13 +219,25 @@ pub struct ClassifyOptions {
 
 impl Default for ClassifyOptions {
     fn default() -> Self {
-        ClassifyOptions { threshold: 0.5, ece_bins: 15, bootstrap: Bootstrap::default() }
+        ClassifyOptions {
+            threshold: 0.5,
+            ece_bins: 15,
+            bootstrap: Bootstrap::default(),
+        }
     }
 }
 
 /// The metric names, in report order.
-pub const CLASSIFICATION_METRICS: [&str; 8] =
-    ["auroc", "auprc", "f1", "balanced_accuracy", "sensitivity", "specificity", "accuracy", "ece"];
+pub const CLASSIFICATION_METRICS: [&str; 8] = [
+    "auroc",
+    "auprc",
+    "f1",
+    "balanced_accuracy",
+    "sensitivity",
+    "specificity",
+    "accuracy",
+    "ece",
+];
 
 /// One metric's value and bootstrap interval (`None` where undefined, e.g. AUROC with one class).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -193,11 +257,17 @@ pub fn classification_report(cases: &[Scored], options: &ClassifyOptions) -> Vec
     CLASSIFICATION_METRICS
         .iter()
         .map(|&metric| {
-            let compute = |sample: &[Scored]| metric_value(metric, sample, options).unwrap_or(f64::NAN);
+            let compute =
+                |sample: &[Scored]| metric_value(metric, sample, options).unwrap_or(f64::NAN);
             let value = metric_value(metric, cases, options);
             let (low, high) = bootstrap_interval(cases, &options.bootstrap, compute);
             let finite = |v: f64| v.is_finite().then_some(v);
-            MetricEstimate { metric, value, ci_low: finite(low), ci_high: finite(high) }
+            MetricEstimate {
+                metric,
+                value,
+                ci_low: finite(low),
+                ci_high: finite(high),
+            }
         })
         .collect()
 }
@@ -211,9 +281,10 @@ fn metric_value(metric: &str, cases: &[Scored], options: &ClassifyOptions) -> Op
         "f1" => ratio(2 * counts.tp, 2 * counts.tp + counts.fp + counts.fn_),
         "sensitivity" => ratio(counts.tp, counts.tp + counts.fn_),
         "specificity" => ratio(counts.tn, counts.tn + counts.fp),
-        "balanced_accuracy" => {
-            Some(0.5 * (ratio(counts.tp, counts.tp + counts.fn_)? + ratio(counts.tn, counts.tn + counts.fp)?))
-        }
+        "balanced_accuracy" => Some(
+            0.5 * (ratio(counts.tp, counts.tp + counts.fn_)?
+                + ratio(counts.tn, counts.tn + counts.fp)?),
+        ),
         "accuracy" => ratio(counts.tp + counts.tn, cases.len()),
         "ece" => expected_calibration_error(cases, options.ece_bins),
         _ => None,
@@ -229,7 +300,12 @@ struct Confusion {
 
 impl Confusion {
     fn at(cases: &[Scored], threshold: f64) -> Self {
-        let mut c = Confusion { tp: 0, fp: 0, tn: 0, fn_: 0 };
+        let mut c = Confusion {
+            tp: 0,
+            fp: 0,
+            tn: 0,
+            fn_: 0,
+        };
         for case in cases {
             match (case.positive, case.score >= threshold) {
                 (true, true) => c.tp += 1,
@@ -308,7 +384,9 @@ pub fn expected_calibration_error(cases: &[Scored], bins: usize) -> Option<f64> 
     let mut positives = vec![0usize; bins];
     let mut confidence = vec![0.0; bins];
     for c in cases {
-        let b = ((c.score * bins as f64).ceil() as usize).saturating_sub(1).min(bins - 1);
+        let b = ((c.score * bins as f64).ceil() as usize)
+            .saturating_sub(1)
+            .min(bins - 1);
         count[b] += 1;
         positives[b] += usize::from(c.positive);
         confidence[b] += c.score;
@@ -330,7 +408,10 @@ mod tests {
     use super::*;
 
     fn cases(pairs: &[(bool, f64)]) -> Vec<Scored> {
-        pairs.iter().map(|&(positive, score)| Scored { positive, score }).collect()
+        pairs
+            .iter()
+            .map(|&(positive, score)| Scored { positive, score })
+            .collect()
     }
 
     #[test]

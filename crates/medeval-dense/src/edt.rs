@@ -58,7 +58,12 @@ impl DistanceField {
                 *d = (*d).min(n.saturating_add(1));
             }
         }
-        DistanceField { shape, spacing, along_z, has_features: !features.is_empty() }
+        DistanceField {
+            shape,
+            spacing,
+            along_z,
+            has_features: !features.is_empty(),
+        }
     }
 
     /// Distances in mm from each query point (sorted x-fastest linear indices) to the nearest
@@ -76,7 +81,9 @@ impl DistanceField {
                     return Vec::new();
                 }
                 let slice = self.slice(z, ws);
-                part.iter().map(|&q| slice.squared(q as usize - z * plane).sqrt()).collect()
+                part.iter()
+                    .map(|&q| slice.squared(q as usize - z * plane).sqrt())
+                    .collect()
             })
             .collect();
         parts.concat()
@@ -119,7 +126,12 @@ impl DistanceField {
             }
             any = true;
             for (f, &d) in ws.line[..nx].iter_mut().zip(row) {
-                *f = if d == FAR { f64::INFINITY } else { let d = f64::from(d); sz2 * d * d };
+                *f = if d == FAR {
+                    f64::INFINITY
+                } else {
+                    let d = f64::from(d);
+                    sz2 * d * d
+                };
             }
             lower_envelope(&ws.line[..nx], sx * sx, &mut ws.out[..nx], &mut ws.envelope);
             for (x, &g) in ws.out[..nx].iter().enumerate() {
@@ -133,7 +145,11 @@ impl DistanceField {
                 lower_envelope(&ws.line[..ny], sy * sy, column, &mut ws.envelope);
             }
         }
-        SliceDistances { nx, ny, transposed: &ws.transposed }
+        SliceDistances {
+            nx,
+            ny,
+            transposed: &ws.transposed,
+        }
     }
 }
 
@@ -186,7 +202,11 @@ fn lower_envelope(f: &[f64], w2: f64, out: &mut [f64], env: &mut Envelope) {
     env.vertices.resize(n, 0);
     env.heights.resize(n, 0.0);
     env.bounds.resize(n + 1, 0.0);
-    let (vertices, heights, bounds) = (&mut env.vertices[..n], &mut env.heights[..n], &mut env.bounds[..n + 1]);
+    let (vertices, heights, bounds) = (
+        &mut env.vertices[..n],
+        &mut env.heights[..n],
+        &mut env.bounds[..n + 1],
+    );
     let inverse = 1.0 / (2.0 * w2);
     let mut k = 0usize;
     vertices[0] = first;
@@ -241,14 +261,21 @@ mod tests {
     fn brute(shape: [usize; 3], spacing: [f64; 3], features: &[u32], q: u32) -> f64 {
         let coords = |i: u32| {
             let i = i as usize;
-            [i % shape[0], (i / shape[0]) % shape[1], i / (shape[0] * shape[1])]
+            [
+                i % shape[0],
+                (i / shape[0]) % shape[1],
+                i / (shape[0] * shape[1]),
+            ]
         };
         let a = coords(q);
         features
             .iter()
             .map(|&f| {
                 let b = coords(f);
-                (0..3).map(|k| (spacing[k] * (a[k] as f64 - b[k] as f64)).powi(2)).sum::<f64>().sqrt()
+                (0..3)
+                    .map(|k| (spacing[k] * (a[k] as f64 - b[k] as f64)).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
             })
             .fold(f64::INFINITY, f64::min)
     }

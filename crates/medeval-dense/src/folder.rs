@@ -71,21 +71,33 @@ pub enum FolderError {
 pub fn find_cases(reference_dir: &Path, prediction_dir: &Path) -> Result<CaseList, FolderError> {
     let references = images_by_case(reference_dir)?;
     if references.is_empty() {
-        return Err(FolderError::NoCases { path: reference_dir.to_path_buf() });
+        return Err(FolderError::NoCases {
+            path: reference_dir.to_path_buf(),
+        });
     }
     let mut predictions = images_by_case(prediction_dir)?;
     let cases = references
         .into_iter()
         .map(|(name, reference)| {
             let prediction = predictions.remove(&name);
-            Case { name, reference, prediction }
+            Case {
+                name,
+                reference,
+                prediction,
+            }
         })
         .collect();
-    Ok(CaseList { cases, unmatched_predictions: predictions.into_values().collect() })
+    Ok(CaseList {
+        cases,
+        unmatched_predictions: predictions.into_values().collect(),
+    })
 }
 
 fn images_by_case(dir: &Path) -> Result<BTreeMap<String, PathBuf>, FolderError> {
-    let io = |source| FolderError::Io { path: dir.to_path_buf(), source };
+    let io = |source| FolderError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut out: BTreeMap<String, PathBuf> = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
@@ -93,9 +105,15 @@ fn images_by_case(dir: &Path) -> Result<BTreeMap<String, PathBuf>, FolderError> 
         if !path.is_file() {
             continue;
         }
-        let Some(name) = case_name(&path) else { continue };
+        let Some(name) = case_name(&path) else {
+            continue;
+        };
         if let Some(first) = out.insert(name.clone(), path.clone()) {
-            return Err(FolderError::DuplicateCase { name, first, second: path });
+            return Err(FolderError::DuplicateCase {
+                name,
+                first,
+                second: path,
+            });
         }
     }
     Ok(out)
@@ -123,12 +141,18 @@ pub fn evaluate_cases(
         .with_max_len(1)
         .map(|case| {
             let result = match &case.prediction {
-                None => Err(format!("{}: no prediction file named '{}'", case.reference.display(), case.name)),
-                Some(prediction) => {
-                    evaluate_pair(&case.reference, prediction, options, policy).map_err(|e| e.to_string())
-                }
+                None => Err(format!(
+                    "{}: no prediction file named '{}'",
+                    case.reference.display(),
+                    case.name
+                )),
+                Some(prediction) => evaluate_pair(&case.reference, prediction, options, policy)
+                    .map_err(|e| e.to_string()),
             };
-            let outcome = CaseOutcome { name: case.name.clone(), result };
+            let outcome = CaseOutcome {
+                name: case.name.clone(),
+                result,
+            };
             on_done(&outcome);
             outcome
         })
@@ -156,7 +180,13 @@ pub fn write_rows(
     match format {
         RowFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
-            let mut header = vec!["case".to_string(), "label".into(), "convention".into(), "reference_voxels".into(), "prediction_voxels".into()];
+            let mut header = vec![
+                "case".to_string(),
+                "label".into(),
+                "convention".into(),
+                "reference_voxels".into(),
+                "prediction_voxels".into(),
+            ];
             header.extend(metrics.iter().map(|m| m.name.clone()));
             header.push("error".into());
             writer.write_record(&header)?;
@@ -171,13 +201,23 @@ pub fn write_rows(
                                 r.reference_voxels.to_string(),
                                 r.prediction_voxels.to_string(),
                             ];
-                            row.extend(r.values.iter().map(|v| v.map_or(String::new(), format_number)));
+                            row.extend(
+                                r.values
+                                    .iter()
+                                    .map(|v| v.map_or(String::new(), format_number)),
+                            );
                             row.push(String::new());
                             writer.write_record(&row)?;
                         }
                     }
                     Err(error) => {
-                        let mut row = vec![outcome.name.clone(), String::new(), convention.name().to_string(), String::new(), String::new()];
+                        let mut row = vec![
+                            outcome.name.clone(),
+                            String::new(),
+                            convention.name().to_string(),
+                            String::new(),
+                            String::new(),
+                        ];
                         row.extend(metrics.iter().map(|_| String::new()));
                         row.push(error.clone());
                         writer.write_record(&row)?;
@@ -232,12 +272,18 @@ pub struct SummaryRow {
 }
 
 /// Summarises every metric per label over the successful cases.
-pub fn summarize_outcomes(outcomes: &[CaseOutcome], metrics: &[MetricSpec], bootstrap: &Bootstrap) -> Vec<SummaryRow> {
+pub fn summarize_outcomes(
+    outcomes: &[CaseOutcome],
+    metrics: &[MetricSpec],
+    bootstrap: &Bootstrap,
+) -> Vec<SummaryRow> {
     let mut by_label: BTreeMap<u32, Vec<Vec<Option<f64>>>> = BTreeMap::new();
     for outcome in outcomes {
         if let Ok(labels) = &outcome.result {
             for r in labels {
-                let columns = by_label.entry(r.label).or_insert_with(|| vec![Vec::new(); metrics.len()]);
+                let columns = by_label
+                    .entry(r.label)
+                    .or_insert_with(|| vec![Vec::new(); metrics.len()]);
                 for (column, value) in columns.iter_mut().zip(&r.values) {
                     column.push(*value);
                 }
@@ -286,12 +332,37 @@ mod tests {
         let metrics = crate::metrics::parse_metrics("dice,hd").expect("valid");
         let ok = |dice: f64, hd: Option<f64>| CaseOutcome {
             name: "x".into(),
-            result: Ok(vec![LabelResult { label: 1, reference_voxels: 1, prediction_voxels: 1, values: vec![Some(dice), hd] }]),
+            result: Ok(vec![LabelResult {
+                label: 1,
+                reference_voxels: 1,
+                prediction_voxels: 1,
+                values: vec![Some(dice), hd],
+            }]),
         };
-        let outcomes = vec![ok(0.5, Some(2.0)), ok(1.0, None), CaseOutcome { name: "bad".into(), result: Err("broken".into()) }];
-        let rows = summarize_outcomes(&outcomes, &metrics, &Bootstrap { resamples: 10, ..Bootstrap::default() });
+        let outcomes = vec![
+            ok(0.5, Some(2.0)),
+            ok(1.0, None),
+            CaseOutcome {
+                name: "bad".into(),
+                result: Err("broken".into()),
+            },
+        ];
+        let rows = summarize_outcomes(
+            &outcomes,
+            &metrics,
+            &Bootstrap {
+                resamples: 10,
+                ..Bootstrap::default()
+            },
+        );
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].summary.as_ref().map(|s| (s.n, s.mean)), Some((2, 0.75)));
-        assert_eq!((rows[1].undefined, rows[1].summary.as_ref().map(|s| s.n)), (1, Some(1)));
+        assert_eq!(
+            rows[0].summary.as_ref().map(|s| (s.n, s.mean)),
+            Some((2, 0.75))
+        );
+        assert_eq!(
+            (rows[1].undefined, rows[1].summary.as_ref().map(|s| s.n)),
+            (1, Some(1))
+        );
     }
 }

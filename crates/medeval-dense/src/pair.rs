@@ -36,7 +36,7 @@ pub enum PairError {
         /// Prediction file.
         prediction: PathBuf,
         /// How they differ.
-        mismatch: GridMismatch,
+        mismatch: Box<GridMismatch>,
         /// Extra advice for orientation-only differences.
         hint: &'static str,
     },
@@ -71,8 +71,15 @@ pub enum PairError {
 }
 
 /// Reads both files and returns them on a common grid according to `policy`.
-pub fn load_pair(reference: &Path, prediction: &Path, policy: &GeometryPolicy) -> Result<(LabelVolume, LabelVolume), PairError> {
-    let (r, p) = rayon::join(|| read_label_volume(reference), || read_label_volume(prediction));
+pub fn load_pair(
+    reference: &Path,
+    prediction: &Path,
+    policy: &GeometryPolicy,
+) -> Result<(LabelVolume, LabelVolume), PairError> {
+    let (r, p) = rayon::join(
+        || read_label_volume(reference),
+        || read_label_volume(prediction),
+    );
     let (mut r, mut p) = (r?, p?);
     if let Some(spacing) = policy.spacing {
         r.grid.spacing = spacing;
@@ -89,11 +96,16 @@ pub fn load_pair(reference: &Path, prediction: &Path, policy: &GeometryPolicy) -
     match r.grid.mismatch(&p.grid, !policy.ignore_orientation) {
         None => Ok((r, p)),
         Some(_) if policy.resample => {
-            let resampled = resample_nearest(&p, &r.grid).ok_or_else(|| PairError::Singular { path: prediction.to_path_buf() })?;
+            let resampled = resample_nearest(&p, &r.grid).ok_or_else(|| PairError::Singular {
+                path: prediction.to_path_buf(),
+            })?;
             Ok((r, resampled))
         }
         Some(mismatch) => {
-            let hint = if matches!(mismatch, GridMismatch::Direction(..) | GridMismatch::Origin(..)) {
+            let hint = if matches!(
+                mismatch,
+                GridMismatch::Direction(..) | GridMismatch::Origin(..)
+            ) {
                 ", or --ignore-orientation if only the header's placement differs"
             } else {
                 ""
@@ -101,7 +113,7 @@ pub fn load_pair(reference: &Path, prediction: &Path, policy: &GeometryPolicy) -
             Err(PairError::Geometry {
                 reference: reference.to_path_buf(),
                 prediction: prediction.to_path_buf(),
-                mismatch,
+                mismatch: Box::new(mismatch),
                 hint,
             })
         }
@@ -109,7 +121,12 @@ pub fn load_pair(reference: &Path, prediction: &Path, policy: &GeometryPolicy) -
 }
 
 /// Reads, checks and evaluates one pair.
-pub fn evaluate_pair(reference: &Path, prediction: &Path, options: &EvalOptions, policy: &GeometryPolicy) -> Result<Vec<LabelResult>, PairError> {
+pub fn evaluate_pair(
+    reference: &Path,
+    prediction: &Path,
+    options: &EvalOptions,
+    policy: &GeometryPolicy,
+) -> Result<Vec<LabelResult>, PairError> {
     let (r, p) = load_pair(reference, prediction, policy)?;
     evaluate(&r, &p, options).map_err(|source| PairError::Eval {
         reference: reference.to_path_buf(),
@@ -129,7 +146,9 @@ pub fn resample_nearest(volume: &LabelVolume, target: &Grid) -> Option<LabelVolu
     let steps: [[f64; 3]; 3] = std::array::from_fn(|axis| {
         let mut unit = [0.0; 3];
         unit[axis] = 1.0;
-        let p = source.world_to_index(target.index_to_world(unit)).unwrap_or(base);
+        let p = source
+            .world_to_index(target.index_to_world(unit))
+            .unwrap_or(base);
         std::array::from_fn(|k| p[k] - base[k])
     });
     let [sx, sy, sz] = source.shape;
@@ -139,12 +158,22 @@ pub fn resample_nearest(volume: &LabelVolume, target: &Grid) -> Option<LabelVolu
         for y in 0..ty {
             for x in 0..tx {
                 let idx: [f64; 3] = std::array::from_fn(|k| {
-                    base[k] + steps[0][k] * x as f64 + steps[1][k] * y as f64 + steps[2][k] * z as f64
+                    base[k]
+                        + steps[0][k] * x as f64
+                        + steps[1][k] * y as f64
+                        + steps[2][k] * z as f64
                 });
                 let [i, j, k] = idx.map(|v| v.round());
-                let inside = i >= 0.0 && j >= 0.0 && k >= 0.0 && (i as usize) < sx && (j as usize) < sy && (k as usize) < sz;
+                let inside = i >= 0.0
+                    && j >= 0.0
+                    && k >= 0.0
+                    && (i as usize) < sx
+                    && (j as usize) < sy
+                    && (k as usize) < sz;
                 values.push(if inside {
-                    volume.labels.get(i as usize + sx * (j as usize + sy * k as usize))
+                    volume
+                        .labels
+                        .get(i as usize + sx * (j as usize + sy * k as usize))
                 } else {
                     0
                 });
@@ -160,20 +189,28 @@ mod tests {
 
     #[test]
     fn resampling_onto_a_shifted_grid_moves_labels() {
-        let mut source = LabelVolume::from_u32([4, 1, 1], [1.0; 3], vec![0, 1, 2, 3]).expect("sizes match");
+        let mut source =
+            LabelVolume::from_u32([4, 1, 1], [1.0; 3], vec![0, 1, 2, 3]).expect("sizes match");
         source.grid.origin = [10.0, 0.0, 0.0];
         let mut target = Grid::new([3, 1, 1], [1.0; 3]);
         target.origin = [11.0, 0.0, 0.0];
         let resampled = resample_nearest(&source, &target).expect("invertible");
-        assert_eq!((0..3).map(|i| resampled.labels.get(i)).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            (0..3).map(|i| resampled.labels.get(i)).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
     }
 
     #[test]
     fn resampling_to_half_spacing_repeats_voxels() {
-        let source = LabelVolume::from_u32([2, 1, 1], [2.0, 1.0, 1.0], vec![5, 7]).expect("sizes match");
+        let source =
+            LabelVolume::from_u32([2, 1, 1], [2.0, 1.0, 1.0], vec![5, 7]).expect("sizes match");
         let mut target = Grid::new([4, 1, 1], [1.0, 1.0, 1.0]);
         target.origin = [-0.4, 0.0, 0.0];
         let resampled = resample_nearest(&source, &target).expect("invertible");
-        assert_eq!((0..4).map(|i| resampled.labels.get(i)).collect::<Vec<_>>(), vec![5, 5, 7, 7]);
+        assert_eq!(
+            (0..4).map(|i| resampled.labels.get(i)).collect::<Vec<_>>(),
+            vec![5, 5, 7, 7]
+        );
     }
 }

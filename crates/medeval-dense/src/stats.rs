@@ -37,7 +37,11 @@ pub struct Bootstrap {
 
 impl Default for Bootstrap {
     fn default() -> Self {
-        Bootstrap { resamples: 2000, level: 0.95, seed: 0 }
+        Bootstrap {
+            resamples: 2000,
+            level: 0.95,
+            seed: 0,
+        }
     }
 }
 
@@ -55,7 +59,9 @@ pub fn summarize(values: &[f64], bootstrap: &Bootstrap) -> Option<Summary> {
     };
     let mut sorted = values.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
-    let (ci_low, ci_high) = bootstrap_interval(values, bootstrap, |sample| sample.iter().sum::<f64>() / sample.len() as f64);
+    let (ci_low, ci_high) = bootstrap_interval(values, bootstrap, |sample| {
+        sample.iter().sum::<f64>() / sample.len() as f64
+    });
     Some(Summary {
         n,
         mean,
@@ -83,7 +89,11 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 
 /// Percentile bootstrap interval of `statistic` over resamples (with replacement) of `items`.
 /// Resamples on which the statistic is not finite are dropped; NaN bounds when none is left.
-pub fn bootstrap_interval<T: Clone>(items: &[T], settings: &Bootstrap, statistic: impl Fn(&[T]) -> f64) -> (f64, f64) {
+pub fn bootstrap_interval<T: Clone>(
+    items: &[T],
+    settings: &Bootstrap,
+    statistic: impl Fn(&[T]) -> f64,
+) -> (f64, f64) {
     if items.is_empty() || settings.resamples == 0 {
         return (f64::NAN, f64::NAN);
     }
@@ -105,7 +115,10 @@ pub fn bootstrap_interval<T: Clone>(items: &[T], settings: &Bootstrap, statistic
     }
     stats.sort_unstable_by(f64::total_cmp);
     let alpha = (1.0 - settings.level) / 2.0;
-    (quantile_sorted(&stats, alpha), quantile_sorted(&stats, 1.0 - alpha))
+    (
+        quantile_sorted(&stats, alpha),
+        quantile_sorted(&stats, 1.0 - alpha),
+    )
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, well distributed, reproducible.
@@ -135,7 +148,14 @@ mod tests {
     #[test]
     fn quartiles_follow_numpy() {
         // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) = [1.75, 2.5, 3.25]
-        let s = summarize(&[4.0, 1.0, 3.0, 2.0], &Bootstrap { resamples: 0, ..Bootstrap::default() }).expect("non-empty");
+        let s = summarize(
+            &[4.0, 1.0, 3.0, 2.0],
+            &Bootstrap {
+                resamples: 0,
+                ..Bootstrap::default()
+            },
+        )
+        .expect("non-empty");
         assert_eq!((s.q1, s.median, s.q3), (1.75, 2.5, 3.25));
         assert_eq!(s.mean, 2.5);
         assert!((s.std - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);

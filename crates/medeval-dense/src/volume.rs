@@ -223,11 +223,7 @@ pub struct LabelVolume {
 }
 
 impl LabelVolume {
-    /// Builds a volume, checking that the label count matches the grid.
-    ///
-    /// # Panics
-    /// Never on user input: readers always pass matching sizes; a mismatch is a bug and is
-    /// reported by the returned `None`.
+    /// Builds a volume; `None` when the number of labels does not match the grid.
     pub fn new(grid: Grid, labels: Labels) -> Option<Self> {
         (grid.len() == labels.len()).then_some(LabelVolume { grid, labels })
     }
@@ -256,6 +252,30 @@ impl LabelVolume {
                 labels
             }
         }
+    }
+}
+
+/// The element types a label map is stored in (`u8`, `u16`, `u32`).
+pub trait LabelValue: Copy + Eq + Ord + Send + Sync + Into<u32> + 'static {
+    /// The label as this type, or `None` when it cannot occur in a volume of this type.
+    fn from_label(label: u32) -> Option<Self>;
+}
+
+impl LabelValue for u8 {
+    fn from_label(label: u32) -> Option<Self> {
+        u8::try_from(label).ok()
+    }
+}
+
+impl LabelValue for u16 {
+    fn from_label(label: u32) -> Option<Self> {
+        u16::try_from(label).ok()
+    }
+}
+
+impl LabelValue for u32 {
+    fn from_label(label: u32) -> Option<Self> {
+        Some(label)
     }
 }
 
@@ -289,33 +309,15 @@ mod tests {
         let mut b = a.clone();
         assert_eq!(a.mismatch(&b, true), None);
         b.origin = [0.5, 0.0, 0.0];
-        assert!(matches!(a.mismatch(&b, true), Some(GridMismatch::Origin(..))));
+        assert!(matches!(
+            a.mismatch(&b, true),
+            Some(GridMismatch::Origin(..))
+        ));
         assert_eq!(a.mismatch(&b, false), None);
         b.spacing = [1.0, 1.0, 1.2];
-        assert!(matches!(a.mismatch(&b, false), Some(GridMismatch::Spacing(..))));
-    }
-}
-
-/// The element types a label map is stored in (`u8`, `u16`, `u32`).
-pub trait LabelValue: Copy + Eq + Ord + Send + Sync + Into<u32> + 'static {
-    /// The label as this type, or `None` when it cannot occur in a volume of this type.
-    fn from_label(label: u32) -> Option<Self>;
-}
-
-impl LabelValue for u8 {
-    fn from_label(label: u32) -> Option<Self> {
-        u8::try_from(label).ok()
-    }
-}
-
-impl LabelValue for u16 {
-    fn from_label(label: u32) -> Option<Self> {
-        u16::try_from(label).ok()
-    }
-}
-
-impl LabelValue for u32 {
-    fn from_label(label: u32) -> Option<Self> {
-        Some(label)
+        assert!(matches!(
+            a.mismatch(&b, false),
+            Some(GridMismatch::Spacing(..))
+        ));
     }
 }

@@ -4,7 +4,11 @@ use medeval_dense::metrics::{EvalOptions, LabelResult, evaluate, parse_metrics};
 use medeval_dense::surface::Convention;
 use medeval_dense::volume::LabelVolume;
 
-fn volume(shape: [usize; 3], spacing: [f64; 3], inside: impl Fn(usize, usize, usize) -> bool) -> LabelVolume {
+fn volume(
+    shape: [usize; 3],
+    spacing: [f64; 3],
+    inside: impl Fn(usize, usize, usize) -> bool,
+) -> LabelVolume {
     let mut labels = Vec::with_capacity(shape.iter().product());
     for z in 0..shape[2] {
         for y in 0..shape[1] {
@@ -16,8 +20,17 @@ fn volume(shape: [usize; 3], spacing: [f64; 3], inside: impl Fn(usize, usize, us
     LabelVolume::from_u32(shape, spacing, labels).expect("sizes match")
 }
 
-fn run(reference: &LabelVolume, prediction: &LabelVolume, metrics: &str, convention: Convention) -> Vec<LabelResult> {
-    let options = EvalOptions { metrics: parse_metrics(metrics).expect("valid"), labels: Some(vec![1]), convention };
+fn run(
+    reference: &LabelVolume,
+    prediction: &LabelVolume,
+    metrics: &str,
+    convention: Convention,
+) -> Vec<LabelResult> {
+    let options = EvalOptions {
+        metrics: parse_metrics(metrics).expect("valid"),
+        labels: Some(vec![1]),
+        convention,
+    };
     evaluate(reference, prediction, &options).expect("same shape")
 }
 
@@ -32,10 +45,19 @@ fn close(got: Option<f64>, want: f64) {
 #[test]
 fn offset_cubes_at_anisotropic_spacing() {
     let spacing = [0.8, 0.8, 2.5];
-    let cube = |dz: usize| move |x: usize, y: usize, z: usize| (2..6).contains(&x) && (2..6).contains(&y) && (2 + dz..6 + dz).contains(&z);
+    let cube = |dz: usize| {
+        move |x: usize, y: usize, z: usize| {
+            (2..6).contains(&x) && (2..6).contains(&y) && (2 + dz..6 + dz).contains(&z)
+        }
+    };
     let a = volume([10, 10, 10], spacing, cube(0));
     let b = volume([10, 10, 10], spacing, cube(1));
-    let r = &run(&a, &b, "dice,iou,hd,hd95,hd95_pooled,assd,masd,nsd@1.0,nsd@0.5,vol_diff", Convention::Voxel)[0];
+    let r = &run(
+        &a,
+        &b,
+        "dice,iou,hd,hd95,hd95_pooled,assd,masd,nsd@1.0,nsd@0.5,vol_diff",
+        Convention::Voxel,
+    )[0];
     close(r.values[0], 2.0 * 48.0 / 128.0);
     close(r.values[1], 48.0 / 80.0);
     close(r.values[2], 2.5);
@@ -58,7 +80,11 @@ fn concentric_spheres_are_three_millimetres_apart() {
     let centre = [24.0 * 0.8, 24.0 * 0.8, 8.0 * 2.5];
     let ball = |radius: f64| {
         move |x: usize, y: usize, z: usize| {
-            let d = [x as f64 * 0.8 - centre[0], y as f64 * 0.8 - centre[1], z as f64 * 2.5 - centre[2]];
+            let d = [
+                x as f64 * 0.8 - centre[0],
+                y as f64 * 0.8 - centre[1],
+                z as f64 * 2.5 - centre[2],
+            ];
             (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() <= radius
         }
     };
@@ -86,40 +112,102 @@ fn two_pixels_in_2d() {
     close(r.values[4], 0.0);
 }
 
-/// Surfel convention on a single voxel in 3D: its surface is the marching-cubes octahedron-like
-/// closed surface of 8 corner triangles... compared with itself, every distance is 0.
+/// A mask compared with itself: overlap 1 and every distance 0, in both conventions.
 #[test]
 fn identical_masks_have_zero_distances_in_both_conventions() {
-    let a = volume([6, 6, 6], [0.8, 1.0, 2.5], |x, y, z| (1..4).contains(&x) && (2..5).contains(&y) && z == 2);
+    let a = volume([6, 6, 6], [0.8, 1.0, 2.5], |x, y, z| {
+        (1..4).contains(&x) && (2..5).contains(&y) && z == 2
+    });
     for convention in [Convention::Voxel, Convention::Surfel] {
-        let r = &run(&a, &a, "dice,hd,hd95,assd,masd,nsd@0.0,biou@1.0", convention)[0];
-        assert_eq!(r.values, vec![Some(1.0), Some(0.0), Some(0.0), Some(0.0), Some(0.0), Some(1.0), Some(1.0)]);
+        let r = &run(
+            &a,
+            &a,
+            "dice,hd,hd95,assd,masd,nsd@0.0,biou@1.0",
+            convention,
+        )[0];
+        assert_eq!(
+            r.values,
+            vec![
+                Some(1.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(1.0),
+                Some(1.0)
+            ]
+        );
     }
 }
 
 /// The empty-mask table of docs/segmentation-metrics.md.
 #[test]
 fn empty_masks_follow_the_documented_table() {
-    let metrics = "dice,iou,precision,recall,vol_diff,rel_vol_diff,hd,hd95,assd,masd,nsd@1.0,biou@1.0";
+    let metrics =
+        "dice,iou,precision,recall,vol_diff,rel_vol_diff,hd,hd95,assd,masd,nsd@1.0,biou@1.0";
     let empty = volume([4, 4, 4], [1.0, 1.0, 2.0], |_, _, _| false);
     let full = volume([4, 4, 4], [1.0, 1.0, 2.0], |x, _, _| x < 2);
     let both = &run(&empty, &empty, metrics, Convention::Voxel)[0];
     assert_eq!(
         both.values,
-        vec![Some(1.0), Some(1.0), None, None, Some(0.0), None, Some(0.0), Some(0.0), Some(0.0), Some(0.0), Some(1.0), Some(1.0)]
+        vec![
+            Some(1.0),
+            Some(1.0),
+            None,
+            None,
+            Some(0.0),
+            None,
+            Some(0.0),
+            Some(0.0),
+            Some(0.0),
+            Some(0.0),
+            Some(1.0),
+            Some(1.0)
+        ]
     );
     let reference_empty = &run(&empty, &full, metrics, Convention::Voxel)[0];
     assert_eq!(
         reference_empty.values,
-        vec![Some(0.0), Some(0.0), Some(0.0), None, Some(64.0), None, None, None, None, None, Some(0.0), Some(0.0)]
+        vec![
+            Some(0.0),
+            Some(0.0),
+            Some(0.0),
+            None,
+            Some(64.0),
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some(0.0),
+            Some(0.0)
+        ]
     );
     let prediction_empty = &run(&full, &empty, metrics, Convention::Surfel)[0];
     assert_eq!(
         prediction_empty.values,
-        vec![Some(0.0), Some(0.0), None, Some(0.0), Some(-64.0), Some(-1.0), None, None, None, None, Some(0.0), Some(0.0)]
+        vec![
+            Some(0.0),
+            Some(0.0),
+            None,
+            Some(0.0),
+            Some(-64.0),
+            Some(-1.0),
+            None,
+            None,
+            None,
+            None,
+            Some(0.0),
+            Some(0.0)
+        ]
     );
-    let json = prediction_empty.to_json(&parse_metrics(metrics).expect("valid"), Convention::Surfel).to_string();
-    assert!(json.contains("\"hd\":null") && json.contains("\"convention\":\"surfel\""), "{json}");
+    let json = prediction_empty
+        .to_json(&parse_metrics(metrics).expect("valid"), Convention::Surfel)
+        .to_string();
+    assert!(
+        json.contains("\"hd\":null") && json.contains("\"convention\":\"surfel\""),
+        "{json}"
+    );
 }
 
 /// Boundary IoU at 1 mm isotropic spacing, by hand: two 4x4 squares offset by one column.

@@ -11,7 +11,9 @@ use medeval_dense::surface::Convention;
 use serde_json::Value;
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn references() -> Value {
@@ -27,7 +29,11 @@ fn compare(tool: &str, convention: Convention, ours_to_theirs: &[(&str, &str)], 
     let metrics = parse_metrics(&names.join(",")).expect("valid metric list");
     let mut checked = 0;
     for case in refs["cases"].as_array().expect("cases") {
-        let options = EvalOptions { metrics: metrics.clone(), labels: None, convention };
+        let options = EvalOptions {
+            metrics: metrics.clone(),
+            labels: None,
+            convention,
+        };
         let results = evaluate_pair(
             &data(case["reference"].as_str().expect("path")),
             &data(case["prediction"].as_str().expect("path")),
@@ -39,8 +45,14 @@ fn compare(tool: &str, convention: Convention, ours_to_theirs: &[(&str, &str)], 
         assert_eq!(results.len(), labels.len(), "case {}", case["name"]);
         for result in &results {
             let expected = &labels[&result.label.to_string()];
-            assert_eq!(result.reference_voxels, expected["reference_voxels"].as_u64().expect("count"));
-            assert_eq!(result.prediction_voxels, expected["prediction_voxels"].as_u64().expect("count"));
+            assert_eq!(
+                result.reference_voxels,
+                expected["reference_voxels"].as_u64().expect("count")
+            );
+            assert_eq!(
+                result.prediction_voxels,
+                expected["prediction_voxels"].as_u64().expect("count")
+            );
             for ((_, theirs), value) in ours_to_theirs.iter().zip(&result.values) {
                 let want = expected[tool][*theirs].as_f64().expect("reference value");
                 let got = value.expect("defined for non-empty masks");
@@ -64,7 +76,13 @@ fn voxel_convention_matches_monai() {
     compare(
         "monai",
         Convention::Voxel,
-        &[("hd", "hd"), ("hd95", "hd95"), ("assd", "assd"), ("nsd@1.0", "nsd@1.0"), ("nsd@2.0", "nsd@2.0")],
+        &[
+            ("hd", "hd"),
+            ("hd95", "hd95"),
+            ("assd", "assd"),
+            ("nsd@1.0", "nsd@1.0"),
+            ("nsd@2.0", "nsd@2.0"),
+        ],
         1e-6,
     );
 }

@@ -44,12 +44,20 @@ pub struct Args {
 
 /// Runs `medeval classify`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let columns = Columns { id: args.id_column, label: args.label_column, score: args.score_column };
+    let columns = Columns {
+        id: args.id_column,
+        label: args.label_column,
+        score: args.score_column,
+    };
     let cases = read_cases(&args.labels, &args.scores, &columns)?;
     let options = ClassifyOptions {
         threshold: args.threshold,
         ece_bins: args.ece_bins,
-        bootstrap: Bootstrap { resamples: args.bootstrap, level: 0.95, seed: args.seed },
+        bootstrap: Bootstrap {
+            resamples: args.bootstrap,
+            level: 0.95,
+            seed: args.seed,
+        },
     };
     let report = classification_report(&cases, &options);
     let positives = cases.iter().filter(|c| c.positive).count();
@@ -66,11 +74,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         });
         writeln!(out, "{json}")?;
     } else {
-        writeln!(out, "{} cases, {positives} positive; threshold {}; 95% percentile bootstrap ({} resamples, seed {})", cases.len(), options.threshold, options.bootstrap.resamples, options.bootstrap.seed)?;
+        writeln!(
+            out,
+            "{} cases, {positives} positive; threshold {}; 95% percentile bootstrap ({} resamples, seed {})",
+            cases.len(),
+            options.threshold,
+            options.bootstrap.resamples,
+            options.bootstrap.seed
+        )?;
         writeln!(out, "{:<18} {:>9} {:>21}", "metric", "value", "95% CI")?;
         let show = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.4}"));
         for m in &report {
-            writeln!(out, "{:<18} {:>9} {:>21}", m.metric, show(m.value), format!("[{}, {}]", show(m.ci_low), show(m.ci_high)))?;
+            writeln!(
+                out,
+                "{:<18} {:>9} {:>21}",
+                m.metric,
+                show(m.value),
+                format!("[{}, {}]", show(m.ci_low), show(m.ci_high))
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

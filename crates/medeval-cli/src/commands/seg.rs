@@ -70,13 +70,22 @@ pub struct Args {
 /// Runs `medeval seg`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let metrics = parse_metrics(&args.metrics)?;
-    let options = EvalOptions { metrics, labels: args.labels.clone(), convention: args.convention };
+    let options = EvalOptions {
+        metrics,
+        labels: args.labels.clone(),
+        convention: args.convention,
+    };
     let policy = GeometryPolicy {
         ignore_orientation: args.ignore_orientation,
         resample: args.resample,
         spacing: parse_spacing(args.spacing.as_deref())?,
     };
-    match (&args.reference, &args.prediction, &args.reference_dir, &args.prediction_dir) {
+    match (
+        &args.reference,
+        &args.prediction,
+        &args.reference_dir,
+        &args.prediction_dir,
+    ) {
         (Some(reference), Some(prediction), None, None) => {
             let results = evaluate_pair(reference, prediction, &options, &policy)?;
             let stdout = std::io::stdout();
@@ -90,13 +99,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        (None, None, Some(reference_dir), Some(prediction_dir)) => run_folder(&args, reference_dir, prediction_dir, &options, &policy),
-        _ => bail!("give either --reference and --prediction, or --reference-dir, --prediction-dir and --out"),
+        (None, None, Some(reference_dir), Some(prediction_dir)) => {
+            run_folder(&args, reference_dir, prediction_dir, &options, &policy)
+        }
+        _ => bail!(
+            "give either --reference and --prediction, or --reference-dir, --prediction-dir and --out"
+        ),
     }
 }
 
 fn parse_spacing(values: Option<&[f64]>) -> anyhow::Result<Option<[f64; 3]>> {
-    let Some(values) = values else { return Ok(None) };
+    let Some(values) = values else {
+        return Ok(None);
+    };
     if values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
         bail!("--spacing values must be positive numbers, got {values:?}");
     }
@@ -107,14 +122,26 @@ fn parse_spacing(values: Option<&[f64]>) -> anyhow::Result<Option<[f64; 3]>> {
     }
 }
 
-fn print_pair_table(out: &mut dyn Write, results: &[medeval_dense::metrics::LabelResult], options: &EvalOptions) -> std::io::Result<()> {
-    write!(out, "{:>6} {:>12} {:>12}", "label", "ref_voxels", "pred_voxels")?;
+fn print_pair_table(
+    out: &mut dyn Write,
+    results: &[medeval_dense::metrics::LabelResult],
+    options: &EvalOptions,
+) -> std::io::Result<()> {
+    write!(
+        out,
+        "{:>6} {:>12} {:>12}",
+        "label", "ref_voxels", "pred_voxels"
+    )?;
     for m in &options.metrics {
         write!(out, " {:>12}", m.name)?;
     }
     writeln!(out)?;
     for r in results {
-        write!(out, "{:>6} {:>12} {:>12}", r.label, r.reference_voxels, r.prediction_voxels)?;
+        write!(
+            out,
+            "{:>6} {:>12} {:>12}",
+            r.label, r.reference_voxels, r.prediction_voxels
+        )?;
         for v in &r.values {
             match v {
                 Some(v) => write!(out, " {v:>12.6}")?,
@@ -123,7 +150,11 @@ fn print_pair_table(out: &mut dyn Write, results: &[medeval_dense::metrics::Labe
         }
         writeln!(out)?;
     }
-    writeln!(out, "surface convention: {}; distances in mm; undefined: see the empty-mask table in docs/segmentation-metrics.md", options.convention.name())
+    writeln!(
+        out,
+        "surface convention: {}; distances in mm; undefined: see the empty-mask table in docs/segmentation-metrics.md",
+        options.convention.name()
+    )
 }
 
 fn run_folder(
@@ -137,13 +168,20 @@ fn run_folder(
     let format = match out_path.extension().and_then(|e| e.to_str()) {
         Some("csv") => RowFormat::Csv,
         Some("json" | "jsonl") => RowFormat::JsonLines,
-        _ => bail!("{}: --out must end in .csv, .json or .jsonl", out_path.display()),
+        _ => bail!(
+            "{}: --out must end in .csv, .json or .jsonl",
+            out_path.display()
+        ),
     };
     let list = folder::find_cases(reference_dir, prediction_dir)?;
     for path in &list.unmatched_predictions {
-        eprintln!("warning: {} has no reference of the same name; not evaluated", path.display());
+        eprintln!(
+            "warning: {} has no reference of the same name; not evaluated",
+            path.display()
+        );
     }
-    let bar = ProgressBar::with_draw_target(Some(list.cases.len() as u64), ProgressDrawTarget::stderr());
+    let bar =
+        ProgressBar::with_draw_target(Some(list.cases.len() as u64), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {elapsed_precise} (eta {eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -156,17 +194,32 @@ fn run_folder(
     });
     bar.finish_and_clear();
 
-    let file = File::create(out_path).with_context(|| format!("cannot create {}", out_path.display()))?;
+    let file =
+        File::create(out_path).with_context(|| format!("cannot create {}", out_path.display()))?;
     let mut writer = BufWriter::new(file);
-    folder::write_rows(&mut writer, format, &outcomes, &options.metrics, options.convention)
-        .and_then(|()| writer.flush())
-        .with_context(|| format!("cannot write {}", out_path.display()))?;
+    folder::write_rows(
+        &mut writer,
+        format,
+        &outcomes,
+        &options.metrics,
+        options.convention,
+    )
+    .and_then(|()| writer.flush())
+    .with_context(|| format!("cannot write {}", out_path.display()))?;
 
-    let bootstrap = Bootstrap { resamples: args.bootstrap, level: 0.95, seed: args.seed };
+    let bootstrap = Bootstrap {
+        resamples: args.bootstrap,
+        level: 0.95,
+        seed: args.seed,
+    };
     let rows = folder::summarize_outcomes(&outcomes, &options.metrics, &bootstrap);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    writeln!(out, "{:>6} {:>14} {:>5} {:>5} {:>11} {:>11} {:>23} {:>23}", "label", "metric", "n", "undef", "mean", "median", "IQR", "95% CI of mean")?;
+    writeln!(
+        out,
+        "{:>6} {:>14} {:>5} {:>5} {:>11} {:>11} {:>23} {:>23}",
+        "label", "metric", "n", "undef", "mean", "median", "IQR", "95% CI of mean"
+    )?;
     for row in &rows {
         match &row.summary {
             Some(s) => writeln!(
@@ -181,7 +234,11 @@ fn run_folder(
                 format!("[{:.5}, {:.5}]", s.q1, s.q3),
                 format!("[{:.5}, {:.5}]", s.ci_low, s.ci_high)
             )?,
-            None => writeln!(out, "{:>6} {:>14} {:>5} {:>5} {:>11}", row.label, row.metric, 0, row.undefined, "undefined")?,
+            None => writeln!(
+                out,
+                "{:>6} {:>14} {:>5} {:>5} {:>11}",
+                row.label, row.metric, 0, row.undefined, "undefined"
+            )?,
         }
     }
     if let Some(path) = &args.summary {
@@ -190,7 +247,8 @@ fn run_folder(
             "bootstrap": { "resamples": bootstrap.resamples, "level": bootstrap.level, "seed": bootstrap.seed },
             "rows": rows,
         });
-        std::fs::write(path, format!("{json:#}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, format!("{json:#}\n"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     writeln!(
@@ -202,7 +260,10 @@ fn run_folder(
         out_path.display()
     )?;
     if failed > 0 {
-        eprintln!("error: {failed} of {} cases failed; the summary covers only the others", outcomes.len());
+        eprintln!(
+            "error: {failed} of {} cases failed; the summary covers only the others",
+            outcomes.len()
+        );
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

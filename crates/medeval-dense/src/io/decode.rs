@@ -126,7 +126,11 @@ pub fn samples_to_labels(
                     let label = u32::try_from(i).map_err(|_| LabelProblem {
                         index,
                         value: i as f64,
-                        problem: if i < 0 { BadLabel::Negative } else { BadLabel::TooLarge },
+                        problem: if i < 0 {
+                            BadLabel::Negative
+                        } else {
+                            BadLabel::TooLarge
+                        },
                     })?;
                     values.push(label);
                     continue;
@@ -213,11 +217,16 @@ fn read_sample(chunk: &[u8], sample: SampleType, order: ByteOrder) -> Sample {
 pub fn text_to_labels(text: &str, count: usize) -> Result<Labels, (usize, String)> {
     let mut values = Vec::with_capacity(count);
     for (index, token) in text.split_ascii_whitespace().take(count).enumerate() {
-        let value: f64 = token.parse().map_err(|_| (index, format!("'{token}' is not a number")))?;
+        let value: f64 = token
+            .parse()
+            .map_err(|_| (index, format!("'{token}' is not a number")))?;
         values.push(float_to_label(value).map_err(|p| (index, format!("{value} {p}")))?);
     }
     if values.len() < count {
-        return Err((values.len(), format!("only {} of {count} samples present", values.len())));
+        return Err((
+            values.len(),
+            format!("only {} of {count} samples present", values.len()),
+        ));
     }
     Ok(Labels::from_u32(values))
 }
@@ -225,7 +234,9 @@ pub fn text_to_labels(text: &str, count: usize) -> Result<Labels, (usize, String
 /// Reads exactly `len` bytes, reporting how many were available when the stream ends early.
 pub fn read_exact_or_count(reader: &mut dyn Read, len: usize) -> std::io::Result<(Vec<u8>, usize)> {
     let mut buffer = Vec::new();
-    buffer.try_reserve_exact(len).map_err(std::io::Error::other)?;
+    buffer
+        .try_reserve_exact(len)
+        .map_err(std::io::Error::other)?;
     let got = reader.take(len as u64).read_to_end(&mut buffer)?;
     Ok((buffer, got))
 }
@@ -251,7 +262,10 @@ mod tests {
     fn fractional_floats_are_rejected_with_their_index() {
         let bytes: Vec<u8> = [1.0f32, 2.5].iter().flat_map(|f| f.to_le_bytes()).collect();
         let err = samples_to_labels(bytes, SampleType::F32, ByteOrder::Little, None).unwrap_err();
-        assert_eq!((err.index, err.value, err.problem), (1, 2.5, BadLabel::NotInteger));
+        assert_eq!(
+            (err.index, err.value, err.problem),
+            (1, 2.5, BadLabel::NotInteger)
+        );
     }
 
     #[test]
@@ -263,10 +277,16 @@ mod tests {
 
     #[test]
     fn scaling_is_applied_before_the_integer_check() {
-        let scaling = Some(Scaling { slope: 2.0, intercept: 1.0 });
+        let scaling = Some(Scaling {
+            slope: 2.0,
+            intercept: 1.0,
+        });
         let labels = samples_to_labels(vec![0, 1], SampleType::U8, ByteOrder::Little, scaling);
         assert_eq!(labels, Ok(Labels::U8(vec![1, 3])));
-        let scaling = Some(Scaling { slope: 0.5, intercept: 0.0 });
+        let scaling = Some(Scaling {
+            slope: 0.5,
+            intercept: 0.0,
+        });
         let err = samples_to_labels(vec![1], SampleType::U8, ByteOrder::Little, scaling);
         assert_eq!(err.map_err(|e| e.problem), Err(BadLabel::NotInteger));
     }

@@ -15,7 +15,10 @@ use crate::volume::{Grid, LabelVolume};
 
 /// Reads a MetaImage file.
 pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
-    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
+    let io = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     let mut fields: HashMap<String, String> = HashMap::new();
     let mut line = Vec::new();
@@ -24,7 +27,11 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         line.clear();
         let n = reader.read_until(b'\n', &mut line).map_err(io)?;
         if n == 0 {
-            return Err(header_error(path, "ElementDataFile", "header ends without ElementDataFile"));
+            return Err(header_error(
+                path,
+                "ElementDataFile",
+                "header ends without ElementDataFile",
+            ));
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim();
@@ -60,9 +67,15 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
     }
     let shape: Vec<usize> = numbers(path, "DimSize", get("DimSize"))?;
     if let Some(ndims) = get("NDims") {
-        let ndims: usize = ndims.parse().map_err(|_| header_error(path, "NDims", "not an integer"))?;
+        let ndims: usize = ndims
+            .parse()
+            .map_err(|_| header_error(path, "NDims", "not an integer"))?;
         if ndims != shape.len() {
-            return Err(header_error(path, "NDims", &format!("{ndims} but DimSize has {} values", shape.len())));
+            return Err(header_error(
+                path,
+                "NDims",
+                &format!("{ndims} but DimSize has {} values", shape.len()),
+            ));
         }
     }
     if let Some(channels) = get("ElementNumberOfChannels") {
@@ -93,8 +106,14 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         }
         None => return Err(header_error(path, "ElementType", "missing")),
     };
-    let msb = get("ElementByteOrderMSB").or(get("BinaryDataByteOrderMSB")).unwrap_or("False");
-    let order = if msb.eq_ignore_ascii_case("true") { ByteOrder::Big } else { ByteOrder::Little };
+    let msb = get("ElementByteOrderMSB")
+        .or(get("BinaryDataByteOrderMSB"))
+        .unwrap_or("False");
+    let order = if msb.eq_ignore_ascii_case("true") {
+        ByteOrder::Big
+    } else {
+        ByteOrder::Little
+    };
     let compressed = get("CompressedData").is_some_and(|v| v.eq_ignore_ascii_case("true"));
 
     let mut spacing = [1.0; 3];
@@ -102,7 +121,11 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         let values: Vec<f64> = numbers(path, "ElementSpacing", Some(values))?;
         for (axis, &s) in values.iter().take(spatial_dims).enumerate() {
             if !(s.is_finite() && s > 0.0) {
-                return Err(header_error(path, "ElementSpacing", &format!("{s} is not a positive spacing")));
+                return Err(header_error(
+                    path,
+                    "ElementSpacing",
+                    &format!("{s} is not a positive spacing"),
+                ));
             }
             spacing[axis] = s;
         }
@@ -115,7 +138,10 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             grid.origin[axis] = v;
         }
     }
-    if let Some(values) = get("TransformMatrix").or(get("Rotation")).or(get("Orientation")) {
+    if let Some(values) = get("TransformMatrix")
+        .or(get("Rotation"))
+        .or(get("Orientation"))
+    {
         let values: Vec<f64> = numbers(path, "TransformMatrix", Some(values))?;
         let n = shape.len().min(3);
         if values.len() == n * n {
@@ -125,7 +151,11 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
                 }
             }
         } else {
-            return Err(header_error(path, "TransformMatrix", &format!("{} values for {n} dimensions", values.len())));
+            return Err(header_error(
+                path,
+                "TransformMatrix",
+                &format!("{} values for {n} dimensions", values.len()),
+            ));
         }
     }
 
@@ -139,12 +169,21 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         })
     } else {
         let data_path = path.parent().unwrap_or(Path::new(".")).join(data_file);
-        let file = File::open(&data_path).map_err(|source| ReadError::Io { path: data_path.clone(), source })?;
+        let file = File::open(&data_path).map_err(|source| ReadError::Io {
+            path: data_path.clone(),
+            source,
+        })?;
         let mut data = BufReader::with_capacity(1 << 20, file);
         if let Some(skip) = get("HeaderSize") {
-            let skip: u64 = skip.parse().map_err(|_| header_error(path, "HeaderSize", "not a byte count"))?;
-            std::io::copy(&mut (&mut data).take(skip), &mut std::io::sink())
-                .map_err(|source| ReadError::Io { path: data_path.clone(), source })?;
+            let skip: u64 = skip
+                .parse()
+                .map_err(|_| header_error(path, "HeaderSize", "not a byte count"))?;
+            std::io::copy(&mut (&mut data).take(skip), &mut std::io::sink()).map_err(|source| {
+                ReadError::Io {
+                    path: data_path.clone(),
+                    source,
+                }
+            })?;
         }
         read_payload(&data_path, &mut data, compressed, shape3, sample, order)
     }
@@ -167,14 +206,26 @@ fn read_payload(
     }
 }
 
-fn numbers<T: std::str::FromStr>(path: &Path, field: &str, value: Option<&str>) -> Result<Vec<T>, ReadError> {
+fn numbers<T: std::str::FromStr>(
+    path: &Path,
+    field: &str,
+    value: Option<&str>,
+) -> Result<Vec<T>, ReadError> {
     let value = value.ok_or_else(|| header_error(path, field, "missing"))?;
     value
         .split_ascii_whitespace()
-        .map(|token| token.parse::<T>().map_err(|_| header_error(path, field, &format!("'{token}' is not a number"))))
+        .map(|token| {
+            token
+                .parse::<T>()
+                .map_err(|_| header_error(path, field, &format!("'{token}' is not a number")))
+        })
         .collect()
 }
 
 fn header_error(path: &Path, field: &str, message: &str) -> ReadError {
-    ReadError::Header { path: path.to_path_buf(), field: field.into(), message: message.into() }
+    ReadError::Header {
+        path: path.to_path_buf(),
+        field: field.into(),
+        message: message.into(),
+    }
 }

@@ -153,7 +153,11 @@ pub fn case_name(path: &Path) -> Option<String> {
     Format::from_path(path)?;
     let name = path.file_name()?.to_str()?;
     let lower = name.to_ascii_lowercase();
-    let without_gz = if lower.ends_with(".gz") { &name[..name.len() - 3] } else { name };
+    let without_gz = if lower.ends_with(".gz") {
+        &name[..name.len() - 3]
+    } else {
+        name
+    };
     let (stem, _) = without_gz.rsplit_once('.')?;
     Some(stem.to_string())
 }
@@ -166,14 +170,19 @@ pub fn read_label_volume(path: &Path) -> Result<LabelVolume, ReadError> {
         Some(Format::Nrrd) => nrrd::read(path),
         Some(Format::Png) => raster::read_png(path),
         Some(Format::Tiff) => raster::read_tiff(path),
-        None => Err(ReadError::UnknownFormat { path: path.to_path_buf() }),
+        None => Err(ReadError::UnknownFormat {
+            path: path.to_path_buf(),
+        }),
     }
 }
 
 /// Opens a file, transparently decompressing gzip content (recognised by its magic bytes, not
 /// its name, so a mislabelled `.nii` still reads).
 fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read>, ReadError> {
-    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
+    let io = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     let mut magic = [0u8; 2];
     let mut got = 0;
@@ -196,9 +205,15 @@ fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read>, ReadError> {
 /// Maps an I/O error from a possibly compressed stream to the right [`ReadError`].
 fn stream_error(path: &Path, compressed: bool, source: std::io::Error) -> ReadError {
     if compressed || source.kind() == std::io::ErrorKind::InvalidData {
-        ReadError::Compressed { path: path.to_path_buf(), source }
+        ReadError::Compressed {
+            path: path.to_path_buf(),
+            source,
+        }
     } else {
-        ReadError::Io { path: path.to_path_buf(), source }
+        ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -214,15 +229,21 @@ fn read_voxels(
     scaling: Option<decode::Scaling>,
 ) -> Result<crate::volume::Labels, ReadError> {
     let count = shape.iter().product::<usize>();
-    let expected = count.checked_mul(sample.size()).ok_or_else(|| ReadError::Header {
-        path: path.to_path_buf(),
-        field: "dimensions".into(),
-        message: format!("shape {shape:?} is too large"),
-    })?;
+    let expected = count
+        .checked_mul(sample.size())
+        .ok_or_else(|| ReadError::Header {
+            path: path.to_path_buf(),
+            field: "dimensions".into(),
+            message: format!("shape {shape:?} is too large"),
+        })?;
     let (bytes, found) = decode::read_exact_or_count(reader, expected)
         .map_err(|e| stream_error(path, compressed, e))?;
     if found < expected {
-        return Err(ReadError::Truncated { path: path.to_path_buf(), expected, found });
+        return Err(ReadError::Truncated {
+            path: path.to_path_buf(),
+            expected,
+            found,
+        });
     }
     if compressed {
         std::io::copy(reader, &mut std::io::sink()).map_err(|e| stream_error(path, true, e))?;
@@ -264,7 +285,10 @@ fn spatial_shape(path: &Path, shape: &[usize]) -> Result<([usize; 3], usize), Re
         }),
         1 => Ok(([shape[0], 1, 1], 2)),
         2 => Ok(([shape[0], shape[1], 1], 2)),
-        _ => Ok(([shape[0], shape[1], shape[2]], if shape[2] > 1 { 3 } else { 2 })),
+        _ => Ok((
+            [shape[0], shape[1], shape[2]],
+            if shape[2] > 1 { 3 } else { 2 },
+        )),
     }
 }
 
@@ -274,7 +298,10 @@ mod tests {
 
     #[test]
     fn case_names_strip_compound_extensions() {
-        assert_eq!(case_name(Path::new("a/case_01.nii.gz")).as_deref(), Some("case_01"));
+        assert_eq!(
+            case_name(Path::new("a/case_01.nii.gz")).as_deref(),
+            Some("case_01")
+        );
         assert_eq!(case_name(Path::new("x.y.mha")).as_deref(), Some("x.y"));
         assert_eq!(case_name(Path::new("notes.txt")), None);
     }

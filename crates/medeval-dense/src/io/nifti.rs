@@ -51,11 +51,18 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         _ => {
             return Err(bad_magic(
                 path,
-                format!("sizeof_hdr is neither 348 nor 540 (bytes {:02x?})", &raw[..4]),
+                format!(
+                    "sizeof_hdr is neither 348 nor 540 (bytes {:02x?})",
+                    &raw[..4]
+                ),
             ));
         }
     };
-    let header_len = if version == 1 { NIFTI1_HEADER } else { NIFTI2_HEADER };
+    let header_len = if version == 1 {
+        NIFTI1_HEADER
+    } else {
+        NIFTI2_HEADER
+    };
     let got = fill(&mut *reader, &mut raw[4..header_len])
         .map_err(|e| stream_error(path, compressed, e))?;
     if got < header_len - 4 {
@@ -73,13 +80,30 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         let data_path = image_file_for(path)?;
         let data_compressed = is_gzip(&data_path)?;
         let mut data = open_maybe_gzip(&data_path)?;
-        skip(&mut *data, header.vox_offset).map_err(|e| stream_error(&data_path, data_compressed, e))?;
-        read_voxels(&data_path, &mut *data, data_compressed, shape, header.sample, header.order, Some(header.scaling))?
+        skip(&mut *data, header.vox_offset)
+            .map_err(|e| stream_error(&data_path, data_compressed, e))?;
+        read_voxels(
+            &data_path,
+            &mut *data,
+            data_compressed,
+            shape,
+            header.sample,
+            header.order,
+            Some(header.scaling),
+        )?
     } else {
         let offset = header.vox_offset.max(header_len as u64);
         skip(&mut *reader, offset - header_len as u64)
             .map_err(|e| stream_error(path, compressed, e))?;
-        read_voxels(path, &mut *reader, compressed, shape, header.sample, header.order, Some(header.scaling))?
+        read_voxels(
+            path,
+            &mut *reader,
+            compressed,
+            shape,
+            header.sample,
+            header.order,
+            Some(header.scaling),
+        )?
     };
     Ok(LabelVolume::new(grid, labels).expect("read_voxels returns one label per voxel"))
 }
@@ -101,7 +125,15 @@ fn parse_header(
         let pair = match magic {
             b"n+1\0" => false,
             b"ni1\0" => true,
-            _ => return Err(bad_magic(path, format!("magic {:?} is not \"n+1\" or \"ni1\"", String::from_utf8_lossy(magic)))),
+            _ => {
+                return Err(bad_magic(
+                    path,
+                    format!(
+                        "magic {:?} is not \"n+1\" or \"ni1\"",
+                        String::from_utf8_lossy(magic)
+                    ),
+                ));
+            }
         };
         (magic, pair)
     } else {
@@ -109,7 +141,12 @@ fn parse_header(
         let pair = match magic {
             b"n+2\0\r\n\x1a\n" => false,
             b"ni2\0\r\n\x1a\n" => true,
-            _ => return Err(bad_magic(path, format!("NIfTI-2 magic {magic:02x?} is wrong"))),
+            _ => {
+                return Err(bad_magic(
+                    path,
+                    format!("NIfTI-2 magic {magic:02x?} is wrong"),
+                ));
+            }
         };
         (magic, pair)
     };
@@ -120,8 +157,9 @@ fn parse_header(
             let dims: [i64; 8] = std::array::from_fn(|i| i64::from(r.i16(40 + 2 * i)));
             let pixdim: [f64; 8] = std::array::from_fn(|i| f64::from(r.f32(76 + 4 * i)));
             let quatern: [f64; 6] = std::array::from_fn(|i| f64::from(r.f32(256 + 4 * i)));
-            let srow: [[f64; 4]; 3] =
-                std::array::from_fn(|row| std::array::from_fn(|c| f64::from(r.f32(280 + 16 * row + 4 * c))));
+            let srow: [[f64; 4]; 3] = std::array::from_fn(|row| {
+                std::array::from_fn(|c| f64::from(r.f32(280 + 16 * row + 4 * c)))
+            });
             (
                 dims,
                 r.i16(70),
@@ -156,12 +194,18 @@ fn parse_header(
 
     let ndim = dims[0];
     if !(1..=7).contains(&ndim) {
-        return Err(header_error("dim[0]", format!("{ndim} is not a number of dimensions in 1..=7")));
+        return Err(header_error(
+            "dim[0]",
+            format!("{ndim} is not a number of dimensions in 1..=7"),
+        ));
     }
     let mut shape = Vec::with_capacity(ndim as usize);
     for (i, &n) in dims[1..=ndim as usize].iter().enumerate() {
         if n < 1 {
-            return Err(header_error(&format!("dim[{}]", i + 1), format!("{n} is not a positive size")));
+            return Err(header_error(
+                &format!("dim[{}]", i + 1),
+                format!("{n} is not a positive size"),
+            ));
         }
         shape.push(n as usize);
     }
@@ -179,23 +223,37 @@ fn parse_header(
         other => {
             return Err(ReadError::Unsupported {
                 path: path.to_path_buf(),
-                what: format!("NIfTI datatype {other} (complex, RGB or unknown) cannot hold labels"),
+                what: format!(
+                    "NIfTI datatype {other} (complex, RGB or unknown) cannot hold labels"
+                ),
             });
         }
     };
     if !vox_offset.is_finite() || vox_offset < 0.0 {
-        return Err(header_error("vox_offset", format!("{vox_offset} is not a byte offset")));
+        return Err(header_error(
+            "vox_offset",
+            format!("{vox_offset} is not a byte offset"),
+        ));
     }
     for (axis, &p) in pixdim[1..=3].iter().enumerate() {
         if !p.is_finite() {
-            return Err(header_error(&format!("pixdim[{}]", axis + 1), format!("{p} is not a spacing")));
+            return Err(header_error(
+                &format!("pixdim[{}]", axis + 1),
+                format!("{p} is not a spacing"),
+            ));
         }
     }
     // The standard: scl_slope == 0 means "no scaling".
     let scaling = if slope == 0.0 || !slope.is_finite() || !inter.is_finite() {
-        Scaling { slope: 1.0, intercept: 0.0 }
+        Scaling {
+            slope: 1.0,
+            intercept: 0.0,
+        }
     } else {
-        Scaling { slope, intercept: inter }
+        Scaling {
+            slope,
+            intercept: inter,
+        }
     };
     Ok(Header {
         version,
@@ -217,7 +275,11 @@ fn grid_from_header(h: &Header, shape: [usize; 3], spatial_dims: usize) -> Grid 
     let _ = h.version;
     let spacing: [f64; 3] = std::array::from_fn(|a| {
         let p = h.pixdim[a + 1].abs();
-        if a >= spatial_dims || p == 0.0 { 1.0 } else { p }
+        if a >= spatial_dims || p == 0.0 {
+            1.0
+        } else {
+            p
+        }
     });
     // Affine columns (RAS) for each index axis, and the RAS position of voxel 0.
     let (columns, origin_ras): ([[f64; 3]; 3], [f64; 3]) = if h.sform_code > 0 {
@@ -229,9 +291,21 @@ fn grid_from_header(h: &Header, shape: [usize; 3], spatial_dims: usize) -> Grid 
         let [b, c, d, qx, qy, qz] = h.quatern;
         let a = (1.0 - (b * b + c * c + d * d)).max(0.0).sqrt();
         let rot = [
-            [a * a + b * b - c * c - d * d, 2.0 * (b * c - a * d), 2.0 * (b * d + a * c)],
-            [2.0 * (b * c + a * d), a * a + c * c - b * b - d * d, 2.0 * (c * d - a * b)],
-            [2.0 * (b * d - a * c), 2.0 * (c * d + a * b), a * a + d * d - c * c - b * b],
+            [
+                a * a + b * b - c * c - d * d,
+                2.0 * (b * c - a * d),
+                2.0 * (b * d + a * c),
+            ],
+            [
+                2.0 * (b * c + a * d),
+                a * a + c * c - b * b - d * d,
+                2.0 * (c * d - a * b),
+            ],
+            [
+                2.0 * (b * d - a * c),
+                2.0 * (c * d + a * b),
+                a * a + d * d - c * c - b * b,
+            ],
         ];
         let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
         let scale = [spacing[0], spacing[1], spacing[2] * qfac];
@@ -241,22 +315,36 @@ fn grid_from_header(h: &Header, shape: [usize; 3], spatial_dims: usize) -> Grid 
         )
     } else {
         (
-            std::array::from_fn(|axis| std::array::from_fn(|row| if row == axis { spacing[axis] } else { 0.0 })),
+            std::array::from_fn(|axis| {
+                std::array::from_fn(|row| if row == axis { spacing[axis] } else { 0.0 })
+            }),
             [0.0; 3],
         )
     };
     let direction = columns.map(|col| {
         let norm = col.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm > 0.0 { ras_to_lps(col.map(|v| v / norm)) } else { [0.0; 3] }
+        if norm > 0.0 {
+            ras_to_lps(col.map(|v| v / norm))
+        } else {
+            [0.0; 3]
+        }
     });
     let mut direction = direction;
     for (axis, dir) in direction.iter_mut().enumerate() {
         if dir.iter().all(|&v| v == 0.0) {
             // A degenerate affine column (seen in 2D files): fall back to the index axis.
-            *dir = ras_to_lps(std::array::from_fn(|row| if row == axis { 1.0 } else { 0.0 }));
+            *dir = ras_to_lps(std::array::from_fn(
+                |row| if row == axis { 1.0 } else { 0.0 },
+            ));
         }
     }
-    Grid { shape, spatial_dims, spacing, direction, origin: ras_to_lps(origin_ras) }
+    Grid {
+        shape,
+        spatial_dims,
+        spacing,
+        direction,
+        origin: ras_to_lps(origin_ras),
+    }
 }
 
 fn ras_to_lps(v: [f64; 3]) -> [f64; 3] {
@@ -295,7 +383,11 @@ impl FieldReader<'_> {
 }
 
 fn bad_magic(path: &Path, detail: String) -> ReadError {
-    ReadError::BadMagic { path: path.to_path_buf(), format: "NIfTI", detail }
+    ReadError::BadMagic {
+        path: path.to_path_buf(),
+        format: "NIfTI",
+        detail,
+    }
 }
 
 fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -324,10 +416,14 @@ fn skip(reader: &mut dyn Read, bytes: u64) -> std::io::Result<()> {
 
 fn is_gzip(path: &Path) -> Result<bool, ReadError> {
     let mut magic = [0u8; 2];
-    let mut file = std::fs::File::open(path)
-        .map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
-    let got = fill(&mut file, &mut magic)
-        .map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    let mut file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let got = fill(&mut file, &mut magic).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(got == 2 && magic == [0x1f, 0x8b])
 }
 

@@ -15,7 +15,10 @@ use crate::volume::{Grid, LabelVolume};
 
 /// Reads a NRRD file.
 pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
-    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
+    let io = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     let mut line = Vec::new();
     reader.read_until(b'\n', &mut line).map_err(io)?;
@@ -23,7 +26,10 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         return Err(ReadError::BadMagic {
             path: path.to_path_buf(),
             format: "NRRD",
-            detail: format!("first line {:?} does not start with NRRD000", String::from_utf8_lossy(&line[..line.len().min(16)])),
+            detail: format!(
+                "first line {:?} does not start with NRRD000",
+                String::from_utf8_lossy(&line[..line.len().min(16)])
+            ),
         });
     }
     let mut fields: HashMap<String, String> = HashMap::new();
@@ -53,11 +59,18 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
     let shape: Vec<usize> = get("sizes")
         .ok_or_else(|| header_error(path, "sizes", "missing"))?
         .split_ascii_whitespace()
-        .map(|t| t.parse().map_err(|_| header_error(path, "sizes", &format!("'{t}' is not a size"))))
+        .map(|t| {
+            t.parse()
+                .map_err(|_| header_error(path, "sizes", &format!("'{t}' is not a size")))
+        })
         .collect::<Result<_, _>>()?;
     if let Some(dimension) = get("dimension") {
         if dimension.parse::<usize>().ok() != Some(shape.len()) {
-            return Err(header_error(path, "dimension", &format!("{dimension} but sizes has {} values", shape.len())));
+            return Err(header_error(
+                path,
+                "dimension",
+                &format!("{dimension} but sizes has {} values", shape.len()),
+            ));
         }
     }
     let (shape3, spatial_dims) = spatial_shape(path, &shape)?;
@@ -76,8 +89,8 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
             if norm > 0.0 {
                 grid.spacing[axis] = norm;
-                for c in 0..v.len().min(3) {
-                    grid.direction[axis][c] = v[c] / norm * if flip && c < 2 { -1.0 } else { 1.0 };
+                for (c, (d, x)) in grid.direction[axis].iter_mut().zip(v).enumerate() {
+                    *d = x / norm * if flip && c < 2 { -1.0 } else { 1.0 };
                 }
             }
         }
@@ -92,14 +105,17 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
     }
     if let Some(origin) = get("space origin") {
         if let Some(Some(v)) = parse_vectors(path, origin)?.first() {
-            for c in 0..v.len().min(3) {
-                grid.origin[c] = v[c] * if flip && c < 2 { -1.0 } else { 1.0 };
+            for (c, (o, x)) in grid.origin.iter_mut().zip(v).enumerate() {
+                *o = x * if flip && c < 2 { -1.0 } else { 1.0 };
             }
         }
     }
     for skip in ["line skip", "lineskip", "byte skip", "byteskip"] {
         if get(skip).is_some_and(|v| v != "0") {
-            return Err(ReadError::Unsupported { path: path.to_path_buf(), what: format!("'{skip}'") });
+            return Err(ReadError::Unsupported {
+                path: path.to_path_buf(),
+                what: format!("'{skip}'"),
+            });
         }
     }
 
@@ -108,11 +124,17 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
     let mut data_reader: Box<dyn Read> = match detached {
         None => Box::new(reader),
         Some(name) if name.starts_with("LIST") || name.contains(' ') => {
-            return Err(ReadError::Unsupported { path: path.to_path_buf(), what: format!("data file '{name}' (a list of files)") });
+            return Err(ReadError::Unsupported {
+                path: path.to_path_buf(),
+                what: format!("data file '{name}' (a list of files)"),
+            });
         }
         Some(name) => {
             let data_path = path.parent().unwrap_or(Path::new(".")).join(name);
-            let file = File::open(&data_path).map_err(|source| ReadError::Io { path: data_path, source })?;
+            let file = File::open(&data_path).map_err(|source| ReadError::Io {
+                path: data_path,
+                source,
+            })?;
             Box::new(BufReader::with_capacity(1 << 20, file))
         }
     };
@@ -124,7 +146,9 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         }
         "text" | "txt" | "ascii" => {
             let mut text = String::new();
-            data_reader.read_to_string(&mut text).map_err(|e| stream_error(path, false, e))?;
+            data_reader
+                .read_to_string(&mut text)
+                .map_err(|e| stream_error(path, false, e))?;
             let count = shape3.iter().product();
             text_to_labels(&text, count).map_err(|(index, message)| ReadError::Header {
                 path: path.to_path_buf(),
@@ -133,7 +157,10 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             })?
         }
         other => {
-            return Err(ReadError::Unsupported { path: path.to_path_buf(), what: format!("NRRD encoding '{other}'") });
+            return Err(ReadError::Unsupported {
+                path: path.to_path_buf(),
+                what: format!("NRRD encoding '{other}'"),
+            });
         }
     };
     Ok(LabelVolume::new(grid, labels).expect("readers return one label per voxel"))
@@ -143,13 +170,24 @@ fn sample_type(name: &str) -> Option<SampleType> {
     Some(match name {
         "uchar" | "unsigned char" | "uint8" | "uint8_t" => SampleType::U8,
         "signed char" | "int8" | "int8_t" => SampleType::I8,
-        "short" | "short int" | "signed short" | "signed short int" | "int16" | "int16_t" => SampleType::I16,
-        "ushort" | "unsigned short" | "unsigned short int" | "uint16" | "uint16_t" => SampleType::U16,
+        "short" | "short int" | "signed short" | "signed short int" | "int16" | "int16_t" => {
+            SampleType::I16
+        }
+        "ushort" | "unsigned short" | "unsigned short int" | "uint16" | "uint16_t" => {
+            SampleType::U16
+        }
         "int" | "signed int" | "int32" | "int32_t" => SampleType::I32,
         "uint" | "unsigned int" | "uint32" | "uint32_t" => SampleType::U32,
-        "longlong" | "long long" | "long long int" | "signed long long" | "signed long long int" | "int64"
+        "longlong"
+        | "long long"
+        | "long long int"
+        | "signed long long"
+        | "signed long long int"
+        | "int64"
         | "int64_t" => SampleType::I64,
-        "ulonglong" | "unsigned long long" | "unsigned long long int" | "uint64" | "uint64_t" => SampleType::U64,
+        "ulonglong" | "unsigned long long" | "unsigned long long int" | "uint64" | "uint64_t" => {
+            SampleType::U64
+        }
         "float" => SampleType::F32,
         "double" => SampleType::F64,
         _ => return None,
@@ -167,14 +205,26 @@ fn parse_vectors(path: &Path, text: &str) -> Result<Vec<Option<Vec<f64>>>, ReadE
             continue;
         }
         let Some(open) = rest.strip_prefix('(') else {
-            return Err(header_error(path, "space directions", &format!("cannot read '{rest}'")));
+            return Err(header_error(
+                path,
+                "space directions",
+                &format!("cannot read '{rest}'"),
+            ));
         };
         let Some((inside, after)) = open.split_once(')') else {
-            return Err(header_error(path, "space directions", "unbalanced parenthesis"));
+            return Err(header_error(
+                path,
+                "space directions",
+                "unbalanced parenthesis",
+            ));
         };
         let v = inside
             .split(',')
-            .map(|t| t.trim().parse::<f64>().map_err(|_| header_error(path, "space directions", &format!("'{t}' is not a number"))))
+            .map(|t| {
+                t.trim().parse::<f64>().map_err(|_| {
+                    header_error(path, "space directions", &format!("'{t}' is not a number"))
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         out.push(Some(v));
         rest = after.trim_start();
@@ -183,5 +233,9 @@ fn parse_vectors(path: &Path, text: &str) -> Result<Vec<Option<Vec<f64>>>, ReadE
 }
 
 fn header_error(path: &Path, field: &str, message: &str) -> ReadError {
-    ReadError::Header { path: path.to_path_buf(), field: field.into(), message: message.into() }
+    ReadError::Header {
+        path: path.to_path_buf(),
+        field: field.into(),
+        message: message.into(),
+    }
 }

@@ -16,23 +16,34 @@ use crate::volume::{Grid, LabelVolume, Labels};
 
 /// Reads a PNG label image.
 pub fn read_png(path: &Path) -> Result<LabelVolume, ReadError> {
-    let file = File::open(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    let file = File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut decoder = png::Decoder::new(BufReader::new(file));
     decoder.set_transformations(png::Transformations::IDENTITY);
     let png_error = |e: png::DecodingError| match e {
-        png::DecodingError::IoError(source) => ReadError::Compressed { path: path.to_path_buf(), source },
+        png::DecodingError::IoError(source) => ReadError::Compressed {
+            path: path.to_path_buf(),
+            source,
+        },
         png::DecodingError::Format(f) => ReadError::BadMagic {
             path: path.to_path_buf(),
             format: "PNG",
             detail: f.to_string(),
         },
-        other => ReadError::Unsupported { path: path.to_path_buf(), what: other.to_string() },
+        other => ReadError::Unsupported {
+            path: path.to_path_buf(),
+            what: other.to_string(),
+        },
     };
     let mut reader = decoder.read_info().map_err(png_error)?;
-    let size = reader.output_buffer_size().ok_or_else(|| ReadError::Unsupported {
-        path: path.to_path_buf(),
-        what: "image too large".into(),
-    })?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| ReadError::Unsupported {
+            path: path.to_path_buf(),
+            what: "image too large".into(),
+        })?;
     let mut buffer = vec![0u8; size];
     let info = reader.next_frame(&mut buffer).map_err(png_error)?;
     match info.color_type {
@@ -54,7 +65,11 @@ pub fn read_png(path: &Path) -> Result<LabelVolume, ReadError> {
         16 => {
             let mut values = Vec::with_capacity(width * height);
             for row in buffer.chunks_exact(info.line_size).take(height) {
-                values.extend(row[..2 * width].chunks_exact(2).map(|b| u32::from(u16::from_be_bytes([b[0], b[1]]))));
+                values.extend(
+                    row[..2 * width]
+                        .chunks_exact(2)
+                        .map(|b| u32::from(u16::from_be_bytes([b[0], b[1]]))),
+                );
             }
             Labels::from_u32(values)
         }
@@ -78,15 +93,24 @@ pub fn read_png(path: &Path) -> Result<LabelVolume, ReadError> {
 
 /// Reads a TIFF label image (all pages, as z slices).
 pub fn read_tiff(path: &Path) -> Result<LabelVolume, ReadError> {
-    let file = File::open(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    let file = File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let tiff_error = |e: tiff::TiffError| match e {
-        tiff::TiffError::IoError(source) => ReadError::Compressed { path: path.to_path_buf(), source },
+        tiff::TiffError::IoError(source) => ReadError::Compressed {
+            path: path.to_path_buf(),
+            source,
+        },
         tiff::TiffError::FormatError(f) => ReadError::BadMagic {
             path: path.to_path_buf(),
             format: "TIFF",
             detail: f.to_string(),
         },
-        other => ReadError::Unsupported { path: path.to_path_buf(), what: other.to_string() },
+        other => ReadError::Unsupported {
+            path: path.to_path_buf(),
+            what: other.to_string(),
+        },
     };
     let mut decoder = tiff::decoder::Decoder::new(BufReader::new(file)).map_err(tiff_error)?;
     let (width, height) = decoder.dimensions().map_err(tiff_error)?;

@@ -27,12 +27,19 @@ pub fn boundary_iou<T: LabelValue>(input: &SurfaceInput<'_, T>, width: f64) -> f
 }
 
 /// Bit set over the crop (x fastest, 64 voxels per word) of the band voxels of one mask.
-fn band<T: LabelValue>(input: &SurfaceInput<'_, T>, labels: &[T], crop: CropBox, grid: [usize; 3], width: f64) -> Vec<u64> {
+fn band<T: LabelValue>(
+    input: &SurfaceInput<'_, T>,
+    labels: &[T],
+    crop: CropBox,
+    grid: [usize; 3],
+    width: f64,
+) -> Vec<u64> {
     let [nx, ny, _] = input.shape;
     let [cx, cy, cz] = grid;
     let plane = cx * cy;
     let words_per_slice = plane.div_ceil(64);
-    let surface = surface::surface_voxels(labels, input.shape, input.spatial_dims, crop, input.label);
+    let surface =
+        surface::surface_voxels(labels, input.shape, input.spatial_dims, crop, input.label);
     let field = DistanceField::new(grid, input.spacing, &surface);
     let slices = field.map_slices(
         |_| true,

@@ -43,13 +43,30 @@ pub struct SurfaceInput<'a, T> {
 
 /// Extracts both surfaces under `convention` and measures the distances between them. Only
 /// one distance field (2 bytes per voxel of the crop) is alive at a time.
-pub fn surface_distances<T: LabelValue>(input: &SurfaceInput<'_, T>, convention: Convention) -> SurfaceDistances {
-    let SurfaceInput { reference, prediction, shape, spatial_dims, spacing, crop, label } = *input;
+pub fn surface_distances<T: LabelValue>(
+    input: &SurfaceInput<'_, T>,
+    convention: Convention,
+) -> SurfaceDistances {
+    let SurfaceInput {
+        reference,
+        prediction,
+        shape,
+        spatial_dims,
+        spacing,
+        crop,
+        label,
+    } = *input;
     let (grid, ref_points, pred_points) = match convention {
         Convention::Voxel => (
             crop.shape(),
-            SurfacePoints { indices: surface::surface_voxels(reference, shape, spatial_dims, crop, label), weights: None },
-            SurfacePoints { indices: surface::surface_voxels(prediction, shape, spatial_dims, crop, label), weights: None },
+            SurfacePoints {
+                indices: surface::surface_voxels(reference, shape, spatial_dims, crop, label),
+                weights: None,
+            },
+            SurfacePoints {
+                indices: surface::surface_voxels(prediction, shape, spatial_dims, crop, label),
+                weights: None,
+            },
         ),
         Convention::Surfel => {
             let table: Vec<f64> = if spatial_dims == 3 {
@@ -64,8 +81,10 @@ pub fn surface_distances<T: LabelValue>(input: &SurfaceInput<'_, T>, convention:
             )
         }
     };
-    let prediction_to_reference = DistanceField::new(grid, spacing, &ref_points.indices).distances(&pred_points.indices);
-    let reference_to_prediction = DistanceField::new(grid, spacing, &pred_points.indices).distances(&ref_points.indices);
+    let prediction_to_reference =
+        DistanceField::new(grid, spacing, &ref_points.indices).distances(&pred_points.indices);
+    let reference_to_prediction =
+        DistanceField::new(grid, spacing, &pred_points.indices).distances(&ref_points.indices);
     SurfaceDistances {
         reference_to_prediction,
         prediction_to_reference,
@@ -97,27 +116,45 @@ impl Directed<'_> {
 
     fn weight_within(&self, tolerance: f64) -> f64 {
         match self.weights {
-            Some(w) => self.distances.iter().zip(w).filter(|(d, _)| **d <= tolerance).map(|(_, w)| w).sum(),
+            Some(w) => self
+                .distances
+                .iter()
+                .zip(w)
+                .filter(|(d, _)| **d <= tolerance)
+                .map(|(_, w)| w)
+                .sum(),
             None => self.distances.iter().filter(|d| **d <= tolerance).count() as f64,
         }
     }
 
     fn max(&self) -> f64 {
-        self.distances.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        self.distances
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 }
 
 impl SurfaceDistances {
     fn directions(&self) -> [Directed<'_>; 2] {
         [
-            Directed { distances: &self.reference_to_prediction, weights: self.reference_weights.as_deref() },
-            Directed { distances: &self.prediction_to_reference, weights: self.prediction_weights.as_deref() },
+            Directed {
+                distances: &self.reference_to_prediction,
+                weights: self.reference_weights.as_deref(),
+            },
+            Directed {
+                distances: &self.prediction_to_reference,
+                weights: self.prediction_weights.as_deref(),
+            },
         ]
     }
 
     /// Hausdorff distance: the largest distance in either direction.
     pub fn hausdorff(&self) -> f64 {
-        self.directions().iter().map(Directed::max).fold(f64::NEG_INFINITY, f64::max)
+        self.directions()
+            .iter()
+            .map(Directed::max)
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// The larger of the two directed `percentile`-th percentiles (MONAI, MetricsReloaded,
@@ -125,13 +162,23 @@ impl SurfaceDistances {
     pub fn hausdorff_percentile(&self, percentile: f64) -> f64 {
         self.directions()
             .iter()
-            .map(|d| percentile_of(d.distances.to_vec(), d.weights.map(<[f64]>::to_vec), percentile))
+            .map(|d| {
+                percentile_of(
+                    d.distances.to_vec(),
+                    d.weights.map(<[f64]>::to_vec),
+                    percentile,
+                )
+            })
             .fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// The `percentile`-th percentile of both directions' distances pooled (medpy's `hd95`).
     pub fn pooled_percentile(&self, percentile: f64) -> f64 {
-        let distances = [self.reference_to_prediction.as_slice(), &self.prediction_to_reference].concat();
+        let distances = [
+            self.reference_to_prediction.as_slice(),
+            &self.prediction_to_reference,
+        ]
+        .concat();
         let weights = match (&self.reference_weights, &self.prediction_weights) {
             (Some(a), Some(b)) => Some([a.as_slice(), b].concat()),
             _ => None,
@@ -155,7 +202,8 @@ impl SurfaceDistances {
     /// within the tolerance of the other.
     pub fn nsd(&self, tolerance: f64) -> f64 {
         let [a, b] = self.directions();
-        (a.weight_within(tolerance) + b.weight_within(tolerance)) / (a.total_weight() + b.total_weight())
+        (a.weight_within(tolerance) + b.weight_within(tolerance))
+            / (a.total_weight() + b.total_weight())
     }
 }
 
@@ -182,7 +230,11 @@ pub fn linear_percentile(mut values: Vec<f64>, percentile: f64) -> f64 {
     }
     let next = above.iter().copied().fold(f64::INFINITY, f64::min);
     let diff = next - below;
-    if fraction >= 0.5 { next - diff * (1.0 - fraction) } else { below + diff * fraction }
+    if fraction >= 0.5 {
+        next - diff * (1.0 - fraction)
+    } else {
+        below + diff * fraction
+    }
 }
 
 /// Area-weighted percentile: surfels sorted by (distance, area); the distance of the first

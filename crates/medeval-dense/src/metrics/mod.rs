@@ -68,7 +68,11 @@ impl Metric {
     fn needs_surface_distances(self) -> bool {
         matches!(
             self,
-            Metric::Hausdorff | Metric::HausdorffPercentile { .. } | Metric::Assd | Metric::Masd | Metric::Nsd { .. }
+            Metric::Hausdorff
+                | Metric::HausdorffPercentile { .. }
+                | Metric::Assd
+                | Metric::Masd
+                | Metric::Nsd { .. }
         )
     }
 }
@@ -103,9 +107,15 @@ pub const DEFAULT_METRICS: &str = "dice,iou,hd,hd95,assd,nsd@1.0";
 pub fn parse_metrics(list: &str) -> Result<Vec<MetricSpec>, MetricParseError> {
     let mut specs = Vec::new();
     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let error = |reason: &str| MetricParseError { name: name.to_string(), reason: reason.to_string() };
+        let error = |reason: &str| MetricParseError {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        };
         let number = |text: &str, what: &str| -> Result<f64, MetricParseError> {
-            text.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| error(&format!("'{text}' is not a {what}")))
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| error(&format!("'{text}' is not a {what}")))
         };
         let lower = name.to_ascii_lowercase();
         let metric = match lower.as_str() {
@@ -116,20 +126,33 @@ pub fn parse_metrics(list: &str) -> Result<Vec<MetricSpec>, MetricParseError> {
             "vol_diff" => Metric::VolumeDifference,
             "rel_vol_diff" | "rvd" => Metric::RelativeVolumeDifference,
             "hd" | "hausdorff" => Metric::Hausdorff,
-            "hd95" => Metric::HausdorffPercentile { percentile: 95.0, pooled: false },
-            "hd95_pooled" => Metric::HausdorffPercentile { percentile: 95.0, pooled: true },
+            "hd95" => Metric::HausdorffPercentile {
+                percentile: 95.0,
+                pooled: false,
+            },
+            "hd95_pooled" => Metric::HausdorffPercentile {
+                percentile: 95.0,
+                pooled: true,
+            },
             "assd" | "asd" => Metric::Assd,
             "masd" => Metric::Masd,
-            "nsd" | "biou" => return Err(error("needs a distance in mm, e.g. nsd@1.0 or biou@1.0")),
+            "nsd" | "biou" => {
+                return Err(error("needs a distance in mm, e.g. nsd@1.0 or biou@1.0"));
+            }
             other => {
-                let (head, value) = other.split_once('@').ok_or_else(|| error("unknown metric"))?;
+                let (head, value) = other
+                    .split_once('@')
+                    .ok_or_else(|| error("unknown metric"))?;
                 match head {
                     "hd" | "hd_pooled" => {
                         let percentile = number(value, "percentile")?;
                         if !(percentile > 0.0 && percentile <= 100.0) {
                             return Err(error("the percentile must be in (0, 100]"));
                         }
-                        Metric::HausdorffPercentile { percentile, pooled: head == "hd_pooled" }
+                        Metric::HausdorffPercentile {
+                            percentile,
+                            pooled: head == "hd_pooled",
+                        }
                     }
                     "nsd" => {
                         let tolerance = number(value, "tolerance in mm")?;
@@ -149,10 +172,16 @@ pub fn parse_metrics(list: &str) -> Result<Vec<MetricSpec>, MetricParseError> {
                 }
             }
         };
-        specs.push(MetricSpec { name: name.to_string(), metric });
+        specs.push(MetricSpec {
+            name: name.to_string(),
+            metric,
+        });
     }
     if specs.is_empty() {
-        return Err(MetricParseError { name: list.to_string(), reason: "no metric requested".into() });
+        return Err(MetricParseError {
+            name: list.to_string(),
+            reason: "no metric requested".into(),
+        });
     }
     Ok(specs)
 }
@@ -192,8 +221,14 @@ impl LabelResult {
             object.insert(spec.name.clone(), value.map_or(Value::Null, Value::from));
         }
         object.insert("convention".into(), Value::from(convention.name()));
-        object.insert("reference_voxels".into(), Value::from(self.reference_voxels));
-        object.insert("prediction_voxels".into(), Value::from(self.prediction_voxels));
+        object.insert(
+            "reference_voxels".into(),
+            Value::from(self.reference_voxels),
+        );
+        object.insert(
+            "prediction_voxels".into(),
+            Value::from(self.prediction_voxels),
+        );
         Value::Object(object)
     }
 }
@@ -219,13 +254,22 @@ pub enum EvalError {
 
 /// Computes `options.metrics` for each label. The grids must have the same shape; spacing and
 /// dimensionality are taken from the reference (callers check geometry first).
-pub fn evaluate(reference: &LabelVolume, prediction: &LabelVolume, options: &EvalOptions) -> Result<Vec<LabelResult>, EvalError> {
+pub fn evaluate(
+    reference: &LabelVolume,
+    prediction: &LabelVolume,
+    options: &EvalOptions,
+) -> Result<Vec<LabelResult>, EvalError> {
     let grid = &reference.grid;
     if grid.shape != prediction.grid.shape {
-        return Err(EvalError::ShapeMismatch { reference: grid.shape, prediction: prediction.grid.shape });
+        return Err(EvalError::ShapeMismatch {
+            reference: grid.shape,
+            prediction: prediction.grid.shape,
+        });
     }
     if grid.shape[2] > MAX_SLICES {
-        return Err(EvalError::TooManySlices { slices: grid.shape[2] });
+        return Err(EvalError::TooManySlices {
+            slices: grid.shape[2],
+        });
     }
     Ok(match (&reference.labels, &prediction.labels) {
         (Labels::U8(r), Labels::U8(p)) => evaluate_typed(r, p, grid, options),
@@ -245,7 +289,12 @@ pub fn evaluate(reference: &LabelVolume, prediction: &LabelVolume, options: &Eva
     })
 }
 
-fn evaluate_typed<T: LabelValue>(reference: &[T], prediction: &[T], grid: &Grid, options: &EvalOptions) -> Vec<LabelResult> {
+fn evaluate_typed<T: LabelValue>(
+    reference: &[T],
+    prediction: &[T],
+    grid: &Grid,
+    options: &EvalOptions,
+) -> Vec<LabelResult> {
     let counts = label_counts(reference, prediction, grid.shape);
     let labels: Vec<u32> = match &options.labels {
         Some(list) => list.clone(),
@@ -256,7 +305,12 @@ fn evaluate_typed<T: LabelValue>(reference: &[T], prediction: &[T], grid: &Grid,
         .map(|label| {
             let c = counts.get(&label).copied().unwrap_or_default();
             let values = label_values(reference, prediction, grid, options, label, &c);
-            LabelResult { label, reference_voxels: c.reference, prediction_voxels: c.prediction, values }
+            LabelResult {
+                label,
+                reference_voxels: c.reference,
+                prediction_voxels: c.prediction,
+                values,
+            }
         })
         .collect()
 }
@@ -282,7 +336,10 @@ fn label_values<T: LabelValue>(
         }),
         _ => None,
     };
-    let wants_distances = options.metrics.iter().any(|m| m.metric.needs_surface_distances());
+    let wants_distances = options
+        .metrics
+        .iter()
+        .any(|m| m.metric.needs_surface_distances());
     let distances = match (&surface_input, wants_distances) {
         (Some(input), true) => Some(distance::surface_distances(input, options.convention)),
         _ => None,
@@ -295,7 +352,11 @@ fn label_values<T: LabelValue>(
             if let Some(value) = empty_mask_value(spec.metric, counts, voxel_volume) {
                 return value;
             }
-            let (r, p, both) = (counts.reference as f64, counts.prediction as f64, counts.both as f64);
+            let (r, p, both) = (
+                counts.reference as f64,
+                counts.prediction as f64,
+                counts.both as f64,
+            );
             Some(match spec.metric {
                 Metric::Dice => 2.0 * both / (r + p),
                 Metric::Iou => both / (r + p - both),
@@ -303,15 +364,24 @@ fn label_values<T: LabelValue>(
                 Metric::Recall => both / r,
                 Metric::VolumeDifference => (p - r) * voxel_volume,
                 Metric::RelativeVolumeDifference => (p - r) / r,
-                Metric::BoundaryIou { width } => {
-                    boundary_iou::boundary_iou(surface_input.as_ref().expect("both masks present"), width)
-                }
+                Metric::BoundaryIou { width } => boundary_iou::boundary_iou(
+                    surface_input.as_ref().expect("both masks present"),
+                    width,
+                ),
                 distance_metric => {
-                    let d = distances.as_ref().expect("both masks present and distances requested");
+                    let d = distances
+                        .as_ref()
+                        .expect("both masks present and distances requested");
                     match distance_metric {
                         Metric::Hausdorff => d.hausdorff(),
-                        Metric::HausdorffPercentile { percentile, pooled: false } => d.hausdorff_percentile(percentile),
-                        Metric::HausdorffPercentile { percentile, pooled: true } => d.pooled_percentile(percentile),
+                        Metric::HausdorffPercentile {
+                            percentile,
+                            pooled: false,
+                        } => d.hausdorff_percentile(percentile),
+                        Metric::HausdorffPercentile {
+                            percentile,
+                            pooled: true,
+                        } => d.pooled_percentile(percentile),
                         Metric::Assd => d.assd(),
                         Metric::Masd => d.masd(),
                         Metric::Nsd { tolerance } => d.nsd(tolerance),
@@ -335,7 +405,11 @@ fn label_values<T: LabelValue>(
 /// | vol_diff               | 0          | V(P)            | −V(R)            |
 /// | rel_vol_diff           | undefined  | undefined       | −1               |
 /// | hd, hd95, assd, masd   | 0          | undefined       | undefined        |
-pub fn empty_mask_value(metric: Metric, counts: &LabelCounts, voxel_volume: f64) -> Option<Option<f64>> {
+pub fn empty_mask_value(
+    metric: Metric,
+    counts: &LabelCounts,
+    voxel_volume: f64,
+) -> Option<Option<f64>> {
     let reference_empty = counts.reference == 0;
     let prediction_empty = counts.prediction == 0;
     if !reference_empty && !prediction_empty {
@@ -348,7 +422,9 @@ pub fn empty_mask_value(metric: Metric, counts: &LabelCounts, voxel_volume: f64)
         }
         Metric::Precision => (!prediction_empty).then_some(0.0),
         Metric::Recall => (!reference_empty).then_some(0.0),
-        Metric::VolumeDifference => Some((counts.prediction as f64 - counts.reference as f64) * voxel_volume),
+        Metric::VolumeDifference => {
+            Some((counts.prediction as f64 - counts.reference as f64) * voxel_volume)
+        }
         Metric::RelativeVolumeDifference => (!reference_empty).then_some(-1.0),
         Metric::Hausdorff | Metric::HausdorffPercentile { .. } | Metric::Assd | Metric::Masd => {
             both_empty.then_some(0.0)
@@ -370,9 +446,27 @@ mod tests {
     fn parses_names_percentiles_and_tolerances() {
         let specs = parse_metrics("dice, hd95,hd@99,hd_pooled@90,nsd@1.5,biou@2").expect("valid");
         assert_eq!(specs[0].metric, Metric::Dice);
-        assert_eq!(specs[1].metric, Metric::HausdorffPercentile { percentile: 95.0, pooled: false });
-        assert_eq!(specs[2].metric, Metric::HausdorffPercentile { percentile: 99.0, pooled: false });
-        assert_eq!(specs[3].metric, Metric::HausdorffPercentile { percentile: 90.0, pooled: true });
+        assert_eq!(
+            specs[1].metric,
+            Metric::HausdorffPercentile {
+                percentile: 95.0,
+                pooled: false
+            }
+        );
+        assert_eq!(
+            specs[2].metric,
+            Metric::HausdorffPercentile {
+                percentile: 99.0,
+                pooled: false
+            }
+        );
+        assert_eq!(
+            specs[3].metric,
+            Metric::HausdorffPercentile {
+                percentile: 90.0,
+                pooled: true
+            }
+        );
         assert_eq!(specs[4].metric, Metric::Nsd { tolerance: 1.5 });
         assert_eq!(specs[4].name, "nsd@1.5");
         assert_eq!(specs[5].metric, Metric::BoundaryIou { width: 2.0 });

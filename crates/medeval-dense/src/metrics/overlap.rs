@@ -31,7 +31,13 @@ struct Accumulator {
 
 impl Default for Accumulator {
     fn default() -> Self {
-        Accumulator { reference: 0, prediction: 0, both: 0, min: [usize::MAX; 3], max: [0; 3] }
+        Accumulator {
+            reference: 0,
+            prediction: 0,
+            both: 0,
+            min: [usize::MAX; 3],
+            max: [0; 3],
+        }
     }
 }
 
@@ -58,11 +64,20 @@ impl Accumulator {
 }
 
 /// Counts every non-zero label of `reference` and `prediction` (same shape, x fastest).
-pub fn label_counts<T: LabelValue>(reference: &[T], prediction: &[T], shape: [usize; 3]) -> BTreeMap<u32, LabelCounts> {
+pub fn label_counts<T: LabelValue>(
+    reference: &[T],
+    prediction: &[T],
+    shape: [usize; 3],
+) -> BTreeMap<u32, LabelCounts> {
     let [nx, ny, nz] = shape;
     // Dense slots for narrow types; for u32 labels, slots index the sorted distinct labels.
     let distinct: Option<Vec<u32>> = (std::mem::size_of::<T>() > 2).then(|| {
-        let mut all: Vec<u32> = reference.iter().chain(prediction).map(|&v| v.into()).filter(|&v| v != 0).collect();
+        let mut all: Vec<u32> = reference
+            .iter()
+            .chain(prediction)
+            .map(|&v| v.into())
+            .filter(|&v| v != 0)
+            .collect();
         all.sort_unstable();
         all.dedup();
         all
@@ -142,7 +157,10 @@ pub fn label_counts<T: LabelValue>(reference: &[T], prediction: &[T], shape: [us
                 reference: acc.reference,
                 prediction: acc.prediction,
                 both: acc.both,
-                extent: Some(CropBox { start: acc.min, end: acc.max.map(|m| m + 1) }),
+                extent: Some(CropBox {
+                    start: acc.min,
+                    end: acc.max.map(|m| m + 1),
+                }),
             },
         );
     }
@@ -161,10 +179,22 @@ mod tests {
         let counts = label_counts(&reference, &prediction, [3, 2, 1]);
         let one = counts[&1];
         assert_eq!((one.reference, one.prediction, one.both), (2, 2, 1));
-        assert_eq!(one.extent, Some(CropBox { start: [0, 0, 0], end: [3, 2, 1] }));
+        assert_eq!(
+            one.extent,
+            Some(CropBox {
+                start: [0, 0, 0],
+                end: [3, 2, 1]
+            })
+        );
         let two = counts[&2];
         assert_eq!((two.reference, two.prediction, two.both), (1, 2, 1));
-        assert_eq!(two.extent, Some(CropBox { start: [0, 1, 0], end: [2, 2, 1] }));
+        assert_eq!(
+            two.extent,
+            Some(CropBox {
+                start: [0, 1, 0],
+                end: [2, 2, 1]
+            })
+        );
     }
 
     #[test]

@@ -35,9 +35,11 @@ pub fn surface_voxels<T: LabelValue>(
                         && row[x + 1] == label
                         && at(x, y - 1, z)
                         && at(x, y + 1, z)
-                        && (spatial_dims == 2 || (z > 0 && z + 1 < nz && at(x, y, z - 1) && at(x, y, z + 1)));
+                        && (spatial_dims == 2
+                            || (z > 0 && z + 1 < nz && at(x, y, z - 1) && at(x, y, z + 1)));
                     if !interior {
-                        let (rx, ry, rz) = (x - crop.start[0], y - crop.start[1], z - crop.start[2]);
+                        let (rx, ry, rz) =
+                            (x - crop.start[0], y - crop.start[1], z - crop.start[2]);
                         out.push((rx + cx * (ry + cy * rz)) as u32);
                     }
                 }
@@ -84,9 +86,18 @@ pub fn border_cubes<T: LabelValue>(
         .map(|k| {
             let mut indices = Vec::new();
             let mut weights = Vec::new();
-            let (z0, z1) = if spatial_dims == 3 { (k as isize - 1, k as isize) } else { (0, 0) };
+            let (z0, z1) = if spatial_dims == 3 {
+                (k as isize - 1, k as isize)
+            } else {
+                (0, 0)
+            };
             for j in 0..grid[1] {
-                let rows = [row(j as isize - 1, z0), row(j as isize - 1, z1), row(j as isize, z0), row(j as isize, z1)];
+                let rows = [
+                    row(j as isize - 1, z0),
+                    row(j as isize - 1, z1),
+                    row(j as isize, z0),
+                    row(j as isize, z1),
+                ];
                 if rows.iter().all(Option::is_none) {
                     continue;
                 }
@@ -131,7 +142,10 @@ mod tests {
     use super::*;
 
     fn full_crop(shape: [usize; 3]) -> CropBox {
-        CropBox { start: [0; 3], end: shape }
+        CropBox {
+            start: [0; 3],
+            end: shape,
+        }
     }
 
     #[test]
@@ -154,7 +168,10 @@ mod tests {
     fn voxels_on_the_image_border_are_surface() {
         let shape = [3, 3, 3];
         let labels = vec![1u8; 27];
-        assert_eq!(surface_voxels(&labels, shape, 3, full_crop(shape), 1).len(), 26);
+        assert_eq!(
+            surface_voxels(&labels, shape, 3, full_crop(shape), 1).len(),
+            26
+        );
     }
 
     #[test]
@@ -162,7 +179,10 @@ mod tests {
         let shape = [3, 3, 1];
         let mut labels = vec![0u8; 9];
         labels[4] = 1;
-        let crop = CropBox { start: [1, 1, 0], end: [2, 2, 1] };
+        let crop = CropBox {
+            start: [1, 1, 0],
+            end: [2, 2, 1],
+        };
         let table = super::super::contour_length_table([1.0, 1.0]);
         let points = border_cubes(&labels, shape, 2, crop, 1, &table);
         assert_eq!(points.indices, vec![0, 1, 2, 3]);

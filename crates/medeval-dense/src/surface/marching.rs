@@ -46,10 +46,14 @@ pub fn contour_length_table(spacing: [f64; 2]) -> [f64; 16] {
     std::array::from_fn(|code| {
         let inside = |c: [usize; 2]| (code >> bit(c)) & 1 == 1;
         let midpoint = |p: [usize; 2], q: [usize; 2]| {
-            [(p[0] + q[0]) as f64 / 2.0 * spacing[0], (p[1] + q[1]) as f64 / 2.0 * spacing[1]]
+            [
+                (p[0] + q[0]) as f64 / 2.0 * spacing[0],
+                (p[1] + q[1]) as f64 / 2.0 * spacing[1],
+            ]
         };
-        let crossed: Vec<usize> =
-            (0..4).filter(|&i| inside(cycle[i]) != inside(cycle[(i + 1) % 4])).collect();
+        let crossed: Vec<usize> = (0..4)
+            .filter(|&i| inside(cycle[i]) != inside(cycle[(i + 1) % 4]))
+            .collect();
         let length = |e1: usize, e2: usize| {
             let p = midpoint(cycle[e1], cycle[(e1 + 1) % 4]);
             let q = midpoint(cycle[e2], cycle[(e2 + 1) % 4]);
@@ -59,7 +63,10 @@ pub fn contour_length_table(spacing: [f64; 2]) -> [f64; 16] {
             2 => length(crossed[0], crossed[1]),
             4 => {
                 // Cut off each inside corner: corner i lies between edges i-1 and i.
-                (0..4).filter(|&i| inside(cycle[i])).map(|i| length((i + 3) % 4, i)).sum()
+                (0..4)
+                    .filter(|&i| inside(cycle[i]))
+                    .map(|i| length((i + 3) % 4, i))
+                    .sum()
             }
             _ => 0.0,
         }
@@ -69,7 +76,11 @@ pub fn contour_length_table(spacing: [f64; 2]) -> [f64; 16] {
 fn triangle_area(a: Point, b: Point, c: Point) -> f64 {
     let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
     let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-    let cross = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+    let cross = [
+        u[1] * v[2] - u[2] * v[1],
+        u[2] * v[0] - u[0] * v[2],
+        u[0] * v[1] - u[1] * v[0],
+    ];
     0.5 * (cross[0] * cross[0] + cross[1] * cross[1] + cross[2] * cross[2]).sqrt()
 }
 
@@ -82,7 +93,10 @@ fn triangles_per_configuration() -> &'static [Vec<Triangle>; 256] {
         std::array::from_fn(|code| {
             let code = code as u8;
             let canonical = if code.count_ones() > 4 { !code } else { code };
-            polygons(canonical).iter().flat_map(|p| widest_fan(p)).collect()
+            polygons(canonical)
+                .iter()
+                .flat_map(|p| widest_fan(p))
+                .collect()
         })
     })
 }
@@ -106,8 +120,9 @@ fn polygons(code: u8) -> Vec<Vec<Edge>> {
                 c[v] = j;
                 c
             });
-            let crossed: Vec<usize> =
-                (0..4).filter(|&i| inside(cycle[i]) != inside(cycle[(i + 1) % 4])).collect();
+            let crossed: Vec<usize> = (0..4)
+                .filter(|&i| inside(cycle[i]) != inside(cycle[(i + 1) % 4]))
+                .collect();
             let side = |i: usize| edge(cycle[i], cycle[(i + 1) % 4]);
             match crossed.len() {
                 2 => segments.push((side(crossed[0]), side(crossed[1]))),
@@ -149,10 +164,20 @@ fn widest_fan(polygon: &[Edge]) -> Vec<Triangle> {
     let n = points.len();
     let fan = |start: usize| -> Vec<Triangle> {
         (1..n - 1)
-            .map(|i| [points[start], points[(start + i) % n], points[(start + i + 1) % n]])
+            .map(|i| {
+                [
+                    points[start],
+                    points[(start + i) % n],
+                    points[(start + i + 1) % n],
+                ]
+            })
             .collect()
     };
-    let area = |tris: &[Triangle]| tris.iter().map(|t| triangle_area(t[0], t[1], t[2])).sum::<f64>();
+    let area = |tris: &[Triangle]| {
+        tris.iter()
+            .map(|t| triangle_area(t[0], t[1], t[2]))
+            .sum::<f64>()
+    };
     let mut best = fan(0);
     let mut best_area = area(&best);
     for start in 1..n {
@@ -195,7 +220,10 @@ mod tests {
     fn complements_have_equal_areas() {
         let table = surface_area_table([0.7, 1.1, 2.3]);
         for code in 0..256 {
-            assert!((table[code] - table[255 - code]).abs() < 1e-12, "code {code}");
+            assert!(
+                (table[code] - table[255 - code]).abs() < 1e-12,
+                "code {code}"
+            );
         }
     }
 

@@ -12,11 +12,11 @@
 //! Both work on the bounding box of the union of the two masks (the only region where surface
 //! points exist), which is where the distance transforms run too.
 
-mod marching;
 mod extract;
+mod marching;
 
-pub use marching::{contour_length_table, surface_area_table};
 pub use extract::{border_cubes, cube_grid_shape, surface_voxels};
+pub use marching::{contour_length_table, surface_area_table};
 
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +47,9 @@ impl std::str::FromStr for Convention {
         match s {
             "voxel" => Ok(Convention::Voxel),
             "surfel" => Ok(Convention::Surfel),
-            other => Err(format!("unknown surface convention '{other}' (expected voxel or surfel)")),
+            other => Err(format!(
+                "unknown surface convention '{other}' (expected voxel or surfel)"
+            )),
         }
     }
 }
