@@ -18,11 +18,21 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
+    /// maps or two folders of them.
+    Seg(commands::seg::Args),
+    /// Binary classification metrics (AUROC, AUPRC, F1, balanced accuracy, sensitivity,
+    /// specificity, ECE) with bootstrap intervals, from a labels CSV and a scores CSV.
+    Classify(commands::classify::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Seg(args) => commands::seg::run(args),
+        Command::Classify(args) => commands::classify::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {

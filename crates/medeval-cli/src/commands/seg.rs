@@ -1,0 +1,270 @@
+//! `medeval seg`: segmentation metrics for one pair of label maps or two folders of them.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use medeval_dense::folder::{self, RowFormat};
+use medeval_dense::metrics::{DEFAULT_METRICS, EvalOptions, KNOWN_METRICS, parse_metrics};
+use medeval_dense::pair::{GeometryPolicy, evaluate_pair};
+use medeval_dense::stats::Bootstrap;
+use medeval_dense::surface::Convention;
+
+/// Arguments of `medeval seg`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = format!(
+    "Metrics: {KNOWN_METRICS}.\nDistances are in mm. Definitions, conventions and the empty-mask table: docs/segmentation-metrics.md"
+))]
+pub struct Args {
+    /// Reference (ground-truth) label map: .nii[.gz], .mha, .mhd, .nrrd, .nhdr, .png, .tif.
+    #[arg(long, requires = "prediction", conflicts_with_all = ["reference_dir", "prediction_dir"])]
+    reference: Option<PathBuf>,
+    /// Predicted label map on the same grid.
+    #[arg(long, requires = "reference")]
+    prediction: Option<PathBuf>,
+    /// Folder of reference label maps (folder mode; cases are paired by file name).
+    #[arg(long, requires_all = ["prediction_dir", "out"])]
+    reference_dir: Option<PathBuf>,
+    /// Folder of predicted label maps.
+    #[arg(long, requires = "reference_dir")]
+    prediction_dir: Option<PathBuf>,
+    /// Folder mode: per-case output file; .csv, or .jsonl/.json for one JSON object per line.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Folder mode: also write the per-label summary as JSON to this file.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// Comma-separated metrics; each becomes one output key, spelled as given.
+    #[arg(long, default_value = DEFAULT_METRICS)]
+    metrics: String,
+    /// Comma-separated labels to report (default: every non-zero label in either file).
+    #[arg(long, value_delimiter = ',')]
+    labels: Option<Vec<u32>>,
+    /// Surface convention for distance metrics: voxel (MONAI, MetricsReloaded, medpy) or
+    /// surfel (DeepMind surface-distance).
+    #[arg(long, default_value = "voxel")]
+    convention: Convention,
+    /// Print one JSON object per label (one per line) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Accept different axis directions or origins (shape and spacing must still agree).
+    #[arg(long)]
+    ignore_orientation: bool,
+    /// Resample the prediction onto the reference grid (nearest neighbour) when grids differ.
+    #[arg(long)]
+    resample: bool,
+    /// Override the voxel spacing of both files, in mm: x,y or x,y,z (PNG and TIFF carry none).
+    #[arg(long, value_delimiter = ',')]
+    spacing: Option<Vec<f64>>,
+    /// Folder mode: bootstrap resamples for the interval of each mean.
+    #[arg(long, default_value_t = 2000)]
+    bootstrap: usize,
+    /// Folder mode: bootstrap seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// Runs `medeval seg`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let metrics = parse_metrics(&args.metrics)?;
+    let options = EvalOptions {
+        metrics,
+        labels: args.labels.clone(),
+        convention: args.convention,
+    };
+    let policy = GeometryPolicy {
+        ignore_orientation: args.ignore_orientation,
+        resample: args.resample,
+        spacing: parse_spacing(args.spacing.as_deref())?,
+    };
+    match (
+        &args.reference,
+        &args.prediction,
+        &args.reference_dir,
+        &args.prediction_dir,
+    ) {
+        (Some(reference), Some(prediction), None, None) => {
+            let results = evaluate_pair(reference, prediction, &options, &policy)?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            if args.json {
+                for r in &results {
+                    writeln!(out, "{}", r.to_json(&options.metrics, options.convention))?;
+                }
+            } else {
+                print_pair_table(&mut out, &results, &options)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        (None, None, Some(reference_dir), Some(prediction_dir)) => {
+            run_folder(&args, reference_dir, prediction_dir, &options, &policy)
+        }
+        _ => bail!(
+            "give either --reference and --prediction, or --reference-dir, --prediction-dir and --out"
+        ),
+    }
+}
+
+fn parse_spacing(values: Option<&[f64]>) -> anyhow::Result<Option<[f64; 3]>> {
+    let Some(values) = values else {
+        return Ok(None);
+    };
+    if values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        bail!("--spacing values must be positive numbers, got {values:?}");
+    }
+    match *values {
+        [x, y] => Ok(Some([x, y, 1.0])),
+        [x, y, z] => Ok(Some([x, y, z])),
+        _ => bail!("--spacing takes 2 or 3 values, got {}", values.len()),
+    }
+}
+
+fn print_pair_table(
+    out: &mut dyn Write,
+    results: &[medeval_dense::metrics::LabelResult],
+    options: &EvalOptions,
+) -> std::io::Result<()> {
+    write!(
+        out,
+        "{:>6} {:>12} {:>12}",
+        "label", "ref_voxels", "pred_voxels"
+    )?;
+    for m in &options.metrics {
+        write!(out, " {:>12}", m.name)?;
+    }
+    writeln!(out)?;
+    for r in results {
+        write!(
+            out,
+            "{:>6} {:>12} {:>12}",
+            r.label, r.reference_voxels, r.prediction_voxels
+        )?;
+        for v in &r.values {
+            match v {
+                Some(v) => write!(out, " {v:>12.6}")?,
+                None => write!(out, " {:>12}", "undefined")?,
+            }
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "surface convention: {}; distances in mm; undefined: see the empty-mask table in docs/segmentation-metrics.md",
+        options.convention.name()
+    )
+}
+
+fn run_folder(
+    args: &Args,
+    reference_dir: &std::path::Path,
+    prediction_dir: &std::path::Path,
+    options: &EvalOptions,
+    policy: &GeometryPolicy,
+) -> anyhow::Result<ExitCode> {
+    let out_path = args.out.as_ref().context("folder mode needs --out")?;
+    let format = match out_path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => RowFormat::Csv,
+        Some("json" | "jsonl") => RowFormat::JsonLines,
+        _ => bail!(
+            "{}: --out must end in .csv, .json or .jsonl",
+            out_path.display()
+        ),
+    };
+    let list = folder::find_cases(reference_dir, prediction_dir)?;
+    for path in &list.unmatched_predictions {
+        eprintln!(
+            "warning: {} has no reference of the same name; not evaluated",
+            path.display()
+        );
+    }
+    let bar =
+        ProgressBar::with_draw_target(Some(list.cases.len() as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {elapsed_precise} (eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let outcomes = folder::evaluate_cases(&list.cases, options, policy, &|outcome| {
+        if let Err(error) = &outcome.result {
+            bar.suspend(|| eprintln!("error: case {}: {error}", outcome.name));
+        }
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+
+    let file =
+        File::create(out_path).with_context(|| format!("cannot create {}", out_path.display()))?;
+    let mut writer = BufWriter::new(file);
+    folder::write_rows(
+        &mut writer,
+        format,
+        &outcomes,
+        &options.metrics,
+        options.convention,
+    )
+    .and_then(|()| writer.flush())
+    .with_context(|| format!("cannot write {}", out_path.display()))?;
+
+    let bootstrap = Bootstrap {
+        resamples: args.bootstrap,
+        level: 0.95,
+        seed: args.seed,
+    };
+    let rows = folder::summarize_outcomes(&outcomes, &options.metrics, &bootstrap);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(
+        out,
+        "{:>6} {:>14} {:>5} {:>5} {:>11} {:>11} {:>23} {:>23}",
+        "label", "metric", "n", "undef", "mean", "median", "IQR", "95% CI of mean"
+    )?;
+    for row in &rows {
+        match &row.summary {
+            Some(s) => writeln!(
+                out,
+                "{:>6} {:>14} {:>5} {:>5} {:>11.5} {:>11.5} {:>23} {:>23}",
+                row.label,
+                row.metric,
+                s.n,
+                row.undefined,
+                s.mean,
+                s.median,
+                format!("[{:.5}, {:.5}]", s.q1, s.q3),
+                format!("[{:.5}, {:.5}]", s.ci_low, s.ci_high)
+            )?,
+            None => writeln!(
+                out,
+                "{:>6} {:>14} {:>5} {:>5} {:>11}",
+                row.label, row.metric, 0, row.undefined, "undefined"
+            )?,
+        }
+    }
+    if let Some(path) = &args.summary {
+        let json = serde_json::json!({
+            "convention": options.convention.name(),
+            "bootstrap": { "resamples": bootstrap.resamples, "level": bootstrap.level, "seed": bootstrap.seed },
+            "rows": rows,
+        });
+        std::fs::write(path, format!("{json:#}\n"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    writeln!(
+        out,
+        "{} of {} cases evaluated, {failed} failed; convention {}; per-case rows in {}",
+        outcomes.len() - failed,
+        outcomes.len(),
+        options.convention.name(),
+        out_path.display()
+    )?;
+    if failed > 0 {
+        eprintln!(
+            "error: {failed} of {} cases failed; the summary covers only the others",
+            outcomes.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}

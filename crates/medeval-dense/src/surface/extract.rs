@@ -1,0 +1,192 @@
+//! Extraction of surface points from a label map, restricted to a crop box.
+
+use rayon::prelude::*;
+
+use super::{CropBox, SurfacePoints};
+use crate::volume::LabelValue;
+
+/// Voxels of `label` inside `crop` that touch a voxel of another label across a face (or the
+/// image border). Returned as sorted linear indices into the crop's own voxel grid.
+pub fn surface_voxels<T: LabelValue>(
+    labels: &[T],
+    shape: [usize; 3],
+    spatial_dims: usize,
+    crop: CropBox,
+    label: T,
+) -> Vec<u32> {
+    let [nx, ny, nz] = shape;
+    let [cx, cy, _] = crop.shape();
+    let at = |x: usize, y: usize, z: usize| labels[x + nx * (y + ny * z)] == label;
+    let per_slice: Vec<Vec<u32>> = (crop.start[2]..crop.end[2])
+        .into_par_iter()
+        .map(|z| {
+            let mut out = Vec::new();
+            for y in crop.start[1]..crop.end[1] {
+                let row = &labels[nx * (y + ny * z)..nx * (y + ny * z + 1)];
+                for x in crop.start[0]..crop.end[0] {
+                    if row[x] != label {
+                        continue;
+                    }
+                    let interior = x > 0
+                        && x + 1 < nx
+                        && y > 0
+                        && y + 1 < ny
+                        && row[x - 1] == label
+                        && row[x + 1] == label
+                        && at(x, y - 1, z)
+                        && at(x, y + 1, z)
+                        && (spatial_dims == 2
+                            || (z > 0 && z + 1 < nz && at(x, y, z - 1) && at(x, y, z + 1)));
+                    if !interior {
+                        let (rx, ry, rz) =
+                            (x - crop.start[0], y - crop.start[1], z - crop.start[2]);
+                        out.push((rx + cx * (ry + cy * rz)) as u32);
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    per_slice.concat()
+}
+
+/// Shape of the cube grid of a crop: one cube between every 2x2x2 (2x2 in 2D) block of voxel
+/// centres, including the blocks that straddle the crop border.
+pub fn cube_grid_shape(crop: CropBox, spatial_dims: usize) -> [usize; 3] {
+    let [cx, cy, cz] = crop.shape();
+    [cx + 1, cy + 1, if spatial_dims == 3 { cz + 1 } else { 1 }]
+}
+
+/// Marching-cubes surface elements of `label` inside `crop`: cubes whose corners are neither
+/// all inside nor all outside, indexed into [`cube_grid_shape`], weighted by `areas[code]`
+/// (a table for the volume's spacing; 16 entries in 2D).
+pub fn border_cubes<T: LabelValue>(
+    labels: &[T],
+    shape: [usize; 3],
+    spatial_dims: usize,
+    crop: CropBox,
+    label: T,
+    areas: &[f64],
+) -> SurfacePoints {
+    let [nx, ny, _] = shape;
+    let [cx, cy, cz] = crop.shape();
+    let grid = cube_grid_shape(crop, spatial_dims);
+    // The voxel row at crop-relative (y, z), or None outside the crop.
+    let row = |ry: isize, rz: isize| -> Option<&[T]> {
+        if ry < 0 || rz < 0 || ry as usize >= cy || rz as usize >= cz {
+            return None;
+        }
+        let (y, z) = (crop.start[1] + ry as usize, crop.start[2] + rz as usize);
+        let base = nx * (y + ny * z) + crop.start[0];
+        Some(&labels[base..base + cx])
+    };
+    let inside = |r: Option<&[T]>, rx: usize| r.is_some_and(|r| rx < cx && r[rx] == label);
+    let per_layer: Vec<(Vec<u32>, Vec<f64>)> = (0..grid[2])
+        .into_par_iter()
+        .map(|k| {
+            let mut indices = Vec::new();
+            let mut weights = Vec::new();
+            let (z0, z1) = if spatial_dims == 3 {
+                (k as isize - 1, k as isize)
+            } else {
+                (0, 0)
+            };
+            for j in 0..grid[1] {
+                let rows = [
+                    row(j as isize - 1, z0),
+                    row(j as isize - 1, z1),
+                    row(j as isize, z0),
+                    row(j as isize, z1),
+                ];
+                if rows.iter().all(Option::is_none) {
+                    continue;
+                }
+                // `nibble(x)`: the corner bits of voxel column x for offset a = 1.
+                let nibble = |rx: usize| -> usize {
+                    if spatial_dims == 3 {
+                        (usize::from(inside(rows[0], rx)) << 3)
+                            | (usize::from(inside(rows[1], rx)) << 2)
+                            | (usize::from(inside(rows[2], rx)) << 1)
+                            | usize::from(inside(rows[3], rx))
+                    } else {
+                        (usize::from(inside(rows[0], rx)) << 1) | usize::from(inside(rows[2], rx))
+                    }
+                };
+                let (shift, full) = if spatial_dims == 3 { (4, 255) } else { (2, 15) };
+                let mut previous = 0usize;
+                for i in 0..grid[0] {
+                    let current = if i < cx { nibble(i) } else { 0 };
+                    let code = (previous << shift) | current;
+                    previous = current;
+                    if code != 0 && code != full {
+                        indices.push((i + grid[0] * (j + grid[1] * k)) as u32);
+                        weights.push(areas[code]);
+                    }
+                }
+            }
+            (indices, weights)
+        })
+        .collect();
+    let mut points = SurfacePoints::default();
+    let mut weights = Vec::new();
+    for (i, w) in per_layer {
+        points.indices.extend(i);
+        weights.extend(w);
+    }
+    points.weights = Some(weights);
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_crop(shape: [usize; 3]) -> CropBox {
+        CropBox {
+            start: [0; 3],
+            end: shape,
+        }
+    }
+
+    #[test]
+    fn a_solid_3x3x3_cube_has_26_surface_voxels() {
+        let shape = [5, 5, 5];
+        let mut labels = vec![0u8; 125];
+        for z in 1..4 {
+            for y in 1..4 {
+                for x in 1..4 {
+                    labels[x + 5 * (y + 5 * z)] = 1;
+                }
+            }
+        }
+        let surface = surface_voxels(&labels, shape, 3, full_crop(shape), 1);
+        assert_eq!(surface.len(), 26);
+        assert!(!surface.contains(&(2 + 5 * (2 + 5 * 2))));
+    }
+
+    #[test]
+    fn voxels_on_the_image_border_are_surface() {
+        let shape = [3, 3, 3];
+        let labels = vec![1u8; 27];
+        assert_eq!(
+            surface_voxels(&labels, shape, 3, full_crop(shape), 1).len(),
+            26
+        );
+    }
+
+    #[test]
+    fn single_voxel_in_2d_has_four_boundary_squares_of_its_corners() {
+        let shape = [3, 3, 1];
+        let mut labels = vec![0u8; 9];
+        labels[4] = 1;
+        let crop = CropBox {
+            start: [1, 1, 0],
+            end: [2, 2, 1],
+        };
+        let table = super::super::contour_length_table([1.0, 1.0]);
+        let points = border_cubes(&labels, shape, 2, crop, 1, &table);
+        assert_eq!(points.indices, vec![0, 1, 2, 3]);
+        let total: f64 = points.weights.expect("surfels carry areas").iter().sum();
+        assert!((total - 4.0 * 0.5 * 2f64.sqrt()).abs() < 1e-12);
+    }
+}
