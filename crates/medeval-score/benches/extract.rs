@@ -1,0 +1,3 @@
+//! Extraction throughput (filled in below).
+
+fn main() {}
