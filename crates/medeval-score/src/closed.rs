@@ -10,7 +10,8 @@
 //!    yes."): `closed:standalone-word`.
 //!
 //! Rules 2 and 3 are read together: if the clauses they find disagree ("Yes. ... No.") the
-//! response is `unparsed:ambiguous`. Then a textual refusal is `refused:phrase`, and anything
+//! response is `unparsed:ambiguous`. A clause may open with a conclusion word ("so no",
+//! "I think yes"); "yes or no" in a clause is an echo of the question and is ignored. Then a textual refusal is `refused:phrase`, and anything
 //! else is `unparsed:no-yes-no`.
 //!
 //! Negation: "no" must be an interjection, not a determiner. "No, there is no fracture", "No.",
@@ -132,16 +133,15 @@ fn clause_words(text: &str) -> ClauseWords {
             continue;
         }
         let word = if first {
-            word_at_start(clause, false)
+            word_at_start(clause, false).or_else(|| whole_word(clause))
         } else {
             whole_word(clause)
         };
         let leading = first;
         first = false;
-        let answer = match word {
-            Some(Word::Says(answer)) => answer,
-            Some(Word::Both) => return ClauseWords::Mixed,
-            None => continue,
+        // "Yes or no" in a clause echoes the question; it answers nothing.
+        let Some(Word::Says(answer)) = word else {
+            continue;
         };
         match found {
             Some((earlier, _)) if earlier != answer => return ClauseWords::Mixed,
@@ -165,8 +165,30 @@ fn trim_decoration(clause: &str) -> &str {
     })
 }
 
-/// A clause that is nothing but a yes/no word.
+/// Words that may open a clause holding only a conclusion ("so, no", "I think yes").
+const CONCLUSION_WORDS: &[&str] = &[
+    "so ",
+    "thus ",
+    "therefore ",
+    "hence ",
+    "then ",
+    "i think ",
+    "i believe ",
+    "probably ",
+    "likely ",
+    "definitely ",
+    "actually ",
+    "所以",
+    "因此",
+    "故",
+];
+
+/// A clause that is nothing but a yes/no word, possibly after a conclusion word.
 fn whole_word(clause: &str) -> Option<Word> {
+    let clause = CONCLUSION_WORDS
+        .iter()
+        .find_map(|w| strip_prefix_ignore_case(clause, w))
+        .map_or(clause, str::trim_start);
     let is = |words: &[&str]| words.iter().any(|w| eq_ignore_case(w, clause));
     if is(YES_WORDS) || is(ZH_YES) {
         Some(Word::Says(YesNo::Yes))
@@ -345,7 +367,12 @@ mod tests {
             run("Yes. On second thought, no."),
             none("unparsed:ambiguous")
         );
-        assert_eq!(run("Yes or no?"), none("unparsed:ambiguous"));
+        assert_eq!(run("Yes or no?"), none("unparsed:no-yes-no"));
+        assert_eq!(run("Yes or no: no"), says("no", "closed:standalone-word"));
+        assert_eq!(
+            run("None of the findings suggest it, so no."),
+            says("no", "closed:standalone-word")
+        );
     }
 
     #[test]

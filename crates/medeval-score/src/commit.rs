@@ -78,13 +78,14 @@ pub(crate) fn ascii_word_boundaries(pattern: &str) -> String {
 }
 
 /// Phrases after which the answer follows.
-const ANSWER_PHRASES: &str = r"(?x)
+const ANSWER_PHRASES: &str = r#"(?x)
   # English: the (final | correct | best ...) answer is / answer: / final answer (heading).
     \b(?:(?:the|my|our|your)\s+)?
     (?:(?:final|correct|right|best|true|most\s+(?:appropriate|likely|accurate|probable)|single\s+best|likely|probable)\s+)?
     answer\b(?:\s+to\s+(?:this|the)\s+question)?(?:\s+here)?
-    (?:\s+(?:is|would\s+be|should\s+be|will\s+be|must\s+be|seems\s+to\s+be|appears\s+to\s+be)\b|['\x22]?[\s*_]*[:=])
-  | \bfinal\s+answer[\s*_\x23]*(?m:$)
+    (?:\s+(?:is|would\s+be|should\s+be|will\s+be|must\s+be|seems\s+to\s+be|appears\s+to\s+be)\b|['\x22]?[\s*_]*[:=]|\s+[-–—]\s)
+  # A heading line holding only Answer or Final answer (Markdown headings, bold).
+  | (?m:^)[\t\x20\x23*_]*(?:final\s+)?answer[\t\x20*_\x23]*(?m:$)
   | \b(?:(?:the|my|our)\s+)?
     (?:final|correct|right|best|true|most\s+(?:appropriate|likely|accurate|probable)|single\s+best|likely|probable)\s+
     (?:option|choice|alternative|diagnosis|selection)\b
@@ -108,25 +109,27 @@ const ANSWER_PHRASES: &str = r"(?x)
   | \ba\s+(?:alternativa|op[çc][ãa]o)\s+correta\s+(?:é|seria)
   # Italian.
   | \b(?:la\s+)?risposta(?:\s+(?:corretta|esatta|giusta|finale))?\s*(?:è|e['’]|sarebbe|[:=])
-";
+"#;
 
 /// Verbs of choosing after which the answer follows.
-const CHOICE_PHRASES: &str = r"(?x)
-    \bI(?:\s+would|\s+will|\s+should|['’]d|['’]ll)?\s+(?:choose|select|pick|go\s+with|opt\s+for)\b
+const CHOICE_PHRASES: &str = r#"(?x)
+    \bI(?:\s+would|\s+will|\s+should|['’]d|['’]ll)?\s+(?:choose|select|pick|go\s+with|opt\s+for|say)\b
   | \blet['’]?s\s+go\s+with\b
   | \b(?:elijo|escojo|selecciono|je\s+choisis|ich\s+w[äa]hle|escolho|scelgo)\b
-  | (?:应该?|应当|故|所以|因此|我|则|答案)选择?
-";
+  | (?:应该?|应当|故|所以|因此|我|则)选择?
+  # "选B" at the start of a clause.
+  | (?m:^)选择?|[,;:。]\s*选择?
+"#;
 
 /// "B is the correct answer": the letter comes first. Group 1: `option`/`choice` prefix;
 /// group 2: the letter (English form); group 3: the letter (Chinese form).
-const VERDICT_PHRASES: &str = r"(?x)
+const VERDICT_PHRASES: &str = r#"(?x)
     (\b(?i:option|choice|answer|letter)\s+)?
     [(\[]?\*{0,2}\b([A-Za-z])\b\*{0,2}[)\]]?\*{0,2}
     \s+(?i:is)\s+(?i:the\s+)?(?i:only\s+)?
     (?i:correct|right|best|true|most\s+(?:appropriate|likely|accurate|suitable)|answer|final\s+answer)\b
   | \b([A-Z])\s*(?:选项|项)?\s*(?:是|为)?\s*(?:正确|对的|最佳|最合适|最恰当)
-";
+"#;
 
 fn compile(pattern: &str, case_insensitive: bool) -> Regex {
     let flags = if case_insensitive { "(?i)" } else { "" };

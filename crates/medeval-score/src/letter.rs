@@ -14,7 +14,7 @@
 //! | a space and any other word | `a large effusion`, `I think`, `B cells` | no |
 //! | a letter or digit | `Bone`, `T2` | no |
 //! | `-`, `/`, `'`, `&` joined to a word | `X-ray`, `N/A`, `A's` | no |
-//! | `.` joined to a letter or digit | `e.g.`, `U.S.` | no |
+//! | `.` joined to an ASCII letter or digit | `e.g.`, `U.S.` | no |
 
 use crate::normalize::{eq_ignore_case, first_line, is_blank, match_form, skip_decoration, tokens};
 use crate::options::OptionTexts;
@@ -58,6 +58,24 @@ const CONNECTORS: &[&str] = &[
     "da", "denn", "ist", "pois", "é", "perché", "poiché", "è",
 ];
 
+/// Connecting words that give a reason: a first line "B because ..." answers with B, whereas
+/// "A is ..." may only discuss option A.
+const CAUSAL_CONNECTORS: &[&str] = &[
+    "because", "since", "as", "given", "due", "porque", "car", "parce", "weil", "pois", "perché",
+    "poiché",
+];
+
+/// Whether the word after a letter and a space gives a reason ("B because ...").
+pub(crate) fn reason_follows(after: &str) -> bool {
+    let rest = after.trim_start_matches([' ', '\t']);
+    let end = rest
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len());
+    CAUSAL_CONNECTORS
+        .iter()
+        .any(|c| eq_ignore_case(c, &rest[..end]))
+}
+
 /// CJK words that may directly follow a letter (`B选项`, `B是正确的`).
 const CJK_FOLLOWERS: &[&str] = &["选项", "项", "是", "为", "正确", "对", "。", "，", "、"];
 
@@ -82,7 +100,10 @@ fn follower(letter: char, after: &str, options: &OptionTexts) -> Option<Follower
         return Some(Follower::End);
     };
     let rest = &after[next.len_utf8()..];
-    let joined_to_word = rest.chars().next().is_some_and(char::is_alphanumeric);
+    let joined_to_word = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     match next {
         '\n' | '\r' => Some(Follower::End),
         ' ' | '\t' => after_space(letter, after.trim_start_matches([' ', '\t']), options),
@@ -129,6 +150,20 @@ pub(crate) fn text_begins_with_option(s: &str, options: &OptionTexts) -> Option<
     options.prefix(&tokens(&form)).map(|(letter, _)| letter)
 }
 
+/// The option whose full text is the whole first line of `s` (after brackets, punctuation and
+/// decoration): `. Atelectasis` names A, `. Atelectasis is less likely` names nothing.
+pub(crate) fn line_is_option_text(s: &str, options: &OptionTexts) -> Option<Letter> {
+    let s = s.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ')' | ']' | '}' | '.' | ',' | '、' | '】') || c == '*'
+    });
+    let form = match_form(first_line(s));
+    let toks = tokens(&form);
+    options
+        .prefix(&toks)
+        .filter(|(_, len)| *len == toks.len())
+        .map(|(letter, _)| letter)
+}
+
 /// Closing marks right after a letter (`B)`, `(B)**`, `B.`).
 pub(crate) fn skip_closers(s: &str) -> &str {
     s.trim_start_matches(|c: char| {
@@ -170,24 +205,41 @@ pub(crate) fn joined_letter(after: &str, options: &OptionTexts) -> Option<char> 
     (valid || !form.lowercase).then_some(form.letter)
 }
 
-/// Option labels other than `letter` written later on the same line (`(A) CT (B) MRI`): the
-/// line lists options rather than answering with one.
+/// Words before a label that contrast it with the answer rather than list it ("B, not (C)",
+/// "B rather than C.").
+const CONTRAST_WORDS: &[&str] = &["not", "than", "over", "vs", "versus", "nor"];
+
+/// Option labels other than `letter` written later on the same line (`(A) CT (B) MRI`,
+/// `A) CT B) MRI`, `A. CT B. MRI`): the line lists options rather than answering with one.
+/// A label right after a contrasting word ("not (C)") does not count.
 pub(crate) fn lists_other_labels(line: &str, letter: char, options: &OptionTexts) -> bool {
-    let chars: Vec<char> = line.chars().collect();
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
     (0..chars.len()).any(|i| {
-        let c = chars[i];
+        let (at, c) = chars[i];
         if c == letter || !c.is_ascii_uppercase() || !Letter::new(c).is_some_and(|l| options.has(l))
         {
             return false;
         }
-        let before = i.checked_sub(1).map(|j| chars[j]);
-        let after = chars.get(i + 1).copied();
+        let before = i.checked_sub(1).map(|j| chars[j].1);
+        let after = chars.get(i + 1).map(|&(_, c)| c);
+        let text_follows = chars.get(i + 2).is_some_and(|&(_, c)| c.is_whitespace())
+            && chars.get(i + 3).is_some_and(|&(_, c)| !c.is_whitespace());
         let bracketed = matches!(before, Some('(' | '[')) && matches!(after, Some(')' | ']'));
         let labelled = before.is_none_or(char::is_whitespace)
-            && (matches!(after, Some(')' | ':'))
-                || after == Some('.') && chars.get(i + 2).is_none_or(|c| c.is_whitespace()));
-        bracketed || labelled
+            && (matches!(after, Some(')' | ':')) || after == Some('.') && text_follows);
+        (bracketed || labelled) && !contrasted(&line[..at])
     })
+}
+
+/// Whether the text before a label ends with a contrasting word.
+fn contrasted(before: &str) -> bool {
+    let before = before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '(' | '['));
+    let start = before
+        .rfind(|c: char| !c.is_alphanumeric())
+        .map_or(0, |i| i + 1);
+    CONTRAST_WORDS
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(&before[start..]))
 }
 
 /// Words that introduce a letter without being part of the answer ("option B", "probably B",
@@ -212,12 +264,39 @@ const FILLER_WORDS: &[&str] = &[
     "hence",
     "indeed",
     "actually",
+    "la",
+    "el",
+    "le",
+    "il",
+    "die",
+    "der",
+];
+
+/// Filler phrases of several words, or with an apostrophe.
+const FILLER_PHRASES: &[&str] = &[
+    "l'option",
+    "l’option",
+    "a alternativa",
+    "a opção",
+    "a opcao",
+    "la opción",
+    "la opcion",
+    "la alternativa",
 ];
 
 /// `s` without one leading filler word, if it starts with one.
 pub(crate) fn strip_option_word(s: &str) -> Option<&str> {
     for cjk in ["选项", "选择", "选"] {
         if let Some(rest) = s.strip_prefix(cjk) {
+            return Some(rest);
+        }
+    }
+    for phrase in FILLER_PHRASES {
+        let Some(head) = s.get(..phrase.len()) else {
+            continue;
+        };
+        let rest = &s[phrase.len()..];
+        if eq_ignore_case(head, phrase) && !rest.starts_with(char::is_alphanumeric) {
             return Some(rest);
         }
     }
@@ -307,6 +386,8 @@ mod tests {
         assert!(lists_other_labels(" CT (B) MRI", 'A', &abcd()));
         assert!(lists_other_labels(". x  C. y", 'A', &abcd()));
         assert!(!lists_other_labels(" because C is wrong", 'A', &abcd()));
+        assert!(!lists_other_labels(", not C.", 'B', &abcd()));
+        assert!(!lists_other_labels(", not (C)", 'B', &abcd()));
     }
 
     #[test]

@@ -8,10 +8,12 @@
 //! 2. **Bare letter**: the whole response is one letter form, optionally with that option's
 //!    text (`B`, `(b)`, `**B**`, `Option B`, `B. Pneumonia`, `选项B`): `mcq:bare-letter`.
 //! 3. **Leading letter**: the first line starts with a letter set off by punctuation (`B.`,
-//!    `(B)`, `B)`, `**B**`), unless the response lists the options back (`A. ...`, `B. ...`
-//!    in order): `mcq:leading-letter`.
+//!    `(B)`, `B)`, `**B**`) or followed by a reason (`B because ...`), unless that line starts a
+//!    list of options read back (consecutive lines `A. ...`, `B. ...` in increasing order):
+//!    `mcq:leading-letter`.
 //! 4. **Final-line letter**: after reasoning, the last line is a lone letter form
-//!    (`**B. Pneumonia**`), again unless the response lists the options: `mcq:final-line-letter`.
+//!    (`**B. Pneumonia**`, `Therefore, B.`), unless it ends such a list:
+//!    `mcq:final-line-letter`.
 //! 5. **Option text**: the response is one option's text, or names exactly one option's text
 //!    (longest match; no negation or question mark): `mcq:option-text`.
 //!
@@ -29,8 +31,8 @@ use medeval_core::{Item, Letter, Outcome, Scored};
 
 use crate::commit::{self, Markers, Picked};
 use crate::letter::{
-    Follower, LetterForm, is_label_like, joined_letter, letter_at_start, lists_other_labels,
-    skip_closers, skip_lead, text_begins_with_option,
+    Follower, LetterForm, is_label_like, joined_letter, letter_at_start, line_is_option_text,
+    lists_other_labels, reason_follows, skip_closers, skip_lead,
 };
 use crate::normalize::{first_line, is_blank, match_form, skip_decoration, tokens};
 use crate::options::OptionTexts;
@@ -144,13 +146,14 @@ fn extract(text: &str, options: &OptionTexts) -> Extraction {
         .map(str::trim)
         .filter(|l| !is_blank(l))
         .collect();
-    let listing = lists_options_back(&lines, options);
-    if let (Some(first), false) = (lines.first(), listing) {
+    let listed = listed_lines(&lines, options);
+    let listing = listed.contains(&true);
+    if let (Some(first), Some(false)) = (lines.first(), listed.first()) {
         if let Some(read) = leading_letter(first, options) {
             return (read, "leading-letter").into();
         }
     }
-    if let (Some(last), true, false) = (lines.last(), lines.len() > 1, listing) {
+    if let (Some(last), true, Some(false)) = (lines.last(), lines.len() > 1, listed.last()) {
         if let Some(read) = standalone(last, options) {
             return (read, "final-line-letter").into();
         }
@@ -196,7 +199,9 @@ fn read_committed(answer: &str, options: &OptionTexts) -> Option<Read> {
             }
         }
         (None, Some((letter, len))) => {
-            if options.another_follows(&toks[len.min(toks.len())..], letter) {
+            if lists_other_labels(first_line(start), letter.as_char(), options) {
+                Some(Read::Conflict)
+            } else if options.another_follows(&toks[len.min(toks.len())..], letter) {
                 Some(Read::Ambiguous)
             } else {
                 Some(Read::Answer(Reading::OptionText(letter)))
@@ -210,6 +215,10 @@ fn read_committed(answer: &str, options: &OptionTexts) -> Option<Read> {
 /// Judges a letter read at the start of `s`: several letters, other labels on the line, a
 /// conflicting option text, or a letter outside the options.
 fn judge_letter(form: LetterForm, s: &str, options: &OptionTexts) -> Option<Read> {
+    // The letter is itself another option's whole text (options "O", "A", "B", "AB").
+    if line_is_option_text(s, options).is_some_and(|l| Some(l) != form.as_letter()) {
+        return Some(Read::Conflict);
+    }
     let after = &s[1..];
     if joined_letter(after, options).is_some_and(|other| other != form.letter) {
         return Some(Read::Ambiguous);
@@ -219,7 +228,7 @@ fn judge_letter(form: LetterForm, s: &str, options: &OptionTexts) -> Option<Read
     }
     let letter = form.as_letter()?;
     if options.has(letter) {
-        return match text_begins_with_option(after, options) {
+        return match line_is_option_text(after, options) {
             Some(other) if other != letter => Some(Read::Conflict),
             _ => Some(Read::Answer(Reading::Letter(letter))),
         };
@@ -274,27 +283,38 @@ fn leading_letter(line: &str, options: &OptionTexts) -> Option<Read> {
         Follower::End | Follower::Punctuation | Follower::OwnText => {
             judge_letter(form, start, options)
         }
+        Follower::Connector if reason_follows(&start[1..]) => judge_letter(form, start, options),
         Follower::Connector => None,
     }
 }
 
-/// Whether the lines that start with a letter label list the options back in order
-/// (`A. CT`, `B. MRI`, ...), which is an echo of the question, not an answer.
-fn lists_options_back(lines: &[&str], options: &OptionTexts) -> bool {
-    let labels: Vec<char> = lines
+/// For each line, whether it belongs to a list of options read back: two or more consecutive
+/// lines that each start with an option label (`A. CT`, `B) MRI`) in increasing letter order.
+/// Such a list echoes the question and answers nothing.
+fn listed_lines(lines: &[&str], options: &OptionTexts) -> Vec<bool> {
+    let labels: Vec<Option<char>> = lines
         .iter()
-        .filter_map(|line| {
-            let start = skip_decoration(line);
-            let form = letter_at_start(start, options)?;
+        .map(|line| {
+            let form = letter_at_start(skip_decoration(line), options)?;
             let labelled = !form.lowercase
                 && form.follower == Follower::Punctuation
                 && form.as_letter().is_some_and(|l| options.has(l));
             labelled.then_some(form.letter)
         })
         .collect();
-    labels.len() >= 2
-        && options.first_letter().map(|l| l.as_char()) == labels.first().copied()
-        && labels.windows(2).all(|w| w[0] < w[1])
+    let mut listed = vec![false; lines.len()];
+    let mut run_start = 0;
+    for i in 1..=labels.len() {
+        let continues =
+            i < labels.len() && matches!((labels[i - 1], labels[i]), (Some(a), Some(b)) if a < b);
+        if !continues {
+            if i - run_start >= 2 {
+                listed[run_start..i].fill(true);
+            }
+            run_start = i;
+        }
+    }
+    listed
 }
 
 /// The whole response as an option text: equal to one option's text, or naming exactly one.
@@ -320,8 +340,9 @@ fn mentions_a_letter(text: &str, options: &OptionTexts) -> bool {
         starts_word
             && c.is_ascii_uppercase()
             && Letter::new(c).is_some_and(|l| options.has(l))
+            // "I was ..." is the pronoun, whatever the options.
             && letter_at_start(&text[i..], options)
-                .is_some_and(|f| !(matches!(c, 'A' | 'I') && f.follower == Follower::Connector))
+                .is_some_and(|f| !(c == 'I' && f.follower == Follower::Connector))
     })
 }
 

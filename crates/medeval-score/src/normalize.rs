@@ -138,12 +138,14 @@ pub(crate) fn tokens(form: &str) -> Vec<&str> {
 }
 
 /// Characters that decorate an answer without being part of it: Markdown emphasis and headings,
-/// quotes, LaTeX math delimiters, opening brackets, list dashes and the colon of "Answer:".
+/// quotes, LaTeX math delimiters, opening brackets, list dashes, commas and the colon of
+/// "Answer:".
 pub(crate) fn is_decoration(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
             '*' | '_'
+                | ','
                 | '#'
                 | '>'
                 | '`'

@@ -71,11 +71,6 @@ impl OptionTexts {
         self.entries.iter().any(|(l, _)| *l == letter)
     }
 
-    /// The first option letter (`A` for the usual layout).
-    pub(crate) fn first_letter(&self) -> Option<Letter> {
-        self.entries.first().map(|(l, _)| *l)
-    }
-
     fn texts(&self) -> impl Iterator<Item = (Letter, &[String])> {
         self.entries
             .iter()

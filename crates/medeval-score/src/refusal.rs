@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// English phrases; `\b` is rewritten to an ASCII word boundary (see [`crate::commit`]).
-const ENGLISH: &str = r"(?x)
+const ENGLISH: &str = r#"(?x)
     \bas\s+an?\s+(?:ai|artificial\s+intelligence|(?:ai\s+|large\s+)?language\s+model|ai\s+assistant)\b
   | \bI(?:\s+am|['’]m)\s+(?:sorry|afraid),?\s+(?:but\s+)?I\s+(?:can(?:not|['’]t|\s+not)|am\s+(?:unable|not\s+able)|['’]m\s+(?:unable|not\s+able)|won['’]t|will\s+not)\b
   | \bI\s+(?:can(?:not|['’]t|\s+not)|am\s+(?:unable|not\s+able)\s+to|['’]m\s+(?:unable|not\s+able)\s+to|won['’]t|will\s+not|(?:do\s+not|don['’]t)\s+have\s+the\s+ability\s+to)\s+
@@ -24,10 +24,10 @@ const ENGLISH: &str = r"(?x)
   | \bno\s+image\s+(?:was\s+|has\s+been\s+|is\s+)?(?:provided|attached|uploaded|shared|included)
   | \bI\s+(?:do\s+not|don['’]t)\s+see\s+(?:an?\s+|any\s+)?(?:image|picture|attachment)
   | \bplease\s+(?:provide|upload|share|attach)\s+(?:the\s+|an\s+)?image
-";
+"#;
 
 /// Chinese, Spanish, French, German and Portuguese phrases.
-const OTHER_LANGUAGES: &str = r"(?x)
+const OTHER_LANGUAGES: &str = r#"(?x)
     作为(?:一[个名])?(?:AI|人工智能|语言模型|AI助手|人工智能助手)
   | (?:无法|不能|没法|没有办法|难以)(?:直接)?(?:为您|为你)?(?:提供|给出|做出|作出|进行)?(?:医学|医疗|具体|明确|确切|准确)?(?:诊断|建议|回答|解读)
   | (?:无法|不能|没法|难以)(?:直接)?(?:查看|看到|访问|打开|识别|分析|读取|处理)(?:该|这张|此|您的|你的)?(?:图片|图像|影像|图)
@@ -37,7 +37,7 @@ const OTHER_LANGUAGES: &str = r"(?x)
   | \bje\s+ne\s+(?:peux|suis)\s+pas\s+(?:en\s+mesure\s+de\s+)?(?:fournir|donner|voir|acc[ée]der|d[ée]terminer|diagnostiquer|r[ée]pondre)
   | \bich\s+kann\s+(?:keine|kein|nicht)\b
   | \bn[ãa]o\s+(?:posso|consigo)\s+(?:fornecer|dar|ver|acessar|determinar|diagnosticar|responder)
-";
+"#;
 
 static REFUSAL: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = format!("(?i){}|{}", ENGLISH, OTHER_LANGUAGES);
