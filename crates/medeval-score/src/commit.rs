@@ -77,58 +77,66 @@ pub(crate) fn ascii_word_boundaries(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)")
 }
 
+// Every pattern below starts with a distinctive word ("answer", "respuesta", "答案"), never with
+// an optional article, a pronoun or punctuation: the regex engine scans for those first words
+// with a fast literal search, which keeps marker search to a few microseconds on long
+// chain-of-thought. Context a pattern cannot express without a common first word ("I" before
+// "choose", the letter before "is correct") is checked in code around each match.
+
 /// Phrases after which the answer follows.
 const ANSWER_PHRASES: &str = r#"(?x)
-  # English: the (final | correct | best ...) answer is / answer: / final answer (heading).
-    \b(?:(?:the|my|our|your)\s+)?
-    (?:(?:final|correct|right|best|true|most\s+(?:appropriate|likely|accurate|probable)|single\s+best|likely|probable)\s+)?
-    answer\b(?:\s+to\s+(?:this|the)\s+question)?(?:\s+here)?
+  # English: answer is / answer: / answer - ("the final answer is" matches from "answer").
+    \banswer\b(?:\s+to\s+(?:this|the)\s+question)?(?:\s+here)?
     (?:\s+(?:is|would\s+be|should\s+be|will\s+be|must\s+be|seems\s+to\s+be|appears\s+to\s+be)\b|['\x22]?[\s*_]*[:=]|\s+[-–—]\s)
-  # A heading line holding only Answer or Final answer (Markdown headings, bold).
-  | (?m:^)[\t\x20\x23*_]*(?:final\s+)?answer[\t\x20*_\x23]*(?m:$)
-  | \b(?:(?:the|my|our)\s+)?
-    (?:final|correct|right|best|true|most\s+(?:appropriate|likely|accurate|probable)|single\s+best|likely|probable)\s+
+  # A line holding only "Answer" or "Final answer" (Markdown heading, bold): checked in code.
+  | \banswer[\t\x20*_\x23]*(?m:$)
+  # The correct option / best choice / most likely diagnosis is.
+  | \b(?:final|correct|right|best|true|most\s+(?:appropriate|likely|accurate|probable)|single\s+best|likely|probable)\s+
     (?:option|choice|alternative|diagnosis|selection)\b
     (?:\s+(?:is|would\s+be|should\s+be|will\s+be|must\s+be)\b|[\s*_]*[:=])
-  | \bmy\s+(?:choice|selection|pick)\s+(?:is|would\s+be)\b
+  | \b(?:choice|selection)\s+(?:is|would\s+be)\b
   # Chinese.
-  | (?:正确|最终|最佳|标准|参考)?答案(?:应该?|应当|就)?(?:是|为|选|:)
+  | 答案(?:应该?|应当|就)?(?:是|为|选|:)
   | 正确的?(?:选项|选择|答案)?(?:应该?)?(?:是|为)
   # Spanish.
-  | \b(?:la\s+)?respuesta(?:\s+(?:correcta|final|adecuada))?\s*(?:es\b|ser[ií]a|[:=])
-  | \bla\s+(?:opci[oó]n|alternativa)\s+correcta\s+(?:es\b|ser[ií]a)
+  | \brespuesta(?:\s+(?:correcta|final|adecuada))?\s*(?:es\b|ser[iíÍ]a|[:=])
+  | \b(?:opci[oóÓ]n|alternativa)\s+correcta\s+(?:es\b|ser[iíÍ]a)
   # French.
-  | \b(?:la\s+)?(?:bonne\s+)?r[ée]ponse(?:\s+(?:correcte|finale|exacte))?\s*(?:est\b|serait|[:=])
-  | \bl['’]option\s+correcte\s+est\b
+  | \br[éeÉ]ponse(?:\s+(?:correcte|finale|exacte))?\s*(?:est\b|serait|[:=])
+  | \boption\s+correcte\s+est\b
   # German.
-  | \b(?:die\s+)?(?:richtige\s+|korrekte\s+)?antwort\s*(?:ist\b|lautet|w[äa]re|[:=])
-  | \b(?:die\s+)?(?:richtige|korrekte)\s+(?:option|wahl|l[öo]sung)\s+(?:ist\b|lautet|[:=])
-  | \bl[öo]sung\s*[:=]
+  | \bantwort\s*(?:ist\b|lautet|w[äaÄ]re|[:=])
+  | \b(?:richtige|korrekte)\s+(?:option|wahl|l[öoÖ]sung)\s+(?:ist\b|lautet|[:=])
+  | \bl[öoÖ]sung\s*[:=]
   # Portuguese.
-  | \b(?:a\s+)?resposta(?:\s+(?:correta|certa|final))?\s*(?:é|seria|[:=])
-  | \ba\s+(?:alternativa|op[çc][ãa]o)\s+correta\s+(?:é|seria)
+  | \bresposta(?:\s+(?:correta|certa|final))?\s*(?:é|É|seria|[:=])
+  | \b(?:alternativa|op[çcÇ][ãaÃ]o)\s+correta\s+(?:é|É|seria)
   # Italian.
-  | \b(?:la\s+)?risposta(?:\s+(?:corretta|esatta|giusta|finale))?\s*(?:è|e['’]|sarebbe|[:=])
+  | \brisposta(?:\s+(?:corretta|esatta|giusta|finale))?\s*(?:è|È|e['’]|sarebbe|[:=])
 "#;
 
-/// Verbs of choosing after which the answer follows.
+/// Verbs of choosing after which the answer follows. English verbs count only after "I",
+/// "I would", "I'd", "I'll", "I will", "I should" or "let's" (checked in code); `选` only at the
+/// start of a clause or after 应/应该/应当/故/所以/因此/我/则 (checked in code).
 const CHOICE_PHRASES: &str = r#"(?x)
-    \bI(?:\s+would|\s+will|\s+should|['’]d|['’]ll)?\s+(?:choose|select|pick|go\s+with|opt\s+for|say)\b
-  | \blet['’]?s\s+go\s+with\b
-  | \b(?:elijo|escojo|selecciono|je\s+choisis|ich\s+w[äa]hle|escolho|scelgo)\b
-  | (?:应该?|应当|故|所以|因此|我|则)选择?
-  # "选B" at the start of a clause.
-  | (?m:^)选择?|[,;:。]\s*选择?
+    \b(?:choose|select|pick|go\s+with|opt\s+for|say)\b
+  | \b(?:elijo|escojo|selecciono|choisis|w[äaÄ]hle|escolho|scelgo)\b
+  | 选择?
 "#;
 
-/// "B is the correct answer": the letter comes first. Group 1: `option`/`choice` prefix;
-/// group 2: the letter (English form); group 3: the letter (Chinese form).
+/// What must precede an English choice verb (the text before it, anchored at its end).
+const CHOICE_SUBJECT: &str =
+    r#"(?x)(?:\bi(?:\s+would|\s+will|\s+should|['’]d|['’]ll)?|\blet['’]?s)\s+$"#;
+
+/// Words that may directly precede a clause-internal `选` ("故选B").
+const CHOICE_PREFIXES_ZH: &[&str] = &["应该", "应当", "应", "故", "所以", "因此", "我", "则"];
+
+/// The verdict after a letter: "[B] is the correct answer", "[B]选项正确". The letter before it
+/// is read in code.
 const VERDICT_PHRASES: &str = r#"(?x)
-    (\b(?i:option|choice|answer|letter)\s+)?
-    [(\[]?\*{0,2}\b([A-Za-z])\b\*{0,2}[)\]]?\*{0,2}
-    \s+(?i:is)\s+(?i:the\s+)?(?i:only\s+)?
-    (?i:correct|right|best|true|most\s+(?:appropriate|likely|accurate|suitable)|answer|final\s+answer)\b
-  | \b([A-Z])\s*(?:选项|项)?\s*(?:是|为)?\s*(?:正确|对的|最佳|最合适|最恰当)
+    \bis\s+(?:the\s+)?(?:only\s+)?
+    (?:correct|right|best|true|most\s+(?:appropriate|likely|accurate|suitable)|answer|final\s+answer)\b
+  | (?:正确|对的|最佳|最合适|最恰当)
 "#;
 
 fn compile(pattern: &str, case_insensitive: bool) -> Regex {
@@ -137,9 +145,14 @@ fn compile(pattern: &str, case_insensitive: bool) -> Regex {
         .expect("commitment marker pattern is valid")
 }
 
-static ANSWER_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(ANSWER_PHRASES, true));
-static CHOICE_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(CHOICE_PHRASES, true));
+// The phrase patterns are lower case and run on an ASCII-lowercased copy of the text (same byte
+// offsets): case-sensitive literals let the engine's literal search skip most of the text, which
+// case-insensitive ones (64 variants of "answer") defeat. Non-ASCII capitals are listed in the
+// patterns' character classes (`r[éeÉ]ponse`).
+static ANSWER_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(ANSWER_PHRASES, false));
+static CHOICE_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(CHOICE_PHRASES, false));
 static VERDICT_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(VERDICT_PHRASES, false));
+static CHOICE_SUBJECT_BEFORE: LazyLock<Regex> = LazyLock::new(|| compile(CHOICE_SUBJECT, false));
 static ANSWER_TAG: LazyLock<Regex> = LazyLock::new(|| compile(r"<\s*/?\s*answer\s*>", true));
 
 /// Which marker families a scorer reads.
@@ -162,11 +175,24 @@ pub(crate) fn find(text: &str, markers: Markers) -> Vec<Commitment<'_>> {
         .iter()
         .map(|c| (c.start, c.end))
         .collect();
+    let lower = text.to_ascii_lowercase();
     let mut phrases = Vec::new();
-    phrase_matches(text, &ANSWER_PHRASE, Marker::AnswerPhrase, &mut phrases);
-    phrase_matches(text, &CHOICE_PHRASE, Marker::ChoicePhrase, &mut phrases);
+    phrase_matches(
+        text,
+        &lower,
+        &ANSWER_PHRASE,
+        Marker::AnswerPhrase,
+        &mut phrases,
+    );
+    phrase_matches(
+        text,
+        &lower,
+        &CHOICE_PHRASE,
+        Marker::ChoicePhrase,
+        &mut phrases,
+    );
     if markers == Markers::WithVerdicts {
-        verdicts(text, &mut phrases);
+        verdicts(text, &lower, &mut phrases);
     }
     // A phrase inside a JSON object ("answer": "B") is that object's answer, not a second one.
     phrases.retain(|p| {
@@ -293,27 +319,89 @@ fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// Characters that negate a Chinese marker placed right before it ("不选A", "不正确的是").
-fn negated_in_chinese(text: &str, start: usize) -> bool {
-    text[..start]
-        .chars()
-        .next_back()
-        .is_some_and(|c| matches!(c, '不' | '没' | '未' | '别' | '非'))
+/// Whether the words right before a marker negate it: "the incorrect answer is", "不正确答案是",
+/// "我不选A".
+fn negated_before(before: &str) -> bool {
+    let before = before.trim_end_matches([' ', '\t']);
+    if ["不", "没", "未", "别", "非", "错误的", "错误"]
+        .iter()
+        .any(|n| before.ends_with(n))
+    {
+        return true;
+    }
+    let word_start = before
+        .rfind(|c: char| !c.is_ascii_alphabetic())
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    ["incorrect", "wrong", "not", "false"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(&before[word_start..]))
 }
 
+/// Whether a phrase match stands where its pattern's context rules allow it (see the pattern
+/// docs): headings alone on their line, English choice verbs after "I", `选` at a clause start.
+fn in_context(text: &str, lower: &str, m: &regex::Match<'_>) -> bool {
+    let before = &text[..m.start()];
+    let after = &text[m.end()..];
+    let matched = m.as_str();
+    if matched.starts_with('选') {
+        // "选项" is "option" and "选择题" is "multiple-choice question", not "choose".
+        if after.starts_with('项') || matched.ends_with('择') && after.starts_with('题') {
+            return false;
+        }
+        let before = before.trim_end_matches([' ', '\t']);
+        return before.is_empty()
+            || before.ends_with(['\n', ',', ';', ':', '。', '，', '；', '：'])
+            || CHOICE_PREFIXES_ZH.iter().any(|p| before.ends_with(p));
+    }
+    let first = matched.chars().next().unwrap_or(' ');
+    if first.is_ascii_alphabetic() && is_choice_verb(matched) {
+        let lower_before = &lower[..m.start()];
+        let from = floor_char_boundary(lower_before, lower_before.len().saturating_sub(24));
+        return CHOICE_SUBJECT_BEFORE.is_match(&lower_before[from..]);
+    }
+    if matched.len() >= 6 && !matched.contains([':', '=']) && is_heading(matched) {
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let lead = before[line_start..]
+            .trim_matches(|c: char| c.is_whitespace() || matches!(c, '#' | '*' | '_'));
+        return lead.is_empty() || lead.eq_ignore_ascii_case("final");
+    }
+    true
+}
+
+fn is_choice_verb(matched: &str) -> bool {
+    let word = matched.split_whitespace().next().unwrap_or("");
+    ["choose", "select", "pick", "go", "opt", "say"]
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(word))
+}
+
+/// Whether a match of the answer pattern is the heading form ("Answer" with nothing after it).
+fn is_heading(matched: &str) -> bool {
+    matched
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '#' | '*' | '_'))
+        .eq_ignore_ascii_case("answer")
+}
+
+/// The largest char boundary of `s` at or below `index`.
+fn floor_char_boundary(s: &str, mut index: usize) -> usize {
+    while !s.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Phrase matches found in `lower` (the ASCII-lowercased `text`), with answers taken from `text`.
 fn phrase_matches<'t>(
     text: &'t str,
+    lower: &str,
     regex: &Regex,
     marker: Marker,
     found: &mut Vec<Commitment<'t>>,
 ) {
-    for m in regex.find_iter(text) {
-        let after = &text[m.end()..];
-        // "选项" is "option" and "选择题" is "multiple-choice question", not "choose".
-        if m.as_str().ends_with('选') && after.starts_with('项')
-            || m.as_str().ends_with('择') && after.starts_with('题')
-            || negated_in_chinese(text, m.start())
-        {
+    for m in regex.find_iter(lower) {
+        if !in_context(text, lower, &m) || negated_before(&text[..m.start()]) {
             continue;
         }
         let (answer, end) = phrase_answer(text, m.end());
@@ -360,27 +448,72 @@ const VERDICT_LEAD_WORDS: &[&str] = &[
     "think",
 ];
 
-fn verdicts<'t>(text: &'t str, found: &mut Vec<Commitment<'t>>) {
-    for caps in VERDICT_PHRASE.captures_iter(text) {
-        let Some(whole) = caps.get(0) else { continue };
-        let (letter, prefixed) = match (caps.get(2), caps.get(3)) {
-            (Some(letter), _) => (letter, caps.get(1).is_some()),
-            (None, Some(letter)) => (letter, false),
-            (None, None) => continue,
+fn verdicts<'t>(text: &'t str, lower: &str, found: &mut Vec<Commitment<'t>>) {
+    for m in VERDICT_PHRASE.find_iter(lower) {
+        let chinese = !m.as_str().starts_with('i');
+        let Some(letter) = letter_before_verdict(&text[..m.start()], chinese) else {
+            continue;
         };
-        if !prefixed && !letter.as_str().chars().all(|c| c.is_ascii_uppercase()) {
-            continue;
-        }
-        if !prefixed && !verdict_lead_is_clear(&text[..whole.start()]) {
-            continue;
-        }
         found.push(Commitment {
             marker: Marker::VerdictPhrase,
-            start: whole.start(),
-            end: whole.end(),
-            answer: Cow::Borrowed(letter.as_str()),
+            start: letter.start,
+            end: m.end(),
+            answer: Cow::Borrowed(&text[letter.start..letter.start + 1]),
         });
     }
+}
+
+/// Where the letter of a verdict was found.
+struct VerdictLetter {
+    start: usize,
+}
+
+/// The letter that ends `before`, the text before "is correct" / "正确": `B`, `(B)`, `**B**`,
+/// `option b`, `B选项`, `B是`. Lower case only after "option"/"choice"/"answer"/"letter"; an
+/// upper-case letter after any other word is part of a name ("vitamin A is the correct
+/// choice") unless that word may lead a verdict ("so B is correct").
+fn letter_before_verdict(before: &str, chinese: bool) -> Option<VerdictLetter> {
+    let mut rest = before.trim_end_matches([' ', '\t']);
+    if chinese {
+        for suffix in ["是", "为"] {
+            rest = rest.strip_suffix(suffix).unwrap_or(rest).trim_end();
+        }
+        for suffix in ["选项", "项"] {
+            rest = rest.strip_suffix(suffix).unwrap_or(rest).trim_end();
+        }
+    } else {
+        rest = rest.trim_end_matches(['*', ')', ']']);
+    }
+    let letter = rest.chars().next_back().filter(char::is_ascii_alphabetic)?;
+    let start = rest.len() - 1;
+    let lead = &rest[..start];
+    if lead
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    if chinese {
+        return letter
+            .is_ascii_uppercase()
+            .then_some(VerdictLetter { start });
+    }
+    let lead = lead.trim_end_matches(['(', '[', '*']);
+    let prefixed = {
+        let trimmed = lead.trim_end_matches([' ', '\t']);
+        let word_start = trimmed
+            .rfind(|c: char| !c.is_ascii_alphabetic())
+            .map_or(0, |i| i + 1);
+        trimmed.len() < lead.len()
+            && ["option", "choice", "answer", "letter"]
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(&trimmed[word_start..]))
+    };
+    if prefixed {
+        return Some(VerdictLetter { start });
+    }
+    (letter.is_ascii_uppercase() && verdict_lead_is_clear(lead)).then_some(VerdictLetter { start })
 }
 
 /// Whether the text before a verdict's letter ends a clause or with a word that may precede it.

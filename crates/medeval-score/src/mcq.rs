@@ -10,7 +10,7 @@
 //! 3. **Leading letter**: the first line starts with a letter set off by punctuation (`B.`,
 //!    `(B)`, `B)`, `**B**`) or followed by a reason (`B because ...`), unless that line starts a
 //!    list of options read back (consecutive lines `A. ...`, `B. ...` in increasing order):
-//!    `mcq:leading-letter`.
+//!    `mcq:leading-letter`. Another line that is a lone different letter makes it ambiguous.
 //! 4. **Final-line letter**: after reasoning, the last line is a lone letter form
 //!    (`**B. Pneumonia**`, `Therefore, B.`), unless it ends such a list:
 //!    `mcq:final-line-letter`.
@@ -25,7 +25,8 @@
 //! same line, or a letter followed by another option's text (`B. Atelectasis` where B is
 //! Pneumonia) are never resolved by choosing one: they are `unparsed:ambiguous` or
 //! `unparsed:letter-text-conflict`. A committed upper-case letter that is not among the options
-//! (`Answer: E` for options A-D) is a real answer and a wrong one: rule suffix `+outside`.
+//! (`Answer: E` for options A-D) is a real answer and a wrong one: rule suffix `+outside`; the
+//! exception is `I`, which outside the options is read as the pronoun, never as a letter.
 
 use medeval_core::{Item, Letter, Outcome, Scored};
 
@@ -150,6 +151,14 @@ fn extract(text: &str, options: &OptionTexts) -> Extraction {
     let listing = listed.contains(&true);
     if let (Some(first), Some(false)) = (lines.first(), listed.first()) {
         if let Some(read) = leading_letter(first, options) {
+            // "B\nA\nC": other lines that are lone letters make the first one no answer.
+            let another_lone_letter = lines[1..]
+                .iter()
+                .filter_map(|line| standalone(line, options))
+                .any(|other| other != read);
+            if another_lone_letter {
+                return Extraction::Ambiguous;
+            }
             return (read, "leading-letter").into();
         }
     }
@@ -233,7 +242,9 @@ fn judge_letter(form: LetterForm, s: &str, options: &OptionTexts) -> Option<Read
             _ => Some(Read::Answer(Reading::Letter(letter))),
         };
     }
-    (!form.lowercase && is_label_like(after)).then_some(Read::Answer(Reading::Outside(letter)))
+    // Outside the options, "I" stays the pronoun (a response cut after its first word).
+    let labels_an_answer = !form.lowercase && form.letter != 'I' && is_label_like(after);
+    labels_an_answer.then_some(Read::Answer(Reading::Outside(letter)))
 }
 
 /// Exactly one option text named in `text`, with no negation or question around it.
