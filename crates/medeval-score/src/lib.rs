@@ -12,7 +12,7 @@
 //! [`score`] runs the same preparation for every answer type, then the type's scorer:
 //!
 //! 1. An API-level refusal (`message.refusal`) is `refused` (`refused:api`).
-//! 2. Reasoning blocks (`<think>...</think>` and similar) are removed ([`reasoning`]); the
+//! 2. Reasoning blocks (`<think>...</think>` and similar) are removed (module `reasoning`); the
 //!    separate `reasoning_content` is never read for answers. Nothing left: `unparsed`.
 //! 3. The text is put in Unicode NFKC, so full-width `Ｂ` and `：` read as `B` and `:`.
 //! 4. The scorer ([`mcq`], [`closed`], [`open`]) reads committed answers first ("the answer is
@@ -34,7 +34,7 @@ mod commit;
 mod letter;
 mod normalize;
 mod options;
-pub mod reasoning;
+mod reasoning;
 mod refusal;
 
 pub mod closed;
