@@ -20,7 +20,7 @@
 //! Then a textual refusal is `refused:phrase`; anything else is `unparsed` with the reason.
 //!
 //! How one committed answer is read: an option text at its start identifies that option
-//! (`B cells`); otherwise a letter form (see [`crate::letter`]); otherwise exactly one option
+//! (`B cells`); otherwise a letter form (see `docs/scoring-rules.md`); otherwise exactly one option
 //! text inside it. Several letters (`A or C`, `\boxed{A, C}`), labels of other options on the
 //! same line, or a letter followed by another option's text (`B. Atelectasis` where B is
 //! Pneumonia) are never resolved by choosing one: they are `unparsed:ambiguous` or
