@@ -212,6 +212,33 @@ fn conservative_cost() {
         cases.len(),
         100.0 * read as f64 / human_readable as f64,
     );
+    substring_rule_on(&cases);
+}
+
+/// The substring yes/no test several toolkits use (benchmarks reference: "'no' in response"
+/// also matches "nodule"), on the same cases: "yes" when the lower-cased response contains
+/// "yes" and not "no", "no" when it contains "no" and not "yes", else nothing.
+fn substring_rule_on(cases: &[serde_json::Value]) {
+    let mut differs = 0;
+    let mut reads_unlabelled = 0;
+    for case in cases {
+        let text = case["response"].as_str().unwrap_or("").to_lowercase();
+        let substring = match (text.contains("yes"), text.contains("no")) {
+            (true, false) => Some("yes"),
+            (false, true) => Some("no"),
+            _ => None,
+        };
+        let human = case["human"].as_str().or(case["extracted"].as_str());
+        match (substring, human) {
+            (Some(s), Some(h)) if s != h => differs += 1,
+            (Some(_), None) => reads_unlabelled += 1,
+            _ => {}
+        }
+    }
+    println!(
+        "substring rule on the same cases: reads a different answer from the human in {differs}, \
+         and an answer where the human reads none in {reads_unlabelled}"
+    );
 }
 
 fn main() {
