@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::normalize::{first_line, is_blank, strip_latex};
+use crate::normalize::{first_line, is_blank, last_word, strip_latex};
 
 /// The kind of marker that committed an answer; its name is part of the rule recorded per sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,14 +329,10 @@ fn negated_before(before: &str) -> bool {
     {
         return true;
     }
-    let word_start = before
-        .rfind(|c: char| !c.is_ascii_alphabetic())
-        .map_or(0, |i| {
-            i + before[i..].chars().next().map_or(1, char::len_utf8)
-        });
+    let word = last_word(before, |c| c.is_ascii_alphabetic());
     ["incorrect", "wrong", "not", "false"]
         .iter()
-        .any(|w| w.eq_ignore_ascii_case(&before[word_start..]))
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Whether a phrase match stands where its pattern's context rules allow it (see the pattern
@@ -502,13 +498,11 @@ fn letter_before_verdict(before: &str, chinese: bool) -> Option<VerdictLetter> {
     let lead = lead.trim_end_matches(['(', '[', '*']);
     let prefixed = {
         let trimmed = lead.trim_end_matches([' ', '\t']);
-        let word_start = trimmed
-            .rfind(|c: char| !c.is_ascii_alphabetic())
-            .map_or(0, |i| i + 1);
+        let word = last_word(trimmed, |c| c.is_ascii_alphabetic());
         trimmed.len() < lead.len()
             && ["option", "choice", "answer", "letter"]
                 .iter()
-                .any(|w| w.eq_ignore_ascii_case(&trimmed[word_start..]))
+                .any(|w| w.eq_ignore_ascii_case(word))
     };
     if prefixed {
         return Some(VerdictLetter { start });
@@ -525,10 +519,7 @@ fn verdict_lead_is_clear(before: &str) -> bool {
     if !last.is_alphanumeric() {
         return true;
     }
-    let word_start = before.rfind(|c: char| !c.is_alphanumeric()).map_or(0, |i| {
-        i + before[i..].chars().next().map_or(1, char::len_utf8)
-    });
-    let word = &before[word_start..];
+    let word = last_word(before, char::is_alphanumeric);
     VERDICT_LEAD_WORDS
         .iter()
         .any(|w| w.eq_ignore_ascii_case(word))

@@ -16,7 +16,9 @@
 //! | `-`, `/`, `'`, `&` joined to a word | `X-ray`, `N/A`, `A's` | no |
 //! | `.` joined to an ASCII letter or digit | `e.g.`, `U.S.` | no |
 
-use crate::normalize::{eq_ignore_case, first_line, is_blank, match_form, skip_decoration, tokens};
+use crate::normalize::{
+    eq_ignore_case, first_line, is_blank, last_word, match_form, skip_decoration, tokens,
+};
 use crate::options::OptionTexts;
 use medeval_core::Letter;
 
@@ -234,12 +236,8 @@ pub(crate) fn lists_other_labels(line: &str, letter: char, options: &OptionTexts
 /// Whether the text before a label ends with a contrasting word.
 fn contrasted(before: &str) -> bool {
     let before = before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '(' | '['));
-    let start = before
-        .rfind(|c: char| !c.is_alphanumeric())
-        .map_or(0, |i| i + 1);
-    CONTRAST_WORDS
-        .iter()
-        .any(|w| w.eq_ignore_ascii_case(&before[start..]))
+    let word = last_word(before, char::is_alphanumeric);
+    CONTRAST_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Words that introduce a letter without being part of the answer ("option B", "probably B",

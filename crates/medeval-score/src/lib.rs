@@ -206,6 +206,111 @@ mod tests {
         );
     }
 
+    /// Model output is untrusted: no text may make a scorer panic. A fixed-seed sweep over
+    /// strings built from the characters the rules look at (letters, brackets, CJK, full-width
+    /// and combining characters, tags, braces, quotes).
+    #[test]
+    fn arbitrary_text_never_panics() {
+        use medeval_core::{Item, Letter, Options};
+        let pieces = [
+            "A",
+            "b",
+            "I",
+            "a",
+            " ",
+            "\n",
+            ".",
+            ")",
+            "(",
+            "**",
+            "选项",
+            "选",
+            "项",
+            "是",
+            "否",
+            "不",
+            "没有",
+            "答案",
+            "：",
+            "Ｂ",
+            "，",
+            "。",
+            "é",
+            "e\u{301}",
+            "ﬁ",
+            "’",
+            "\\boxed{",
+            "}",
+            "{",
+            "\"answer\": ",
+            "\"",
+            "<answer>",
+            "</answer>",
+            "<think>",
+            "</think>",
+            "answer is ",
+            "Answer:",
+            "I choose ",
+            " is correct",
+            "no",
+            "yes",
+            "Pneumonia",
+            "肺炎",
+            "/",
+            "-",
+            "x",
+            "\u{200b}",
+            "🙂",
+            "ⅰ",
+            "¼",
+        ];
+        let mut options = Options::new();
+        for (l, t) in [('A', "Pneumonia"), ('B', "肺炎"), ('C', "No"), ('D', "A")] {
+            options.insert(Letter::new(l).expect("letter"), t.to_owned());
+        }
+        let items: Vec<Item> = [
+            (AnswerType::Mcq, "B"),
+            (AnswerType::Closed, "yes"),
+            (AnswerType::Open, "left lung"),
+        ]
+        .into_iter()
+        .map(|(answer_type, answer)| Item {
+            id: "fuzz".into(),
+            question: String::new(),
+            images: vec![],
+            options: if answer_type == AnswerType::Mcq {
+                options.clone()
+            } else {
+                Options::new()
+            },
+            answer: answer.into(),
+            answer_type,
+            meta: Default::default(),
+            cluster: None,
+        })
+        .collect();
+        let mut state: u64 = 7;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let len = (state >> 59) as usize + 1;
+            for _ in 0..len * 2 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            for item in &items {
+                let scored = score(item, &Response::new(&text));
+                // An answer is extracted exactly when it is judged.
+                let judged = matches!(scored.outcome, Outcome::Correct | Outcome::Wrong);
+                assert_eq!(judged, scored.extracted.is_some(), "{text:?}: {scored:?}");
+            }
+        }
+    }
+
     #[test]
     fn prepared_text_is_nfkc_without_reasoning() {
         let text = prepare(&Response::new("<think>Ａ?</think>答案：Ｂ")).expect("text");

@@ -182,6 +182,17 @@ pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_lowercase))
 }
 
+/// The run of characters satisfying `is_word` at the end of `s` ("the option" gives "option").
+pub(crate) fn last_word(s: &str, is_word: impl Fn(char) -> bool) -> &str {
+    let start = s
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_word(c))
+        .last()
+        .map_or(s.len(), |(i, _)| i);
+    &s[start..]
+}
+
 /// The tokens of a [`match_form`] string.
 pub(crate) fn tokens(form: &str) -> Vec<&str> {
     form.split(' ').filter(|t| !t.is_empty()).collect()
