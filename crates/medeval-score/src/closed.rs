@@ -1,0 +1,399 @@
+//! Closed (yes/no) scoring: did the response commit to yes or to no?
+//!
+//! Words are matched whole, never as substrings: "no" is not read in "nodule", "normal", "not",
+//! "none" or "know", "yes" not in "eyes", "是" not in "是否" or "不是". Rules, in order:
+//!
+//! 1. **Committed answers** ("the answer is no", `\boxed{Yes}`, `<answer>no</answer>`,
+//!    `{"answer": "yes"}`, "答案：否"), the last one winning: `closed:<marker>`.
+//! 2. **Leading word**: the first clause starts with a yes/no word: `closed:leading-word`.
+//! 3. **Standalone word**: a later clause is nothing but a yes/no word ("Based on the image,
+//!    yes."): `closed:standalone-word`.
+//!
+//! Rules 2 and 3 are read together: if the clauses they find disagree ("Yes. ... No.") the
+//! response is `unparsed:ambiguous`. A clause may open with a conclusion word ("so no",
+//! "I think yes"); "yes or no" in a clause is an echo of the question and is ignored. Then a textual refusal is `refused:phrase`, and anything
+//! else is `unparsed:no-yes-no`.
+//!
+//! Negation: "no" must be an interjection, not a determiner. "No, there is no fracture", "No.",
+//! "No - ...", "No it is not" are answers; "No fracture is seen" and "No evidence of
+//! pneumothorax" are statements whose yes/no depends on the question's polarity ("Is there a
+//! fracture?" versus "Is the bone intact?"), so they are not read. The same holds for Chinese:
+//! "没有。" answers, "没有骨折" does not. Declarative answers without a yes/no word ("There is no
+//! evidence of pneumothorax") are `unparsed`: this scorer answers only when the response
+//! commits. `docs/scoring-rules.md` reports what this conservatism costs on the hand-labelled
+//! cases.
+
+use medeval_core::{Item, Outcome, Scored, YesNo};
+
+use crate::commit::{self, Markers, Picked};
+use crate::normalize::{eq_ignore_case, is_cjk, skip_decoration};
+use crate::{Response, invalid_gold, prepare, refusal};
+
+/// Yes in English and the other supported languages.
+const YES_WORDS: &[&str] = &["yes", "yeah", "yep", "yup", "sí", "oui", "ja", "sim"];
+/// No in English and the other supported languages (read only as an interjection).
+const NO_WORDS: &[&str] = &["no", "nope", "non", "nein", "não"];
+/// Words read as yes or no only inside a committed answer ("Answer: true").
+const COMMITTED_YES: &[&str] = &["true", "si"];
+const COMMITTED_NO: &[&str] = &["false"];
+/// Words that may follow an interjection "no" without a comma ("No it is not").
+const AFTER_NO: &[&str] = &[
+    "it", "it's", "its", "this", "that", "there", "the", "i", "they", "he", "she", "we", "these",
+    "those", "not",
+];
+/// Chinese yes words, longest first so that `是的` is tried before `是`.
+const ZH_YES: &[&str] = &["是的", "对的", "有的", "正确", "存在", "是", "对", "有"];
+/// Chinese no words, longest first so that `不是` is tried before `不`.
+const ZH_NO: &[&str] = &[
+    "不正确",
+    "不存在",
+    "不是",
+    "不对",
+    "没有",
+    "错误",
+    "否",
+    "无",
+    "没",
+    "不",
+];
+
+/// Characters that end a clause.
+const CLAUSE_ENDS: &[char] = &[',', '.', ';', ':', '!', '?', '\n', '。', '、'];
+
+/// What a word at the start of a text says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Word {
+    Says(YesNo),
+    /// "yes or no", "yes/no": both, so neither.
+    Both,
+}
+
+/// Scores a yes/no response against the item's gold answer.
+pub fn score(item: &Item, response: &Response<'_>) -> Scored {
+    let Some(gold) = YesNo::parse_gold(&item.answer) else {
+        return invalid_gold();
+    };
+    let text = match prepare(response) {
+        Ok(text) => text,
+        Err(verdict) => return verdict,
+    };
+    let commitments = commit::find(&text, Markers::WithoutVerdicts);
+    let committed = commit::pick_last(&text, &commitments, |answer| {
+        match word_at_start(skip_decoration(answer), true) {
+            Some(Word::Says(answer)) => Some(Some(answer)),
+            Some(Word::Both) => Some(None),
+            None => None,
+        }
+    });
+    match committed {
+        Picked::Read(Some(answer), marker) => {
+            return verdict(answer, gold, &format!("closed:{}", marker.as_str()));
+        }
+        Picked::Read(None, _) | Picked::Ambiguous => {
+            return Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous");
+        }
+        Picked::Nothing => {}
+    }
+    match clause_words(&text) {
+        ClauseWords::One(answer, true) => verdict(answer, gold, "closed:leading-word"),
+        ClauseWords::One(answer, false) => verdict(answer, gold, "closed:standalone-word"),
+        ClauseWords::Mixed => Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous"),
+        ClauseWords::None if refusal::is_refusal(&text) => {
+            Scored::new(Outcome::Refused, None, "refused:phrase")
+        }
+        ClauseWords::None => Scored::new(Outcome::Unparsed, None, "unparsed:no-yes-no"),
+    }
+}
+
+fn verdict(answer: YesNo, gold: YesNo, rule: &str) -> Scored {
+    let outcome = if answer == gold {
+        Outcome::Correct
+    } else {
+        Outcome::Wrong
+    };
+    Scored::new(outcome, Some(answer.as_str().to_owned()), rule)
+}
+
+/// The yes/no words that the clauses of a response hold.
+enum ClauseWords {
+    /// One polarity; `true` when the first clause holds it.
+    One(YesNo, bool),
+    /// Both polarities.
+    Mixed,
+    /// None.
+    None,
+}
+
+fn clause_words(text: &str) -> ClauseWords {
+    let mut found: Option<(YesNo, bool)> = None;
+    let mut first = true;
+    for clause in text.split(CLAUSE_ENDS) {
+        let clause = trim_decoration(clause);
+        if clause.is_empty() {
+            continue;
+        }
+        let word = if first {
+            word_at_start(clause, false).or_else(|| whole_word(clause))
+        } else {
+            whole_word(clause)
+        };
+        let leading = first;
+        first = false;
+        // "Yes or no" in a clause echoes the question; it answers nothing.
+        let Some(Word::Says(answer)) = word else {
+            continue;
+        };
+        match found {
+            Some((earlier, _)) if earlier != answer => return ClauseWords::Mixed,
+            Some(_) => {}
+            None => found = Some((answer, leading)),
+        }
+    }
+    match found {
+        Some((answer, leading)) => ClauseWords::One(answer, leading),
+        None => ClauseWords::None,
+    }
+}
+
+fn trim_decoration(clause: &str) -> &str {
+    skip_decoration(clause).trim_end_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '*' | '_' | '"' | '\'' | '`' | ')' | ']' | '」' | '】' | '$'
+            )
+    })
+}
+
+/// Words that may open a clause holding only a conclusion ("so, no", "I think yes").
+const CONCLUSION_WORDS: &[&str] = &[
+    "so ",
+    "thus ",
+    "therefore ",
+    "hence ",
+    "then ",
+    "i think ",
+    "i believe ",
+    "probably ",
+    "likely ",
+    "definitely ",
+    "actually ",
+    "所以",
+    "因此",
+    "故",
+];
+
+/// A clause that is nothing but a yes/no word, possibly after a conclusion word.
+fn whole_word(clause: &str) -> Option<Word> {
+    let clause = CONCLUSION_WORDS
+        .iter()
+        .find_map(|w| strip_prefix_ignore_case(clause, w))
+        .map_or(clause, str::trim_start);
+    let is = |words: &[&str]| words.iter().any(|w| eq_ignore_case(w, clause));
+    if is(YES_WORDS) || is(ZH_YES) {
+        Some(Word::Says(YesNo::Yes))
+    } else if is(NO_WORDS) || is(ZH_NO) {
+        Some(Word::Says(YesNo::No))
+    } else {
+        None
+    }
+}
+
+/// The yes/no word at the start of `s`, if it is used as an answer there. `committed` admits
+/// the words only read inside committed answers ("true", "false").
+fn word_at_start(s: &str, committed: bool) -> Option<Word> {
+    if let Some(word) = chinese_word_at_start(s) {
+        return Some(word);
+    }
+    let end = s.find(|c: char| !c.is_alphanumeric()).unwrap_or(s.len());
+    let (word, rest) = s.split_at(end);
+    let is = |words: &[&str]| words.iter().any(|w| eq_ignore_case(w, word));
+    if is(YES_WORDS) || committed && is(COMMITTED_YES) {
+        Some(if opposite_follows(rest, YesNo::Yes) {
+            Word::Both
+        } else {
+            Word::Says(YesNo::Yes)
+        })
+    } else if is(NO_WORDS) || committed && is(COMMITTED_NO) {
+        if opposite_follows(rest, YesNo::No) {
+            Some(Word::Both)
+        } else {
+            (is(COMMITTED_NO) || no_is_interjection(rest)).then_some(Word::Says(YesNo::No))
+        }
+    } else {
+        None
+    }
+}
+
+/// A Chinese yes/no word at the start of `s`, not joined to more CJK text ("没有。" but not
+/// "没有骨折", "是" but not "是否").
+fn chinese_word_at_start(s: &str) -> Option<Word> {
+    let candidates = ZH_YES
+        .iter()
+        .map(|w| (*w, YesNo::Yes))
+        .chain(ZH_NO.iter().map(|w| (*w, YesNo::No)));
+    let mut longest: Option<(&str, YesNo)> = None;
+    for (word, answer) in candidates {
+        if s.starts_with(word) && longest.is_none_or(|(l, _)| word.len() > l.len()) {
+            longest = Some((word, answer));
+        }
+    }
+    let (word, answer) = longest?;
+    let next = s[word.len()..].chars().next();
+    next.is_none_or(|c| !is_cjk(c) && !c.is_alphanumeric())
+        .then_some(Word::Says(answer))
+}
+
+/// Whether "no" is an interjection: followed by nothing, punctuation, or a word that cannot
+/// follow the determiner "no" ("No, ...", "No.", "No - ...", "No it is not").
+fn no_is_interjection(rest: &str) -> bool {
+    let Some(next) = rest.chars().next() else {
+        return true;
+    };
+    if next == '-' || next == '\'' {
+        // "no-reflow", "no'": part of a word.
+        return !rest[1..].starts_with(char::is_alphanumeric);
+    }
+    if !next.is_whitespace() {
+        return !next.is_alphanumeric();
+    }
+    let rest = rest.trim_start_matches([' ', '\t']);
+    let Some(next) = rest.chars().next() else {
+        return true;
+    };
+    if !next.is_alphanumeric() {
+        return true;
+    }
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .unwrap_or(rest.len());
+    AFTER_NO.iter().any(|w| eq_ignore_case(w, &rest[..end]))
+}
+
+/// Whether the opposite answer follows after "or", "and" or "/" ("yes or no", "yes/no").
+fn opposite_follows(rest: &str, first: YesNo) -> bool {
+    let rest = rest.trim_start();
+    let rest = if let Some(r) = rest.strip_prefix(['/', '|']) {
+        r
+    } else if let Some(r) = ["or ", "and ", "或", "还是"]
+        .iter()
+        .find_map(|joiner| strip_prefix_ignore_case(rest, joiner))
+    {
+        r
+    } else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len());
+    let word = &rest[..end];
+    let opposite = match first {
+        YesNo::Yes => NO_WORDS,
+        YesNo::No => YES_WORDS,
+    };
+    opposite.iter().any(|w| eq_ignore_case(w, word))
+        || matches!(
+            (first, chinese_word_at_start(rest)),
+            (YesNo::Yes, Some(Word::Says(YesNo::No))) | (YesNo::No, Some(Word::Says(YesNo::Yes)))
+        )
+}
+
+fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    let head = s.get(..prefix.len())?;
+    eq_ignore_case(head, prefix).then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use medeval_core::{AnswerType, Options};
+
+    use super::*;
+
+    fn run(response: &str) -> (Option<String>, String) {
+        let item = Item {
+            id: "t".into(),
+            question: "Is there a fracture?".into(),
+            images: vec![],
+            options: Options::new(),
+            answer: "no".into(),
+            answer_type: AnswerType::Closed,
+            meta: Default::default(),
+            cluster: None,
+        };
+        let s = score(&item, &Response::new(response));
+        (s.extracted, s.rule)
+    }
+
+    fn says(answer: &str, rule: &str) -> (Option<String>, String) {
+        (Some(answer.to_owned()), rule.to_owned())
+    }
+
+    fn none(rule: &str) -> (Option<String>, String) {
+        (None, rule.to_owned())
+    }
+
+    #[test]
+    fn words_are_whole() {
+        assert_eq!(run("Nodule in the left lung."), none("unparsed:no-yes-no"));
+        assert_eq!(run("Normal."), none("unparsed:no-yes-no"));
+        assert_eq!(run("I don't know."), none("unparsed:no-yes-no"));
+        assert_eq!(run("Both eyes are normal."), none("unparsed:no-yes-no"));
+        assert_eq!(run("None."), none("unparsed:no-yes-no"));
+    }
+
+    #[test]
+    fn interjections_answer_determiners_do_not() {
+        assert_eq!(
+            run("No, there is no fracture."),
+            says("no", "closed:leading-word")
+        );
+        assert_eq!(run("No it is not."), says("no", "closed:leading-word"));
+        assert_eq!(
+            run("Yes there is a fracture"),
+            says("yes", "closed:leading-word")
+        );
+        assert_eq!(run("No fracture is seen."), none("unparsed:no-yes-no"));
+        assert_eq!(run("No evidence of fracture."), none("unparsed:no-yes-no"));
+    }
+
+    #[test]
+    fn standalone_clauses_and_contradictions() {
+        assert_eq!(
+            run("Based on the image, yes."),
+            says("yes", "closed:standalone-word")
+        );
+        assert_eq!(
+            run("Yes. On second thought, no."),
+            none("unparsed:ambiguous")
+        );
+        assert_eq!(run("Yes or no?"), none("unparsed:no-yes-no"));
+        assert_eq!(run("Yes or no: no"), says("no", "closed:standalone-word"));
+        assert_eq!(
+            run("None of the findings suggest it, so no."),
+            says("no", "closed:standalone-word")
+        );
+    }
+
+    #[test]
+    fn committed_answers_win() {
+        assert_eq!(
+            run("Yes... the answer is no."),
+            says("no", "closed:answer-phrase")
+        );
+        assert_eq!(run(r"\boxed{\text{No}}"), says("no", "closed:boxed"));
+        assert_eq!(run(r#"{"answer": false}"#), says("no", "closed:json"));
+    }
+
+    #[test]
+    fn chinese_words_are_whole() {
+        assert_eq!(run("不是。"), says("no", "closed:leading-word"));
+        assert_eq!(run("是的，有骨折。"), says("yes", "closed:leading-word"));
+        assert_eq!(
+            run("是否有骨折需要进一步检查。"),
+            none("unparsed:no-yes-no")
+        );
+        assert_eq!(run("没有骨折。"), none("unparsed:no-yes-no"));
+        assert_eq!(run("答案：否"), says("no", "closed:answer-phrase"));
+    }
+}

@@ -1,0 +1,507 @@
+//! Multiple-choice scoring: which option letter did the response commit to?
+//!
+//! Rules, in order; the first that reads an answer decides:
+//!
+//! 1. **Committed answers** (`\boxed{}`, `<answer>`, JSON, "the answer is", "I choose",
+//!    "B is correct", and their Chinese, Spanish, French, German, Portuguese and Italian forms),
+//!    read from the last backwards: `mcq:<marker>`.
+//! 2. **Bare letter**: the whole response is one letter form, optionally with that option's
+//!    text (`B`, `(b)`, `**B**`, `Option B`, `B. Pneumonia`, `选项B`): `mcq:bare-letter`.
+//! 3. **Leading letter**: the first line starts with a letter set off by punctuation (`B.`,
+//!    `(B)`, `B)`, `**B**`) or followed by a reason (`B because ...`), unless that line starts a
+//!    list of options read back (consecutive lines `A. ...`, `B. ...` in increasing order):
+//!    `mcq:leading-letter`. Another line that is a lone different letter makes it ambiguous.
+//! 4. **Final-line letter**: after reasoning, the last line is a lone letter form
+//!    (`**B. Pneumonia**`, `Therefore, B.`), unless it ends such a list:
+//!    `mcq:final-line-letter`.
+//! 5. **Option text**: the response is one option's text, or names exactly one option's text
+//!    (longest match; no negation or question mark): `mcq:option-text`.
+//!
+//! Then a textual refusal is `refused:phrase`; anything else is `unparsed` with the reason.
+//!
+//! How one committed answer is read: an option text at its start identifies that option
+//! (`B cells`); otherwise a letter form (see `docs/scoring-rules.md`); otherwise exactly one option
+//! text inside it. Several letters (`A or C`, `\boxed{A, C}`), labels of other options on the
+//! same line, or a letter followed by another option's text (`B. Atelectasis` where B is
+//! Pneumonia) are never resolved by choosing one: they are `unparsed:ambiguous` or
+//! `unparsed:letter-text-conflict`. A committed upper-case letter that is not among the options
+//! (`Answer: E` for options A-D) is a real answer and a wrong one: rule suffix `+outside`; the
+//! exception is `I`, which outside the options is read as the pronoun, never as a letter.
+
+use medeval_core::{Item, Letter, Outcome, Scored};
+
+use crate::commit::{self, Markers, Picked};
+use crate::letter::{
+    Follower, LetterForm, is_label_like, joined_letter, letter_at_start, line_is_option_text,
+    lists_other_labels, reason_follows, skip_closers, skip_lead,
+};
+use crate::normalize::{first_line, is_blank, match_form, skip_decoration, tokens};
+use crate::options::OptionTexts;
+use crate::{Response, invalid_gold, prepare, refusal};
+
+/// How a letter was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Written as a letter.
+    Letter(Letter),
+    /// Identified by the option's text.
+    OptionText(Letter),
+    /// A letter that labels no option.
+    Outside(Letter),
+}
+
+impl Reading {
+    fn letter(self) -> Letter {
+        match self {
+            Self::Letter(l) | Self::OptionText(l) | Self::Outside(l) => l,
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Letter(_) => "",
+            Self::OptionText(_) => "+text",
+            Self::Outside(_) => "+outside",
+        }
+    }
+}
+
+/// What one piece of text (a committed answer, a line, the response) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// One option.
+    Answer(Reading),
+    /// Several options at once.
+    Ambiguous,
+    /// A letter followed by another option's text.
+    Conflict,
+}
+
+/// Scores a multiple-choice response against the item's gold letter.
+pub fn score(item: &Item, response: &Response<'_>) -> Scored {
+    let Some(gold) = item.gold_letter().filter(|l| item.options.contains_key(l)) else {
+        return invalid_gold();
+    };
+    let text = match prepare(response) {
+        Ok(text) => text,
+        Err(verdict) => return verdict,
+    };
+    let options = OptionTexts::new(&item.options);
+    extract(&text, &options).verdict(gold)
+}
+
+/// The result of all rules on one response.
+enum Extraction {
+    Read(Reading, &'static str),
+    Ambiguous,
+    Conflict,
+    Refused,
+    NoCommitment,
+    NoLetter,
+}
+
+impl Extraction {
+    fn verdict(self, gold: Letter) -> Scored {
+        match self {
+            Self::Read(reading, locator) => {
+                let letter = reading.letter();
+                let outcome = match reading {
+                    Reading::Outside(_) => Outcome::Wrong,
+                    _ if letter == gold => Outcome::Correct,
+                    _ => Outcome::Wrong,
+                };
+                let rule = format!("mcq:{locator}{}", reading.suffix());
+                Scored::new(outcome, Some(letter.to_string()), rule)
+            }
+            Self::Ambiguous => Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous"),
+            Self::Conflict => Scored::new(Outcome::Unparsed, None, "unparsed:letter-text-conflict"),
+            Self::Refused => Scored::new(Outcome::Refused, None, "refused:phrase"),
+            Self::NoCommitment => Scored::new(Outcome::Unparsed, None, "unparsed:no-commitment"),
+            Self::NoLetter => Scored::new(Outcome::Unparsed, None, "unparsed:no-letter"),
+        }
+    }
+}
+
+impl From<(Read, &'static str)> for Extraction {
+    fn from((read, locator): (Read, &'static str)) -> Self {
+        match read {
+            Read::Answer(reading) => Self::Read(reading, locator),
+            Read::Ambiguous => Self::Ambiguous,
+            Read::Conflict => Self::Conflict,
+        }
+    }
+}
+
+fn extract(text: &str, options: &OptionTexts) -> Extraction {
+    let commitments = commit::find(text, Markers::WithVerdicts);
+    match commit::pick_last(text, &commitments, |answer| read_committed(answer, options)) {
+        Picked::Read(read, marker) => return (read, marker.as_str()).into(),
+        Picked::Ambiguous => return Extraction::Ambiguous,
+        Picked::Nothing => {}
+    }
+    if let Some(read) = standalone(text.trim(), options) {
+        return (read, "bare-letter").into();
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !is_blank(l))
+        .collect();
+    let listed = listed_lines(&lines, options);
+    let listing = listed.contains(&true);
+    if let (Some(first), Some(false)) = (lines.first(), listed.first()) {
+        if let Some(read) = leading_letter(first, options) {
+            // "B\nA\nC": other lines that are lone letters make the first one no answer.
+            let another_lone_letter = lines[1..]
+                .iter()
+                .filter_map(|line| standalone(line, options))
+                .any(|other| other != read);
+            if another_lone_letter {
+                return Extraction::Ambiguous;
+            }
+            return (read, "leading-letter").into();
+        }
+    }
+    if let (Some(last), true, Some(false)) = (lines.last(), lines.len() > 1, listed.last()) {
+        if let Some(read) = standalone(last, options) {
+            return (read, "final-line-letter").into();
+        }
+    }
+    let option_text = whole_option_text(text, options);
+    if let Some(Read::Answer(reading)) = option_text {
+        // The rule name already says the letter was read from its text.
+        return Extraction::Read(Reading::Letter(reading.letter()), "option-text");
+    }
+    if refusal::is_refusal(text) {
+        return Extraction::Refused;
+    }
+    if option_text == Some(Read::Ambiguous) && !listing {
+        return Extraction::Ambiguous;
+    }
+    if mentions_a_letter(text, options) {
+        Extraction::NoCommitment
+    } else {
+        Extraction::NoLetter
+    }
+}
+
+/// Reads one committed answer (see the module docs); `None` when it holds no answer.
+fn read_committed(answer: &str, options: &OptionTexts) -> Option<Read> {
+    let decorated = skip_decoration(answer);
+    let start = skip_lead(answer);
+    if is_blank(start) {
+        return None;
+    }
+    let form = match_form(first_line(decorated));
+    let toks = tokens(&form);
+    let text_prefix = options.prefix(&toks).or_else(|| {
+        let form = match_form(first_line(start));
+        options.prefix(&tokens(&form))
+    });
+    let letter = letter_at_start(start, options);
+    match (letter, text_prefix) {
+        (Some(form), Some((text_letter, _))) => {
+            if form.as_letter() == Some(text_letter) {
+                judge_letter(form, start, options)
+            } else {
+                Some(Read::Conflict)
+            }
+        }
+        (None, Some((letter, len))) => {
+            if lists_other_labels(first_line(start), letter.as_char(), options) {
+                Some(Read::Conflict)
+            } else if options.another_follows(&toks[len.min(toks.len())..], letter) {
+                Some(Read::Ambiguous)
+            } else {
+                Some(Read::Answer(Reading::OptionText(letter)))
+            }
+        }
+        (Some(form), None) => judge_letter(form, start, options),
+        (None, None) => mentioned_option(first_line(start), options),
+    }
+}
+
+/// Judges a letter read at the start of `s`: several letters, other labels on the line, a
+/// conflicting option text, or a letter outside the options.
+fn judge_letter(form: LetterForm, s: &str, options: &OptionTexts) -> Option<Read> {
+    // The letter is itself another option's whole text (options "O", "A", "B", "AB").
+    if line_is_option_text(s, options).is_some_and(|l| Some(l) != form.as_letter()) {
+        return Some(Read::Conflict);
+    }
+    let after = &s[1..];
+    if joined_letter(after, options).is_some_and(|other| other != form.letter) {
+        return Some(Read::Ambiguous);
+    }
+    if lists_other_labels(first_line(after), form.letter, options) {
+        return Some(Read::Ambiguous);
+    }
+    let letter = form.as_letter()?;
+    if options.has(letter) {
+        return match line_is_option_text(after, options) {
+            Some(other) if other != letter => Some(Read::Conflict),
+            _ => Some(Read::Answer(Reading::Letter(letter))),
+        };
+    }
+    // Outside the options, "I" stays the pronoun (a response cut after its first word).
+    let labels_an_answer = !form.lowercase && form.letter != 'I' && is_label_like(after);
+    labels_an_answer.then_some(Read::Answer(Reading::Outside(letter)))
+}
+
+/// Exactly one option text named in `text`, with no negation or question around it.
+fn mentioned_option(text: &str, options: &OptionTexts) -> Option<Read> {
+    if text.contains('?') {
+        return None;
+    }
+    let form = match_form(text);
+    let toks = tokens(&form);
+    match options.mentioned(&toks).as_slice() {
+        [] => None,
+        [_] if options.has_negation(&toks) => None,
+        [letter] => Some(Read::Answer(Reading::OptionText(*letter))),
+        _ => Some(Read::Ambiguous),
+    }
+}
+
+/// A text that is nothing but one letter form, optionally with that option's text.
+fn standalone(text: &str, options: &OptionTexts) -> Option<Read> {
+    let start = skip_lead(text);
+    let form = letter_at_start(start, options)?;
+    let after = &start[1..];
+    let rest = skip_closers(after.trim_start_matches(['选', '项']));
+    let alone = is_blank(rest)
+        || form
+            .as_letter()
+            .is_some_and(|letter| is_exactly_option_text(after, letter, options));
+    if alone {
+        judge_letter(form, start, options)
+    } else {
+        None
+    }
+}
+
+/// Whether `text` is exactly `letter`'s option text (punctuation aside).
+fn is_exactly_option_text(text: &str, letter: Letter, options: &OptionTexts) -> bool {
+    let form = match_form(text);
+    let toks = tokens(&form);
+    options.prefix(&toks) == Some((letter, toks.len()))
+}
+
+/// A first line that starts with a letter set off by punctuation ("B. Pneumonia is ...").
+fn leading_letter(line: &str, options: &OptionTexts) -> Option<Read> {
+    let start = skip_lead(line);
+    let form = letter_at_start(start, options)?;
+    match form.follower {
+        Follower::End | Follower::Punctuation | Follower::OwnText => {
+            judge_letter(form, start, options)
+        }
+        Follower::Connector if reason_follows(&start[1..]) => judge_letter(form, start, options),
+        Follower::Connector => None,
+    }
+}
+
+/// For each line, whether it belongs to a list of options read back: two or more consecutive
+/// lines that each start with an option label (`A. CT`, `B) MRI`) in increasing letter order.
+/// Such a list echoes the question and answers nothing.
+fn listed_lines(lines: &[&str], options: &OptionTexts) -> Vec<bool> {
+    let labels: Vec<Option<char>> = lines
+        .iter()
+        .map(|line| {
+            let form = letter_at_start(skip_decoration(line), options)?;
+            let labelled = !form.lowercase
+                && form.follower == Follower::Punctuation
+                && form.as_letter().is_some_and(|l| options.has(l));
+            labelled.then_some(form.letter)
+        })
+        .collect();
+    let mut listed = vec![false; lines.len()];
+    let mut run_start = 0;
+    for i in 1..=labels.len() {
+        let continues =
+            i < labels.len() && matches!((labels[i - 1], labels[i]), (Some(a), Some(b)) if a < b);
+        if !continues {
+            if i - run_start >= 2 {
+                listed[run_start..i].fill(true);
+            }
+            run_start = i;
+        }
+    }
+    listed
+}
+
+/// The whole response as an option text: equal to one option's text, or naming exactly one.
+fn whole_option_text(text: &str, options: &OptionTexts) -> Option<Read> {
+    let form = match_form(text);
+    let toks = tokens(&form);
+    if let Some((letter, len)) = options.prefix(&toks) {
+        if len == toks.len() {
+            return Some(Read::Answer(Reading::OptionText(letter)));
+        }
+    }
+    mentioned_option(text, options)
+}
+
+/// Whether the text names an option letter anywhere (`(B)`, `B.`, `option C`), used only to say
+/// why nothing was read.
+fn mentions_a_letter(text: &str, options: &OptionTexts) -> bool {
+    text.char_indices().any(|(i, c)| {
+        let starts_word = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|p| !p.is_alphanumeric());
+        starts_word
+            && c.is_ascii_uppercase()
+            && Letter::new(c).is_some_and(|l| options.has(l))
+            // "I was ..." is the pronoun, whatever the options.
+            && letter_at_start(&text[i..], options)
+                .is_some_and(|f| !(c == 'I' && f.follower == Follower::Connector))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use medeval_core::{AnswerType, Options};
+
+    use super::*;
+
+    fn item(options: &[(char, &str)], answer: &str) -> Item {
+        Item {
+            id: "t".into(),
+            question: "q".into(),
+            images: vec![],
+            options: options
+                .iter()
+                .filter_map(|(l, t)| Letter::new(*l).map(|l| (l, (*t).to_owned())))
+                .collect::<Options>(),
+            answer: answer.into(),
+            answer_type: AnswerType::Mcq,
+            meta: Default::default(),
+            cluster: None,
+        }
+    }
+
+    fn run(response: &str) -> (Outcome, Option<String>, String) {
+        let item = item(
+            &[
+                ('A', "Atelectasis"),
+                ('B', "Pneumonia"),
+                ('C', "Pleural effusion"),
+                ('D', "Pneumothorax"),
+            ],
+            "B",
+        );
+        let s = score(&item, &Response::new(response));
+        (s.outcome, s.extracted, s.rule)
+    }
+
+    fn read(response: &str) -> (Option<String>, String) {
+        let (_, extracted, rule) = run(response);
+        (extracted, rule)
+    }
+
+    fn letter(l: &str, rule: &str) -> (Option<String>, String) {
+        (Some(l.to_owned()), rule.to_owned())
+    }
+
+    fn none(rule: &str) -> (Option<String>, String) {
+        (None, rule.to_owned())
+    }
+
+    #[test]
+    fn committed_markers_are_read() {
+        assert_eq!(read(r"\boxed{B}"), letter("B", "mcq:boxed"));
+        assert_eq!(read("<answer>(C)</answer>"), letter("C", "mcq:answer-tag"));
+        assert_eq!(read(r#"{"answer": "D"}"#), letter("D", "mcq:json"));
+        assert_eq!(read("The answer is B."), letter("B", "mcq:answer-phrase"));
+        assert_eq!(read("I choose A"), letter("A", "mcq:choice-phrase"));
+        assert_eq!(read("So B is correct."), letter("B", "mcq:verdict-phrase"));
+    }
+
+    #[test]
+    fn the_last_commitment_wins_over_reasoning() {
+        assert_eq!(
+            read("A is wrong, C is tempting, but the answer is B."),
+            letter("B", "mcq:answer-phrase")
+        );
+        assert_eq!(
+            read("The answer is A. Wait, no: the final answer is B."),
+            letter("B", "mcq:answer-phrase")
+        );
+    }
+
+    #[test]
+    fn option_text_in_a_committed_answer() {
+        assert_eq!(
+            read("The most likely diagnosis is pneumonia."),
+            letter("B", "mcq:answer-phrase+text")
+        );
+        assert_eq!(
+            read("The answer is pneumonia or atelectasis."),
+            none("unparsed:ambiguous")
+        );
+    }
+
+    #[test]
+    fn several_letters_are_ambiguous() {
+        assert_eq!(read("The answer is B or C."), none("unparsed:ambiguous"));
+        assert_eq!(read(r"\boxed{A, C}"), none("unparsed:ambiguous"));
+        assert_eq!(read(r"\boxed{A} and \boxed{C}"), none("unparsed:ambiguous"));
+    }
+
+    #[test]
+    fn a_letter_with_another_options_text_conflicts() {
+        assert_eq!(
+            read("Answer: B. Atelectasis"),
+            none("unparsed:letter-text-conflict")
+        );
+    }
+
+    #[test]
+    fn a_letter_outside_the_options_is_wrong() {
+        assert_eq!(
+            run("Answer: E"),
+            (
+                Outcome::Wrong,
+                Some("E".into()),
+                "mcq:answer-phrase+outside".into()
+            )
+        );
+        assert_eq!(read("The answer is e."), none("unparsed:no-letter"));
+    }
+
+    #[test]
+    fn whole_response_forms() {
+        assert_eq!(read("b"), letter("B", "mcq:bare-letter"));
+        assert_eq!(read("**(B)**"), letter("B", "mcq:bare-letter"));
+        assert_eq!(read("B. Pneumonia"), letter("B", "mcq:bare-letter"));
+        assert_eq!(
+            read("B. Pneumonia is most likely given the fever."),
+            letter("B", "mcq:leading-letter")
+        );
+        assert_eq!(
+            read("Reasoning...\n\n**B. Pneumonia**"),
+            letter("B", "mcq:final-line-letter")
+        );
+        assert_eq!(read("Pneumonia."), letter("B", "mcq:option-text"));
+    }
+
+    #[test]
+    fn options_listed_back_are_not_answers() {
+        assert_eq!(
+            read("A. Atelectasis\nB. Pneumonia\nC. Pleural effusion\nD. Pneumothorax"),
+            none("unparsed:no-commitment")
+        );
+    }
+
+    #[test]
+    fn articles_are_not_letters() {
+        assert_eq!(read("a"), letter("A", "mcq:bare-letter"));
+        assert_eq!(
+            read("A large pleural effusion is seen."),
+            letter("C", "mcq:option-text")
+        );
+        assert_eq!(
+            read("I think it is hard to say."),
+            none("unparsed:no-letter")
+        );
+    }
+}
