@@ -5,6 +5,8 @@
 
 mod error;
 pub mod jsonl;
+pub mod predictions;
 
 pub use error::{DataError, Location};
 pub use jsonl::{ItemFile, parse_items_str, read_items};
+pub use predictions::{Prediction, read_predictions};

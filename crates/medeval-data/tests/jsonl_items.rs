@@ -162,3 +162,51 @@ fn invalid_utf8_names_the_line() {
         "{err}"
     );
 }
+
+mod predictions {
+    use super::*;
+    use medeval_data::read_predictions;
+
+    fn prediction_error(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "preds.jsonl", text);
+        read_predictions(&path)
+            .expect_err("input should be rejected")
+            .to_string()
+            .replace(&dir.path().display().to_string(), "DIR")
+    }
+
+    #[test]
+    fn reads_ids_responses_and_optional_reasoning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "preds.jsonl",
+            "{\"id\": 1, \"response\": \"B\"}\n{\"id\": \"q2\", \"response\": \"yes\", \"reasoning\": \"think\"}\n",
+        );
+        let predictions = read_predictions(&path).unwrap();
+        assert_eq!(predictions["1"].response, "B");
+        assert_eq!(predictions["q2"].reasoning.as_deref(), Some("think"));
+        assert_eq!(predictions["q2"].line, 2);
+    }
+
+    #[test]
+    fn bad_predictions_name_line_field_and_id() {
+        assert_eq!(
+            prediction_error("{\"id\": \"a\", \"response\": 3}\n"),
+            "DIR/preds.jsonl:1: field `response`: expected a string for id \"a\""
+        );
+        assert_eq!(
+            prediction_error("{\"id\": \"a\", \"response\": \"A\"}\n{\"id\": \"a\", \"response\": \"B\"}\n"),
+            "DIR/preds.jsonl:2: field `id`: duplicate id \"a\" (first seen on line 1)"
+        );
+        assert_eq!(
+            prediction_error("{\"id\": \"a\", \"answer\": \"A\"}\n"),
+            "DIR/preds.jsonl:1: field `answer`: unknown field; a prediction has id, response, reasoning, refusal"
+        );
+        assert_eq!(
+            prediction_error("{\"id\": \"a\"}\n"),
+            "DIR/preds.jsonl:1: field `response`: missing (required) for id \"a\""
+        );
+    }
+}
