@@ -21,7 +21,11 @@ const REPLICATES: u32 = 10_000;
 const REPEATS: usize = 5;
 
 fn outcome(correct: bool) -> Outcome {
-    if correct { Outcome::Correct } else { Outcome::Wrong }
+    if correct {
+        Outcome::Correct
+    } else {
+        Outcome::Wrong
+    }
 }
 
 /// Timings of `work`: best and median of [`REPEATS`] runs, and its last result.
@@ -51,12 +55,17 @@ fn main() {
     let mut rng = Xoshiro256StarStar::seed_from_u64(2024);
     // Model A is right on ~72% of items, model B agrees with A on ~85% of them.
     let a: Vec<bool> = (0..ITEMS).map(|_| rng.below(100) < 72).collect();
-    let b: Vec<bool> = a.iter().map(|&x| if rng.below(100) < 85 { x } else { !x }).collect();
+    let b: Vec<bool> = a
+        .iter()
+        .map(|&x| if rng.below(100) < 85 { x } else { !x })
+        .collect();
     let cluster_of = |i: usize| Some(i / ITEMS_PER_CLUSTER);
 
     let plain = RunOutcomes::new(a.iter().map(|&x| outcome(x)), NonJudgementPolicy::Exclude);
     let clustered = RunOutcomes::clustered(
-        a.iter().enumerate().map(|(i, &x)| (outcome(x), cluster_of(i))),
+        a.iter()
+            .enumerate()
+            .map(|(i, &x)| (outcome(x), cluster_of(i))),
         NonJudgementPolicy::Exclude,
     );
     let pairs = PairedOutcomes::new(
@@ -64,18 +73,29 @@ fn main() {
         NonJudgementPolicy::Exclude,
     );
     let clustered_pairs = PairedOutcomes::clustered(
-        a.iter().zip(&b).enumerate().map(|(i, (&x, &y))| (outcome(x), outcome(y), cluster_of(i))),
+        a.iter()
+            .zip(&b)
+            .enumerate()
+            .map(|(i, (&x, &y))| (outcome(x), outcome(y), cluster_of(i))),
         NonJudgementPolicy::Exclude,
     );
-    let bootstrap = Bootstrap { replicates: REPLICATES, seed: 7 };
-    let options = CompareOptions { bootstrap, ..CompareOptions::default() };
+    let bootstrap = Bootstrap {
+        replicates: REPLICATES,
+        seed: 7,
+    };
+    let options = CompareOptions {
+        bootstrap,
+        ..CompareOptions::default()
+    };
 
     type Workload<'a> = (&'a str, Box<dyn Fn() -> [f64; 2] + Sync + 'a>);
     let workloads: Vec<Workload<'_>> = vec![
         (
             "accuracy_bootstrap",
             Box::new(|| {
-                estimate_accuracy(&plain, CiMethod::Bootstrap(bootstrap), 0.95).expect("interval").ci
+                estimate_accuracy(&plain, CiMethod::Bootstrap(bootstrap), 0.95)
+                    .expect("interval")
+                    .ci
             }),
         ),
         (
@@ -92,7 +112,11 @@ fn main() {
         ),
         (
             "cluster_paired_bootstrap",
-            Box::new(|| compare(&clustered_pairs, &options).expect("comparison").diff_ci),
+            Box::new(|| {
+                compare(&clustered_pairs, &options)
+                    .expect("comparison")
+                    .diff_ci
+            }),
         ),
     ];
 
@@ -106,7 +130,10 @@ fn main() {
     for (name, work) in &workloads {
         let (best_1, median_1, ci_1) = on_threads(1, || time(work));
         let (best_n, median_n, ci_n) = on_threads(all_threads, || time(work));
-        assert_eq!(ci_1, ci_n, "{name}: the interval depends on the number of threads");
+        assert_eq!(
+            ci_1, ci_n,
+            "{name}: the interval depends on the number of threads"
+        );
         if !json {
             println!(
                 "{name:<28} 1 thread {:>8.1} ms / {:>8.1} ms   {all_threads} threads {:>8.1} ms / {:>8.1} ms   ci [{:.5}, {:.5}]",

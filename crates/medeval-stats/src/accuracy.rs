@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bootstrap::{Bootstrap, BootstrapRecord, Units, percentile_interval, standard_deviation};
+use crate::bootstrap::{
+    Bootstrap, BootstrapRecord, Units, percentile_interval, standard_deviation,
+};
 use crate::cluster::cluster_robust_mean;
 use crate::error::{Result, StatsError, check_confidence};
 use crate::outcomes::{Clusters, RunOutcomes};
@@ -125,7 +127,7 @@ pub fn estimate_accuracy(
             excluded: run.excluded(),
         });
     }
-    let values: Vec<u8> = run.judgements().iter().map(|&c| u8::from(c)).collect();
+    let values: Vec<i8> = run.judgements().iter().map(|&c| i8::from(c)).collect();
     let singletons;
     let clusters = match run.clusters() {
         Some(clusters) => clusters,
@@ -137,12 +139,18 @@ pub fn estimate_accuracy(
     let cluster_summary = summarize_clusters(&values, clusters);
     let mut bootstrap_record = None;
     let (ci, standard_error) = match method {
-        CiMethod::Wilson => (wilson(correct, n, confidence)?, wald_standard_error(correct, n)?),
+        CiMethod::Wilson => (
+            wilson(correct, n, confidence)?,
+            wald_standard_error(correct, n)?,
+        ),
         CiMethod::ClopperPearson => (
             clopper_pearson(correct, n, confidence)?,
             wald_standard_error(correct, n)?,
         ),
-        CiMethod::Wald => (wald(correct, n, confidence)?, wald_standard_error(correct, n)?),
+        CiMethod::Wald => (
+            wald(correct, n, confidence)?,
+            wald_standard_error(correct, n)?,
+        ),
         CiMethod::ClusterRobust => {
             let floats: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
             let robust = cluster_robust_mean(&floats, clusters)?;
@@ -150,16 +158,12 @@ pub fn estimate_accuracy(
             ([lower.max(0.0), upper.min(1.0)], robust.standard_error)
         }
         CiMethod::Bootstrap(bootstrap) => {
-            let units = Units::Items(&values[..]);
+            let units = Units::items(&values)?;
             bootstrap_record = Some(units.record(&bootstrap));
             bootstrap_interval(&units, &bootstrap, confidence)?
         }
         CiMethod::ClusterBootstrap(bootstrap) => {
-            let (sums, sizes) = clusters.totals(&values);
-            let units: Units<'_, u8> = Units::Clusters {
-                sums: &sums,
-                sizes: &sizes,
-            };
+            let units = Units::clusters(&values, clusters)?;
             bootstrap_record = Some(units.record(&bootstrap));
             bootstrap_interval(&units, &bootstrap, confidence)?
         }
@@ -181,16 +185,19 @@ pub fn estimate_accuracy(
 }
 
 fn bootstrap_interval(
-    units: &Units<'_, u8>,
+    units: &Units,
     bootstrap: &Bootstrap,
     confidence: f64,
 ) -> Result<([f64; 2], f64)> {
     let mut replicates = units.replicates(bootstrap, "bootstrap interval")?;
     let standard_error = standard_deviation(&replicates);
-    Ok((percentile_interval(&mut replicates, confidence), standard_error))
+    Ok((
+        percentile_interval(&mut replicates, confidence),
+        standard_error,
+    ))
 }
 
-fn summarize_clusters(values: &[u8], clusters: &Clusters) -> ClusterSummary {
+fn summarize_clusters(values: &[i8], clusters: &Clusters) -> ClusterSummary {
     let floats: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
     let robust = cluster_robust_mean(&floats, clusters).ok();
     ClusterSummary {
@@ -214,9 +221,12 @@ mod tests {
     #[test]
     fn the_policy_changes_the_denominator_and_is_recorded() {
         let outcomes = [C, C, W, E];
-        let excluded =
-            estimate_accuracy(&run(&outcomes, NonJudgementPolicy::Exclude), CiMethod::Wilson, 0.95)
-                .unwrap();
+        let excluded = estimate_accuracy(
+            &run(&outcomes, NonJudgementPolicy::Exclude),
+            CiMethod::Wilson,
+            0.95,
+        )
+        .unwrap();
         assert_eq!((excluded.n, excluded.correct, excluded.excluded), (3, 2, 1));
         assert!((excluded.accuracy - 2.0 / 3.0).abs() < 1e-15);
         let counted = estimate_accuracy(
@@ -236,8 +246,12 @@ mod tests {
 
     #[test]
     fn no_items_left_is_an_error_naming_the_exclusions() {
-        let err = estimate_accuracy(&run(&[E, E], NonJudgementPolicy::Exclude), CiMethod::Wald, 0.95)
-            .unwrap_err();
+        let err = estimate_accuracy(
+            &run(&[E, E], NonJudgementPolicy::Exclude),
+            CiMethod::Wald,
+            0.95,
+        )
+        .unwrap_err();
         assert_eq!(
             err,
             StatsError::NoItems {
@@ -253,7 +267,8 @@ mod tests {
         let wilson = estimate_accuracy(&all, CiMethod::Wilson, 0.95).unwrap();
         assert_eq!(wilson.ci[1], 1.0);
         assert!(wilson.ci[0] < 0.9);
-        let boot = estimate_accuracy(&all, CiMethod::Bootstrap(Bootstrap::default()), 0.95).unwrap();
+        let boot =
+            estimate_accuracy(&all, CiMethod::Bootstrap(Bootstrap::default()), 0.95).unwrap();
         assert_eq!(boot.ci, [1.0, 1.0]);
         assert_eq!(boot.standard_error, 0.0);
         assert_eq!(boot.bootstrap.unwrap().replicates, 10_000);
@@ -261,7 +276,12 @@ mod tests {
 
     #[test]
     fn cluster_methods_report_clusters_and_refuse_a_single_cluster() {
-        let items = [(C, Some("a")), (C, Some("a")), (W, Some("b")), (C, Some("c"))];
+        let items = [
+            (C, Some("a")),
+            (C, Some("a")),
+            (W, Some("b")),
+            (C, Some("c")),
+        ];
         let clustered = RunOutcomes::clustered(items, NonJudgementPolicy::Exclude);
         let estimate = estimate_accuracy(&clustered, CiMethod::ClusterRobust, 0.95).unwrap();
         let summary = estimate.clusters.unwrap();

@@ -73,7 +73,9 @@ pub enum StatsError {
     },
 
     /// Two runs give different cluster keys for the same item id.
-    #[error("item id {id:?} has cluster key {first:?} in run {first_run} but {second:?} in run {second_run}")]
+    #[error(
+        "item id {id:?} has cluster key {first:?} in run {first_run} but {second:?} in run {second_run}"
+    )]
     ClusterMismatch {
         /// The item id.
         id: String,

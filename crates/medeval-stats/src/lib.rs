@@ -58,5 +58,3 @@ pub use power::{
 pub use proportion::{clopper_pearson, wald, wald_standard_error, wilson};
 pub use ranks::{Leaderboard, LeaderboardExclusions, RankEntry, RankReport, rank_intervals};
 pub use repeated::{RepeatedItem, RepeatedSummary, SampledAnswer, TieRule, summarize_repeated};
-
-

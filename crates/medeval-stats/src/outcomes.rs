@@ -446,9 +446,15 @@ mod tests {
     fn run_outcomes_apply_the_policy_and_count_what_it_did() {
         let outcomes = [C, W, U, R, E, C];
         let excluded = RunOutcomes::new(outcomes, NonJudgementPolicy::Exclude);
-        assert_eq!((excluded.n(), excluded.correct(), excluded.excluded()), (3, 2, 3));
+        assert_eq!(
+            (excluded.n(), excluded.correct(), excluded.excluded()),
+            (3, 2, 3)
+        );
         let counted = RunOutcomes::new(outcomes, NonJudgementPolicy::CountAsWrong);
-        assert_eq!((counted.n(), counted.correct(), counted.excluded()), (6, 2, 0));
+        assert_eq!(
+            (counted.n(), counted.correct(), counted.excluded()),
+            (6, 2, 0)
+        );
         assert_eq!(counted.non_judgements(), excluded.non_judgements());
         assert_eq!(counted.non_judgements().total(), 3);
     }
@@ -505,8 +511,16 @@ mod tests {
     #[test]
     fn join_rejects_repeated_ids_and_conflicting_cluster_keys() {
         let a = [
-            Record { id: "1", outcome: C, cluster: Some("img1") },
-            Record { id: "1", outcome: W, cluster: Some("img1") },
+            Record {
+                id: "1",
+                outcome: C,
+                cluster: Some("img1"),
+            },
+            Record {
+                id: "1",
+                outcome: W,
+                cluster: Some("img1"),
+            },
         ];
         let err = PairedOutcomes::join(a, [], NonJudgementPolicy::Exclude).unwrap_err();
         assert_eq!(
@@ -516,8 +530,16 @@ mod tests {
                 id: "1".into()
             }
         );
-        let a = [Record { id: "1", outcome: C, cluster: Some("img1") }];
-        let b = [Record { id: "1", outcome: C, cluster: Some("img2") }];
+        let a = [Record {
+            id: "1",
+            outcome: C,
+            cluster: Some("img1"),
+        }];
+        let b = [Record {
+            id: "1",
+            outcome: C,
+            cluster: Some("img2"),
+        }];
         let err = PairedOutcomes::join(a, b, NonJudgementPolicy::Exclude).unwrap_err();
         assert!(matches!(err, StatsError::ClusterMismatch { .. }));
         assert!(err.to_string().contains("img2"));
@@ -526,12 +548,28 @@ mod tests {
     #[test]
     fn join_takes_cluster_keys_from_either_run() {
         let a = [
-            Record { id: "1", outcome: C, cluster: Some("img1") },
-            Record { id: "2", outcome: C, cluster: None },
+            Record {
+                id: "1",
+                outcome: C,
+                cluster: Some("img1"),
+            },
+            Record {
+                id: "2",
+                outcome: C,
+                cluster: None,
+            },
         ];
         let b = [
-            Record { id: "2", outcome: W, cluster: Some("img1") },
-            Record { id: "1", outcome: W, cluster: None },
+            Record {
+                id: "2",
+                outcome: W,
+                cluster: Some("img1"),
+            },
+            Record {
+                id: "1",
+                outcome: W,
+                cluster: None,
+            },
         ];
         let paired = PairedOutcomes::join(a, b, NonJudgementPolicy::CountAsWrong).unwrap();
         assert_eq!(paired.clusters().unwrap().ids(), &[0, 0]);

@@ -192,10 +192,9 @@ pub fn compare(pairs: &PairedOutcomes, options: &CompareOptions) -> Result<Paire
     let diff = (b as f64 - c as f64) / n as f64;
     let test = mcnemar(b, c, options.exact_below);
 
-    let cluster_totals = pairs.clusters().map(|clusters| clusters.totals(&differences));
-    let units = match &cluster_totals {
-        Some((sums, sizes)) => Units::Clusters { sums, sizes },
-        None => Units::Items(&differences[..]),
+    let units = match pairs.clusters() {
+        Some(clusters) => Units::clusters(&differences, clusters)?,
+        None => Units::items(&differences)?,
     };
     let mut replicates = units.replicates(&options.bootstrap, "paired bootstrap")?;
     let at_most_zero = replicates.iter().filter(|&&d| d <= 0.0).count() as f64;
@@ -271,7 +270,10 @@ mod tests {
         assert_eq!(mcnemar(20, 20, MCNEMAR_EXACT_BELOW).p_value, 1.0);
         // The switch happens at 25 discordant pairs.
         assert_eq!(mcnemar(12, 12, 25).method, McNemarMethod::ExactBinomial);
-        assert_eq!(mcnemar(12, 13, 25).method, McNemarMethod::ChiSquareCorrected);
+        assert_eq!(
+            mcnemar(12, 13, 25).method,
+            McNemarMethod::ChiSquareCorrected
+        );
     }
 
     #[test]
@@ -333,7 +335,10 @@ mod tests {
         );
         assert!(matches!(
             compare(&one_cluster, &CompareOptions::default()),
-            Err(StatsError::TooFewUnits { unit: "clusters", .. })
+            Err(StatsError::TooFewUnits {
+                unit: "clusters",
+                ..
+            })
         ));
         let none = PairedOutcomes::new([], NonJudgementPolicy::Exclude);
         assert!(matches!(

@@ -98,7 +98,10 @@ mod tests {
             assert_eq!(NonJudgementPolicy::CountAsWrong.judge(outcome), Some(false));
             assert_eq!(NonJudgementPolicy::Exclude.judge(outcome), None);
         }
-        for policy in [NonJudgementPolicy::CountAsWrong, NonJudgementPolicy::Exclude] {
+        for policy in [
+            NonJudgementPolicy::CountAsWrong,
+            NonJudgementPolicy::Exclude,
+        ] {
             assert_eq!(policy.judge(Outcome::Correct), Some(true));
             assert_eq!(policy.judge(Outcome::Wrong), Some(false));
             assert_eq!(NonJudgementPolicy::parse(policy.as_str()), Some(policy));

@@ -66,7 +66,9 @@ impl Discordance {
     fn rate(&self, effect: f64) -> f64 {
         match *self {
             Self::Observed { rate } => rate,
-            Self::IndependentErrors { baseline_accuracy: p } => {
+            Self::IndependentErrors {
+                baseline_accuracy: p,
+            } => {
                 let q = p + effect;
                 p * (1.0 - q) + q * (1.0 - p)
             }
@@ -130,13 +132,21 @@ impl PowerDesign {
             })
         };
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return invalid("alpha", self.alpha, "a significance level strictly between 0 and 1");
+            return invalid(
+                "alpha",
+                self.alpha,
+                "a significance level strictly between 0 and 1",
+            );
         }
         if !(self.power >= 0.5 && self.power < 1.0) {
             return invalid("power", self.power, "a target power in [0.5, 1)");
         }
         if !(self.design_effect > 0.0 && self.design_effect.is_finite()) {
-            return invalid("design effect", self.design_effect, "a positive number (1 without clusters)");
+            return invalid(
+                "design effect",
+                self.design_effect,
+                "a positive number (1 without clusters)",
+            );
         }
         self.discordance.check()
     }
@@ -151,7 +161,8 @@ impl PowerDesign {
                 (0.0..=1.0).contains(&(baseline_accuracy + effect))
             }
         };
-        if effect == 0.0 || !effect.is_finite() || !possible || !(alternative_variance > 0.0) {
+        let variance_positive = alternative_variance > 0.0;
+        if effect == 0.0 || !effect.is_finite() || !possible || !variance_positive {
             return Err(StatsError::InvalidParameter {
                 name: "effect",
                 value: effect.to_string(),
@@ -247,7 +258,9 @@ pub fn items_needed(effect: f64, design: &PowerDesign) -> Result<SampleSizePlan>
             break;
         }
     }
-    let items = (design.design_effect * high * (1.0 - 1e-12)).ceil().max(1.0);
+    let items = (design.design_effect * high * (1.0 - 1e-12))
+        .ceil()
+        .max(1.0);
     Ok(SampleSizePlan {
         design: *design,
         effect,
@@ -327,19 +340,33 @@ mod tests {
 
     #[test]
     fn items_needed_is_close_to_connors_closed_form() {
-        let d = design(PowerMethod::McNemarConnor, Discordance::Observed { rate: 0.2 });
+        let d = design(
+            PowerMethod::McNemarConnor,
+            Discordance::Observed { rate: 0.2 },
+        );
         let plan = items_needed(0.05, &d).unwrap();
         let z_a = 1.959_963_984_540_054_f64;
         let z_b = 0.841_621_233_572_914_3_f64;
         let closed = ((z_a * 0.2_f64.sqrt() + z_b * (0.2_f64 - 0.0025).sqrt()) / 0.05).powi(2);
-        assert!((plan.independent_items - closed).abs() < 1e-4 * closed, "{plan:?} vs {closed}");
+        assert!(
+            (plan.independent_items - closed).abs() < 1e-4 * closed,
+            "{plan:?} vs {closed}"
+        );
         assert!((power_at(plan.items_needed, 0.05, &d).unwrap() - 0.8).abs() < 1e-3);
     }
 
     #[test]
     fn the_three_directions_agree() {
-        for method in [PowerMethod::McNemarConnor, PowerMethod::NormalPairedDifference] {
-            let d = design(method, Discordance::IndependentErrors { baseline_accuracy: 0.7 });
+        for method in [
+            PowerMethod::McNemarConnor,
+            PowerMethod::NormalPairedDifference,
+        ] {
+            let d = design(
+                method,
+                Discordance::IndependentErrors {
+                    baseline_accuracy: 0.7,
+                },
+            );
             let plan = items_needed(0.04, &d).unwrap();
             let mde = minimum_detectable_effect(plan.items_needed, &d).unwrap();
             assert!(mde.minimum_detectable_effect <= 0.04 + 1e-9);
@@ -351,7 +378,10 @@ mod tests {
 
     #[test]
     fn the_design_effect_scales_items() {
-        let mut d = design(PowerMethod::McNemarConnor, Discordance::Observed { rate: 0.3 });
+        let mut d = design(
+            PowerMethod::McNemarConnor,
+            Discordance::Observed { rate: 0.3 },
+        );
         let independent = items_needed(0.05, &d).unwrap();
         d.design_effect = 2.5;
         let clustered = items_needed(0.05, &d).unwrap();
@@ -364,16 +394,31 @@ mod tests {
 
     #[test]
     fn impossible_requests_are_errors() {
-        let d = design(PowerMethod::McNemarConnor, Discordance::Observed { rate: 0.02 });
-        assert!(matches!(items_needed(0.05, &d), Err(StatsError::InvalidParameter { name: "effect", .. })));
-        assert!(matches!(items_needed(0.0, &d), Err(StatsError::InvalidParameter { .. })));
+        let d = design(
+            PowerMethod::McNemarConnor,
+            Discordance::Observed { rate: 0.02 },
+        );
+        assert!(matches!(
+            items_needed(0.05, &d),
+            Err(StatsError::InvalidParameter { name: "effect", .. })
+        ));
+        assert!(matches!(
+            items_needed(0.0, &d),
+            Err(StatsError::InvalidParameter { .. })
+        ));
         assert!(matches!(
             minimum_detectable_effect(10, &d),
             Err(StatsError::NotDetectable { .. })
         ));
-        assert!(matches!(power_at(0, 0.01, &d), Err(StatsError::NoItems { .. })));
+        assert!(matches!(
+            power_at(0, 0.01, &d),
+            Err(StatsError::NoItems { .. })
+        ));
         let mut bad = d;
         bad.power = 0.3;
-        assert!(matches!(items_needed(0.01, &bad), Err(StatsError::InvalidParameter { name: "power", .. })));
+        assert!(matches!(
+            items_needed(0.01, &bad),
+            Err(StatsError::InvalidParameter { name: "power", .. })
+        ));
     }
 }

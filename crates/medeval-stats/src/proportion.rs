@@ -41,8 +41,16 @@ pub fn wilson(successes: u64, trials: u64, confidence: f64) -> Result<[f64; 2]> 
     let denominator = 1.0 + z2 / n;
     let center = (p + z2 / (2.0 * n)) / denominator;
     let half_width = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
-    let lower = if successes == 0 { 0.0 } else { (center - half_width).max(0.0) };
-    let upper = if successes == trials { 1.0 } else { (center + half_width).min(1.0) };
+    let lower = if successes == 0 {
+        0.0
+    } else {
+        (center - half_width).max(0.0)
+    };
+    let upper = if successes == trials {
+        1.0
+    } else {
+        (center + half_width).min(1.0)
+    };
     Ok([lower, upper])
 }
 
@@ -104,7 +112,10 @@ mod tests {
             assert!((upper - z * z / (nf + z * z)).abs() < 1e-14);
             let [lower, upper] = clopper_pearson(0, n, 0.95).unwrap();
             assert_eq!(lower, 0.0);
-            assert!((upper - (1.0 - 0.025_f64.powf(1.0 / nf))).abs() < 1e-13, "{n}");
+            assert!(
+                (upper - (1.0 - 0.025_f64.powf(1.0 / nf))).abs() < 1e-13,
+                "{n}"
+            );
             // By symmetry, all successes mirror the bounds.
             let [lower, upper] = clopper_pearson(n, n, 0.95).unwrap();
             assert_eq!(upper, 1.0);
@@ -122,12 +133,21 @@ mod tests {
 
     #[test]
     fn bad_counts_and_levels_are_errors() {
-        assert!(matches!(wilson(0, 0, 0.95), Err(StatsError::NoItems { .. })));
+        assert!(matches!(
+            wilson(0, 0, 0.95),
+            Err(StatsError::NoItems { .. })
+        ));
         assert!(matches!(
             clopper_pearson(3, 2, 0.95),
             Err(StatsError::CountsExceedTrials { .. })
         ));
-        assert!(matches!(wald(1, 2, 1.0), Err(StatsError::InvalidParameter { .. })));
-        assert!(matches!(wilson(1, 2, f64::NAN), Err(StatsError::InvalidParameter { .. })));
+        assert!(matches!(
+            wald(1, 2, 1.0),
+            Err(StatsError::InvalidParameter { .. })
+        ));
+        assert!(matches!(
+            wilson(1, 2, f64::NAN),
+            Err(StatsError::InvalidParameter { .. })
+        ));
     }
 }

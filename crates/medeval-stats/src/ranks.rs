@@ -248,6 +248,35 @@ pub struct RankReport {
     pub entries: Vec<RankEntry>,
 }
 
+/// Per run, per resampling unit (cluster, or item without clusters): correct items in the unit.
+/// Units are sorted by their row of counts across runs.
+fn unit_sums_by_run(board: &Leaderboard) -> (Vec<Vec<u32>>, Resampled) {
+    let runs = board.correct.len();
+    let n = board.n() as usize;
+    let (mut rows, resampled): (Vec<Vec<u32>>, Resampled) = match &board.clusters {
+        Some(clusters) => {
+            let mut rows = vec![vec![0_u32; runs]; clusters.count()];
+            for (item, &id) in clusters.ids().iter().enumerate() {
+                for (run, values) in board.correct.iter().enumerate() {
+                    rows[id as usize][run] += values[item];
+                }
+            }
+            (rows, Resampled::Clusters)
+        }
+        None => (
+            (0..n)
+                .map(|item| board.correct.iter().map(|values| values[item]).collect())
+                .collect(),
+            Resampled::Items,
+        ),
+    };
+    rows.sort_unstable();
+    let columns = (0..runs)
+        .map(|run| rows.iter().map(|row| row[run]).collect())
+        .collect();
+    (columns, resampled)
+}
+
 /// Ranks of `correct_counts`: 1 + the number of strictly larger counts.
 fn competition_ranks(correct_counts: &[u64]) -> Vec<u32> {
     correct_counts
@@ -274,25 +303,10 @@ pub fn rank_intervals(
             excluded: board.exclusions.excluded_items,
         });
     }
-    // Per run, per unit: the number of correct items in the unit.
-    let (unit_sums, resampled): (Vec<Vec<u32>>, Resampled) = match &board.clusters {
-        Some(clusters) => (
-            board
-                .correct
-                .iter()
-                .map(|values| {
-                    let mut sums = vec![0_u32; clusters.count()];
-                    for (&id, &value) in clusters.ids().iter().zip(values) {
-                        sums[id as usize] += value;
-                    }
-                    sums
-                })
-                .collect(),
-            Resampled::Clusters,
-        ),
-        None => (board.correct.clone(), Resampled::Items),
-    };
-    let units = unit_sums[0].len();
+    // Per run, per unit: the number of correct items in the unit, units sorted by their row of
+    // counts so that the result does not depend on the order items were listed in.
+    let (unit_sums, resampled) = unit_sums_by_run(board);
+    let units = unit_sums.first().map_or(0, Vec::len);
     if units < 2 {
         return Err(StatsError::TooFewUnits {
             statistic: "rank intervals",
@@ -304,6 +318,13 @@ pub fn rank_intervals(
             found: units,
         });
     }
+    let Ok(unit_count) = u32::try_from(units) else {
+        return Err(StatsError::InvalidParameter {
+            name: "bootstrap units",
+            value: units.to_string(),
+            expected: "at most 4,294,967,295 items or clusters",
+        });
+    };
     let observed_counts: Vec<u64> = unit_sums
         .iter()
         .map(|sums| sums.iter().map(|&s| u64::from(s)).sum())
@@ -315,9 +336,7 @@ pub fn rank_intervals(
         .map(|replicate| {
             let mut rng = replicate_stream(bootstrap.seed, u64::from(replicate));
             let mut weights = vec![0_u32; units];
-            for _ in 0..units {
-                weights[rng.below(units as u64) as usize] += 1;
-            }
+            rng.positions(unit_count, |p| weights[p as usize] += 1);
             let counts: Vec<u64> = unit_sums
                 .iter()
                 .map(|sums| {
@@ -407,7 +426,15 @@ mod tests {
             NonJudgementPolicy::Exclude,
         )
         .unwrap();
-        let report = rank_intervals(&board, &Bootstrap { replicates: 500, seed: 1 }, 0.95).unwrap();
+        let report = rank_intervals(
+            &board,
+            &Bootstrap {
+                replicates: 500,
+                seed: 1,
+            },
+            0.95,
+        )
+        .unwrap();
         assert_eq!(report.entries[1].rank, 1);
         assert_eq!(report.entries[1].rank_ci, [1, 1]);
         assert_eq!(report.entries[1].p_best, 1.0);
@@ -424,7 +451,15 @@ mod tests {
             NonJudgementPolicy::Exclude,
         )
         .unwrap();
-        let report = rank_intervals(&board, &Bootstrap { replicates: 50, seed: 2 }, 0.95).unwrap();
+        let report = rank_intervals(
+            &board,
+            &Bootstrap {
+                replicates: 50,
+                seed: 2,
+            },
+            0.95,
+        )
+        .unwrap();
         for entry in &report.entries {
             assert_eq!((entry.rank, entry.rank_ci, entry.p_best), (1, [1, 1], 1.0));
         }
@@ -438,8 +473,14 @@ mod tests {
             cluster: None,
         };
         let runs = vec![
-            ("a".to_owned(), vec![record("1", C), record("2", W), record("3", C)]),
-            ("b".to_owned(), vec![record("3", E), record("1", W), record("4", C)]),
+            (
+                "a".to_owned(),
+                vec![record("1", C), record("2", W), record("3", C)],
+            ),
+            (
+                "b".to_owned(),
+                vec![record("3", E), record("1", W), record("4", C)],
+            ),
         ];
         let board = Leaderboard::join(runs, NonJudgementPolicy::Exclude).unwrap();
         // Common items: 1 and 3; 3 failed in b. Missing: 2 and 4.

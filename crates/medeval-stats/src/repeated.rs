@@ -235,7 +235,10 @@ mod tests {
 
     use super::*;
 
-    fn item<'a>(samples: &[(Outcome, Option<&'a str>)], cluster: Option<&'a str>) -> RepeatedItem<'a> {
+    fn item<'a>(
+        samples: &[(Outcome, Option<&'a str>)],
+        cluster: Option<&'a str>,
+    ) -> RepeatedItem<'a> {
         RepeatedItem {
             samples: samples
                 .iter()
@@ -248,7 +251,13 @@ mod tests {
     #[test]
     fn plurality_beats_a_split_wrong_majority() {
         // 2 correct against 3 wrong answers that disagree: the correct answer is the plurality.
-        let samples = [(C, Some("A")), (C, Some("A")), (W, Some("B")), (W, Some("C")), (W, Some("D"))];
+        let samples = [
+            (C, Some("A")),
+            (C, Some("A")),
+            (W, Some("B")),
+            (W, Some("C")),
+            (W, Some("D")),
+        ];
         let items = [item(&samples, None), item(&[(W, Some("B")); 3], None)];
         let summary =
             summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95).unwrap();
@@ -264,10 +273,16 @@ mod tests {
     fn ties_follow_the_chosen_rule() {
         let tied = [(C, Some("A")), (W, Some("B"))];
         let items = [item(&tied, None), item(&[(C, None), (C, None)], None)];
-        let wrong = summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95).unwrap();
+        let wrong =
+            summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95).unwrap();
         assert_eq!((wrong.majority_vote_accuracy, wrong.ties), (0.5, 1));
-        let split =
-            summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::SplitCredit, 0.95).unwrap();
+        let split = summarize_repeated(
+            &items,
+            NonJudgementPolicy::Exclude,
+            TieRule::SplitCredit,
+            0.95,
+        )
+        .unwrap();
         assert_eq!(split.majority_vote_accuracy, 0.75);
         assert_eq!(split.tie_rule, TieRule::SplitCredit);
     }
@@ -275,9 +290,18 @@ mod tests {
     #[test]
     fn non_judgements_pool_as_one_wrong_answer_or_drop_out() {
         let samples = [(C, Some("A")), (E, None), (E, None)];
-        let items = [item(&samples, None), item(&[(C, None)], None), item(&[(E, None)], None)];
-        let counted =
-            summarize_repeated(&items, NonJudgementPolicy::CountAsWrong, TieRule::Wrong, 0.95).unwrap();
+        let items = [
+            item(&samples, None),
+            item(&[(C, None)], None),
+            item(&[(E, None)], None),
+        ];
+        let counted = summarize_repeated(
+            &items,
+            NonJudgementPolicy::CountAsWrong,
+            TieRule::Wrong,
+            0.95,
+        )
+        .unwrap();
         // The two errors outvote the correct sample; the all-error item is wrong.
         assert!((counted.majority_vote_accuracy - 1.0 / 3.0).abs() < 1e-15);
         assert_eq!(counted.n_items, 3);

@@ -5,11 +5,20 @@
 //! statistics crate, so that the build stays small and every routine can be read in one sitting.
 //! Each is checked against SciPy in `tests/special.rs` (reference values in `tests/data/`).
 //!
+//! Only `libm` (a pure-Rust port of musl) supplies elementary functions here, never the
+//! platform's C library: the bootstrap's binomial sampler starts from these values, and using one
+//! implementation everywhere keeps its draws identical on every platform.
+//!
 //! Conventions follow `f64` methods in `std`: arguments outside a function's domain give NaN.
 //! The statistics built on these functions validate their inputs first, so NaN never reaches a
 //! result.
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
+
+/// Whether `x` is a number greater than 0 (false for NaN).
+fn positive(x: f64) -> bool {
+    x > 0.0
+}
 
 /// Relative precision the iterative inverses aim for.
 const TOLERANCE: f64 = 4.0 * f64::EPSILON;
@@ -26,7 +35,7 @@ pub fn normal_sf(x: f64) -> f64 {
 
 /// Standard normal density φ(x).
 pub fn normal_pdf(x: f64) -> f64 {
-    (-0.5 * x * x).exp() / (2.0 * PI).sqrt()
+    libm::exp(-0.5 * x * x) / (2.0 * PI).sqrt()
 }
 
 /// Standard normal quantile Φ⁻¹(p) for p in [0, 1] (±∞ at the ends).
@@ -53,7 +62,7 @@ fn lower_normal_quantile(p: f64) -> f64 {
     if p == 0.5 {
         return 0.0;
     }
-    let t = (-2.0 * p.ln()).sqrt();
+    let t = (-2.0 * libm::log(p)).sqrt();
     let mut x = -(t
         - (2.515_517 + 0.802_853 * t + 0.010_328 * t * t)
             / (1.0 + 1.432_788 * t + 0.189_269 * t * t + 0.001_308 * t * t * t));
@@ -111,7 +120,7 @@ fn stirling_correction(x: f64) -> f64 {
 /// ln Γ(x) - ln Γ(x + y) for x ≥ 8, y > 0, without cancelling two large numbers.
 fn ln_gamma_ratio(x: f64, y: f64) -> f64 {
     // (x - 1/2) ln x - (x + y - 1/2) ln(x + y) + y = -(x - 1/2) ln(1 + y/x) - y ln(x + y) + y.
-    -(x - 0.5) * (y / x).ln_1p() - y * (x + y).ln() + y + stirling_correction(x)
+    -(x - 0.5) * libm::log1p(y / x) - y * libm::log(x + y) + y + stirling_correction(x)
         - stirling_correction(x + y)
 }
 
@@ -120,7 +129,7 @@ fn ln_gamma_ratio(x: f64, y: f64) -> f64 {
 /// Accurate to a few units in the last place of the result even when a or b is large (where
 /// summing three log-gamma values would cancel millions against millions).
 pub fn ln_beta(a: f64, b: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) {
+    if !(positive(a) && positive(b)) {
         return f64::NAN;
     }
     let (small, large) = if a < b { (a, b) } else { (b, a) };
@@ -130,8 +139,10 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
         libm::lgamma(small) + ln_gamma_ratio(large, small)
     } else {
         let total = a + b;
-        0.5 * (2.0 * PI).ln() - 0.5 * total.ln() - (a - 0.5) * (b / a).ln_1p()
-            - (b - 0.5) * (a / b).ln_1p()
+        0.5 * libm::log(2.0 * PI)
+            - 0.5 * libm::log(total)
+            - (a - 0.5) * libm::log1p(b / a)
+            - (b - 0.5) * libm::log1p(a / b)
             + stirling_correction(a)
             + stirling_correction(b)
             - stirling_correction(total)
@@ -141,7 +152,7 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
 /// t - ln(1 + t) for t > -1, accurate also for small |t|.
 fn t_minus_ln_1p(t: f64) -> f64 {
     if t.abs() > 0.5 {
-        return t - t.ln_1p();
+        return t - libm::log1p(t);
     }
     // ln(1 + t) = 2 atanh(w) with w = t / (2 + t), and t - 2w = w t, so
     // t - ln(1 + t) = w t - 2 (w³/3 + w⁵/5 + ...); |w| ≤ 1/3 here.
@@ -167,14 +178,15 @@ fn t_minus_ln_1p(t: f64) -> f64 {
 /// large first-order terms cancel analytically (DiDonato & Morris 1992 use the same device).
 fn beta_front(x: f64, a: f64, b: f64) -> f64 {
     if a < STIRLING_FROM || b < STIRLING_FROM {
-        return (a * x.ln() + b * (-x).ln_1p() - ln_beta(a, b)).exp();
+        return libm::exp(a * libm::log(x) + b * libm::log1p(-x) - ln_beta(a, b));
     }
     let total = a + b;
     let (x0, y0) = (a / total, b / total);
     let shift = x - x0;
-    let exponent = -a * t_minus_ln_1p(shift / x0) - b * t_minus_ln_1p(-shift / y0)
+    let exponent = -a * t_minus_ln_1p(shift / x0)
+        - b * t_minus_ln_1p(-shift / y0)
         - (stirling_correction(a) + stirling_correction(b) - stirling_correction(total));
-    (a * b / total / (2.0 * PI)).sqrt() * exponent.exp()
+    (a * b / total / (2.0 * PI)).sqrt() * libm::exp(exponent)
 }
 
 /// Regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1].
@@ -182,7 +194,7 @@ fn beta_front(x: f64, a: f64, b: f64) -> f64 {
 /// Evaluated with the continued fraction of DLMF 8.17.22 (modified Lentz method) on whichever
 /// side of the mean converges fast, using I_x(a, b) = 1 - I_{1-x}(b, a) for the other side.
 pub fn regularized_beta(x: f64, a: f64, b: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) || !(0.0..=1.0).contains(&x) {
+    if !(positive(a) && positive(b) && (0.0..=1.0).contains(&x)) {
         return f64::NAN;
     }
     if x == 0.0 {
@@ -239,7 +251,7 @@ fn beta_pdf(x: f64, a: f64, b: f64) -> f64 {
 /// Newton steps on I_x(a, b) - p, kept inside a shrinking bracket and replaced by bisection
 /// whenever they would leave it, so the iteration always converges (I_x is increasing in x).
 pub fn inverse_regularized_beta(p: f64, a: f64, b: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) || !(0.0..=1.0).contains(&p) {
+    if !(positive(a) && positive(b) && (0.0..=1.0).contains(&p)) {
         return f64::NAN;
     }
     if p == 0.0 {
@@ -281,7 +293,7 @@ pub fn inverse_regularized_beta(p: f64, a: f64, b: f64) -> f64 {
 
 /// Cumulative distribution function of Student's t distribution with `df` > 0 degrees of freedom.
 pub fn student_t_cdf(t: f64, df: f64) -> f64 {
-    if !(df > 0.0) || t.is_nan() {
+    if !positive(df) || t.is_nan() {
         return f64::NAN;
     }
     let tail = 0.5 * regularized_beta(df / (df + t * t), 0.5 * df, 0.5);
@@ -293,7 +305,7 @@ pub fn student_t_cdf(t: f64, df: f64) -> f64 {
 /// Uses P(|T| > t) = I_{df/(df+t²)}(df/2, 1/2); when that argument is close to 1 the complement
 /// 1 - x = I⁻¹(1 - 2p; 1/2, df/2) is inverted directly so that no precision is lost.
 pub fn student_t_quantile(p: f64, df: f64) -> f64 {
-    if !(df > 0.0) || !(0.0..=1.0).contains(&p) {
+    if !(positive(df) && (0.0..=1.0).contains(&p)) {
         return f64::NAN;
     }
     if p == 0.5 {
@@ -321,6 +333,25 @@ pub fn binomial_cdf(k: u64, n: u64, p: f64) -> f64 {
     }
     // P(X ≤ k) = I_{1-p}(n - k, k + 1).
     regularized_beta(1.0 - p, (n - k) as f64, (k + 1) as f64)
+}
+
+/// Binomial probability mass function P(X = k) for X ~ Binomial(n, p).
+///
+/// Computed as x^a (1-x)^b / B(a, b) / ((n+1) p (1-p)) with a = k + 1, b = n - k + 1, which keeps
+/// full relative accuracy for large n (no log-gamma differences of large numbers).
+pub fn binomial_pmf(k: u64, n: u64, p: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if k > n {
+        return 0.0;
+    }
+    if p == 0.0 || p == 1.0 {
+        let certain = if p == 0.0 { 0 } else { n };
+        return if k == certain { 1.0 } else { 0.0 };
+    }
+    let (a, b) = ((k + 1) as f64, (n - k + 1) as f64);
+    beta_front(p, a, b) / ((n + 1) as f64 * p * (1.0 - p))
 }
 
 /// Binomial cumulative distribution function for p = 1/2, summed exactly: Σ_{i ≤ k} C(n, i) / 2ⁿ.
@@ -366,21 +397,36 @@ mod tests {
             for &a in &[0.5, 1.0, 3.0, 40.0] {
                 let expected = x.powf(a);
                 let got = regularized_beta(x, a, 1.0);
-                assert!((got - expected).abs() <= 1e-13 * expected, "x={x} a={a}: {got} vs {expected}");
+                assert!(
+                    (got - expected).abs() <= 1e-13 * expected,
+                    "x={x} a={a}: {got} vs {expected}"
+                );
                 let expected = -(a * (-x).ln_1p()).exp_m1();
                 let got = regularized_beta(x, 1.0, a);
-                assert!((got - expected).abs() <= 1e-14 * expected, "x={x} b={a}: {got} vs {expected}");
+                assert!(
+                    (got - expected).abs() <= 1e-14 * expected,
+                    "x={x} b={a}: {got} vs {expected}"
+                );
             }
         }
     }
 
     #[test]
     fn inverse_beta_round_trips() {
-        for &(a, b) in &[(1.0, 1.0), (0.5, 0.5), (2.0, 30.0), (1.0, 100_000.0), (5_000.0, 95_001.0)] {
+        for &(a, b) in &[
+            (1.0, 1.0),
+            (0.5, 0.5),
+            (2.0, 30.0),
+            (1.0, 100_000.0),
+            (5_000.0, 95_001.0),
+        ] {
             for &p in &[1e-10, 0.025, 0.5, 0.975] {
                 let x = inverse_regularized_beta(p, a, b);
                 let back = regularized_beta(x, a, b);
-                assert!((back - p).abs() <= 1e-12 * p.max(1e-3), "a={a} b={b} p={p} x={x} back={back}");
+                assert!(
+                    (back - p).abs() <= 1e-12 * p.max(1e-3),
+                    "a={a} b={b} p={p} x={x} back={back}"
+                );
             }
         }
     }
