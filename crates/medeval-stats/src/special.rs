@@ -173,9 +173,13 @@ fn t_minus_ln_1p(t: f64) -> f64 {
 
 /// x^a (1-x)^b / B(a, b).
 ///
-/// For a, b ≥ 8 it is computed as √(ab/(a+b)/(2π)) · exp(-a·g(x/x₀ - 1) - b·g((1-x)/y₀ - 1) - Δ)
-/// with x₀ = a/(a+b), y₀ = 1 - x₀, g(t) = t - ln(1+t) and Δ the Stirling corrections, so the
-/// large first-order terms cancel analytically (DiDonato & Morris 1992 use the same device).
+/// For a, b ≥ 8 the log-gamma values of B(a, b) are replaced by Stirling's series, so that
+/// x^a (1-x)^b / B(a, b) = √(ab/(a+b)/(2π)) · exp(a ln(x/x₀) + b ln(y/y₀) - Δ) with x₀ = a/(a+b),
+/// y = 1 - x, y₀ = 1 - x₀ and Δ the Stirling corrections. Near the mean (|x/x₀ - 1| and
+/// |y/y₀ - 1| at most 1/2) the two logarithms' first-order terms cancel exactly, so they are
+/// taken out analytically with g(t) = t - ln(1+t): a ln(x/x₀) + b ln(y/y₀) = -a g(x/x₀ - 1) -
+/// b g(y/y₀ - 1) (DiDonato & Morris 1992 use the same device). Farther out there is no such
+/// cancellation and the logarithms are taken directly, which keeps 1 - x exact.
 fn beta_front(x: f64, a: f64, b: f64) -> f64 {
     if a < STIRLING_FROM || b < STIRLING_FROM {
         return libm::exp(a * libm::log(x) + b * libm::log1p(-x) - ln_beta(a, b));
@@ -183,9 +187,14 @@ fn beta_front(x: f64, a: f64, b: f64) -> f64 {
     let total = a + b;
     let (x0, y0) = (a / total, b / total);
     let shift = x - x0;
-    let exponent = -a * t_minus_ln_1p(shift / x0)
-        - b * t_minus_ln_1p(-shift / y0)
-        - (stirling_correction(a) + stirling_correction(b) - stirling_correction(total));
+    let (relative_x, relative_y) = (shift / x0, -shift / y0);
+    let logarithms = if relative_x.abs() <= 0.5 && relative_y.abs() <= 0.5 {
+        -a * t_minus_ln_1p(relative_x) - b * t_minus_ln_1p(relative_y)
+    } else {
+        a * (libm::log(x) - libm::log(x0)) + b * (libm::log1p(-x) - libm::log(y0))
+    };
+    let exponent =
+        logarithms - (stirling_correction(a) + stirling_correction(b) - stirling_correction(total));
     (a * b / total / (2.0 * PI)).sqrt() * libm::exp(exponent)
 }
 
@@ -202,6 +211,14 @@ pub fn regularized_beta(x: f64, a: f64, b: f64) -> f64 {
     }
     if x == 1.0 {
         return 1.0;
+    }
+    // Closed forms where a shape is 1 (the Clopper-Pearson bounds next to 0 and n successes):
+    // I_x(a, 1) = x^a and I_x(1, b) = 1 - (1 - x)^b.
+    if b == 1.0 {
+        return libm::pow(x, a);
+    }
+    if a == 1.0 {
+        return -libm::expm1(b * libm::log1p(-x));
     }
     if x < (a + 1.0) / (a + b + 2.0) {
         beta_front(x, a, b) * beta_continued_fraction(x, a, b) / a
