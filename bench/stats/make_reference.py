@@ -364,12 +364,19 @@ def power_references() -> None:
                                         (0.35, 0.02, 0.01, 0.8, 3000), (0.05, 0.04, 0.05, 0.8, 200)]:
         sd_alt = math.sqrt(psi - delta ** 2)
         sd_null = math.sqrt(psi)
-        # Normal approximation to the paired difference: NormalIndPower with ratio=0 (one sample).
-        es = delta / sd_alt
-        normal_n = NormalIndPower().solve_power(effect_size=es, nobs1=None, alpha=alpha, power=power, ratio=0)
-        normal_power = NormalIndPower().power(effect_size=es, nobs1=n, alpha=alpha, ratio=0)
+        # Normal approximation to the paired difference: NormalIndPower with ratio=0 (one sample),
+        # solved with a tight brentq (solve_power's own tolerance is about 1e-6).
+        def normal_power_at(m, d):
+            return NormalIndPower().power(effect_size=d / math.sqrt(psi - d * d), nobs1=m, alpha=alpha, ratio=0)
+
+        normal_n = optimize.brentq(lambda m: normal_power_at(m, delta) - power, 1e-6, 1e9,
+                                   xtol=1e-12, rtol=1e-14)
+        normal_power = normal_power_at(n, delta)
+        normal_mde = optimize.brentq(lambda d: normal_power_at(n, d) - power, 1e-9, psi * (1 - 1e-12),
+                                     xtol=1e-14, rtol=1e-14)
+        # The same through solve_power, as statsmodels users would call it (looser tolerance).
         es_at_n = NormalIndPower().solve_power(effect_size=None, nobs1=n, alpha=alpha, power=power, ratio=0)
-        normal_mde = es_at_n * sd_null / math.sqrt(1 + es_at_n ** 2)  # δ/√(ψ-δ²) = es, solved for δ
+        assert abs(es_at_n * sd_null / math.sqrt(1 + es_at_n ** 2) - normal_mde) < 1e-5
         # McNemar after Connor: different standard deviations under null and alternative.
         connor_power = normal_power_het(delta, n, alpha, std_null=sd_null, std_alternative=sd_alt)
         connor_n = optimize.brentq(

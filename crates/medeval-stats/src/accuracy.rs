@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bootstrap::{
-    Bootstrap, BootstrapRecord, Units, percentile_interval, standard_deviation,
+    Bootstrap, BootstrapRecord, Resampled, Units, percentile_interval, standard_deviation,
 };
 use crate::cluster::cluster_robust_mean;
 use crate::error::{Result, StatsError, check_confidence};
@@ -182,6 +182,31 @@ pub fn estimate_accuracy(
         clusters: run.clusters().map(|_| cluster_summary),
         bootstrap: bootstrap_record,
     })
+}
+
+/// The bootstrap replicates of `run`'s accuracy, in replicate order, resampling items or (with
+/// `resampled` = clusters) whole clusters. For plotting a bootstrap distribution, or checking a
+/// reported interval: [`estimate_accuracy`] takes its percentiles from exactly these values.
+pub fn accuracy_replicates(
+    run: &RunOutcomes,
+    bootstrap: &Bootstrap,
+    resampled: Resampled,
+) -> Result<Vec<f64>> {
+    if run.n() == 0 {
+        return Err(StatsError::NoItems {
+            statistic: "bootstrap",
+            excluded: run.excluded(),
+        });
+    }
+    let values: Vec<i8> = run.judgements().iter().map(|&c| i8::from(c)).collect();
+    let units = match resampled {
+        Resampled::Items => Units::items(&values)?,
+        Resampled::Clusters => match run.clusters() {
+            Some(clusters) => Units::clusters(&values, clusters)?,
+            None => Units::clusters(&values, &Clusters::singletons(values.len()))?,
+        },
+    };
+    units.replicates(bootstrap, "bootstrap")
 }
 
 fn bootstrap_interval(

@@ -37,7 +37,10 @@ mod repeated;
 pub mod rng;
 pub mod special;
 
-pub use accuracy::{AccuracyEstimate, CiMethod, CiMethodName, ClusterSummary, estimate_accuracy};
+pub use accuracy::{
+    AccuracyEstimate, CiMethod, CiMethodName, ClusterSummary, accuracy_replicates,
+    estimate_accuracy,
+};
 pub use bootstrap::{
     Bootstrap, BootstrapRecord, DEFAULT_REPLICATES, DEFAULT_SEED, Resampled, percentile_interval,
     quantile_sorted,
@@ -48,7 +51,7 @@ pub use multiple::{apply_holm, benjamini_hochberg, holm};
 pub use outcomes::{Clusters, Discordant, PairedExclusions, PairedOutcomes, Record, RunOutcomes};
 pub use paired::{
     CompareOptions, DiffCiMethod, MCNEMAR_EXACT_BELOW, McNemar, McNemarMethod, PairedComparison,
-    compare, mcnemar, mcnemar_chi_square, mcnemar_exact,
+    compare, difference_replicates, mcnemar, mcnemar_chi_square, mcnemar_exact,
 };
 pub use policy::{NonJudgementCounts, NonJudgementPolicy};
 pub use power::{

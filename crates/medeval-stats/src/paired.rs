@@ -177,12 +177,7 @@ pub fn compare(pairs: &PairedOutcomes, options: &CompareOptions) -> Result<Paire
             excluded: pairs.exclusions().excluded_items,
         });
     }
-    let differences: Vec<i8> = pairs
-        .a()
-        .iter()
-        .zip(pairs.b())
-        .map(|(&a, &b)| i8::from(a) - i8::from(b))
-        .collect();
+    let differences = differences(pairs);
     let b = differences.iter().filter(|&&d| d == 1).count() as u64;
     let c = differences.iter().filter(|&&d| d == -1).count() as u64;
     let correct_a = pairs.a().iter().filter(|&&x| x).count() as u64;
@@ -192,10 +187,7 @@ pub fn compare(pairs: &PairedOutcomes, options: &CompareOptions) -> Result<Paire
     let diff = (b as f64 - c as f64) / n as f64;
     let test = mcnemar(b, c, options.exact_below);
 
-    let units = match pairs.clusters() {
-        Some(clusters) => Units::clusters(&differences, clusters)?,
-        None => Units::items(&differences)?,
-    };
+    let units = difference_units(pairs)?;
     let mut replicates = units.replicates(&options.bootstrap, "paired bootstrap")?;
     let at_most_zero = replicates.iter().filter(|&&d| d <= 0.0).count() as f64;
     let at_least_zero = replicates.iter().filter(|&&d| d >= 0.0).count() as f64;
@@ -242,6 +234,36 @@ pub fn compare(pairs: &PairedOutcomes, options: &CompareOptions) -> Result<Paire
         policy: pairs.policy(),
         exclusions: pairs.exclusions(),
     })
+}
+
+/// The paired-bootstrap replicates of acc_a - acc_b, in replicate order, resampling clusters when
+/// the pairs have them; [`compare`] computes `diff_ci` and `bootstrap_p` from exactly these.
+pub fn difference_replicates(pairs: &PairedOutcomes, bootstrap: &Bootstrap) -> Result<Vec<f64>> {
+    if pairs.n() == 0 {
+        return Err(StatsError::NoItems {
+            statistic: "paired bootstrap",
+            excluded: pairs.exclusions().excluded_items,
+        });
+    }
+    difference_units(pairs)?.replicates(bootstrap, "paired bootstrap")
+}
+
+/// Per pair: 1 when only A is right, -1 when only B is, 0 otherwise.
+fn differences(pairs: &PairedOutcomes) -> Vec<i8> {
+    pairs
+        .a()
+        .iter()
+        .zip(pairs.b())
+        .map(|(&a, &b)| i8::from(a) - i8::from(b))
+        .collect()
+}
+
+fn difference_units(pairs: &PairedOutcomes) -> Result<Units> {
+    let differences = differences(pairs);
+    match pairs.clusters() {
+        Some(clusters) => Units::clusters(&differences, clusters),
+        None => Units::items(&differences),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_close, count, number, reference};
+use common::{assert_close, count, list, number, reference};
 use medeval_stats::special::{
     binomial_cdf, binomial_half_cdf, binomial_pmf, chi_square_1_sf, inverse_regularized_beta,
     ln_beta, normal_cdf, normal_quantile, regularized_beta, student_t_cdf, student_t_quantile,
@@ -22,11 +22,9 @@ fn beta_tolerance(largest_shape: f64) -> f64 {
 
 fn rows(name: &str) -> Vec<Vec<serde_json::Value>> {
     let data = reference("special.json");
-    data[name]
-        .as_array()
-        .unwrap()
+    list(&data[name])
         .iter()
-        .map(|row| row.as_array().unwrap().clone())
+        .map(|row| list(row).to_vec())
         .collect()
 }
 

@@ -25,6 +25,13 @@ pub fn count(value: &Value) -> u64 {
         .unwrap_or_else(|| panic!("expected a count, found {value}"))
 }
 
+/// The value as a JSON array.
+pub fn list(value: &Value) -> &[Value] {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("expected a list, found {value}"))
+}
+
 /// The value as a list of f64.
 pub fn numbers(value: &Value) -> Vec<f64> {
     value
