@@ -57,7 +57,7 @@ fn null_paths(value: &impl Serialize) -> Vec<String> {
     }
     let mut found = Vec::new();
     walk(
-        &serde_json::to_value(value).unwrap(),
+        &serde_json::to_value(value).expect("results serialize"),
         String::new(),
         &mut found,
     );
