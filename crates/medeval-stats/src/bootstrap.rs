@@ -357,6 +357,16 @@ mod tests {
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(5));
+        let clusters = Clusters::from_keys((0..997).map(|i| Some(i % 101)));
+        let cluster_units = Units::clusters(&values, &clusters).unwrap();
+        let run_clusters = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| cluster_units.replicates(&bootstrap, "test").unwrap())
+        };
+        assert_eq!(run_clusters(1), run_clusters(3));
         // And replicate r does not depend on how many replicates were asked for.
         let fewer = units
             .replicates(

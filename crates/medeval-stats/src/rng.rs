@@ -101,17 +101,24 @@ impl Xoshiro256StarStar {
 }
 
 impl Xoshiro256StarStar {
-    /// Draws `count` positions uniform in `0..count` (`count` ≥ 1), calling `visit` with each.
+    /// Draws `count` positions uniform in `0..count` (`count` ≥ 1), calling `visit` with each:
+    /// one bootstrap resample of `count` units.
     ///
     /// Each 64-bit output gives two 32-bit words, low half first. A word w becomes the position
     /// ⌊w·count / 2³²⌋ unless the low 32 bits of w·count fall below 2³² mod count, in which case
     /// it is skipped (Lemire's rejection, probability below count / 2³²), so every position is
     /// exactly equally likely. The unused half of the last output is discarded.
     #[inline]
-    pub fn positions(&mut self, count: u32, mut visit: impl FnMut(u32)) {
+    pub fn positions(&mut self, count: u32, visit: impl FnMut(u32)) {
+        self.draw_positions(count, count, visit);
+    }
+
+    /// Draws `draws` positions uniform in `0..count`, as [`Xoshiro256StarStar::positions`] does.
+    #[inline]
+    fn draw_positions(&mut self, count: u32, draws: u32, mut visit: impl FnMut(u32)) {
         debug_assert!(count > 0);
         let threshold = count.wrapping_neg() % count;
-        let mut remaining = count;
+        let mut remaining = draws;
         while remaining > 0 {
             let output = self.next_u64();
             let low = u64::from(output as u32) * u64::from(count);
@@ -233,6 +240,32 @@ mod tests {
             "{seen:?}"
         );
         assert_eq!(rng.below(1), 0);
+    }
+
+    #[test]
+    fn rejected_words_are_skipped_in_order() {
+        // count = 3·2³⁰: 2³² mod count = 2³⁰, so a quarter of all words are rejected.
+        let count = 3 << 30;
+        let mut words = Vec::new();
+        let mut raw = replicate_stream(1, 2);
+        for _ in 0..600 {
+            let output = raw.next_u64();
+            words.extend([output & 0xFFFF_FFFF, output >> 32]);
+        }
+        let expected: Vec<u32> = words
+            .iter()
+            .map(|&w| w * u64::from(count))
+            .filter(|&product| product & 0xFFFF_FFFF >= 1 << 30)
+            .map(|product| (product >> 32) as u32)
+            .take(800)
+            .collect();
+        let mut drawn = Vec::new();
+        replicate_stream(1, 2).draw_positions(count, 800, |p| drawn.push(p));
+        assert_eq!(drawn, expected);
+        assert!(
+            words.len() - 800 > 200,
+            "enough words were rejected to exercise the path"
+        );
     }
 
     #[test]
