@@ -31,6 +31,7 @@ use crate::special::{normal_cdf, normal_quantile};
 #[serde(rename_all = "snake_case")]
 pub enum PowerMethod {
     /// McNemar's test, variances after Connor (1987). The default.
+    #[serde(rename = "mcnemar_connor")]
     McNemarConnor,
     /// z-test on the mean paired difference, one variance for both hypotheses.
     NormalPairedDifference,
@@ -374,6 +375,15 @@ mod tests {
             let power = power_at(plan.items_needed, mde.minimum_detectable_effect, &d).unwrap();
             assert!((power - 0.8).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn plans_serialize_with_readable_names() {
+        let d = design(PowerMethod::McNemarConnor, Discordance::Observed { rate: 0.2 });
+        let json = serde_json::to_value(items_needed(0.05, &d).unwrap()).unwrap();
+        assert_eq!(json["design"]["method"], "mcnemar_connor");
+        assert_eq!(json["design"]["discordance"]["source"], "observed");
+        assert_eq!(json["design"]["discordance"]["rate"], 0.2);
     }
 
     #[test]
