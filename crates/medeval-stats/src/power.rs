@@ -379,7 +379,10 @@ mod tests {
 
     #[test]
     fn plans_serialize_with_readable_names() {
-        let d = design(PowerMethod::McNemarConnor, Discordance::Observed { rate: 0.2 });
+        let d = design(
+            PowerMethod::McNemarConnor,
+            Discordance::Observed { rate: 0.2 },
+        );
         let json = serde_json::to_value(items_needed(0.05, &d).unwrap()).unwrap();
         assert_eq!(json["design"]["method"], "mcnemar_connor");
         assert_eq!(json["design"]["discordance"]["source"], "observed");

@@ -74,17 +74,12 @@ impl Leaderboard {
         }
         let names: Vec<String> = runs.iter().map(|(name, _)| name.clone()).collect();
         let mut board = Self::empty(names, policy);
-        let mut kept = Vec::with_capacity(n);
-        for item in 0..n {
-            if board.push(runs.iter().map(|(_, outcomes)| outcomes[item])) {
-                kept.push(item);
-            }
-        }
+        let kept: Vec<bool> = (0..n)
+            .map(|item| board.push(runs.iter().map(|(_, outcomes)| outcomes[item])))
+            .collect();
         if let Some(keys) = cluster_keys {
-            let mut keys: Vec<Option<Option<K>>> = keys.into_iter().map(Some).collect();
-            board.clusters = Some(Clusters::from_keys(
-                kept.iter().map(|&item| keys[item].take().flatten()),
-            ));
+            let kept_keys = keys.into_iter().zip(&kept).filter(|(_, kept)| **kept);
+            board.clusters = Some(Clusters::from_keys(kept_keys.map(|(key, _)| key)));
         }
         Ok(board)
     }
