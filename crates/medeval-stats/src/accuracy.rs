@@ -33,6 +33,11 @@ pub enum CiMethod {
 }
 
 impl CiMethod {
+    /// Whether the method uses the run's clusters (a run without keys counts as all singletons).
+    pub fn is_clustered(&self) -> bool {
+        matches!(self, Self::ClusterRobust | Self::ClusterBootstrap(_))
+    }
+
     /// The name recorded in results.
     pub fn name(&self) -> CiMethodName {
         match self {
@@ -103,7 +108,8 @@ pub struct AccuracyEstimate {
     /// cluster-robust one for `cluster_robust`; the standard deviation of the replicates for
     /// the bootstraps.
     pub standard_error: f64,
-    /// Clusters and design effect, when the run has cluster keys.
+    /// Clusters and design effect, when the run has cluster keys or the method is a cluster
+    /// method (then a run without keys shows as `unkeyed_items` = n singleton clusters).
     pub clusters: Option<ClusterSummary>,
     /// Seed, replicates and resampled units, for the bootstrap methods.
     pub bootstrap: Option<BootstrapRecord>,
@@ -179,7 +185,7 @@ pub fn estimate_accuracy(
         ci_method: method.name(),
         ci,
         standard_error,
-        clusters: run.clusters().map(|_| cluster_summary),
+        clusters: (run.clusters().is_some() || method.is_clustered()).then_some(cluster_summary),
         bootstrap: bootstrap_record,
     })
 }
@@ -320,5 +326,20 @@ mod tests {
         // Non-cluster methods still work on one cluster, and say the design effect is unknown.
         let wilson = estimate_accuracy(&one, CiMethod::Wilson, 0.95).unwrap();
         assert_eq!(wilson.clusters.unwrap().design_effect, None);
+    }
+
+    #[test]
+    fn cluster_methods_on_a_run_without_keys_say_every_item_stood_alone() {
+        let plain = run(&[C, W, C, C], NonJudgementPolicy::Exclude);
+        let robust = estimate_accuracy(&plain, CiMethod::ClusterRobust, 0.95).unwrap();
+        let summary = robust.clusters.unwrap();
+        assert_eq!((summary.clusters, summary.unkeyed_items), (4, 4));
+        assert!((summary.design_effect.unwrap() - 1.0).abs() < 1e-12);
+        assert!(
+            estimate_accuracy(&plain, CiMethod::Wilson, 0.95)
+                .unwrap()
+                .clusters
+                .is_none()
+        );
     }
 }
