@@ -197,7 +197,9 @@ mod predictions {
             "DIR/preds.jsonl:1: field `response`: expected a string for id \"a\""
         );
         assert_eq!(
-            prediction_error("{\"id\": \"a\", \"response\": \"A\"}\n{\"id\": \"a\", \"response\": \"B\"}\n"),
+            prediction_error(
+                "{\"id\": \"a\", \"response\": \"A\"}\n{\"id\": \"a\", \"response\": \"B\"}\n"
+            ),
             "DIR/preds.jsonl:2: field `id`: duplicate id \"a\" (first seen on line 1)"
         );
         assert_eq!(

@@ -257,13 +257,15 @@ impl Store {
 
     /// A cached response for `key`, if the cache holds one.
     pub fn cached_completion(&self, key: &str) -> Result<Option<Completion>, StoreError> {
-        let found: Option<String> = self
-            .conn
-            .prepare_cached("SELECT completion FROM response_cache WHERE key = ?1")?
-            .query_row([key], |row| row.get(0))
-            .optional()?;
-        // A cache row that no longer parses is treated as absent: the request is simply sent.
-        Ok(found.and_then(|json| serde_json::from_str(&json).ok()))
+        cached_completion(&self.conn, key)
+    }
+
+    /// A reader of the response cache with its own connection, to be used from other threads
+    /// while a run writes.
+    pub fn cache_reader(&self) -> Result<CacheReader, StoreError> {
+        let conn = Connection::open(&self.path)?;
+        schema::configure(&conn)?;
+        Ok(CacheReader { conn })
     }
 
     /// Replaces the stored verdicts of a run (after the extraction rules changed) and records the
@@ -454,6 +456,28 @@ impl Store {
             samples,
         })
     }
+}
+
+/// Reads the response cache on its own connection (see [`Store::cache_reader`]).
+#[derive(Debug)]
+pub struct CacheReader {
+    conn: Connection,
+}
+
+impl CacheReader {
+    /// A cached response for `key`, if the cache holds one.
+    pub fn get(&self, key: &str) -> Result<Option<Completion>, StoreError> {
+        cached_completion(&self.conn, key)
+    }
+}
+
+fn cached_completion(conn: &Connection, key: &str) -> Result<Option<Completion>, StoreError> {
+    let found: Option<String> = conn
+        .prepare_cached("SELECT completion FROM response_cache WHERE key = ?1")?
+        .query_row([key], |row| row.get(0))
+        .optional()?;
+    // A cache row that no longer parses is treated as absent: the request is simply sent.
+    Ok(found.and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 /// A sample row as read, before its JSON columns are parsed.

@@ -1,0 +1,125 @@
+//! Reports: scored samples in, numbers people can trust out.
+//!
+//! [`summarize`] turns scored samples into a [`Summary`]: accuracy with a confidence interval,
+//! the count of every outcome beside it (so `unparsed`, `refused` and `error` are never hidden),
+//! per-sample metric means, and breakdowns by any metadata field with micro and macro averages
+//! labelled as such. [`summary_tables`] lays a summary out as [`Table`]s, which render to the
+//! terminal, Markdown, CSV and LaTeX; JSON comes from serialising the summary itself.
+
+mod summary;
+mod table;
+
+pub use summary::{
+    Accuracy, MISSING_GROUP, Row, Summary, SummaryOptions, is_non_judgement, summarize,
+};
+pub use table::{Align, Format, Table};
+
+use medeval_core::Outcome;
+
+/// A fraction as a percentage with one decimal, or `–` when undefined.
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// An interval as `[lo, hi]` in percent, or `–`.
+pub fn percent_interval(ci: Option<[f64; 2]>) -> String {
+    ci.map_or_else(
+        || "–".to_owned(),
+        |[lo, hi]| format!("[{:.1}, {:.1}]", lo * 100.0, hi * 100.0),
+    )
+}
+
+/// The columns every accuracy row shows.
+fn accuracy_columns(first: &str, summary: &Summary) -> Vec<(String, Align)> {
+    let ci = format!(
+        "{:.0}% CI ({})",
+        summary.confidence * 100.0,
+        ci_label(summary)
+    );
+    let mut columns = vec![
+        (first.to_owned(), Align::Left),
+        ("n".to_owned(), Align::Right),
+        ("accuracy".to_owned(), Align::Right),
+        (ci, Align::Right),
+    ];
+    columns.extend(
+        Outcome::ALL
+            .iter()
+            .map(|o| (o.as_str().to_owned(), Align::Right)),
+    );
+    columns
+}
+
+fn ci_label(summary: &Summary) -> &'static str {
+    use medeval_stats::CiMethodName as M;
+    match summary.ci_method {
+        M::Wilson => "Wilson",
+        M::ClopperPearson => "Clopper-Pearson",
+        M::Wald => "Wald",
+        M::ClusterRobust => "cluster-robust",
+        M::Bootstrap => "bootstrap",
+        M::ClusterBootstrap => "cluster bootstrap",
+    }
+}
+
+fn accuracy_row(label: &str, accuracy: &Accuracy) -> Vec<String> {
+    let mut row = vec![
+        label.to_owned(),
+        accuracy.n.to_string(),
+        percent(accuracy.accuracy),
+        percent_interval(accuracy.accuracy_ci),
+    ];
+    row.extend(accuracy.counts.iter().map(|(_, count)| count.to_string()));
+    row
+}
+
+/// The summary as tables: the overall row, then one table per breakdown field with its groups,
+/// the micro average (all samples) and the macro average (mean of the groups).
+pub fn summary_tables(summary: &Summary) -> Vec<Table> {
+    let mut overall = Table {
+        title: None,
+        columns: accuracy_columns("", summary),
+        rows: Vec::new(),
+    };
+    overall.push(accuracy_row("overall", &summary.overall));
+    let mut tables = vec![overall];
+    for (field, groups) in &summary.groups {
+        let mut table = Table {
+            title: Some(format!("by {field}")),
+            columns: accuracy_columns(field, summary),
+            rows: Vec::new(),
+        };
+        for (value, accuracy) in groups {
+            table.push(accuracy_row(value, accuracy));
+        }
+        table.push(accuracy_row(
+            "micro average (all samples)",
+            &summary.overall,
+        ));
+        let mut macro_row = vec![
+            format!("macro average ({} groups)", groups.len()),
+            String::new(),
+            percent(summary.macro_accuracy.get(field).copied()),
+        ];
+        macro_row.resize(table.columns.len(), String::new());
+        table.push(macro_row);
+        tables.push(table);
+    }
+    if !summary.metrics.is_empty() {
+        let mut metrics = Table::new(&[("metric", Align::Left), ("mean", Align::Right)]);
+        for (name, value) in &summary.metrics {
+            metrics.push(vec![name.clone(), format!("{value:.4}")]);
+        }
+        tables.push(metrics.titled("per-sample metrics (mean)"));
+    }
+    tables
+}
+
+/// Renders tables one after another, separated by blank lines.
+pub fn render_tables(tables: &[Table], format: Format) -> String {
+    tables
+        .iter()
+        .map(|t| t.render(format))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

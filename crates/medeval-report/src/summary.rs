@@ -1,0 +1,305 @@
+//! Summaries: accuracy with an interval, every outcome counted beside it, and breakdowns.
+
+use std::collections::BTreeMap;
+
+use medeval_core::{AnswerType, Item, Outcome, OutcomeCounts, Scored};
+use medeval_stats::{
+    AccuracyEstimate, CiMethod, CiMethodName, ClusterSummary, NonJudgementPolicy, RunOutcomes,
+    estimate_accuracy,
+};
+use serde::Serialize;
+
+/// One scored sample with its item, the unit summaries are built from.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    /// The item.
+    pub item: &'a Item,
+    /// The verdict on its response.
+    pub scored: &'a Scored,
+}
+
+/// How a summary is computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryOptions {
+    /// How `unparsed`, `refused` and `error` enter the accuracy.
+    pub policy: NonJudgementPolicy,
+    /// The interval method.
+    pub ci: CiMethod,
+    /// The interval's confidence level.
+    pub confidence: f64,
+    /// Metadata fields to break results down by (`answer_type` is always available).
+    pub by: Vec<String>,
+}
+
+impl Default for SummaryOptions {
+    /// Non-judgements count as wrong; Wilson 95% intervals; no breakdown.
+    fn default() -> Self {
+        Self {
+            policy: NonJudgementPolicy::CountAsWrong,
+            ci: CiMethod::Wilson,
+            confidence: 0.95,
+            by: Vec::new(),
+        }
+    }
+}
+
+/// Accuracy of a set of samples.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Accuracy {
+    /// Samples the accuracy is computed on (after the policy's exclusions).
+    pub n: u64,
+    /// correct / n; `null` when n is 0.
+    pub accuracy: Option<f64>,
+    /// The interval, `null` when it cannot be computed (n = 0; fewer than two clusters for a
+    /// cluster method).
+    pub accuracy_ci: Option<[f64; 2]>,
+    /// Samples per outcome, before any exclusion.
+    pub counts: OutcomeCounts,
+}
+
+/// A whole summary: the overall accuracy, how it was computed, and the breakdowns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The overall accuracy.
+    #[serde(flatten)]
+    pub overall: Accuracy,
+    /// How non-judgements entered the accuracy.
+    pub policy: NonJudgementPolicy,
+    /// Interval method.
+    pub ci_method: CiMethodName,
+    /// Interval level.
+    pub confidence: f64,
+    /// Clustering and design effect, when the items carry cluster keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<ClusterSummary>,
+    /// Bootstrap seed and replicates, for bootstrap intervals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<medeval_stats::BootstrapRecord>,
+    /// Mean of each per-sample metric over the samples that have it (token F1 for open answers).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
+    /// For each breakdown field: value -> accuracy of the samples with that value.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, BTreeMap<String, Accuracy>>,
+    /// For each breakdown field: the unweighted mean of its groups' accuracies (macro average).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub macro_accuracy: BTreeMap<String, f64>,
+}
+
+/// The group a sample falls in when its item lacks the breakdown field.
+pub const MISSING_GROUP: &str = "(missing)";
+
+/// Summarises `rows`. Report items are not judged correct or wrong, so they are left out of
+/// accuracy (their text metrics appear under `metrics`).
+pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
+    let judged: Vec<Row<'_>> = rows
+        .iter()
+        .copied()
+        .filter(|row| row.item.answer_type != AnswerType::Report)
+        .collect();
+    let (overall, estimate) = accuracy_of(&judged, options);
+
+    let mut groups = BTreeMap::new();
+    let mut macro_accuracy = BTreeMap::new();
+    for field in &options.by {
+        let mut by_value: BTreeMap<String, Vec<Row<'_>>> = BTreeMap::new();
+        for row in &judged {
+            let key = row
+                .item
+                .group_key(field)
+                .unwrap_or_else(|| MISSING_GROUP.to_owned());
+            by_value.entry(key).or_default().push(*row);
+        }
+        let summaries: BTreeMap<String, Accuracy> = by_value
+            .into_iter()
+            .map(|(value, rows)| (value, accuracy_of(&rows, options).0))
+            .collect();
+        let accuracies: Vec<f64> = summaries.values().filter_map(|s| s.accuracy).collect();
+        if !accuracies.is_empty() {
+            macro_accuracy.insert(
+                field.clone(),
+                accuracies.iter().sum::<f64>() / accuracies.len() as f64,
+            );
+        }
+        groups.insert(field.clone(), summaries);
+    }
+
+    Summary {
+        overall,
+        policy: options.policy,
+        ci_method: options.ci.name(),
+        confidence: options.confidence,
+        clusters: estimate.as_ref().and_then(|e| e.clusters),
+        bootstrap: estimate.and_then(|e| e.bootstrap),
+        metrics: metric_means(rows),
+        groups,
+        macro_accuracy,
+    }
+}
+
+fn accuracy_of(rows: &[Row<'_>], options: &SummaryOptions) -> (Accuracy, Option<AccuracyEstimate>) {
+    let counts: OutcomeCounts = rows.iter().map(|row| row.scored.outcome).collect();
+    let any_cluster = rows.iter().any(|row| row.item.cluster.is_some());
+    let outcomes = if any_cluster || options.ci.is_clustered() {
+        RunOutcomes::clustered(
+            rows.iter()
+                .map(|row| (row.scored.outcome, row.item.cluster.as_deref())),
+            options.policy,
+        )
+    } else {
+        RunOutcomes::new(rows.iter().map(|row| row.scored.outcome), options.policy)
+    };
+    let n = outcomes.n();
+    let accuracy = (n > 0).then(|| outcomes.correct() as f64 / n as f64);
+    let estimate = estimate_accuracy(&outcomes, options.ci, options.confidence).ok();
+    (
+        Accuracy {
+            n,
+            accuracy,
+            accuracy_ci: estimate.as_ref().map(|e| e.ci),
+            counts,
+        },
+        estimate,
+    )
+}
+
+fn metric_means(rows: &[Row<'_>]) -> BTreeMap<String, f64> {
+    let mut sums: BTreeMap<&str, (f64, u64)> = BTreeMap::new();
+    for row in rows {
+        for (name, value) in &row.scored.metrics {
+            if value.is_finite() {
+                let entry = sums.entry(name).or_default();
+                entry.0 += value;
+                entry.1 += 1;
+            }
+        }
+    }
+    sums.into_iter()
+        .map(|(name, (sum, n))| (name.to_owned(), sum / n as f64))
+        .collect()
+}
+
+/// The outcomes that are not judgements, for labelling.
+pub fn is_non_judgement(outcome: Outcome) -> bool {
+    !matches!(outcome, Outcome::Correct | Outcome::Wrong)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medeval_core::{Meta, Options};
+
+    fn item(id: usize, modality: Option<&str>, cluster: Option<&str>) -> Item {
+        let mut meta = Meta::new();
+        if let Some(m) = modality {
+            meta.insert("modality".into(), m.into());
+        }
+        Item {
+            id: id.to_string(),
+            question: "q".into(),
+            images: vec![],
+            options: Options::new(),
+            answer: "yes".into(),
+            answer_type: AnswerType::Closed,
+            meta,
+            cluster: cluster.map(str::to_owned),
+        }
+    }
+
+    fn scored(outcome: Outcome) -> Scored {
+        Scored::new(outcome, None, "test")
+    }
+
+    #[test]
+    fn accuracy_counts_non_judgements_as_wrong_by_default() {
+        let items: Vec<Item> = (0..10).map(|i| item(i, None, None)).collect();
+        let outcomes = [
+            Outcome::Correct,
+            Outcome::Correct,
+            Outcome::Correct,
+            Outcome::Correct,
+            Outcome::Correct,
+            Outcome::Correct,
+            Outcome::Wrong,
+            Outcome::Unparsed,
+            Outcome::Refused,
+            Outcome::Error,
+        ];
+        let verdicts: Vec<Scored> = outcomes.iter().map(|o| scored(*o)).collect();
+        let rows: Vec<Row> = items
+            .iter()
+            .zip(&verdicts)
+            .map(|(item, scored)| Row { item, scored })
+            .collect();
+        let summary = summarize(&rows, &SummaryOptions::default());
+        assert_eq!(summary.overall.n, 10);
+        assert_eq!(summary.overall.accuracy, Some(0.6));
+        // Wilson 95% for 6/10, as published tables give it: [0.3127, 0.8318].
+        let [lo, hi] = summary.overall.accuracy_ci.unwrap();
+        assert!(
+            (lo - 0.312_67).abs() < 1e-4 && (hi - 0.831_82).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+        assert_eq!(summary.overall.counts.get(Outcome::Refused), 1);
+
+        let excluding = summarize(
+            &rows,
+            &SummaryOptions {
+                policy: NonJudgementPolicy::Exclude,
+                ..SummaryOptions::default()
+            },
+        );
+        assert_eq!(excluding.overall.n, 7);
+        assert_eq!(excluding.overall.accuracy, Some(6.0 / 7.0));
+        assert_eq!(
+            excluding.overall.counts.total(),
+            10,
+            "counts are never filtered"
+        );
+    }
+
+    #[test]
+    fn breakdowns_group_by_meta_and_report_a_macro_average() {
+        let items = vec![
+            item(0, Some("CT"), None),
+            item(1, Some("CT"), None),
+            item(2, Some("MR"), None),
+            item(3, None, None),
+        ];
+        let verdicts = [
+            scored(Outcome::Correct),
+            scored(Outcome::Correct),
+            scored(Outcome::Wrong),
+            scored(Outcome::Correct),
+        ];
+        let rows: Vec<Row> = items
+            .iter()
+            .zip(&verdicts)
+            .map(|(item, scored)| Row { item, scored })
+            .collect();
+        let summary = summarize(
+            &rows,
+            &SummaryOptions {
+                by: vec!["modality".into()],
+                ..SummaryOptions::default()
+            },
+        );
+        let groups = &summary.groups["modality"];
+        assert_eq!(groups["CT"].accuracy, Some(1.0));
+        assert_eq!(groups["MR"].accuracy, Some(0.0));
+        assert_eq!(groups[MISSING_GROUP].n, 1);
+        // Micro 3/4; macro (1 + 0 + 1) / 3.
+        assert_eq!(summary.overall.accuracy, Some(0.75));
+        assert!((summary.macro_accuracy["modality"] - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn empty_input_has_no_accuracy_rather_than_nan() {
+        let summary = summarize(&[], &SummaryOptions::default());
+        assert_eq!(summary.overall.n, 0);
+        assert_eq!(summary.overall.accuracy, None);
+        assert_eq!(summary.overall.accuracy_ci, None);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["accuracy"], serde_json::Value::Null);
+    }
+}

@@ -1,0 +1,454 @@
+//! The run engine: every sample of a run requested, scored and stored exactly once.
+//!
+//! ```text
+//! items --render + prepare images (blocking pool)--> request body
+//!       --response cache? --ChatClient (bounded, retried)--> completion
+//!       --medeval-score--> verdict --SampleWriter (committed as it completes)--> store
+//! ```
+//!
+//! A run is identified by its manifest ([`RunManifest::identity`]). Executing a plan whose run
+//! already exists in the store continues it: samples that have a response are not requested
+//! again, samples that ended in error are retried. Because a sample counts as done only once its
+//! row is committed, a process killed at any moment loses nothing that was stored and requests
+//! again only what was not.
+//!
+//! At most `window` samples are being prepared or requested at once, so memory stays flat however
+//! large the benchmark; the [`ChatClient`] limits how many requests are on the wire.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, UNIX_EPOCH};
+
+use medeval_core::{Completion, Decoding, ImagePolicy, Item, PromptTemplate, RunManifest, Scored};
+use medeval_models::images::prepare;
+use medeval_models::request::{ChatBody, chat_body};
+use medeval_models::{Baseline, ChatClient, Exchange};
+use medeval_score::{EXTRACTOR_VERSION, Response};
+use medeval_store::{
+    AttemptRecord, CacheReader, RunStatus, SampleRecord, Store, StoreError, timestamp,
+};
+use tokio::task::JoinSet;
+
+/// What answers the items of a run.
+#[derive(Debug, Clone)]
+pub enum Answerer {
+    /// A model behind OpenAI-compatible endpoints.
+    Endpoint(Arc<ChatClient>),
+    /// A built-in baseline.
+    Baseline(Baseline),
+}
+
+/// One invocation of a run.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// The manifest (its identity decides whether an earlier run is continued).
+    pub manifest: RunManifest,
+    /// The items this invocation covers, in benchmark order (`--limit` already applied).
+    pub items: Vec<Item>,
+    /// What answers them.
+    pub answerer: Answerer,
+    /// Start a new run even if one with the same identity exists.
+    pub fresh: bool,
+    /// Samples being prepared or requested at once.
+    pub window: usize,
+}
+
+/// Receives progress as the run goes; the CLI draws a progress bar from it.
+pub trait Progress: Send + Sync {
+    /// The run is about to request `pending` of `total` samples.
+    fn start(&self, _run_id: &str, _total: u64, _pending: u64, _resumed: bool) {}
+    /// One sample is final (and queued for the store).
+    fn sample(&self, _record: &SampleRecord) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// What one invocation did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// The run id.
+    pub run_id: String,
+    /// Whether an earlier run was continued.
+    pub resumed: bool,
+    /// Samples this invocation covers.
+    pub total: u64,
+    /// Samples that already had a response before this invocation.
+    pub already_answered: u64,
+    /// Samples requested by this invocation.
+    pub requested: u64,
+    /// Of those, how many got a response.
+    pub answered: u64,
+    /// Of those, how many ended in error.
+    pub failed: u64,
+    /// Of those answered, how many came from the response cache.
+    pub cached: u64,
+    /// When stored samples were scored again because the extraction rules changed: the old
+    /// extractor version.
+    pub rescored_from: Option<String>,
+    /// Whether the invocation was stopped before it finished.
+    pub interrupted: bool,
+    /// The run's status afterwards.
+    pub status: RunStatus,
+}
+
+/// Why a run could not proceed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The store failed; samples committed before the failure are kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A worker task failed unexpectedly.
+    #[error("a request task failed: {0}")]
+    Task(String),
+}
+
+/// Executes `plan` against `store` until every sample is final or `stop` completes.
+pub async fn execute(
+    store: &mut Store,
+    plan: RunPlan,
+    progress: &dyn Progress,
+    stop: impl Future<Output = ()>,
+) -> Result<RunReport, RunError> {
+    let RunPlan {
+        mut manifest,
+        items,
+        answerer,
+        fresh,
+        window,
+    } = plan;
+    manifest.extractor_version = EXTRACTOR_VERSION.to_owned();
+    let start = store.begin_run(&manifest, &items, fresh)?;
+    let run_id = start.run_id.clone();
+
+    let rescored_from = match start.stale_extractor.clone() {
+        Some(old) => {
+            rescore(store, &run_id)?;
+            Some(old)
+        }
+        None => None,
+    };
+
+    let samples_per_item = manifest.samples_per_item.max(1);
+    let pending: Vec<(usize, u32)> = items
+        .iter()
+        .enumerate()
+        .flat_map(|(index, item)| {
+            (0..samples_per_item).map(move |sample| (index, sample, item.id.as_str()))
+        })
+        .filter(|(_, sample, id)| !start.answered.contains(&((*id).to_owned(), *sample)))
+        .map(|(index, sample, _)| (index, sample))
+        .collect();
+    let total = items.len() as u64 * u64::from(samples_per_item);
+    let already_answered = total - pending.len() as u64;
+    progress.start(&run_id, total, pending.len() as u64, start.resumed);
+
+    let mut report = RunReport {
+        run_id: run_id.clone(),
+        resumed: start.resumed,
+        total,
+        already_answered,
+        requested: pending.len() as u64,
+        answered: 0,
+        failed: 0,
+        cached: 0,
+        rescored_from,
+        interrupted: false,
+        status: RunStatus::Running,
+    };
+
+    let writer = store.writer(&run_id)?;
+    let cache_model = (manifest.cache && manifest.decoding.is_deterministic())
+        .then(|| manifest.model.name.clone());
+    let outcome = match answerer {
+        Answerer::Baseline(baseline) => {
+            let answers = baseline.answers(&items);
+            for (index, sample) in pending {
+                let item = &items[index];
+                let text = answers.get(&item.id).cloned().unwrap_or_default();
+                let record = answered_record(item, sample, Completion::text(text), None, 0.0);
+                tally(&mut report, &record);
+                progress.sample(&record);
+                writer.write(record, None)?;
+            }
+            Ok(())
+        }
+        Answerer::Endpoint(client) => {
+            let context = Arc::new(RequestContext {
+                client,
+                template: manifest.prompt.clone(),
+                decoding: manifest.decoding.clone(),
+                images: manifest.images,
+                samples_per_item,
+                cache: match &cache_model {
+                    Some(_) => Some(Mutex::new(store.cache_reader()?)),
+                    None => None,
+                },
+            });
+            let items: Vec<Arc<Item>> = items.into_iter().map(Arc::new).collect();
+            request_all(
+                &context,
+                &items,
+                pending,
+                window.max(1),
+                |record| {
+                    tally(&mut report, &record);
+                    progress.sample(&record);
+                    writer.write(record, cache_model.as_deref())
+                },
+                stop,
+            )
+            .await
+            .map(|interrupted| report.interrupted = interrupted)
+        }
+    };
+    // Commit everything queued before reporting, whatever happened above.
+    let flushed = writer.finish();
+    outcome?;
+    flushed?;
+
+    let complete = !report.interrupted && report.failed == 0 && report.answered == report.requested;
+    report.status = if complete {
+        RunStatus::Complete
+    } else {
+        RunStatus::Incomplete
+    };
+    store.finish_run(&run_id, report.status)?;
+    Ok(report)
+}
+
+/// Runs the pending samples with at most `window` in progress; returns whether `stop` fired.
+async fn request_all(
+    context: &Arc<RequestContext>,
+    items: &[Arc<Item>],
+    pending: Vec<(usize, u32)>,
+    window: usize,
+    mut on_record: impl FnMut(SampleRecord) -> Result<(), StoreError>,
+    stop: impl Future<Output = ()>,
+) -> Result<bool, RunError> {
+    let mut queue = pending.into_iter();
+    let mut tasks = JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        while tasks.len() < window {
+            let Some((index, sample)) = queue.next() else {
+                break;
+            };
+            let context = Arc::clone(context);
+            let item = Arc::clone(&items[index]);
+            tasks.spawn(async move { context.request(item, sample).await });
+        }
+        if tasks.is_empty() {
+            return Ok(false);
+        }
+        tokio::select! {
+            biased;
+            () = &mut stop => {
+                tasks.abort_all();
+                return Ok(true);
+            }
+            Some(joined) = tasks.join_next() => {
+                let record = joined.map_err(|e| RunError::Task(e.to_string()))?;
+                on_record(record)?;
+            }
+        }
+    }
+}
+
+fn tally(report: &mut RunReport, record: &SampleRecord) {
+    if record.is_answered() {
+        report.answered += 1;
+        if record.cached {
+            report.cached += 1;
+        }
+    } else {
+        report.failed += 1;
+    }
+}
+
+/// Everything a request task needs, shared by all of them.
+struct RequestContext {
+    client: Arc<ChatClient>,
+    template: PromptTemplate,
+    decoding: Decoding,
+    images: ImagePolicy,
+    samples_per_item: u32,
+    cache: Option<Mutex<CacheReader>>,
+}
+
+impl RequestContext {
+    async fn request(self: Arc<Self>, item: Arc<Item>, sample: u32) -> SampleRecord {
+        let started = Instant::now();
+        let body = {
+            let context = Arc::clone(&self);
+            let item = Arc::clone(&item);
+            tokio::task::spawn_blocking(move || context.build_body(&item, sample)).await
+        };
+        let body = match body {
+            Ok(Ok(body)) => body,
+            Ok(Err(message)) => return failed_record(&item, sample, message, "error:image", None),
+            Err(join) => {
+                return failed_record(&item, sample, join.to_string(), "error:internal", None);
+            }
+        };
+        if let Some(completion) = self.cached(&body.sha256) {
+            let mut record = answered_record(&item, sample, completion, Some(body.sha256), 0.0);
+            record.cached = true;
+            return record;
+        }
+        let exchange = self.client.complete(&body.bytes).await;
+        exchange_record(&item, sample, exchange, body.sha256, started)
+    }
+
+    fn build_body(&self, item: &Item, sample: u32) -> Result<ChatBody, String> {
+        let prompt = self.template.render(item);
+        let images = item
+            .images
+            .iter()
+            .map(|image| prepare(image, &self.images).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut decoding = self.decoding.clone();
+        // Repeated samples of one item must differ: each draw gets its own seed.
+        if self.samples_per_item > 1 {
+            decoding.seed = decoding
+                .seed
+                .map(|seed| seed.wrapping_add(u64::from(sample)));
+        }
+        Ok(chat_body(self.client.model(), &prompt, &images, &decoding))
+    }
+
+    fn cached(&self, key: &str) -> Option<Completion> {
+        let cache = self.cache.as_ref()?;
+        let reader = cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A cache that cannot be read is skipped, not fatal: the request is sent instead.
+        reader.get(key).ok().flatten()
+    }
+}
+
+/// Scores a completion with the current rules.
+pub fn score(item: &Item, completion: &Completion) -> Scored {
+    let mut response = Response::new(&completion.content);
+    if let Some(reasoning) = &completion.reasoning {
+        response = response.with_reasoning(reasoning);
+    }
+    if let Some(refusal) = &completion.refusal {
+        response = response.with_refusal(refusal);
+    }
+    medeval_score::score(item, &response)
+}
+
+fn answered_record(
+    item: &Item,
+    sample: u32,
+    completion: Completion,
+    request_sha256: Option<String>,
+    latency_ms: f64,
+) -> SampleRecord {
+    SampleRecord {
+        item_id: item.id.clone(),
+        sample,
+        scored: score(item, &completion),
+        completion: Some(completion),
+        error: None,
+        attempts: Vec::new(),
+        latency_ms,
+        cached: false,
+        request_sha256,
+        completed_at: timestamp::now(),
+    }
+}
+
+fn failed_record(
+    item: &Item,
+    sample: u32,
+    message: String,
+    rule: &str,
+    request_sha256: Option<String>,
+) -> SampleRecord {
+    SampleRecord {
+        item_id: item.id.clone(),
+        sample,
+        completion: None,
+        error: Some(message),
+        attempts: Vec::new(),
+        latency_ms: 0.0,
+        cached: false,
+        request_sha256,
+        scored: Scored::error(rule),
+        completed_at: timestamp::now(),
+    }
+}
+
+fn exchange_record(
+    item: &Item,
+    sample: u32,
+    exchange: Exchange,
+    request_sha256: String,
+    started: Instant,
+) -> SampleRecord {
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let attempts = exchange
+        .attempts
+        .iter()
+        .map(|attempt| AttemptRecord {
+            attempt: attempt.number,
+            endpoint: attempt.endpoint.clone(),
+            started_at: timestamp::format_unix_millis(
+                attempt
+                    .started_at
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_millis(),
+            ),
+            latency_ms: attempt.latency.as_secs_f64() * 1000.0,
+            http_status: attempt.http_status,
+            error: attempt.error.clone(),
+        })
+        .collect();
+    let error_message = exchange.error_message();
+    let mut record = match exchange.result {
+        Ok(completion) => {
+            answered_record(item, sample, completion, Some(request_sha256), latency_ms)
+        }
+        Err(_) => failed_record(
+            item,
+            sample,
+            error_message.unwrap_or_default(),
+            "error:request",
+            Some(request_sha256),
+        ),
+    };
+    record.latency_ms = latency_ms;
+    record.attempts = attempts;
+    record
+}
+
+/// Scores every stored response of `run_id` again with the current rules.
+fn rescore(store: &mut Store, run_id: &str) -> Result<(), StoreError> {
+    let run = store.load_run(run_id)?;
+    let items: HashMap<&str, Item> = run
+        .items
+        .iter()
+        .map(|record| (record.id.as_str(), record.to_item()))
+        .collect();
+    let verdicts: Vec<(String, u32, Scored)> = run
+        .samples
+        .iter()
+        .filter_map(|sample| {
+            let completion = sample.completion.as_ref()?;
+            let item = items.get(sample.item_id.as_str())?;
+            Some((
+                sample.item_id.clone(),
+                sample.sample,
+                score(item, completion),
+            ))
+        })
+        .collect();
+    store.rescore(run_id, EXTRACTOR_VERSION, &verdicts)
+}
