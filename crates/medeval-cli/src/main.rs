@@ -19,6 +19,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a model (or a baseline) over benchmark items; every response is stored as it
+    /// arrives, and re-running the same command continues an interrupted run.
+    Run(commands::run::Args),
+    /// Score a file of model responses against benchmark items, offline.
+    Score(commands::score::Args),
+    /// List the runs in a store.
+    Runs(commands::runs::Args),
+    /// Summarise a stored run: accuracy with intervals, outcome counts, breakdowns.
+    Show(commands::show::Args),
+    /// Run the bundled demo benchmark with the built-in baselines (no server needed).
+    Demo(commands::demo::Args),
     /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
     /// maps or two folders of them.
     Seg(commands::seg::Args),
@@ -30,6 +41,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Run(args) => commands::run::run(args),
+        Command::Score(args) => commands::score::run(args),
+        Command::Runs(args) => commands::runs::run(args),
+        Command::Show(args) => commands::show::run(args),
+        Command::Demo(args) => commands::demo::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),
     };

@@ -9,10 +9,14 @@
 //! - `majority`: the most frequent gold answer of the item's answer type over the benchmark (the
 //!   most frequent letter for mcq). It reads the evaluation labels' distribution, so it is an
 //!   oracle prior: the best constant answer, not a fair model.
-//! - `blind`: a text-only prior. Among the *other* items asking the same question (same text,
-//!   same answer type), the most frequent gold answer; for mcq, the option whose text is that
-//!   answer. Items with no such neighbour fall back to the leave-one-out majority of their type.
-//!   It measures how much of a benchmark can be answered from the question alone.
+//! - `blind`: a text-only prior, cross-fitted. Items are split into two halves by a hash of their
+//!   cluster key (or id), so items sharing an image stay together. Each item is answered with the
+//!   most frequent gold answer, *in the other half*, of the items asking the same question (same
+//!   text, same answer type); for mcq, the option whose text is that answer. Without such
+//!   neighbours it falls back to the other half's majority for its type. It measures how much of
+//!   a benchmark can be answered from the question alone, without ever seeing the item's own
+//!   label. (Leave-one-out would be worse than useless here: on a balanced yes/no question it
+//!   always picks the answer the item does not have.)
 //!
 //! Ties are broken by the smallest answer in byte order, so results are reproducible.
 
@@ -169,33 +173,56 @@ fn most_frequent(counts: impl Iterator<Item = (String, usize)>) -> Option<String
 }
 
 fn blind_answers(items: &[Item]) -> HashMap<String, String> {
-    let mut all = Priors::new(items.iter());
-    let mut by_question: HashMap<(AnswerType, String), Vec<&Item>> = HashMap::new();
-    for item in items {
-        by_question
-            .entry((item.answer_type, item.question.trim().to_lowercase()))
-            .or_default()
-            .push(item);
-    }
+    let folds: Vec<bool> = items.iter().map(fold_of).collect();
     let mut answers = HashMap::new();
-    for item in items {
-        let key = (item.answer_type, item.question.trim().to_lowercase());
-        let mut neighbours: BTreeMap<String, usize> = BTreeMap::new();
-        for other in by_question.get(&key).into_iter().flatten() {
-            if other.id != item.id {
-                *neighbours.entry(answer_text(other)).or_default() += 1;
-            }
+    for fold in [false, true] {
+        // The priors come from the other half only.
+        let others: Vec<&Item> = items
+            .iter()
+            .zip(&folds)
+            .filter(|(_, f)| **f != fold)
+            .map(|(item, _)| item)
+            .collect();
+        let priors = Priors::new(others.iter().copied());
+        let mut by_question: HashMap<(AnswerType, String), BTreeMap<String, usize>> =
+            HashMap::new();
+        for other in &others {
+            *by_question
+                .entry(question_key(other))
+                .or_default()
+                .entry(answer_text(other))
+                .or_default() += 1;
         }
-        // For mcq, a neighbour's answer only helps if this item offers it as an option.
-        let usable = neighbours.into_iter().filter(|(text, _)| {
-            item.answer_type != AnswerType::Mcq || option_with_text(item, text).is_some()
-        });
-        let preferred = most_frequent(usable);
-        all.add(item, -1);
-        answers.insert(item.id.clone(), all.answer(item, preferred.as_deref()));
-        all.add(item, 1);
+        for (item, _) in items.iter().zip(&folds).filter(|(_, f)| **f == fold) {
+            // For mcq, a neighbour's answer only helps if this item offers it as an option.
+            let preferred = by_question.get(&question_key(item)).and_then(|counts| {
+                most_frequent(
+                    counts
+                        .iter()
+                        .filter(|(text, _)| {
+                            item.answer_type != AnswerType::Mcq
+                                || option_with_text(item, text).is_some()
+                        })
+                        .map(|(text, count)| (text.clone(), *count)),
+                )
+            });
+            answers.insert(item.id.clone(), priors.answer(item, preferred.as_deref()));
+        }
     }
     answers
+}
+
+fn question_key(item: &Item) -> (AnswerType, String) {
+    (item.answer_type, item.question.trim().to_lowercase())
+}
+
+/// The half an item belongs to for cross-fitting: a hash of its cluster key, else its id.
+pub(crate) fn fold_of(item: &Item) -> bool {
+    let key = item.cluster.as_deref().unwrap_or(&item.id);
+    let mut hasher = Sha256Hasher::new();
+    hasher.update(b"medeval-blind-fold");
+    hasher.update(key.as_bytes());
+    hasher.finish_hex().as_bytes()[0] % 2 == 1
 }
 
 fn random_answer(item: &Item, items: &[Item], seed: u64) -> String {
@@ -254,6 +281,17 @@ mod tests {
         }
     }
 
+    trait WithCluster {
+        fn with_cluster(self, key: &str) -> Self;
+    }
+
+    impl WithCluster for Item {
+        fn with_cluster(mut self, key: &str) -> Self {
+            self.cluster = Some(key.to_owned());
+            self
+        }
+    }
+
     fn closed(id: &str, question: &str, gold: &str) -> Item {
         Item {
             id: id.into(),
@@ -304,26 +342,44 @@ mod tests {
     }
 
     #[test]
-    fn blind_uses_other_items_with_the_same_question_and_never_its_own_gold() {
-        let items = vec![
+    fn blind_answers_from_the_other_half_and_never_its_own_gold() {
+        let mut items = vec![
             mcq("1", "Which modality?", &["CT", "MR"], 'A'),
             mcq("2", "Which modality?", &["MR", "CT"], 'B'),
             mcq("3", "Which modality?", &["CT", "US"], 'B'),
-            closed("4", "Is it flipped?", "yes"),
-            closed("5", "Is it flipped?", "no"),
+            mcq("4", "Which modality?", &["US", "CT"], 'A'),
+            closed("5", "Is it flipped?", "yes"),
             closed("6", "Is it flipped?", "no"),
+            closed("7", "Is it flipped?", "no"),
+            closed("8", "Another question?", "yes"),
         ];
+        // Put items in halves by hand through their cluster keys: find one key per half.
+        let key_in = |half: bool| {
+            (0..100)
+                .map(|i| format!("k{i}"))
+                .find(|k| fold_of(&closed("x", "q", "yes").with_cluster(k)) == half)
+                .unwrap()
+        };
+        let (a, b) = (key_in(false), key_in(true));
+        for (item, key) in items.iter_mut().zip([&a, &a, &b, &b, &a, &b, &b, &b]) {
+            item.cluster = Some(key.clone());
+        }
         let answers = Baseline::Blind.answers(&items);
-        // Neighbours of 1: CT (item 2), US (item 3); US is not among its options -> CT = A.
+        // Half a = {1, 2, 5}; half b = {3, 4, 6, 7, 8}.
+        // Item 1 sees b's modality answers US (item 3), US (item 4): not an option of 1, so the
+        // type majority of half b by letter: B (3) and A (4) tie -> "A".
         assert_eq!(answers["1"], "A");
-        // Neighbours of 2: CT, US; 2 offers CT (B) but not US -> B.
-        assert_eq!(answers["2"], "B");
-        // Neighbours of 3: CT, CT -> CT = A (its own gold, US, is not used).
+        // Item 2 (MR, CT) sees US, US: no usable option; letters tie -> "A".
+        assert_eq!(answers["2"], "A");
+        // Items 3 and 4 see half a: CT (item 1), CT (item 2) -> the option CT: A for 3, B for 4.
         assert_eq!(answers["3"], "A");
-        // Leave-one-out: item 4 sees no, no; item 5 sees yes, no (tie -> "no").
-        assert_eq!(answers["4"], "no");
+        assert_eq!(answers["4"], "B");
+        // Item 5 sees half b's "Is it flipped?" answers no, no -> no.
         assert_eq!(answers["5"], "no");
-        assert_eq!(answers["6"], "no");
+        // Items 6 and 7 see half a's: yes (item 5) -> yes.
+        assert_eq!(answers["6"], "yes");
+        // Item 8's question is not asked in half a: half a's closed majority, yes.
+        assert_eq!(answers["8"], "yes");
     }
 
     #[test]

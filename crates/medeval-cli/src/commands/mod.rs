@@ -2,7 +2,13 @@
 //! function returning the process exit code.
 
 pub mod classify;
+pub mod demo;
+pub mod output;
+pub mod run;
+pub mod runs;
+pub mod score;
 pub mod seg;
+pub mod show;
 
 /// Prints an error and its chain of causes to stderr, one cause per line.
 pub fn print_error(err: &anyhow::Error) {

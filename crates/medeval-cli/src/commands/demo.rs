@@ -1,0 +1,186 @@
+//! `medeval demo`: the bundled demo benchmark, end to end, with no server.
+//!
+//! The benchmark (58 items from DICOM test images that ship with pydicom; see
+//! `crates/medeval-cli/demo/README.md` for how it was built and the licences) is compiled into the
+//! binary. The demo runs the three built-in baselines through the same engine, store and scorer a
+//! real model uses, prints them side by side, and shows how to point the same benchmark at a real
+//! endpoint.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::FromArgMatches;
+use medeval_core::{ItemsSource, digest::sha256_hex};
+use medeval_report::{Align, Format, Table, percent, percent_interval};
+use medeval_store::Store;
+
+use super::output::{ReportArgs, summarize_run};
+use super::run::{DecodingArgs, Job, ModelArgs};
+
+/// The demo items, embedded.
+const DEMO_ITEMS: &str = include_str!("../../demo/items.jsonl");
+/// The demo benchmark's name.
+const DEMO_NAME: &str = "medeval-demo";
+/// The baselines the demo runs.
+const BASELINES: [&str; 3] = ["random", "majority", "blind"];
+
+/// Arguments of `medeval demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run store for the demo runs (re-running the demo reuses them).
+    #[arg(long, default_value = "medeval-demo.db", value_name = "FILE")]
+    pub store: PathBuf,
+    /// Also run the demo against a real model: its OpenAI-compatible base URL.
+    #[arg(long, requires = "model", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The model name for --endpoint.
+    #[arg(long, requires = "endpoint")]
+    pub model: Option<String>,
+    /// Write the demo items (JSONL with embedded PNG images) to this file and exit.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+}
+
+/// Runs `medeval demo`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &args.export {
+        std::fs::write(path, DEMO_ITEMS)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote the demo benchmark to {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let items = medeval_data::parse_items_str(DEMO_ITEMS, Path::new("<bundled demo>"))?;
+    let source = ItemsSource {
+        benchmark: DEMO_NAME.to_owned(),
+        path: "<bundled demo>".to_owned(),
+        sha256: sha256_hex(DEMO_ITEMS.as_bytes()),
+        count: items.len(),
+        limit: None,
+    };
+    println!(
+        "medeval demo: {} items (modality, body part, mirroring and rotation questions on DICOM test images)\n",
+        items.len()
+    );
+
+    let mut models: Vec<Vec<String>> = BASELINES
+        .iter()
+        .map(|b| vec!["--baseline".to_owned(), (*b).to_owned()])
+        .collect();
+    if let (Some(endpoint), Some(model)) = (&args.endpoint, &args.model) {
+        models.push(vec![
+            "--endpoint".into(),
+            endpoint.clone(),
+            "--model".into(),
+            model.clone(),
+        ]);
+    }
+
+    let mut runs = Vec::new();
+    for model_args in models {
+        let job = Job {
+            source: source.clone(),
+            items: items.clone(),
+            model: parse_defaults::<ModelArgs>(&model_args)?,
+            decoding: parse_defaults::<DecodingArgs>(&[])?,
+            store: args.store.clone(),
+            report: parse_defaults::<ReportArgs>(&[])?,
+            dry_run: false,
+            fresh: false,
+            progress: args.endpoint.is_some(),
+        };
+        let (_, report) = job.start()?;
+        runs.push(report.run_id);
+    }
+
+    let store = Store::open_existing(&args.store)?;
+    print!("{}", comparison(&store, &runs)?.render(Format::Terminal));
+    println!(
+        "\nBaselines are reference points, not models: random guesses uniformly; majority answers the\n\
+         most frequent gold answer of each type (it reads the label distribution); blind answers from\n\
+         the question text alone. A model has to beat all three for its accuracy to mean anything.\n"
+    );
+    println!("Runs are stored in {}. Next steps:", args.store.display());
+    println!(
+        "  medeval show {} --store {} --by task     # breakdown by task",
+        runs[0],
+        args.store.display()
+    );
+    println!(
+        "  medeval demo --endpoint http://localhost:8000/v1 --model MODEL   # add a real model"
+    );
+    println!(
+        "  medeval demo --export demo.jsonl && medeval run --items demo.jsonl --endpoint URL --model MODEL"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One row per run: the same columns as `medeval show`, plus accuracy per demo task.
+fn comparison(store: &Store, runs: &[String]) -> anyhow::Result<Table> {
+    let options = medeval_report::SummaryOptions {
+        by: vec!["task".into()],
+        ..medeval_report::SummaryOptions::default()
+    };
+    let mut stored = Vec::new();
+    for id in runs {
+        stored.push(store.load_run(id)?);
+    }
+    let summaries: Vec<_> = stored
+        .iter()
+        .map(|run| summarize_run(run, &options).0)
+        .collect();
+    let tasks: Vec<String> = summaries
+        .first()
+        .and_then(|s| s.groups.get("task"))
+        .map(|groups| groups.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut columns = vec![
+        ("model".to_owned(), Align::Left),
+        ("n".to_owned(), Align::Right),
+        ("accuracy".to_owned(), Align::Right),
+        ("95% CI (Wilson)".to_owned(), Align::Right),
+        ("unparsed".to_owned(), Align::Right),
+        ("error".to_owned(), Align::Right),
+    ];
+    columns.extend(tasks.iter().map(|t| (t.clone(), Align::Right)));
+    let mut table = Table {
+        title: None,
+        columns,
+        rows: Vec::new(),
+    };
+    for (run, summary) in stored.iter().zip(&summaries) {
+        let mut row = vec![
+            run.manifest.model.name.clone(),
+            summary.overall.n.to_string(),
+            percent(summary.overall.accuracy),
+            percent_interval(summary.overall.accuracy_ci),
+            summary
+                .overall
+                .counts
+                .get(medeval_core::Outcome::Unparsed)
+                .to_string(),
+            summary
+                .overall
+                .counts
+                .get(medeval_core::Outcome::Error)
+                .to_string(),
+        ];
+        for task in &tasks {
+            let accuracy = summary
+                .groups
+                .get("task")
+                .and_then(|groups| groups.get(task))
+                .and_then(|group| group.accuracy);
+            row.push(percent(accuracy));
+        }
+        table.push(row);
+    }
+    Ok(table)
+}
+
+/// Parses an argument group from `args` alone, so every default is clap's own.
+fn parse_defaults<T: clap::Args + FromArgMatches>(args: &[String]) -> anyhow::Result<T> {
+    let command = T::augment_args(clap::Command::new("demo").no_binary_name(true));
+    let matches = command.try_get_matches_from(args)?;
+    Ok(T::from_arg_matches(&matches)?)
+}

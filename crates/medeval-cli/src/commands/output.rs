@@ -1,0 +1,242 @@
+//! What `run`, `show`, `score` and `demo` share: how results are summarised and printed.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use medeval_core::{Item, Outcome};
+use medeval_report::{
+    Format, Row, Summary, SummaryOptions, render_tables, summarize, summary_tables,
+};
+use medeval_stats::{Bootstrap, CiMethod, NonJudgementPolicy};
+use medeval_store::{RunStatus, Store, StoredRun};
+use serde::Serialize;
+
+/// The default store file, in the current directory.
+pub const DEFAULT_STORE: &str = "medeval.db";
+
+/// Where runs are stored.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// The run store (SQLite). Created if missing.
+    #[arg(long, default_value = DEFAULT_STORE, value_name = "FILE")]
+    pub store: PathBuf,
+}
+
+/// How results are summarised and printed.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Break results down by this item field (repeatable); `answer_type` always works.
+    #[arg(long = "by", value_name = "FIELD")]
+    pub by: Vec<String>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Output format: table, markdown, csv, latex or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Interval method: wilson, clopper-pearson, wald, cluster (cluster-robust), bootstrap or
+    /// cluster-bootstrap.
+    #[arg(long, default_value = "wilson", value_name = "METHOD")]
+    pub ci: String,
+    /// Confidence level of intervals.
+    #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
+    pub confidence: f64,
+    /// How unparsed, refused and error samples enter accuracy: count-as-wrong or exclude.
+    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
+    pub non_answers: String,
+    /// Bootstrap replicates (bootstrap intervals only).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub replicates: u32,
+    /// Bootstrap seed (bootstrap intervals only); recorded in the output.
+    #[arg(long, default_value_t = medeval_stats::DEFAULT_SEED, value_name = "SEED")]
+    pub bootstrap_seed: u64,
+}
+
+/// How to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// One JSON document.
+    Json,
+    /// Tables in a format.
+    Tables(Format),
+}
+
+impl ReportArgs {
+    /// The summary options these arguments ask for.
+    pub fn options(&self) -> anyhow::Result<SummaryOptions> {
+        let bootstrap = Bootstrap {
+            replicates: self.replicates,
+            seed: self.bootstrap_seed,
+        };
+        let ci = match self.ci.as_str() {
+            "wilson" => CiMethod::Wilson,
+            "clopper-pearson" => CiMethod::ClopperPearson,
+            "wald" => CiMethod::Wald,
+            "cluster" | "cluster-robust" => CiMethod::ClusterRobust,
+            "bootstrap" => CiMethod::Bootstrap(bootstrap),
+            "cluster-bootstrap" => CiMethod::ClusterBootstrap(bootstrap),
+            other => bail!(
+                "unknown --ci {other:?}; expected wilson, clopper-pearson, wald, cluster, bootstrap or cluster-bootstrap"
+            ),
+        };
+        let policy = match self.non_answers.as_str() {
+            "count-as-wrong" | "count_as_wrong" => NonJudgementPolicy::CountAsWrong,
+            "exclude" => NonJudgementPolicy::Exclude,
+            other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
+        };
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            bail!(
+                "--confidence must be between 0 and 1, got {}",
+                self.confidence
+            );
+        }
+        Ok(SummaryOptions {
+            policy,
+            ci,
+            confidence: self.confidence,
+            by: self.by.clone(),
+        })
+    }
+
+    /// Where and how to print.
+    pub fn output(&self) -> anyhow::Result<Output> {
+        if self.json || self.format == "json" {
+            return Ok(Output::Json);
+        }
+        Format::parse(&self.format)
+            .map(Output::Tables)
+            .with_context(|| {
+                format!(
+                    "unknown --format {:?}; expected table, markdown, csv, latex or json",
+                    self.format
+                )
+            })
+    }
+}
+
+/// A stored run's summary as printed by `--json`.
+#[derive(Debug, Serialize)]
+pub struct RunSummary<'a> {
+    /// Run id.
+    pub run: &'a str,
+    /// Benchmark name.
+    pub benchmark: &'a str,
+    /// Model name.
+    pub model: &'a str,
+    /// Recorded status.
+    pub status: &'a str,
+    /// Whether every item of the run has a final response (no errors, nothing missing).
+    pub complete: bool,
+    /// Items of the run with no sample yet (interrupted or limited invocations).
+    pub missing: u64,
+    /// The summary.
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+/// Summarises a stored run.
+pub fn summarize_run(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64) {
+    let items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
+    let by_id: std::collections::HashMap<&str, &Item> =
+        items.iter().map(|item| (item.id.as_str(), item)).collect();
+    let rows: Vec<Row<'_>> = run
+        .samples
+        .iter()
+        .filter_map(|sample| {
+            by_id.get(sample.item_id.as_str()).map(|item| Row {
+                item,
+                scored: &sample.scored,
+            })
+        })
+        .collect();
+    let answered_items: std::collections::HashSet<&str> =
+        run.samples.iter().map(|s| s.item_id.as_str()).collect();
+    let missing = items
+        .iter()
+        .filter(|item| !answered_items.contains(item.id.as_str()))
+        .count() as u64;
+    (summarize(&rows, options), missing)
+}
+
+/// Prints a stored run's summary. Returns whether the run is complete.
+pub fn print_stored_run(store: &Store, run_id: &str, args: &ReportArgs) -> anyhow::Result<bool> {
+    let options = args.options()?;
+    let output = args.output()?;
+    let run = store.load_run(run_id)?;
+    let (summary, missing) = summarize_run(&run, &options);
+    let errors = summary.overall.counts.get(Outcome::Error);
+    let complete = missing == 0 && errors == 0 && run.status != RunStatus::Running;
+    match output {
+        Output::Json => {
+            let document = RunSummary {
+                run: &run.id,
+                benchmark: &run.manifest.items.benchmark,
+                model: &run.manifest.model.name,
+                status: run.status.as_str(),
+                complete,
+                missing,
+                summary,
+            };
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
+        Output::Tables(format) => {
+            if format == Format::Terminal {
+                print!("{}", run_header(&run, missing, errors));
+            }
+            print!("{}", render_tables(&summary_tables(&summary), format));
+        }
+    }
+    Ok(complete)
+}
+
+/// The lines above a run's tables: what was run, and whether the numbers are final.
+fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
+    let manifest = &run.manifest;
+    let kind = match manifest.model.kind {
+        medeval_core::ModelKind::Baseline => " [baseline, not a model]",
+        medeval_core::ModelKind::Endpoint => "",
+    };
+    let mut header = format!(
+        "run {} · {} ({} items) · {}{} · {}\n",
+        run.id,
+        manifest.items.benchmark,
+        run.items.len(),
+        manifest.model.name,
+        kind,
+        run.status.as_str()
+    );
+    let mut settings = vec![
+        format!("extractor v{}", manifest.extractor_version),
+        format!(
+            "prompt {}",
+            &manifest.prompt_sha256[..12.min(manifest.prompt_sha256.len())]
+        ),
+    ];
+    if let Some(t) = manifest.decoding.temperature {
+        settings.push(format!("temperature {t}"));
+    }
+    if let Some(limit) = manifest.items.limit {
+        settings.push(format!(
+            "limited to {limit} of {} items",
+            manifest.items.count
+        ));
+    }
+    header.push_str(&settings.join(" · "));
+    header.push('\n');
+    if missing > 0 || errors > 0 {
+        header.push_str(&format!(
+            "INCOMPLETE: {errors} sample(s) ended in error and {missing} item(s) have no response yet; run the same `medeval run` command again to continue.\n"
+        ));
+    }
+    header.push('\n');
+    header
+}
+
+/// Prints a summary of samples that are not in a store (offline scoring).
+pub fn print_summary(summary: &Summary, output: Output) -> anyhow::Result<()> {
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(summary)?),
+        Output::Tables(format) => print!("{}", render_tables(&summary_tables(summary), format)),
+    }
+    Ok(())
+}

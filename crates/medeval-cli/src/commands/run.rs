@@ -1,0 +1,468 @@
+//! `medeval run`: a model (or a baseline) over a benchmark, every response stored as it arrives.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use medeval_core::{
+    AnswerType, Decoding, ImageEncoding, ImagePolicy, Item, ItemsSource, ModelKind, ModelRecord,
+    Outcome, PromptTemplate, RunManifest,
+};
+use medeval_models::{ApiKey, Baseline, ChatClient, ClientConfig};
+use medeval_run::{Answerer, Progress, RunPlan, RunReport, execute};
+use medeval_store::{SampleRecord, Store};
+
+use super::output::{ReportArgs, StoreArgs, print_stored_run};
+
+/// Exit code of a run that ended with samples still in error or missing.
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// Arguments of `medeval run`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Re-running the same command continues the run: answered items are not requested again, items that \
+ended in error are retried. Exit status: 0 when every item has a response, 3 when some are still \
+missing or in error, 1 on failure.")]
+pub struct Args {
+    /// Benchmark items in medeval's JSONL format (see docs/item-format.md).
+    #[arg(long, value_name = "FILE")]
+    pub items: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub decoding: DecodingArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Only the first N items.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Show item counts and the first rendered prompts; call nothing, store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Start a new run even if an identical one is in the store.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Which model answers, and how to reach it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelArgs {
+    /// OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (repeatable: load is shared).
+    #[arg(
+        long = "endpoint",
+        value_name = "URL",
+        required_unless_present = "baseline"
+    )]
+    pub endpoints: Vec<String>,
+    /// Model name the endpoint serves.
+    #[arg(long, required_unless_present = "baseline")]
+    pub model: Option<String>,
+    /// A built-in baseline instead of a model: random[:SEED], majority or blind.
+    #[arg(long, conflicts_with_all = ["endpoints", "model"], value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Environment variable holding the API key (the key itself is never stored).
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// Requests in flight at most (lowered automatically on HTTP 429).
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub concurrency: usize,
+    /// Time limit per attempt, in seconds.
+    #[arg(long, default_value_t = 600.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Attempts per request, the first included.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_attempts: u32,
+    /// Back-off before the first retry, in milliseconds (doubles per retry, with jitter).
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub retry_base_ms: u64,
+}
+
+/// What is sent: decoding settings, prompt, images.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DecodingArgs {
+    /// Sampling temperature (0 = greedy, the benchmark convention).
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f64,
+    /// Nucleus sampling mass (server default when absent).
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    /// Maximum completion tokens (server default when absent).
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Sampling seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// JSON object merged into every request body (e.g. '{"top_k": 1}').
+    #[arg(long, value_name = "JSON")]
+    pub extra_body: Option<String>,
+    /// Prompt templates (TOML with mcq, closed, open, report and optional system keys).
+    #[arg(long, value_name = "FILE")]
+    pub prompt: Option<PathBuf>,
+    /// Image encoding: png (lossless, default), original, or jpeg:QUALITY.
+    #[arg(long, default_value = "png", value_name = "FORMAT")]
+    pub image_format: String,
+    /// Downscale images so the longer side is at most this many pixels.
+    #[arg(long, value_name = "PIXELS")]
+    pub image_max_side: Option<u32>,
+    /// Samples per item (repeated sampling; use with temperature > 0).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub samples_per_item: u32,
+    /// Do not read or write the response cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Runs `medeval run`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let file = medeval_data::read_items(&args.items)?;
+    let benchmark = file
+        .path
+        .file_stem()
+        .map_or_else(|| "items".to_owned(), |s| s.to_string_lossy().into_owned());
+    let source = ItemsSource {
+        benchmark,
+        path: args.items.display().to_string(),
+        sha256: file.sha256,
+        count: file.items.len(),
+        limit: args.limit,
+    };
+    let mut items = file.items;
+    if let Some(limit) = args.limit {
+        items.truncate(limit);
+    }
+    let job = Job {
+        source,
+        items,
+        model: args.model,
+        decoding: args.decoding,
+        store: args.store.store,
+        report: args.report,
+        dry_run: args.dry_run,
+        fresh: args.fresh,
+        progress: !args.no_progress,
+    };
+    job.execute()
+}
+
+/// Everything one invocation needs, however the items were obtained.
+pub struct Job {
+    /// Where the items came from.
+    pub source: ItemsSource,
+    /// The items to cover (limit applied).
+    pub items: Vec<Item>,
+    /// Model settings.
+    pub model: ModelArgs,
+    /// Request settings.
+    pub decoding: DecodingArgs,
+    /// The store file.
+    pub store: PathBuf,
+    /// Summary settings.
+    pub report: ReportArgs,
+    /// Dry run.
+    pub dry_run: bool,
+    /// New run.
+    pub fresh: bool,
+    /// Draw a progress bar (when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Job {
+    /// Runs the job and prints the run's summary.
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
+        // Argument problems are reported before anything is contacted or written.
+        self.report.options()?;
+        self.report.output()?;
+        if self.dry_run {
+            print_dry_run(&self.manifest()?, &self.items);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let report_args = self.report.clone();
+        let (store, report) = self.start()?;
+        print_invocation(&report);
+        let complete = print_stored_run(&store, &report.run_id, &report_args)?;
+        Ok(if complete {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_INCOMPLETE)
+        })
+    }
+
+    /// Runs the job to the end (or until Ctrl-C) without printing a summary.
+    pub fn start(self) -> anyhow::Result<(Store, RunReport)> {
+        let manifest = self.manifest()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let answerer = match &self.model.baseline {
+            Some(name) => Answerer::Baseline(parse_baseline(name)?),
+            None => {
+                let client = Arc::new(self.client(&manifest)?);
+                let warnings = runtime.block_on(client.preflight())?;
+                for warning in warnings {
+                    eprintln!("warning: {warning}");
+                }
+                Answerer::Endpoint(client)
+            }
+        };
+        let mut store = Store::open(&self.store)
+            .with_context(|| format!("cannot open the store {}", self.store.display()))?;
+        let plan = RunPlan {
+            manifest,
+            items: self.items,
+            answerer,
+            fresh: self.fresh,
+            window: self.model.concurrency.max(1) * 2,
+        };
+        let bar = BarProgress::new(self.progress);
+        let report = runtime.block_on(execute(&mut store, plan, &bar, async {
+            // If the handler cannot be installed, the run simply cannot be interrupted cleanly.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }))?;
+        bar.finish();
+        Ok((store, report))
+    }
+
+    fn manifest(&self) -> anyhow::Result<RunManifest> {
+        let prompt = match &self.decoding.prompt {
+            Some(path) => read_prompt(path)?,
+            None => PromptTemplate::default(),
+        };
+        let extra_body = self
+            .decoding
+            .extra_body
+            .as_deref()
+            .map(|text| -> anyhow::Result<serde_json::Value> {
+                let value: serde_json::Value =
+                    serde_json::from_str(text).context("--extra-body is not valid JSON")?;
+                medeval_models::request::check_extra_body(&value)
+                    .map_err(|e| anyhow::anyhow!("--extra-body: {e}"))?;
+                Ok(value)
+            })
+            .transpose()?;
+        if self.decoding.samples_per_item == 0 {
+            bail!("--samples-per-item must be at least 1");
+        }
+        let model = match (&self.model.baseline, &self.model.model) {
+            (Some(name), _) => ModelRecord {
+                kind: ModelKind::Baseline,
+                name: parse_baseline(name)?.model_name(),
+                endpoints: Vec::new(),
+                api_key_env: None,
+            },
+            (None, Some(model)) => ModelRecord {
+                kind: ModelKind::Endpoint,
+                name: model.clone(),
+                endpoints: self.model.endpoints.clone(),
+                api_key_env: self.model.api_key_env.clone(),
+            },
+            (None, None) => bail!("--model is required with --endpoint"),
+        };
+        Ok(RunManifest {
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            items: self.source.clone(),
+            prompt_sha256: prompt.sha256(),
+            prompt,
+            model,
+            decoding: Decoding {
+                temperature: Some(self.decoding.temperature),
+                top_p: self.decoding.top_p,
+                max_tokens: self.decoding.max_tokens,
+                seed: self.decoding.seed,
+                extra_body,
+            },
+            images: ImagePolicy {
+                encoding: parse_image_format(&self.decoding.image_format)?,
+                max_side: self.decoding.image_max_side,
+            },
+            samples_per_item: self.decoding.samples_per_item,
+            cache: !self.decoding.no_cache,
+            extractor_version: medeval_score::EXTRACTOR_VERSION.to_owned(),
+            started_at: None,
+            finished_at: None,
+        })
+    }
+
+    fn client(&self, manifest: &RunManifest) -> anyhow::Result<ChatClient> {
+        let mut config =
+            ClientConfig::new(self.model.endpoints.clone(), manifest.model.name.clone());
+        if let Some(var) = &self.model.api_key_env {
+            let key = std::env::var(var).with_context(|| {
+                format!("--api-key-env {var}: the environment variable is not set")
+            })?;
+            config.api_key = Some(ApiKey::new(key));
+        }
+        if !(self.model.timeout.is_finite() && self.model.timeout > 0.0) {
+            bail!("--timeout must be a positive number of seconds");
+        }
+        config.timeout = Duration::from_secs_f64(self.model.timeout);
+        config.max_attempts = self.model.max_attempts.max(1);
+        config.retry_base = Duration::from_millis(self.model.retry_base_ms);
+        config.concurrency = self.model.concurrency.max(1);
+        Ok(ChatClient::new(config)?)
+    }
+}
+
+fn parse_baseline(name: &str) -> anyhow::Result<Baseline> {
+    Baseline::parse(name).with_context(|| {
+        format!(
+            "unknown baseline {name:?}; expected one of {} (random takes an optional :SEED)",
+            Baseline::NAMES.join(", ")
+        )
+    })
+}
+
+fn parse_image_format(text: &str) -> anyhow::Result<ImageEncoding> {
+    match text {
+        "png" => Ok(ImageEncoding::Png),
+        "original" => Ok(ImageEncoding::Original),
+        _ => {
+            let quality = text
+                .strip_prefix("jpeg:")
+                .and_then(|q| q.parse::<u8>().ok())
+                .filter(|q| (1..=100).contains(q));
+            quality
+                .map(|quality| ImageEncoding::Jpeg { quality })
+                .with_context(|| {
+                    format!("unknown --image-format {text:?}; expected png, original or jpeg:1-100")
+                })
+        }
+    }
+}
+
+fn read_prompt(path: &Path) -> anyhow::Result<PromptTemplate> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read prompt templates {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}: invalid prompt templates", path.display()))
+}
+
+fn print_dry_run(manifest: &RunManifest, items: &[Item]) {
+    println!(
+        "dry run: {} of {} items from {} (nothing is sent or stored)",
+        items.len(),
+        manifest.items.count,
+        manifest.items.path
+    );
+    for answer_type in AnswerType::ALL {
+        let n = items
+            .iter()
+            .filter(|i| i.answer_type == answer_type)
+            .count();
+        if n > 0 {
+            println!("  {answer_type:<7} {n}");
+        }
+    }
+    let images: usize = items.iter().map(|i| i.images.len()).sum();
+    println!("  images  {images}");
+    println!(
+        "model {} · prompt {}",
+        manifest.model.name, manifest.prompt_sha256
+    );
+    for item in items.iter().take(3) {
+        println!("\n--- {} ({}) ---", item.id, item.answer_type);
+        println!("{}", manifest.prompt.render(item).preview());
+    }
+}
+
+fn print_invocation(report: &RunReport) {
+    let verb = if report.resumed {
+        "continued"
+    } else {
+        "started"
+    };
+    let mut line = format!(
+        "run {} {verb}: {} sample(s) requested, {} answered, {} failed",
+        report.run_id, report.requested, report.answered, report.failed
+    );
+    if report.already_answered > 0 {
+        line.push_str(&format!(", {} already stored", report.already_answered));
+    }
+    if report.cached > 0 {
+        line.push_str(&format!(", {} from cache", report.cached));
+    }
+    eprintln!("{line}");
+    if let Some(old) = &report.rescored_from {
+        eprintln!(
+            "stored responses were scored again: extraction rules changed from v{old} to v{}",
+            medeval_score::EXTRACTOR_VERSION
+        );
+    }
+    if report.interrupted {
+        eprintln!("interrupted; run the same command again to continue where it stopped");
+    }
+}
+
+/// A progress bar with live accuracy, failures and request rate.
+struct BarProgress {
+    bar: ProgressBar,
+    correct: AtomicU64,
+    judged: AtomicU64,
+    failed: AtomicU64,
+    started: Instant,
+}
+
+impl BarProgress {
+    fn new(enabled: bool) -> Self {
+        let bar = if enabled {
+            ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} · {msg} · ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Self {
+            bar,
+            correct: AtomicU64::new(0),
+            judged: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for BarProgress {
+    fn start(&self, run_id: &str, _total: u64, pending: u64, _resumed: bool) {
+        self.bar.set_length(pending);
+        self.bar.set_prefix(run_id.to_owned());
+    }
+
+    fn sample(&self, record: &SampleRecord) {
+        match record.scored.outcome {
+            Outcome::Correct => {
+                self.correct.fetch_add(1, Ordering::Relaxed);
+                self.judged.fetch_add(1, Ordering::Relaxed);
+            }
+            Outcome::Error => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {
+                self.judged.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.bar.inc(1);
+        let judged = self.judged.load(Ordering::Relaxed).max(1);
+        let rate = self.bar.position() as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_message(format!(
+            "acc {:.1}% · failed {} · {rate:.1} req/s",
+            self.correct.load(Ordering::Relaxed) as f64 * 100.0 / judged as f64,
+            self.failed.load(Ordering::Relaxed),
+        ));
+    }
+}

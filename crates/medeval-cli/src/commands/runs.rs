@@ -1,0 +1,87 @@
+//! `medeval runs`: the runs in a store, newest first.
+
+use std::process::ExitCode;
+
+use medeval_report::{Align, Format, Table, percent};
+use medeval_store::Store;
+use serde_json::json;
+
+use super::output::StoreArgs;
+
+/// Arguments of `medeval runs`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `medeval runs`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let store = Store::open_existing(&args.store.store)?;
+    let runs = store.list_runs()?;
+    if args.json {
+        let list: Vec<_> = runs
+            .iter()
+            .map(|r| {
+                json!({
+                    "run": r.id,
+                    "benchmark": r.manifest.items.benchmark,
+                    "model": r.manifest.model.name,
+                    "status": r.status.as_str(),
+                    "items": r.items,
+                    "answered": r.answered,
+                    "errors": r.errors,
+                    "correct": r.correct,
+                    "accuracy": (r.items > 0).then(|| r.correct as f64 / r.items as f64),
+                    "created_at": r.created_at,
+                    "updated_at": r.updated_at,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if runs.is_empty() {
+        println!("no runs in {}", args.store.store.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(&[
+        ("run", Align::Left),
+        ("benchmark", Align::Left),
+        ("model", Align::Left),
+        ("status", Align::Left),
+        ("items", Align::Right),
+        ("answered", Align::Right),
+        ("errors", Align::Right),
+        ("accuracy", Align::Right),
+        ("updated", Align::Left),
+    ]);
+    for r in &runs {
+        let status = match r.status {
+            medeval_store::RunStatus::Running => "running or interrupted",
+            other => other.as_str(),
+        };
+        table.push(vec![
+            r.id.clone(),
+            r.manifest.items.benchmark.clone(),
+            r.manifest.model.name.clone(),
+            status.to_owned(),
+            r.items.to_string(),
+            r.answered.to_string(),
+            r.errors.to_string(),
+            percent((r.items > 0).then(|| r.correct as f64 / r.items as f64)),
+            r.updated_at
+                .get(..19)
+                .unwrap_or(&r.updated_at)
+                .replace('T', " "),
+        ]);
+    }
+    print!("{}", table.render(Format::Terminal));
+    println!(
+        "accuracy here is correct / items (non-answers count as wrong); `medeval show RUN` has intervals"
+    );
+    Ok(ExitCode::SUCCESS)
+}

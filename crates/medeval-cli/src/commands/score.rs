@@ -1,0 +1,110 @@
+//! `medeval score`: score a predictions file against items, offline.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use medeval_core::{Completion, Scored};
+use medeval_report::{Row, summarize};
+use serde_json::json;
+
+use super::output::{ReportArgs, print_summary};
+
+/// Arguments of `medeval score`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Benchmark items in medeval's JSONL format.
+    #[arg(long, value_name = "FILE")]
+    pub items: PathBuf,
+    /// Responses as JSONL: {"id": ..., "response": "..."}.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: PathBuf,
+    /// Write one scored sample per item (JSONL) here.
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Runs `medeval score`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let options = args.report.options()?;
+    let output = args.report.output()?;
+    let items = medeval_data::read_items(&args.items)?.items;
+    let mut predictions = medeval_data::read_predictions(&args.predictions)?;
+
+    let mut verdicts = Vec::with_capacity(items.len());
+    let mut missing = 0usize;
+    for item in &items {
+        let scored = match predictions.remove(&item.id) {
+            Some(prediction) => {
+                let completion = Completion {
+                    content: prediction.response,
+                    reasoning: prediction.reasoning,
+                    refusal: prediction.refusal,
+                    ..Completion::default()
+                };
+                medeval_run::score(item, &completion)
+            }
+            None => {
+                missing += 1;
+                Scored::error("error:no-prediction")
+            }
+        };
+        verdicts.push(scored);
+    }
+    if let Some(unknown) = predictions.values().min_by_key(|p| p.line) {
+        anyhow::bail!(
+            "{}:{}: prediction for id {:?}, which is not an item of {} ({} such prediction(s))",
+            args.predictions.display(),
+            unknown.line,
+            unknown.id,
+            args.items.display(),
+            predictions.len()
+        );
+    }
+    if missing > 0 {
+        eprintln!("warning: {missing} item(s) have no prediction; they are scored as `error`");
+    }
+
+    if let Some(path) = &args.samples {
+        write_samples(path, &items, &verdicts)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let rows: Vec<Row<'_>> = items
+        .iter()
+        .zip(&verdicts)
+        .map(|(item, scored)| Row { item, scored })
+        .collect();
+    print_summary(&summarize(&rows, &options), output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_samples(
+    path: &PathBuf,
+    items: &[medeval_core::Item],
+    verdicts: &[Scored],
+) -> std::io::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    for (item, scored) in items.iter().zip(verdicts) {
+        let mut line = json!({
+            "id": item.id,
+            "answer_type": item.answer_type,
+            "answer": item.answer,
+            "extracted": scored.extracted,
+            "outcome": scored.outcome,
+            "rule": scored.rule,
+        });
+        if !scored.metrics.is_empty() {
+            line["metrics"] = json!(scored.metrics);
+        }
+        if let Some(cluster) = &item.cluster {
+            line["cluster"] = json!(cluster);
+        }
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}

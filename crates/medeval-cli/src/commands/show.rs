@@ -1,0 +1,29 @@
+//! `medeval show`: the summary of a stored run.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use medeval_store::Store;
+
+use super::output::{ReportArgs, StoreArgs, print_stored_run};
+
+/// Arguments of `medeval show`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run id or unique prefix (default: the most recent run).
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Runs `medeval show`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let store = Store::open_existing(&args.store.store)?;
+    let run_id = store
+        .resolve_run(args.run.as_deref())
+        .with_context(|| format!("in {}", args.store.store.display()))?;
+    print_stored_run(&store, &run_id, &args.report)?;
+    Ok(ExitCode::SUCCESS)
+}
