@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Run a model (or a baseline) over benchmark items; every response is stored as it
     /// arrives, and re-running the same command continues an interrupted run.
-    Run(commands::run::Args),
+    Run(Box<commands::run::Args>),
     /// Score a file of model responses against benchmark items, offline.
     Score(commands::score::Args),
     /// List the runs in a store.
@@ -41,7 +41,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
-        Command::Run(args) => commands::run::run(args),
+        Command::Run(args) => commands::run::run(*args),
         Command::Score(args) => commands::score::run(args),
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),

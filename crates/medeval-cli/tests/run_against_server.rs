@@ -1,6 +1,9 @@
 //! `medeval run`, `show`, `runs` and `score` as a user runs them: the real binary against a real
 //! HTTP server on loopback that answers by rule and fails on demand.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

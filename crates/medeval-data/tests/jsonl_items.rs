@@ -1,5 +1,8 @@
 //! The native JSONL reader: what it accepts, and the error it gives for each kind of bad input.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use medeval_core::{AnswerType, Image};

@@ -1,5 +1,8 @@
 //! The chat client against a real HTTP server on loopback that misbehaves on request.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use medeval_mockserver::{Fault, MockServer, Reply};

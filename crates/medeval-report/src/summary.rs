@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn breakdowns_group_by_meta_and_report_a_macro_average() {
-        let items = vec![
+        let items = [
             item(0, Some("CT"), None),
             item(1, Some("CT"), None),
             item(2, Some("MR"), None),

@@ -3,6 +3,9 @@
 //! value must agree exactly. Agreement in distribution with numpy's ordinary index-resampling
 //! bootstrap, and with the closed-form variance of a resampled proportion, is checked too.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, count, list, number, numbers, reference};

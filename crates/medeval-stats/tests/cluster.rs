@@ -2,6 +2,9 @@
 //! intercept-only model (`tests/data/cluster.json`). For one parameter its small-sample factor
 //! C/(C-1)·(n-1)/(n-1) is exactly our C/(C-1), so the numbers must agree to rounding.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, number, numbers, reference};

@@ -4,6 +4,9 @@
 //! error; no result may carry NaN. serde_json writes NaN as `null`, so each serialized result is
 //! searched for nulls, which may appear only in the fields documented as optional.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::assert_close;

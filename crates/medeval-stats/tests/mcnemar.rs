@@ -1,6 +1,9 @@
 //! McNemar's test against statsmodels' `mcnemar` and SciPy's `binomtest`
 //! (`tests/data/mcnemar.json`).
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, count, number, reference};

@@ -1,6 +1,9 @@
 //! Holm and Benjamini-Hochberg against statsmodels' `multipletests`
 //! (`tests/data/multipletests.json`).
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, numbers, reference};

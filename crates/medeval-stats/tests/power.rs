@@ -2,6 +2,9 @@
 //! (`tests/data/power.json`): `NormalIndPower(ratio=0)` for the normal approximation, and
 //! `normal_power_het` (solved with `brentq`) for McNemar with Connor's variances.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, count, number, reference};

@@ -2,6 +2,9 @@
 //! (`tests/data/proportion.json`), including Newcombe's (1998) worked examples and the edges
 //! 0/n and n/n.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, count, number, numbers, reference};

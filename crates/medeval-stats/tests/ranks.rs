@@ -1,6 +1,9 @@
 //! Leaderboard rank intervals against an independent Python implementation of the documented
 //! scheme (`tests/data/bootstrap.json`, `ranks`).
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, count, number, reference};

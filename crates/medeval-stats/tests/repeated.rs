@@ -2,6 +2,9 @@
 //! variances, an independent implementation of the documented vote, and statsmodels OLS with
 //! cluster-robust errors (samples clustered by item, or by image) for the intervals.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{assert_close, count, number, numbers, reference};

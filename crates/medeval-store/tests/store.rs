@@ -1,5 +1,8 @@
 //! The store's contract: resume, write-once answered samples, cache, and refusal of foreign files.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashSet;
 
 use medeval_core::{
