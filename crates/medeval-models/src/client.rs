@@ -340,7 +340,7 @@ impl ChatClient {
     }
 
     /// Sends one chat request body, retrying as described in the module documentation.
-    pub async fn complete(&self, body: &[u8]) -> Exchange {
+    pub async fn complete(&self, body: &bytes::Bytes) -> Exchange {
         let started = Instant::now();
         let mut attempts = Vec::new();
         let max_attempts = self.config.max_attempts.max(1);
@@ -432,14 +432,14 @@ impl ChatClient {
     async fn send_once(
         &self,
         endpoint: &Endpoint,
-        body: &[u8],
+        body: &bytes::Bytes,
     ) -> Result<Completion, RequestError> {
         let mut request = self
             .http
             .post(&endpoint.chat_url)
             .timeout(self.config.timeout)
             .header(CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
+            .body(body.clone());
         if let Some(key) = &self.config.api_key {
             request = request.header(AUTHORIZATION, format!("Bearer {}", key.0));
         }

@@ -89,12 +89,24 @@ pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, Ima
 }
 
 /// Downscales (never upscales) so that the longer side is at most `max_side`, keeping the aspect
-/// ratio, with a Lanczos-3 filter.
+/// ratio, with a Lanczos-3 filter. The convolution runs in `fast_image_resize` (SIMD, about ten
+/// times faster than a scalar implementation), with the same filter definition.
 fn shrink_to_fit(image: DynamicImage, max_side: u32) -> DynamicImage {
-    if image.width().max(image.height()) <= max_side {
+    let (width, height) = (image.width(), image.height());
+    if width.max(height) <= max_side {
         return image;
     }
-    image.resize(max_side, max_side, image::imageops::FilterType::Lanczos3)
+    let scale = f64::from(max_side) / f64::from(width.max(height));
+    let target = |side: u32| ((f64::from(side) * scale).round() as u32).clamp(1, max_side);
+    let mut resized = DynamicImage::new(target(width), target(height), image.color());
+    let options = fast_image_resize::ResizeOptions::new().resize_alg(
+        fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Lanczos3),
+    );
+    match fast_image_resize::Resizer::new().resize(&image, &mut resized, &options) {
+        Ok(()) => resized,
+        // Pixel layouts the fast path does not handle (e.g. 32-bit float grey) take the slow one.
+        Err(_) => image.resize(max_side, max_side, image::imageops::FilterType::Lanczos3),
+    }
 }
 
 fn encode_png(image: &DynamicImage) -> Result<PreparedImage, String> {
@@ -195,6 +207,25 @@ mod tests {
         let small = prepare(&bytes_image(png_bytes(20, 10)), &policy).unwrap();
         let small = image::load_from_memory(&small.bytes).unwrap();
         assert_eq!((small.width(), small.height()), (20, 10));
+    }
+
+    #[test]
+    fn downscaling_keeps_a_flat_image_flat_and_sixteen_bits_deep() {
+        // A Lanczos kernel's weights sum to one: a constant image stays exactly constant.
+        let flat = image::ImageBuffer::from_pixel(300, 120, Luma([40_000u16]));
+        let mut encoded = Vec::new();
+        DynamicImage::ImageLuma16(flat)
+            .write_to(&mut Cursor::new(&mut encoded), ImageFormat::Png)
+            .unwrap();
+        let policy = ImagePolicy {
+            max_side: Some(100),
+            ..ImagePolicy::default()
+        };
+        let sent = prepare(&bytes_image(encoded), &policy).unwrap();
+        let sent = image::load_from_memory(&sent.bytes).unwrap();
+        assert_eq!((sent.width(), sent.height()), (100, 40));
+        let pixels = sent.as_luma16().expect("16-bit depth is kept");
+        assert!(pixels.pixels().all(|p| p.0[0] == 40_000));
     }
 
     #[test]

@@ -9,8 +9,8 @@ use crate::images::PreparedImage;
 /// A request body ready to send, with its digest (the response-cache key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatBody {
-    /// The serialised JSON body.
-    pub bytes: Vec<u8>,
+    /// The serialised JSON body (cheap to clone for retries).
+    pub bytes: bytes::Bytes,
     /// SHA-256 of `bytes`.
     pub sha256: String,
 }
@@ -56,7 +56,10 @@ pub fn chat_body(
     }
     let bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
     let sha256 = sha256_hex(&bytes);
-    ChatBody { bytes, sha256 }
+    ChatBody {
+        bytes: bytes.into(),
+        sha256,
+    }
 }
 
 fn user_content(prompt: &RenderedPrompt, images: &[PreparedImage]) -> Value {

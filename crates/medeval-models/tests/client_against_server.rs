@@ -18,13 +18,14 @@ fn config(url: &str) -> ClientConfig {
     config
 }
 
-fn body(prompt: &str) -> Vec<u8> {
+fn body(prompt: &str) -> bytes::Bytes {
     serde_json::to_vec(&serde_json::json!({
         "model": "mock-model",
         "messages": [{"role": "user", "content": prompt}],
         "temperature": 0.0
     }))
     .unwrap()
+    .into()
 }
 
 #[tokio::test]

@@ -188,6 +188,9 @@ pub async fn execute(
                     Some(_) => Some(Mutex::new(store.cache_reader()?)),
                     None => None,
                 },
+                cpu: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
             });
             let items: Vec<Arc<Item>> = items.into_iter().map(Arc::new).collect();
             request_all(
@@ -278,12 +281,16 @@ struct RequestContext {
     images: ImagePolicy,
     samples_per_item: u32,
     cache: Option<Mutex<CacheReader>>,
+    cpu: tokio::sync::Semaphore,
 }
 
 impl RequestContext {
     async fn request(self: Arc<Self>, item: Arc<Item>, sample: u32) -> SampleRecord {
         let started = Instant::now();
         let body = {
+            // Decoding and encoding images is CPU work: at most one per core at a time, so a wide
+            // window does not hold a hundred decoded images in memory at once.
+            let _cpu = self.cpu.acquire().await;
             let context = Arc::clone(&self);
             let item = Arc::clone(&item);
             tokio::task::spawn_blocking(move || context.build_body(&item, sample)).await
