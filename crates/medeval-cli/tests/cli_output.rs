@@ -1,0 +1,126 @@
+//! Snapshots of what users read: the demo, a stored run's summary, and error messages.
+//! Run ids, paths and times are replaced by placeholders; everything else must match exactly.
+
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_medeval");
+
+fn medeval(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"\b[0-9a-f]{8}(-\d+)?\b", "[RUN]"),
+            (r"\b[0-9a-f]{12}\b", "[HASH]"),
+            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "[TIME]"),
+            (r"/tmp/\.tmp\w+", "[DIR]"),
+        ]}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+#[test]
+fn the_demo_compares_the_baselines_and_says_what_to_do_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = medeval(dir.path(), &["demo"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    snapshot!("demo", text(&first.stdout));
+    // A second demo reuses the stored runs and prints the same numbers.
+    let second = medeval(dir.path(), &["demo"]);
+    assert_eq!(text(&first.stdout), text(&second.stdout));
+}
+
+#[test]
+fn show_prints_counts_intervals_and_labelled_averages() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(medeval(dir.path(), &["demo"]).status.success());
+    let runs = medeval(
+        dir.path(),
+        &["runs", "--store", "medeval-demo.db", "--json"],
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    let majority = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model"] == "baseline:majority")
+        .unwrap()["run"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shown = medeval(
+        dir.path(),
+        &[
+            "show",
+            &majority,
+            "--store",
+            "medeval-demo.db",
+            "--by",
+            "task",
+            "--by",
+            "answer_type",
+        ],
+    );
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    snapshot!("show_majority_by_task", text(&shown.stdout));
+    let markdown = medeval(
+        dir.path(),
+        &[
+            "show",
+            &majority,
+            "--store",
+            "medeval-demo.db",
+            "--format",
+            "markdown",
+            "--ci",
+            "cluster",
+        ],
+    );
+    snapshot!("show_majority_markdown_cluster", text(&markdown.stdout));
+}
+
+#[test]
+fn bad_input_errors_name_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bench.jsonl"),
+        "{\"id\": \"a\", \"question\": \"q\", \"options\": {\"A\": \"x\", \"B\": \"y\"}, \"answer\": \"C\"}\n",
+    )
+    .unwrap();
+    let out = medeval(
+        dir.path(),
+        &["run", "--items", "bench.jsonl", "--baseline", "random"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    snapshot!("error_gold_not_an_option", text(&out.stderr));
+
+    let out = medeval(dir.path(), &["show", "--store", "nothing-here.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    snapshot!("error_missing_store", text(&out.stderr));
+
+    std::fs::write(
+        dir.path().join("good.jsonl"),
+        "{\"id\": \"a\", \"question\": \"q\", \"answer\": \"yes\"}\n",
+    )
+    .unwrap();
+    let out = medeval(
+        dir.path(),
+        &["run", "--items", "good.jsonl", "--baseline", "oracle"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    snapshot!("error_unknown_baseline", text(&out.stderr));
+}
