@@ -114,9 +114,7 @@ impl TryFrom<String> for Letter {
         let mut chars = value.chars();
         match (chars.next().and_then(Letter::new), chars.next()) {
             (Some(letter), None) => Ok(letter),
-            _ => Err(format!(
-                "option label {value:?} is not a single letter A-Z"
-            )),
+            _ => Err(format!("option label {value:?} is not a single letter A-Z")),
         }
     }
 }

@@ -1,0 +1,704 @@
+//! METEOR 1.5 (`-l en -norm`) with the exact and stem matching modules.
+//!
+//! This follows the published Meteor 1.5 algorithm as the jar pycocoevalcap ships implements
+//! it, step by step:
+//!
+//! 1. **Normalisation** (`-norm`): Meteor's Moses-derived English normaliser (punctuation split
+//!    off, quotes and dashes unified, dotted acronyms undotted, non-breaking prefixes kept), then
+//!    lower-casing.
+//! 2. **Matching**: every candidate/reference word pair with the same surface form is an exact
+//!    match; every pair with different surface forms but the same Snowball English stem is a
+//!    stem match. Like the jar, words and stems are compared by their Java `String.hashCode`.
+//! 3. **Alignment**: matches that are the only option for both words are fixed; the rest are
+//!    resolved left to right over the reference by a beam search (beam 40) that prefers more
+//!    matched words (exact counting 1, other modules 0.5, truncated to whole numbers as the jar
+//!    does), then fewer chunks, then a smaller summed position distance, with the jar's
+//!    bookkeeping of that distance reproduced.
+//! 4. **Score**: with the English ranking parameters α = 0.85, β = 0.20, γ = 0.60, δ = 0.75 and
+//!    module weights 1.0 (exact) and 0.6 (stem), content words count δ and function words 1−δ
+//!    in precision and recall, `Fmean = PR / (αP + (1−α)R)`, the fragmentation penalty is
+//!    `γ (chunks / mean matched words)^β` (0 for a perfect one-chunk match), and the score is
+//!    `Fmean (1 − Pen)`; with several references the best-scoring one counts.
+//! 5. **Corpus score**: the sufficient statistics of all items are summed (chunks of perfect
+//!    matches excluded) and scored once, as Meteor's `EVAL` command does.
+//!
+//! The jar's English configuration also runs a WordNet synonym module and a paraphrase-table
+//! module. They are not implemented here (the paraphrase table alone is a 60 MB download); the
+//! resulting deviation is measured and documented in `docs/report-metrics.md`.
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+const ALPHA: f64 = 0.85;
+const BETA: f64 = 0.20;
+const GAMMA: f64 = 0.60;
+const DELTA: f64 = 0.75;
+/// Scoring weights of the modules used (exact, stem), then the two that are not (synonym,
+/// paraphrase), in the jar's order.
+const MODULE_WEIGHTS: [f64; 4] = [1.0, 0.6, 0.8, 0.6];
+/// Weights the aligner ranks partial alignments with (Meteor's "best weights for evaluation").
+const ALIGN_WEIGHTS: [f64; 2] = [1.0, 0.5];
+const BEAM_SIZE: usize = 40;
+const EXACT: usize = 0;
+const STEM: usize = 1;
+
+/// Meteor 1.5's English function-word list (`function/english.words` in the jar).
+const FUNCTION_WORDS: &[&str] = &[
+    "the", ",", ".", "to", "of", "and", "a", "in", "that", "for", "\"", "is", "on", "'s", "it",
+    "with", "was", "as", "said", "at", "he", "by", "be", "from", "have", "has", "are", "his",
+    "but", "an", "this", "not", "i", "will", "\u{2019}", "they", ")", "-rrb-", "(", "-lrb-", "who",
+    "their", "had", "we", "which", "were", "been", "more", "or", "s", "its", "would", "about",
+    "new", "one", "after", "you", ":", "also", "up", "when", "there", "than", "$", "all", "out",
+    "her", "people", "she", "year", "two", "-", "can", "if", "last", "first", "\u{201c}", "over",
+    "other", "\u{201d}", "into", "some", "what", "so", "--", "no", "time", "years", "could", "?",
+    "'t", "\u{2014}", "'",
+];
+
+/// Sufficient statistics of one (candidate, reference) alignment, as Meteor's `-ssOut` prints
+/// them; summing them over items gives the corpus statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MeteorStats {
+    /// Candidate words.
+    pub test_len: f64,
+    /// Reference words.
+    pub ref_len: f64,
+    /// Candidate function words.
+    pub test_function: f64,
+    /// Reference function words.
+    pub ref_function: f64,
+    /// Per module: candidate content-word matches.
+    pub test_content_matches: [f64; 4],
+    /// Per module: reference content-word matches.
+    pub ref_content_matches: [f64; 4],
+    /// Per module: candidate function-word matches.
+    pub test_function_matches: [f64; 4],
+    /// Per module: reference function-word matches.
+    pub ref_function_matches: [f64; 4],
+    /// Chunks of contiguous matches.
+    pub chunks: f64,
+    /// Matched candidate words.
+    pub test_word_matches: f64,
+    /// Matched reference words.
+    pub ref_word_matches: f64,
+}
+
+impl MeteorStats {
+    fn test_total_matches(&self) -> f64 {
+        (0..4)
+            .map(|i| self.test_content_matches[i] + self.test_function_matches[i])
+            .sum()
+    }
+
+    fn ref_total_matches(&self) -> f64 {
+        (0..4)
+            .map(|i| self.ref_content_matches[i] + self.ref_function_matches[i])
+            .sum()
+    }
+
+    fn is_perfect(&self) -> bool {
+        self.test_total_matches() == self.test_len
+            && self.ref_total_matches() == self.ref_len
+            && self.chunks == 1.0
+    }
+
+    /// Adds one item's statistics (Meteor's `addStats`: chunks of perfect matches are not
+    /// added).
+    pub fn add(&mut self, other: &Self) {
+        self.test_len += other.test_len;
+        self.ref_len += other.ref_len;
+        self.test_function += other.test_function;
+        self.ref_function += other.ref_function;
+        for i in 0..4 {
+            self.test_content_matches[i] += other.test_content_matches[i];
+            self.ref_content_matches[i] += other.ref_content_matches[i];
+            self.test_function_matches[i] += other.test_function_matches[i];
+            self.ref_function_matches[i] += other.ref_function_matches[i];
+        }
+        if !other.is_perfect() {
+            self.chunks += other.chunks;
+        }
+        self.test_word_matches += other.test_word_matches;
+        self.ref_word_matches += other.ref_word_matches;
+    }
+
+    /// The METEOR score of these statistics (Meteor's `computeMetrics`).
+    pub fn score(&self) -> f64 {
+        let test_weighted_len =
+            DELTA * (self.test_len - self.test_function) + (1.0 - DELTA) * self.test_function;
+        let ref_weighted_len =
+            DELTA * (self.ref_len - self.ref_function) + (1.0 - DELTA) * self.ref_function;
+        let mut test_weighted = 0.0;
+        let mut ref_weighted = 0.0;
+        for i in 0..4 {
+            test_weighted += self.test_content_matches[i] * MODULE_WEIGHTS[i] * DELTA;
+        }
+        for i in 0..4 {
+            ref_weighted += self.ref_content_matches[i] * MODULE_WEIGHTS[i] * DELTA;
+        }
+        for i in 0..4 {
+            test_weighted += self.test_function_matches[i] * MODULE_WEIGHTS[i] * (1.0 - DELTA);
+        }
+        for i in 0..4 {
+            ref_weighted += self.ref_function_matches[i] * MODULE_WEIGHTS[i] * (1.0 - DELTA);
+        }
+        let precision = test_weighted / test_weighted_len;
+        let recall = ref_weighted / ref_weighted_len;
+        let f_mean = 1.0 / (((1.0 - ALPHA) / precision) + (ALPHA / recall));
+        let frag = if self.is_perfect() {
+            0.0
+        } else {
+            self.chunks / ((self.test_word_matches + self.ref_word_matches) / 2.0)
+        };
+        let penalty = GAMMA * frag.powf(BETA);
+        let score = f_mean * (1.0 - penalty);
+        if score.is_nan() { 0.0 } else { score.max(0.0) }
+    }
+}
+
+/// A normalised, lower-cased sentence ready for alignment.
+#[derive(Debug, Clone)]
+pub struct MeteorText {
+    words: Vec<String>,
+    hashes: Vec<i32>,
+    stem_hashes: Vec<i32>,
+    function: Vec<bool>,
+}
+
+impl MeteorText {
+    /// Normalises `text` (`-norm`) and prepares its words.
+    pub fn new(text: &str, stemmer: &Stemmer) -> Self {
+        let normalized = normalize(text).to_lowercase();
+        let words: Vec<String> = normalized
+            .split([' ', '\t', '\n', '\r', '\u{c}'])
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let hashes = words.iter().map(|w| java_hash(w)).collect();
+        let stem_hashes = words.iter().map(|w| java_hash(&stemmer.stem(w))).collect();
+        let function = words
+            .iter()
+            .map(|w| FUNCTION_WORDS.contains(&w.to_lowercase().as_str()))
+            .collect();
+        Self {
+            words,
+            hashes,
+            stem_hashes,
+            function,
+        }
+    }
+
+    /// The words after normalisation.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+}
+
+/// The Snowball English stemmer METEOR's stem module uses.
+pub fn english_stemmer() -> Stemmer {
+    Stemmer::create(Algorithm::English)
+}
+
+/// Java's `String.hashCode` (over UTF-16 code units), which Meteor compares words by.
+pub fn java_hash(s: &str) -> i32 {
+    let mut h: i32 = 0;
+    for unit in s.encode_utf16() {
+        h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
+    }
+    h
+}
+
+/// Statistics of the best-scoring reference for one candidate (Meteor's `SCORE` command).
+pub fn meteor_stats(candidate: &MeteorText, references: &[MeteorText]) -> MeteorStats {
+    let mut best = MeteorStats::default();
+    let mut best_score = -1.0;
+    for reference in references {
+        let stats = align(candidate, reference);
+        let score = stats.score();
+        if score > best_score {
+            best_score = score;
+            best = stats;
+        }
+    }
+    best
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    /// Position in the reference.
+    start: usize,
+    /// Position in the candidate.
+    match_start: usize,
+    module: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Path {
+    matches: Vec<Option<Match>>,
+    matches_weighted: i32,
+    chunks: i32,
+    idx: usize,
+    last_match_end: Option<usize>,
+    distance: i32,
+    used_test: Vec<bool>,
+    used_ref: Vec<bool>,
+}
+
+impl Path {
+    fn rank_key(&self) -> (std::cmp::Reverse<i32>, i32, i32) {
+        (
+            std::cmp::Reverse(self.matches_weighted),
+            self.chunks,
+            self.distance,
+        )
+    }
+
+    fn take(&mut self, m: Match) {
+        // matches1 and matches2 are Java ints updated with `+=` of a double: truncated.
+        for _ in 0..2 {
+            self.matches_weighted =
+                (f64::from(self.matches_weighted) + ALIGN_WEIGHTS[m.module]) as i32;
+        }
+        if self.last_match_end.is_some_and(|end| m.match_start != end) {
+            self.chunks += 1;
+        }
+        self.idx = m.start + 1;
+        self.last_match_end = Some(m.match_start + 1);
+    }
+}
+
+fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
+    let n_test = test.words.len();
+    let n_ref = reference.words.len();
+    let identical = test.hashes == reference.hashes;
+    let mut candidates: Vec<Vec<Match>> = vec![Vec::new(); n_ref];
+    let mut test_coverage = vec![0u32; n_test];
+    let mut ref_coverage = vec![0u32; n_ref];
+    for (j, slot) in candidates.iter_mut().enumerate() {
+        for i in 0..n_test {
+            if test.hashes[i] == reference.hashes[j] {
+                slot.push(Match {
+                    start: j,
+                    match_start: i,
+                    module: EXACT,
+                });
+                test_coverage[i] += 1;
+                ref_coverage[j] += 1;
+            }
+        }
+    }
+    if !identical {
+        for (j, slot) in candidates.iter_mut().enumerate() {
+            for i in 0..n_test {
+                if test.stem_hashes[i] == reference.stem_hashes[j]
+                    && test.hashes[i] != reference.hashes[j]
+                {
+                    slot.push(Match {
+                        start: j,
+                        match_start: i,
+                        module: STEM,
+                    });
+                    test_coverage[i] += 1;
+                    ref_coverage[j] += 1;
+                }
+            }
+        }
+    }
+    let mut start = Path {
+        matches: vec![None; n_ref],
+        matches_weighted: 0,
+        chunks: 0,
+        idx: 0,
+        last_match_end: None,
+        distance: 0,
+        used_test: vec![false; n_test],
+        used_ref: vec![false; n_ref],
+    };
+    for (j, slot) in candidates.iter().enumerate() {
+        if let [m] = slot[..]
+            && ref_coverage[j] == 1
+            && test_coverage[m.match_start] == 1
+        {
+            start.matches[j] = Some(m);
+            start.used_ref[j] = true;
+            start.used_test[m.match_start] = true;
+        }
+    }
+    let best = resolve(&candidates, start);
+
+    let mut stats = MeteorStats {
+        test_len: n_test as f64,
+        ref_len: n_ref as f64,
+        test_function: test.function.iter().filter(|f| **f).count() as f64,
+        ref_function: reference.function.iter().filter(|f| **f).count() as f64,
+        ..MeteorStats::default()
+    };
+    let mut chunks = 0;
+    let mut last_end: Option<usize> = None;
+    for slot in &best.matches {
+        match slot {
+            None => {
+                if last_end.take().is_some() {
+                    chunks += 1;
+                }
+            }
+            Some(m) => {
+                if test.function[m.match_start] {
+                    stats.test_function_matches[m.module] += 1.0;
+                } else {
+                    stats.test_content_matches[m.module] += 1.0;
+                }
+                if reference.function[m.start] {
+                    stats.ref_function_matches[m.module] += 1.0;
+                } else {
+                    stats.ref_content_matches[m.module] += 1.0;
+                }
+                stats.test_word_matches += 1.0;
+                stats.ref_word_matches += 1.0;
+                if last_end.is_some_and(|end| m.match_start != end) {
+                    chunks += 1;
+                }
+                last_end = Some(m.match_start + 1);
+            }
+        }
+    }
+    if last_end.is_some() {
+        chunks += 1;
+    }
+    stats.chunks = f64::from(chunks);
+    stats
+}
+
+/// The jar's beam search over the reference positions (`Aligner.resolve`).
+fn resolve(candidates: &[Vec<Match>], start: Path) -> Path {
+    let n = candidates.len();
+    let mut next: Vec<Path> = vec![start];
+    for current in 0..=n {
+        let mut paths = std::mem::take(&mut next);
+        paths.sort_by_key(Path::rank_key);
+        paths.truncate(BEAM_SIZE);
+        for mut path in paths {
+            if current == n {
+                if path.last_match_end.is_some() {
+                    path.chunks += 1;
+                }
+                next.push(path);
+                continue;
+            }
+            if path.used_ref[current] {
+                if current < path.idx {
+                    next.push(path);
+                } else if let Some(m) = path.matches[path.idx] {
+                    path.take(m);
+                    path.distance += m.start.abs_diff(m.match_start) as i32;
+                    next.push(path);
+                }
+                continue;
+            }
+            for &m in &candidates[current] {
+                if path.used_test[m.match_start] || path.used_ref[m.start] {
+                    continue;
+                }
+                let mut extended = path.clone();
+                extended.used_test[m.match_start] = true;
+                extended.used_ref[m.start] = true;
+                extended.matches[current] = Some(m);
+                extended.take(m);
+                // The jar adds this distance to the path being extended, not to the new one.
+                path.distance += m.start.abs_diff(m.match_start) as i32;
+                next.push(extended);
+            }
+            if path.last_match_end.take().is_some() {
+                path.chunks += 1;
+            }
+            path.idx += 1;
+            next.push(path);
+        }
+        if next.is_empty() {
+            break;
+        }
+    }
+    next.sort_by_key(Path::rank_key);
+    next.into_iter().next().unwrap_or_else(|| Path {
+        matches: vec![None; n],
+        matches_weighted: 0,
+        chunks: 0,
+        idx: 0,
+        last_match_end: None,
+        distance: 0,
+        used_test: Vec::new(),
+        used_ref: vec![false; n],
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normaliser (`Normalizer.normalizeLine` for English, punctuation kept).
+
+fn is_alpha(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | 'a'..='z' | 'Š' | 'Ž' | 'š' | 'ž' | 'Ÿ' | 'À'..='Ö' | 'Ø'..='ö' | 'ø'..='ž'
+        | 'Ѐ'..='ӿ' | 'Ԁ'..='ԧ' | 'Ꙁ'..='ꙮ' | '꙾'..='ꚗ' | 'ᴀ'..='ᵿ')
+}
+
+fn is_alnum(c: char) -> bool {
+    c.is_ascii_digit() || is_alpha(c)
+}
+
+fn is_java_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')
+}
+
+/// Replaces all non-overlapping matches of a three-character pattern `[a][b][c]`, scanning
+/// left to right like `Matcher.replaceAll`.
+fn replace_triples(
+    text: &str,
+    a: impl Fn(char) -> bool,
+    b: impl Fn(char) -> bool,
+    c: impl Fn(char) -> bool,
+    replace: impl Fn(char, char, char, &mut String),
+) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 2 < chars.len() && a(chars[i]) && b(chars[i + 1]) && c(chars[i + 2]) {
+            replace(chars[i], chars[i + 1], chars[i + 2], &mut out);
+            i += 3;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn spaced(x: char, middle: &str, y: char, out: &mut String) {
+    out.push(x);
+    out.push_str(middle);
+    out.push(y);
+}
+
+/// Non-breaking prefixes of Meteor's English list: `true` for those that are non-breaking
+/// only before a number.
+fn nonbreaking_prefix(word: &str) -> Option<bool> {
+    const ANY: &[&str] = &[
+        "Adj", "Adm", "Adv", "Asst", "Bart", "Bldg", "Brig", "Bros", "Capt", "Cmdr", "Col",
+        "Comdr", "Con", "Corp", "Cpl", "DR", "Dr", "Drs", "Ens", "Gen", "Gov", "Hon", "Hr", "Hosp",
+        "Insp", "Lt", "MM", "MR", "MRS", "MS", "Maj", "Messrs", "Mlle", "Mme", "Mr", "Mrs", "Ms",
+        "Msgr", "Op", "Ord", "Pfc", "Ph", "Prof", "Pvt", "Rep", "Reps", "Res", "Rev", "Rt", "Sen",
+        "Sens", "Sfc", "Sgt", "Sr", "St", "Supt", "Surg", "v", "vs", "i.e", "rev", "e.g", "Nos",
+        "Nr",
+    ];
+    const NUMERIC_ONLY: &[&str] = &["No", "Art", "pp"];
+    let single_capital = word.len() == 1 && word.as_bytes()[0].is_ascii_uppercase();
+    if single_capital || ANY.contains(&word) {
+        Some(false)
+    } else if NUMERIC_ONLY.contains(&word) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// Meteor's English `-norm` normalisation (before lower-casing).
+pub fn normalize(line: &str) -> String {
+    let mut s = String::with_capacity(line.len() + 16);
+    s.push(' ');
+    for c in line.chars() {
+        if is_alnum(c) || is_java_space(c) || matches!(c, '.' | '\'' | '`' | ',' | '-' | '‘' | '’')
+        {
+            s.push(c);
+        } else {
+            s.push(' ');
+            s.push(c);
+            s.push(' ');
+        }
+    }
+    s.push(' ');
+
+    // Escape runs of dots.
+    if s.contains("..") {
+        let chars: Vec<char> = s.chars().collect();
+        let mut out = String::with_capacity(s.len() + 16);
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '.' && chars.get(i + 1) == Some(&'.') {
+                let mut j = i + 1;
+                while chars.get(j) == Some(&'.') {
+                    j += 1;
+                }
+                out.push_str(" DOTMULTI");
+                out.extend(&chars[i + 1..j]);
+                i = j;
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        s = out;
+        while s.contains("DOTMULTI.") {
+            s = replace_dotmulti_before_non_dot(&s);
+            s = s.replace("DOTMULTI.", "DOTDOTMULTI");
+        }
+    }
+
+    // Commas outside numbers.
+    let digit = |c: char| c.is_ascii_digit();
+    let non_digit = |c: char| !c.is_ascii_digit();
+    let comma = |c: char| c == ',';
+    let sep = |x: char, _: char, y: char, o: &mut String| spaced(x, " , ", y, o);
+    s = replace_triples(&s, non_digit, comma, non_digit, sep);
+    s = replace_triples(&s, digit, comma, non_digit, sep);
+    s = replace_triples(&s, non_digit, comma, digit, sep);
+
+    // Quotes and dashes.
+    s = s
+        .chars()
+        .map(|c| {
+            if matches!(c, '`' | '‘' | '’') {
+                '\''
+            } else {
+                c
+            }
+        })
+        .collect();
+    s = s.replace("''", " \" ").replace(['“', '”'], " \" ");
+    s = s.replace('–', "-").replace("--", "-");
+    s = replace_triples(
+        &s,
+        |c| is_alnum(c) || c == '.',
+        |c| c == '-',
+        is_alnum,
+        |x, _, y, o| spaced(x, " ", y, o),
+    );
+
+    // English contractions split to the right.
+    let apostrophe = |c: char| c == '\'';
+    let split = |x: char, _: char, y: char, o: &mut String| spaced(x, " ' ", y, o);
+    let attach = |x: char, _: char, y: char, o: &mut String| spaced(x, " '", y, o);
+    s = replace_triples(&s, |c| !is_alpha(c), apostrophe, |c| !is_alpha(c), split);
+    s = replace_triples(
+        &s,
+        |c| !is_alpha(c) && !c.is_ascii_digit(),
+        apostrophe,
+        is_alpha,
+        split,
+    );
+    s = replace_triples(&s, is_alpha, apostrophe, |c| !is_alpha(c), split);
+    s = replace_triples(&s, is_alpha, apostrophe, is_alpha, attach);
+    s = replace_triples(&s, digit, apostrophe, |c| c == 's', attach);
+
+    // Words ending in a dot: split unless a non-breaking prefix.
+    let words: Vec<&str> = s
+        .split([' ', '\t', '\n', '\r', '\u{c}'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut rebuilt = String::with_capacity(s.len());
+    for (i, word) in words.iter().enumerate() {
+        if word.len() > 1 && word.ends_with('.') {
+            let prefix = &word[..word.len() - 1];
+            let next = words.get(i + 1);
+            if prefix.contains('.') && prefix.chars().any(is_alpha) {
+                rebuilt.push_str(&word.replace('.', ""));
+            } else if nonbreaking_prefix(prefix) == Some(false)
+                || next.is_some_and(|n| n.starts_with(|c: char| c.is_ascii_lowercase()))
+            {
+                rebuilt.push_str(word);
+            } else if nonbreaking_prefix(prefix) == Some(true)
+                && next.is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                rebuilt.push_str(word);
+            } else {
+                rebuilt.push_str(prefix);
+                rebuilt.push_str(" .");
+            }
+        } else {
+            rebuilt.push_str(word);
+        }
+        rebuilt.push(' ');
+    }
+    s = rebuilt;
+    while s.contains("DOTDOTMULTI") {
+        s = s.replace("DOTDOTMULTI", "DOTMULTI.");
+    }
+    s = s.replace("DOTMULTI", ".");
+
+    let mut out = String::with_capacity(s.len());
+    let mut in_space = false;
+    for c in s.chars() {
+        if matches!(
+            c,
+            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        ) {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out.trim_matches(|c: char| c <= ' ').to_owned()
+}
+
+/// `DOTMULTI\.([^\.])` -> `DOTDOTMULTI $1`.
+fn replace_dotmulti_before_non_dot(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s;
+    while let Some(pos) = rest.find("DOTMULTI.") {
+        let after = &rest[pos + "DOTMULTI.".len()..];
+        match after.chars().next() {
+            Some(c) if c != '.' => {
+                out.push_str(&rest[..pos]);
+                out.push_str("DOTDOTMULTI ");
+                out.push(c);
+                rest = &after[c.len_utf8()..];
+            }
+            _ => {
+                out.push_str(&rest[..pos + "DOTMULTI.".len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> MeteorText {
+        MeteorText::new(s, &english_stemmer())
+    }
+
+    #[test]
+    fn java_hash_matches_java() {
+        // "hello".hashCode() == 99162322 in Java.
+        assert_eq!(java_hash("hello"), 99_162_322);
+        assert_eq!(java_hash(""), 0);
+    }
+
+    #[test]
+    fn identical_sentences_score_one() {
+        let a = text("no acute cardiopulmonary process");
+        let stats = meteor_stats(&a, std::slice::from_ref(&a));
+        assert_eq!(stats.chunks, 1.0);
+        assert!((stats.score() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn hand_computed_two_chunk_alignment() {
+        // candidate "b a" vs reference "a b": 2 exact content matches in 2 chunks.
+        // P = R = 1, Fmean = 1, frag = 2 / 2 = 1, Pen = 0.6 -> score 0.4.
+        let stats = meteor_stats(&text("lung heart"), &[text("heart lung")]);
+        assert_eq!(stats.chunks, 2.0);
+        assert!((stats.score() - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn normalizer_splits_punctuation_and_undots_acronyms() {
+        assert_eq!(normalize("the u.s. is big."), "the us is big .");
+        assert_eq!(normalize("it's 2,000 (approx)"), "it 's 2,000 ( approx )");
+    }
+}
