@@ -18,11 +18,17 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Report-generation metrics (BLEU, ROUGE-L, CIDEr-D, METEOR) as pycocoevalcap, sacrebleu
+    /// or rouge-score compute them.
+    Text(commands::text::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Text(args) => commands::text::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {

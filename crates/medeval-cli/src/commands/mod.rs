@@ -1,6 +1,8 @@
 //! One module per subcommand. Each exposes an `Args` struct (parsed by clap) and a `run`
 //! function returning the process exit code.
 
+pub mod text;
+
 /// Prints an error and its chain of causes to stderr, one cause per line.
 pub fn print_error(err: &anyhow::Error) {
     eprintln!("error: {err}");
