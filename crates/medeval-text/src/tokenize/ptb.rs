@@ -43,7 +43,7 @@ pub fn coco_tokenize(text: &str) -> Vec<String> {
 
 /// PTB tokens of one line, in their original case (before `-lowerCase`).
 pub fn ptb_tokenize(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
+    let chars = normalize_characters(text);
     let mut lexer = Lexer {
         chars: &chars,
         pos: 0,
@@ -51,6 +51,52 @@ pub fn ptb_tokenize(text: &str) -> Vec<String> {
     };
     lexer.run();
     lexer.tokens
+}
+
+/// Character-level rewrites of the Stanford lexer, applied before tokenising: currency signs
+/// normalised (`€` -> `$`, `£` -> `#`, `¢` -> `cents`), guillemets turned into PTB quotes,
+/// vulgar fractions spelled out, and the characters the lexer cannot tokenise (most currency
+/// signs, Roman-numeral letters, emoji, several General Punctuation marks) deleted. Each
+/// replacement is surrounded by spaces, as the lexer makes it a token of its own.
+fn normalize_characters(text: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::with_capacity(text.len());
+    let mut push_token = |out: &mut Vec<char>, token: &str| {
+        out.push(' ');
+        out.extend(token.chars());
+        out.push(' ');
+    };
+    for c in text.chars() {
+        match c {
+            '€' | '¤' | '\u{20a0}' => push_token(&mut out, "$"),
+            '£' => push_token(&mut out, "#"),
+            '¢' => push_token(&mut out, "cents"),
+            '«' => push_token(&mut out, "``"),
+            '»' => push_token(&mut out, "''"),
+            '‹' | '‛' => push_token(&mut out, "`"),
+            '›' => push_token(&mut out, "'"),
+            '¼' => push_token(&mut out, "1/4"),
+            '½' => push_token(&mut out, "1/2"),
+            '¾' => push_token(&mut out, "3/4"),
+            '⅔' => push_token(&mut out, "2/3"),
+            '\u{ad}' => push_token(&mut out, "-"),
+            c if is_untokenizable(c) => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Characters the Stanford lexer 3.4.1 deletes (`-untokenizable firstDelete`), as observed.
+fn is_untokenizable(c: char) -> bool {
+    matches!(c,
+        '\u{2010}'..='\u{2012}'
+        | '\u{2024}' | '\u{2025}' | '\u{2027}'
+        | '\u{203c}' | '\u{203d}' | '\u{2043}'
+        | '\u{2045}'..='\u{205e}'
+        | '\u{20a1}'..='\u{20a3}' | '\u{20a5}'..='\u{20ab}' | '\u{20ad}'..='\u{20bf}'
+        | '\u{2151}'
+        | '\u{2160}'..='\u{2188}'
+        | '\u{1f000}'..='\u{1faff}')
 }
 
 struct Lexer<'a> {
@@ -137,7 +183,7 @@ impl Lexer<'_> {
                 self.pos += 1;
                 return self.emit("...");
             }
-            '—' | '–' | '‒' | '―' => {
+            '—' | '–' | '―' => {
                 self.pos += 1;
                 return self.emit("--");
             }
@@ -460,10 +506,7 @@ const TITLES: &[&str] = &[
     "natl", "mfg", "mtg", "dept", "blvd", "rd",
 ];
 
-const BEFORE_NUMBER: &[&str] = &[
-    "ca", "fig", "figs", "prop", "no", "nos", "sec", "secs", "sect", "sects", "art", "arts",
-    "para", "paras", "pp", "op", "approx", "pt", "rs",
-];
+const BEFORE_NUMBER: &[&str] = &["ca", "fig", "figs", "no", "nos", "art", "arts", "pp", "op"];
 
 fn abbreviation_kind(word: &str) -> Option<AbbrevKind> {
     if is_dotted_acronym(word) {
@@ -531,6 +574,10 @@ mod tests {
             "e.g. vs. u.s. x. etc. fig. 2"
         );
         assert_eq!(coco("approx. vs. no. more"), "approx vs. no more");
+        assert_eq!(
+            coco("approx. 3 cm, no. 5, vol. 2"),
+            "approx 3 cm no. 5 vol 2"
+        );
         assert_eq!(coco("The U.S. The end"), "the u.s. the end");
     }
 
@@ -553,5 +600,9 @@ mod tests {
             "mild no acute disease !?"
         );
         assert_eq!(coco(""), "");
+        assert_eq!(
+            coco("€5 £5 ¢5 ₹5 «a» ½ \u{2010} 😀"),
+            "$ 5 # 5 cents 5 5 a 1/2"
+        );
     }
 }
