@@ -230,16 +230,25 @@ struct Match {
     module: usize,
 }
 
-#[derive(Debug, Clone)]
+/// One partial alignment of the beam search.
+///
+/// The jar copies whole match arrays and used-word flags for every extension; here a path is a
+/// few integers: its chosen matches live in a shared arena as a parent-linked list, and the
+/// candidate words it has used are a bitset in a shared pool. Reference words need no
+/// per-path flags: a search step only ever takes the reference word at the current position,
+/// so the only reference words marked in advance are the fixed (definite) matches.
+#[derive(Debug, Clone, Copy)]
 struct Path {
-    matches: Vec<Option<Match>>,
+    /// `matches1 + matches2` of the jar (integer-truncated weighted match counts).
     matches_weighted: i32,
     chunks: i32,
-    idx: usize,
-    last_match_end: Option<usize>,
     distance: i32,
-    used_test: Vec<bool>,
-    used_ref: Vec<bool>,
+    /// End (exclusive) in the candidate of the last match of the open chunk.
+    last_match_end: Option<usize>,
+    /// Index in the arena of the last match chosen by the search (`u32::MAX`: none).
+    history: u32,
+    /// Offset of this path's used-candidate-word bitset in the bitset pool.
+    bits: u32,
 }
 
 impl Path {
@@ -252,7 +261,8 @@ impl Path {
     }
 
     fn take(&mut self, m: Match) {
-        // matches1 and matches2 are Java ints updated with `+=` of a double: truncated.
+        // The jar's matches1 and matches2 are ints updated with `+=` of a double, which
+        // truncates: a stem match (weight 0.5) adds nothing to the ranking.
         for _ in 0..2 {
             self.matches_weighted =
                 (f64::from(self.matches_weighted) + ALIGN_WEIGHTS[m.module]) as i32;
@@ -260,7 +270,6 @@ impl Path {
         if self.last_match_end.is_some_and(|end| m.match_start != end) {
             self.chunks += 1;
         }
-        self.idx = m.start + 1;
         self.last_match_end = Some(m.match_start + 1);
     }
 }
@@ -302,27 +311,17 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
             }
         }
     }
-    let mut start = Path {
-        matches: vec![None; n_ref],
-        matches_weighted: 0,
-        chunks: 0,
-        idx: 0,
-        last_match_end: None,
-        distance: 0,
-        used_test: vec![false; n_test],
-        used_ref: vec![false; n_ref],
-    };
+    // One-to-one matches whose words have no other option are definite.
+    let mut fixed: Vec<Option<Match>> = vec![None; n_ref];
     for (j, slot) in candidates.iter().enumerate() {
         if let [m] = slot[..]
             && ref_coverage[j] == 1
             && test_coverage[m.match_start] == 1
         {
-            start.matches[j] = Some(m);
-            start.used_ref[j] = true;
-            start.used_test[m.match_start] = true;
+            fixed[j] = Some(m);
         }
     }
-    let best = resolve(&candidates, start);
+    let chosen = resolve(&candidates, &fixed, n_test);
 
     let mut stats = MeteorStats {
         test_len: n_test as f64,
@@ -333,7 +332,7 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     };
     let mut chunks = 0;
     let mut last_end: Option<usize> = None;
-    for slot in &best.matches {
+    for slot in &chosen {
         match slot {
             None => {
                 if last_end.take().is_some() {
@@ -367,66 +366,101 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     stats
 }
 
-/// The jar's beam search over the reference positions (`Aligner.resolve`).
-fn resolve(candidates: &[Vec<Match>], start: Path) -> Path {
+/// The jar's beam search over the reference positions (`Aligner.resolve`); returns the chosen
+/// match (if any) for every reference position.
+fn resolve(
+    candidates: &[Vec<Match>],
+    fixed: &[Option<Match>],
+    n_test: usize,
+) -> Vec<Option<Match>> {
     let n = candidates.len();
-    let mut next: Vec<Path> = vec![start];
+    let words = n_test.div_ceil(64).max(1);
+    // Arena of matches chosen by the search: (match, parent index).
+    let mut arena: Vec<(Match, u32)> = Vec::new();
+    // Bitsets of the paths of the current step, and of the step being built.
+    let mut pool: Vec<u64> = Vec::new();
+    let mut next_pool: Vec<u64> = vec![0; words];
+    for m in fixed.iter().flatten() {
+        next_pool[m.match_start / 64] |= 1 << (m.match_start % 64);
+    }
+    let mut bits: Vec<u64> = Vec::with_capacity(words);
+    let mut next: Vec<Path> = vec![Path {
+        matches_weighted: 0,
+        chunks: 0,
+        distance: 0,
+        last_match_end: None,
+        history: u32::MAX,
+        bits: 0,
+    }];
+    let mut paths: Vec<Path> = Vec::new();
     for current in 0..=n {
-        let mut paths = std::mem::take(&mut next);
+        std::mem::swap(&mut paths, &mut next);
+        std::mem::swap(&mut pool, &mut next_pool);
+        next.clear();
+        next_pool.clear();
         paths.sort_by_key(Path::rank_key);
         paths.truncate(BEAM_SIZE);
-        for mut path in paths {
+        let mut push =
+            |path: Path, bits: &[u64], next: &mut Vec<Path>, next_pool: &mut Vec<u64>| {
+                let offset = next_pool.len() as u32;
+                next_pool.extend_from_slice(bits);
+                next.push(Path {
+                    bits: offset,
+                    ..path
+                });
+            };
+        for &path in &paths {
+            let mut path = path;
+            let at = path.bits as usize;
+            bits.clear();
+            bits.extend_from_slice(&pool[at..at + words]);
             if current == n {
                 if path.last_match_end.is_some() {
                     path.chunks += 1;
                 }
-                next.push(path);
+                push(path, &bits, &mut next, &mut next_pool);
                 continue;
             }
-            if path.used_ref[current] {
-                if current < path.idx {
-                    next.push(path);
-                } else if let Some(m) = path.matches[path.idx] {
-                    path.take(m);
-                    path.distance += m.start.abs_diff(m.match_start) as i32;
-                    next.push(path);
-                }
+            if let Some(m) = fixed[current] {
+                path.take(m);
+                path.distance += m.start.abs_diff(m.match_start) as i32;
+                push(path, &bits, &mut next, &mut next_pool);
                 continue;
             }
             for &m in &candidates[current] {
-                if path.used_test[m.match_start] || path.used_ref[m.start] {
+                if bits[m.match_start / 64] & (1 << (m.match_start % 64)) != 0 {
                     continue;
                 }
-                let mut extended = path.clone();
-                extended.used_test[m.match_start] = true;
-                extended.used_ref[m.start] = true;
-                extended.matches[current] = Some(m);
+                let mut extended = path;
                 extended.take(m);
+                arena.push((m, path.history));
+                extended.history = (arena.len() - 1) as u32;
+                let offset = next_pool.len();
+                next_pool.extend_from_slice(&bits);
+                next_pool[offset + m.match_start / 64] |= 1 << (m.match_start % 64);
+                extended.bits = offset as u32;
+                next.push(extended);
                 // The jar adds this distance to the path being extended, not to the new one.
                 path.distance += m.start.abs_diff(m.match_start) as i32;
-                next.push(extended);
             }
             if path.last_match_end.take().is_some() {
                 path.chunks += 1;
             }
-            path.idx += 1;
-            next.push(path);
+            push(path, &bits, &mut next, &mut next_pool);
         }
         if next.is_empty() {
             break;
         }
     }
     next.sort_by_key(Path::rank_key);
-    next.into_iter().next().unwrap_or_else(|| Path {
-        matches: vec![None; n],
-        matches_weighted: 0,
-        chunks: 0,
-        idx: 0,
-        last_match_end: None,
-        distance: 0,
-        used_test: Vec::new(),
-        used_ref: vec![false; n],
-    })
+    let mut chosen: Vec<Option<Match>> = fixed.to_vec();
+    let mut node = next.first().map_or(u32::MAX, |p| p.history);
+    while node != u32::MAX {
+        let (m, parent) = arena[node as usize];
+        chosen[m.start] = Some(m);
+        node = parent;
+    }
+    chosen
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ pub fn ptb_tokenize(text: &str) -> Vec<String> {
 /// replacement is surrounded by spaces, as the lexer makes it a token of its own.
 fn normalize_characters(text: &str) -> Vec<char> {
     let mut out: Vec<char> = Vec::with_capacity(text.len());
-    let mut push_token = |out: &mut Vec<char>, token: &str| {
+    let push_token = |out: &mut Vec<char>, token: &str| {
         out.push(' ');
         out.extend(token.chars());
         out.push(' ');
