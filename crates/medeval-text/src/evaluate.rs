@@ -10,6 +10,7 @@ use crate::metrics::bleu::{self, BleuStats};
 use crate::metrics::meteor::{self, MeteorStats, MeteorText};
 use crate::metrics::{cider, rouge};
 use crate::ngram::{self, MAX_ORDER};
+use crate::tokenize::Tokens;
 use crate::{Flavor, Sample, Tokenizer};
 
 /// A report-generation metric.
@@ -128,7 +129,7 @@ struct Prepared {
 fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemmer) -> Prepared {
     let tokenizer = flavor.tokenizer();
     let candidate_tokens = tokenizer.tokenize(&sample.candidate);
-    let reference_tokens: Vec<Vec<String>> = sample
+    let reference_tokens: Vec<Tokens> = sample
         .references
         .iter()
         .map(|r| tokenizer.tokenize(r))
@@ -148,7 +149,7 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
         let split = |text: &str| -> Vec<Vec<u64>> {
             text.split('\n')
                 .filter(|s| !s.is_empty())
-                .map(|s| ngram::fingerprints(&tokenizer.tokenize(s)))
+                .map(|s| ngram::fingerprints(tokenizer.tokenize(s).iter()))
                 .collect()
         };
         (
@@ -157,10 +158,10 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
         )
     });
     Prepared {
-        candidate: ngram::fingerprints(&candidate_tokens),
+        candidate: ngram::fingerprints(candidate_tokens.iter()),
         references: reference_tokens
             .iter()
-            .map(|r| ngram::fingerprints(r))
+            .map(|r| ngram::fingerprints(r.iter()))
             .collect(),
         meteor,
         sentences,

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 /// One item to score: a generated report and its reference report(s).
@@ -103,94 +104,113 @@ struct Entry {
     texts: Vec<String>,
 }
 
+/// Parses every line in parallel, then reports the first problem by line number.
 fn parse_file(path: &Path, allow_list: bool) -> Result<Vec<Entry>, InputError> {
     let bytes = std::fs::read(path).map_err(|source| InputError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let mut entries = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = index + 1;
-        let text = std::str::from_utf8(raw).map_err(|_| InputError::InvalidUtf8 {
-            path: path.to_owned(),
-            line,
-        })?;
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        if text.trim().is_empty() {
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let parsed: Vec<Result<Option<Entry>, InputError>> = lines
+        .par_iter()
+        .enumerate()
+        .map(|(index, raw)| parse_line(path, index + 1, raw, allow_list))
+        .collect();
+    let mut entries = Vec::with_capacity(parsed.len());
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(parsed.len());
+    for result in parsed {
+        let Some(entry) = result? else {
             continue;
-        }
-        let value: Value = serde_json::from_str(text).map_err(|e| InputError::MalformedJson {
-            path: path.to_owned(),
-            line,
-            message: e.to_string(),
-        })?;
-        let bad = |id: Option<String>, field: &'static str, problem: &str| InputError::BadField {
-            path: path.to_owned(),
-            line,
-            id,
-            field,
-            problem: problem.to_owned(),
         };
-        let Value::Object(object) = value else {
-            return Err(bad(None, "id", "missing: the line is not a JSON object"));
-        };
-        let id = match object.get("id") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
-            Some(_) => return Err(bad(None, "id", "must be a string or an integer")),
-            None => return Err(bad(None, "id", "is missing")),
-        };
-        let texts = match object.get("text") {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(items)) if allow_list => {
-                let mut texts = Vec::with_capacity(items.len());
-                for (k, item) in items.iter().enumerate() {
-                    match item {
-                        Value::String(s) => texts.push(s.clone()),
-                        _ => {
-                            return Err(bad(
-                                Some(id),
-                                "text",
-                                &format!("element {k} is not a string"),
-                            ));
-                        }
-                    }
-                }
-                if texts.is_empty() {
-                    return Err(bad(Some(id), "text", "is an empty list"));
-                }
-                texts
-            }
-            Some(Value::Array(_)) => {
-                return Err(bad(
-                    Some(id),
-                    "text",
-                    "must be a string (one candidate per id)",
-                ));
-            }
-            Some(_) if allow_list => {
-                return Err(bad(
-                    Some(id),
-                    "text",
-                    "must be a string or a list of strings",
-                ));
-            }
-            Some(_) => return Err(bad(Some(id), "text", "must be a string")),
-            None => return Err(bad(Some(id), "text", "is missing")),
-        };
-        if let Some(&first_line) = seen.get(&id) {
+        if let Some(&first_line) = seen.get(&entry.id) {
             return Err(InputError::DuplicateId {
                 path: path.to_owned(),
-                line,
-                id,
+                line: entry.line,
+                id: entry.id,
                 first_line,
             });
         }
-        seen.insert(id.clone(), line);
-        entries.push(Entry { line, id, texts });
+        seen.insert(entry.id.clone(), entry.line);
+        entries.push(entry);
     }
     Ok(entries)
+}
+
+/// One line: `None` for a blank line.
+fn parse_line(
+    path: &Path,
+    line: usize,
+    raw: &[u8],
+    allow_list: bool,
+) -> Result<Option<Entry>, InputError> {
+    let text = std::str::from_utf8(raw).map_err(|_| InputError::InvalidUtf8 {
+        path: path.to_owned(),
+        line,
+    })?;
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| InputError::MalformedJson {
+        path: path.to_owned(),
+        line,
+        message: e.to_string(),
+    })?;
+    let bad = |id: Option<String>, field: &'static str, problem: &str| InputError::BadField {
+        path: path.to_owned(),
+        line,
+        id,
+        field,
+        problem: problem.to_owned(),
+    };
+    let Value::Object(object) = value else {
+        return Err(bad(None, "id", "missing: the line is not a JSON object"));
+    };
+    let id = match object.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
+        Some(_) => return Err(bad(None, "id", "must be a string or an integer")),
+        None => return Err(bad(None, "id", "is missing")),
+    };
+    let texts = match object.get("text") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) if allow_list => {
+            let mut texts = Vec::with_capacity(items.len());
+            for (k, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) => texts.push(s.clone()),
+                    _ => {
+                        return Err(bad(
+                            Some(id),
+                            "text",
+                            &format!("element {k} is not a string"),
+                        ));
+                    }
+                }
+            }
+            if texts.is_empty() {
+                return Err(bad(Some(id), "text", "is an empty list"));
+            }
+            texts
+        }
+        Some(Value::Array(_)) => {
+            return Err(bad(
+                Some(id),
+                "text",
+                "must be a string (one candidate per id)",
+            ));
+        }
+        Some(_) if allow_list => {
+            return Err(bad(
+                Some(id),
+                "text",
+                "must be a string or a list of strings",
+            ));
+        }
+        Some(_) => return Err(bad(Some(id), "text", "must be a string")),
+        None => return Err(bad(Some(id), "text", "is missing")),
+    };
+    Ok(Some(Entry { line, id, texts }))
 }
 
 /// Reads both files and pairs them by id, in the order of the references file.

@@ -166,7 +166,7 @@ mod tests {
     use crate::ngram::fingerprints;
 
     fn ids(s: &str) -> Vec<u64> {
-        fingerprints(&s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        fingerprints(s.split_whitespace())
     }
 
     #[test]

@@ -163,6 +163,43 @@ pub struct MeteorText {
     function: Vec<bool>,
 }
 
+/// What alignment needs to know about one word.
+#[derive(Debug, Clone, Copy)]
+struct WordInfo {
+    hash: i32,
+    stem_hash: i32,
+    function: bool,
+}
+
+thread_local! {
+    /// Per-thread memo of [`WordInfo`]: report vocabularies are small and repetitive, and
+    /// stemming dominates the cost of preparing a text otherwise.
+    static WORD_INFO: std::cell::RefCell<std::collections::HashMap<String, WordInfo>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Bound on the memo's size; it is cleared when exceeded.
+const WORD_INFO_CAPACITY: usize = 1 << 20;
+
+fn word_info(word: &str, stemmer: &Stemmer) -> WordInfo {
+    WORD_INFO.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(info) = cache.get(word) {
+            return *info;
+        }
+        let info = WordInfo {
+            hash: java_hash(word),
+            stem_hash: java_hash(&stemmer.stem(word)),
+            function: FUNCTION_WORDS.contains(&word.to_lowercase().as_str()),
+        };
+        if cache.len() >= WORD_INFO_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(word.to_owned(), info);
+        info
+    })
+}
+
 impl MeteorText {
     /// Normalises `text` (`-norm`) and prepares its words.
     pub fn new(text: &str, stemmer: &Stemmer) -> Self {
@@ -172,17 +209,12 @@ impl MeteorText {
             .filter(|w| !w.is_empty())
             .map(str::to_owned)
             .collect();
-        let hashes = words.iter().map(|w| java_hash(w)).collect();
-        let stem_hashes = words.iter().map(|w| java_hash(&stemmer.stem(w))).collect();
-        let function = words
-            .iter()
-            .map(|w| FUNCTION_WORDS.contains(&w.to_lowercase().as_str()))
-            .collect();
+        let infos: Vec<WordInfo> = words.iter().map(|w| word_info(w, stemmer)).collect();
         Self {
+            hashes: infos.iter().map(|i| i.hash).collect(),
+            stem_hashes: infos.iter().map(|i| i.stem_hash).collect(),
+            function: infos.iter().map(|i| i.function).collect(),
             words,
-            hashes,
-            stem_hashes,
-            function,
         }
     }
 
@@ -400,15 +432,14 @@ fn resolve(
         next_pool.clear();
         paths.sort_by_key(Path::rank_key);
         paths.truncate(BEAM_SIZE);
-        let mut push =
-            |path: Path, bits: &[u64], next: &mut Vec<Path>, next_pool: &mut Vec<u64>| {
-                let offset = next_pool.len() as u32;
-                next_pool.extend_from_slice(bits);
-                next.push(Path {
-                    bits: offset,
-                    ..path
-                });
-            };
+        let push = |path: Path, bits: &[u64], next: &mut Vec<Path>, next_pool: &mut Vec<u64>| {
+            let offset = next_pool.len() as u32;
+            next_pool.extend_from_slice(bits);
+            next.push(Path {
+                bits: offset,
+                ..path
+            });
+        };
         for &path in &paths {
             let mut path = path;
             let at = path.bits as usize;
@@ -579,46 +610,54 @@ pub fn normalize(line: &str) -> String {
     let non_digit = |c: char| !c.is_ascii_digit();
     let comma = |c: char| c == ',';
     let sep = |x: char, _: char, y: char, o: &mut String| spaced(x, " , ", y, o);
-    s = replace_triples(&s, non_digit, comma, non_digit, sep);
-    s = replace_triples(&s, digit, comma, non_digit, sep);
-    s = replace_triples(&s, non_digit, comma, digit, sep);
+    if s.contains(',') {
+        s = replace_triples(&s, non_digit, comma, non_digit, sep);
+        s = replace_triples(&s, digit, comma, non_digit, sep);
+        s = replace_triples(&s, non_digit, comma, digit, sep);
+    }
 
     // Quotes and dashes.
-    s = s
-        .chars()
-        .map(|c| {
-            if matches!(c, '`' | '‘' | '’') {
-                '\''
-            } else {
-                c
-            }
-        })
-        .collect();
-    s = s.replace("''", " \" ").replace(['“', '”'], " \" ");
-    s = s.replace('–', "-").replace("--", "-");
-    s = replace_triples(
-        &s,
-        |c| is_alnum(c) || c == '.',
-        |c| c == '-',
-        is_alnum,
-        |x, _, y, o| spaced(x, " ", y, o),
-    );
+    if s.contains(['`', '‘', '’']) {
+        s = s
+            .chars()
+            .map(|c| {
+                if matches!(c, '`' | '‘' | '’') {
+                    '\''
+                } else {
+                    c
+                }
+            })
+            .collect();
+    }
+    if s.contains("''") || s.contains(['“', '”']) {
+        s = s.replace("''", " \" ").replace(['“', '”'], " \" ");
+    }
+    if s.contains('–') {
+        s = s.replace('–', "-");
+    }
+    if s.contains('-') {
+        s = s.replace("--", "-");
+        s = replace_triples(
+            &s,
+            |c| is_alnum(c) || c == '.',
+            |c| c == '-',
+            is_alnum,
+            |x, _, y, o| spaced(x, " ", y, o),
+        );
+    }
 
     // English contractions split to the right.
     let apostrophe = |c: char| c == '\'';
     let split = |x: char, _: char, y: char, o: &mut String| spaced(x, " ' ", y, o);
     let attach = |x: char, _: char, y: char, o: &mut String| spaced(x, " '", y, o);
-    s = replace_triples(&s, |c| !is_alpha(c), apostrophe, |c| !is_alpha(c), split);
-    s = replace_triples(
-        &s,
-        |c| !is_alpha(c) && !c.is_ascii_digit(),
-        apostrophe,
-        is_alpha,
-        split,
-    );
-    s = replace_triples(&s, is_alpha, apostrophe, |c| !is_alpha(c), split);
-    s = replace_triples(&s, is_alpha, apostrophe, is_alpha, attach);
-    s = replace_triples(&s, digit, apostrophe, |c| c == 's', attach);
+    if s.contains('\'') {
+        s = replace_triples(&s, |c| !is_alpha(c), apostrophe, |c| !is_alpha(c), split);
+        let before_letter = |c: char| !is_alpha(c) && !c.is_ascii_digit();
+        s = replace_triples(&s, before_letter, apostrophe, is_alpha, split);
+        s = replace_triples(&s, is_alpha, apostrophe, |c| !is_alpha(c), split);
+        s = replace_triples(&s, is_alpha, apostrophe, is_alpha, attach);
+        s = replace_triples(&s, digit, apostrophe, |c| c == 's', attach);
+    }
 
     // Words ending in a dot: split unless a non-breaking prefix.
     let words: Vec<&str> = s
@@ -650,10 +689,12 @@ pub fn normalize(line: &str) -> String {
         rebuilt.push(' ');
     }
     s = rebuilt;
-    while s.contains("DOTDOTMULTI") {
-        s = s.replace("DOTDOTMULTI", "DOTMULTI.");
+    if s.contains("DOTMULTI") {
+        while s.contains("DOTDOTMULTI") {
+            s = s.replace("DOTDOTMULTI", "DOTMULTI.");
+        }
+        s = s.replace("DOTMULTI", ".");
     }
-    s = s.replace("DOTMULTI", ".");
 
     let mut out = String::with_capacity(s.len());
     let mut in_space = false;

@@ -33,7 +33,7 @@ pub enum Tokenizer {
 
 impl Tokenizer {
     /// Splits `text` into tokens.
-    pub fn tokenize(self, text: &str) -> Vec<String> {
+    pub fn tokenize(self, text: &str) -> Tokens {
         match self {
             Self::CocoPtb => ptb::coco_tokenize(text),
             Self::Sacre13a => split_python_whitespace(&mteval::tokenize_13a(text)),
@@ -69,11 +69,114 @@ pub fn is_python_space(c: char) -> bool {
 
 /// Python's `str.split()` without arguments: runs of whitespace separate tokens, and leading or
 /// trailing whitespace yields no empty token.
-pub fn split_python_whitespace(text: &str) -> Vec<String> {
-    text.split(is_python_space)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect()
+pub fn split_python_whitespace(text: &str) -> Tokens {
+    let mut tokens = Tokens::with_capacity(text.len());
+    for token in text.split(is_python_space).filter(|t| !t.is_empty()) {
+        tokens.push(token);
+    }
+    tokens
+}
+
+/// The tokens of one text, stored in one buffer (one allocation per text rather than one per
+/// token, which dominates tokenisation cost otherwise).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    text: String,
+    /// End offset in `text` of each token.
+    ends: Vec<usize>,
+}
+
+impl Tokens {
+    /// No tokens, with room for about `bytes` bytes of token text.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Self {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(bytes / 4),
+        }
+    }
+
+    /// Appends one token.
+    pub fn push(&mut self, token: &str) {
+        self.text.push_str(token);
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends one token given as characters.
+    pub fn push_chars(&mut self, token: &[char]) {
+        self.text.extend(token);
+        self.ends.push(self.text.len());
+    }
+
+    /// Removes the last token.
+    pub fn pop(&mut self) {
+        if self.ends.pop().is_some() {
+            self.text.truncate(self.ends.last().copied().unwrap_or(0));
+        }
+    }
+
+    fn last_start(&self) -> usize {
+        match self.ends.len() {
+            0 | 1 => 0,
+            n => self.ends[n - 2],
+        }
+    }
+
+    /// The last token (empty when there is none).
+    pub fn last(&self) -> &str {
+        &self.text[self.last_start()..]
+    }
+
+    /// Lower-cases the last token (Unicode full case mapping, like Java's and Python's).
+    pub fn lowercase_last(&mut self) {
+        let start = self.last_start();
+        if self.text[start..].is_ascii() {
+            self.text[start..].make_ascii_lowercase();
+        } else {
+            let lower = self.text[start..].to_lowercase();
+            self.text.truncate(start);
+            self.text.push_str(&lower);
+            if let Some(end) = self.ends.last_mut() {
+                *end = self.text.len();
+            }
+        }
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The tokens in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let token = &self.text[start..end];
+            start = end;
+            token
+        })
+    }
+
+    /// The tokens joined by `separator`.
+    pub fn join(&self, separator: &str) -> String {
+        let mut out = String::with_capacity(self.text.len() + self.len() * separator.len());
+        for (i, token) in self.iter().enumerate() {
+            if i > 0 {
+                out.push_str(separator);
+            }
+            out.push_str(token);
+        }
+        out
+    }
+
+    /// The tokens as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
 }
 
 #[cfg(test)]
@@ -81,9 +184,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tokens_push_pop_and_lowercase() {
+        let mut t = Tokens::default();
+        t.push("Heart");
+        t.push_chars(&['É', 'T']);
+        t.lowercase_last();
+        assert_eq!(t.to_vec(), vec!["Heart", "ét"]);
+        t.pop();
+        t.lowercase_last();
+        assert_eq!(t.join(" "), "heart");
+        t.pop();
+        assert!(t.is_empty());
+        assert_eq!(t.last(), "");
+    }
+
+    #[test]
     fn python_split_treats_information_separators_as_space() {
         assert_eq!(
-            split_python_whitespace(" a\u{1f}b\u{a0}c\n "),
+            split_python_whitespace(" a\u{1f}b\u{a0}c\n ").to_vec(),
             vec!["a", "b", "c"]
         );
         assert!(split_python_whitespace("  \t").is_empty());

@@ -25,6 +25,8 @@
 
 use unicode_general_category::{GeneralCategory, get_general_category};
 
+use super::Tokens;
+
 /// The tokens pycocoevalcap removes after PTB tokenisation (its `PUNCTUATIONS` list).
 pub const COCO_PUNCTUATION: [&str; 17] = [
     "''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--",
@@ -33,21 +35,22 @@ pub const COCO_PUNCTUATION: [&str; 17] = [
 
 /// Tokenises one caption exactly as pycocoevalcap's `PTBTokenizer.tokenize` leaves it:
 /// PTB tokens, lower-cased, with the COCO punctuation removed.
-pub fn coco_tokenize(text: &str) -> Vec<String> {
-    ptb_tokenize(text)
-        .into_iter()
-        .map(|t| t.to_lowercase())
-        .filter(|t| !COCO_PUNCTUATION.contains(&t.as_str()))
-        .collect()
+pub fn coco_tokenize(text: &str) -> Tokens {
+    lex(text, true)
 }
 
 /// PTB tokens of one line, in their original case (before `-lowerCase`).
-pub fn ptb_tokenize(text: &str) -> Vec<String> {
+pub fn ptb_tokenize(text: &str) -> Tokens {
+    lex(text, false)
+}
+
+fn lex(text: &str, coco: bool) -> Tokens {
     let chars = normalize_characters(text);
     let mut lexer = Lexer {
         chars: &chars,
         pos: 0,
-        tokens: Vec::new(),
+        tokens: Tokens::with_capacity(text.len()),
+        coco,
     };
     lexer.run();
     lexer.tokens
@@ -102,7 +105,9 @@ fn is_untokenizable(c: char) -> bool {
 struct Lexer<'a> {
     chars: &'a [char],
     pos: usize,
-    tokens: Vec<String>,
+    tokens: Tokens,
+    /// Lower-case tokens and drop the COCO punctuation as they are emitted.
+    coco: bool,
 }
 
 impl Lexer<'_> {
@@ -141,8 +146,26 @@ impl Lexer<'_> {
                 .is_some_and(|c| c.is_whitespace() || matches!(c, '(' | '[' | '{' | '"' | '“'))
     }
 
-    fn emit(&mut self, token: impl Into<String>) {
-        self.tokens.push(token.into());
+    fn emit(&mut self, token: &str) {
+        self.tokens.push(token);
+        self.finish_token();
+    }
+
+    /// Emits the characters `start..end` as one token.
+    fn emit_range(&mut self, start: usize, end: usize) {
+        self.tokens.push_chars(&self.chars[start..end]);
+        self.finish_token();
+    }
+
+    /// pycocoevalcap's post-processing of the token just pushed: lower-case it and drop it if
+    /// it is COCO punctuation.
+    fn finish_token(&mut self) {
+        if self.coco {
+            self.tokens.lowercase_last();
+            if COCO_PUNCTUATION.contains(&self.tokens.last()) {
+                self.tokens.pop();
+            }
+        }
     }
 
     fn run(&mut self) {
@@ -174,9 +197,8 @@ impl Lexer<'_> {
             return self.emit("--");
         }
         if self.starts_with("``") || self.starts_with("''") {
-            let token: String = self.chars[self.pos..self.pos + 2].iter().collect();
             self.pos += 2;
-            return self.emit(token);
+            return self.emit_range(self.pos - 2, self.pos);
         }
         match c {
             '…' => {
@@ -205,18 +227,16 @@ impl Lexer<'_> {
                 while matches!(self.at(end), Some('!' | '?')) {
                     end += 1;
                 }
-                let token: String = self.chars[self.pos..end].iter().collect();
-                self.pos = end;
-                return self.emit(token);
+                let start = std::mem::replace(&mut self.pos, end);
+                return self.emit_range(start, end);
             }
             '*' | '_' | '#' => {
                 let mut end = self.pos;
                 while self.at(end) == Some(c) {
                     end += 1;
                 }
-                let token: String = self.chars[self.pos..end].iter().collect();
-                self.pos = end;
-                return self.emit(token);
+                let start = std::mem::replace(&mut self.pos, end);
+                return self.emit_range(start, end);
             }
             '\'' | '’' => return self.apostrophe(),
             '+' | '-'
@@ -239,9 +259,8 @@ impl Lexer<'_> {
     }
 
     fn single_char(&mut self) {
-        let token = self.chars[self.pos].to_string();
         self.pos += 1;
-        self.emit(token);
+        self.emit_range(self.pos - 1, self.pos);
     }
 
     /// An apostrophe that does not sit inside a word: a clitic (`'s`, `'ll`, `'tis`), an
@@ -252,13 +271,10 @@ impl Lexer<'_> {
                 if self.starts_with_ignore_case(clitic)
                     && !self.word_char_at(self.pos + clitic.len())
                 {
-                    let split = self.pos + 2;
-                    let head: String = self.chars[self.pos..split].iter().collect();
-                    self.emit(head);
-                    self.pos = split;
-                    let tail: String = self.chars[self.pos..self.pos + rest.len()].iter().collect();
-                    self.pos += rest.len();
-                    return self.emit(tail);
+                    let start = self.pos;
+                    self.pos += 2 + rest.len();
+                    self.emit_range(start, start + 2);
+                    return self.emit_range(start + 2, self.pos);
                 }
             }
             if self.word_char_at(self.pos + 1) {
@@ -266,9 +282,8 @@ impl Lexer<'_> {
             }
         }
         if let Some(len) = self.clitic_len() {
-            let token: String = self.chars[self.pos..self.pos + len].iter().collect();
             self.pos += len;
-            return self.emit(token);
+            return self.emit_range(self.pos - len, self.pos);
         }
         self.single("'")
     }
@@ -323,14 +338,13 @@ impl Lexer<'_> {
         }
         // A number followed directly by letters splits (`0.5mm`, `1.5x`) when the number has
         // a decimal point; plain alphanumerics (`3x4`, `2nd`) stay whole.
-        let word: String = self.chars[start..end].iter().collect();
-        let (word, end) = split_decimal_unit(&word, start, end);
+        let end = split_decimal_unit(&self.chars[start..end]).map_or(end, |n| start + n);
         self.pos = end;
         if self.at(end) == Some('.') && self.at(end + 1) != Some('.') {
-            self.period_after(word);
+            self.period_after(start);
             return;
         }
-        self.emit_word(word);
+        self.emit_word(start, end);
     }
 
     /// Whether the apostrophe at `i` stays inside the word that started at `start`
@@ -351,77 +365,75 @@ impl Lexer<'_> {
             && !self.word_char_at(i + 2)
     }
 
-    /// Splits clitics and assimilations off a finished word and emits the pieces.
-    fn emit_word(&mut self, word: String) {
-        let lower = word.to_lowercase();
-        for (whole, split) in [
-            ("cannot", 3),
-            ("gonna", 3),
-            ("gotta", 3),
-            ("wanna", 3),
-            ("lemme", 3),
-            ("gimme", 3),
-            ("dunno", 3),
-        ] {
-            if lower == whole {
-                let (a, b) = split_at_char(&word, split);
-                self.emit(a);
-                return self.emit(b);
+    /// Splits clitics and assimilations off the word `start..end` and emits the pieces.
+    fn emit_word(&mut self, start: usize, end: usize) {
+        let word = &self.chars[start..end];
+        let split = if word.len() < 4 {
+            None
+        } else if [
+            "cannot", "gonna", "gotta", "wanna", "lemme", "gimme", "dunno",
+        ]
+        .iter()
+        .any(|whole| eq_ignore_ascii_case(word, whole))
+        {
+            Some(3)
+        } else {
+            let n = word.len();
+            let tail = &word[n - 3..];
+            (matches!(tail[0], 'n' | 'N')
+                && matches!(tail[1], '\'' | '’')
+                && matches!(tail[2], 't' | 'T'))
+            .then_some(n - 3)
+        };
+        match split {
+            Some(k) => {
+                self.emit_range(start, start + k);
+                self.emit_range(start + k, end);
             }
+            None => self.emit_range(start, end),
         }
-        if lower.len() > 3 && (lower.ends_with("n't") || lower.ends_with("n’t")) {
-            let n = word.chars().count();
-            let (a, b) = split_at_char(&word, n - 3);
-            self.emit(a);
-            return self.emit(b);
-        }
-        if lower.ends_with("y'") && word.chars().count() == 2 {
-            return self.emit(word);
-        }
-        self.emit(word);
     }
 
-    /// Handles the period right after `word`: kept for abbreviations, split off otherwise.
-    fn period_after(&mut self, word: String) {
-        let next_start = self.next_non_space(self.pos + 1);
+    /// Handles the period right after the word that started at `start` (the period is at
+    /// `self.pos`): kept for abbreviations, split off otherwise.
+    fn period_after(&mut self, start: usize) {
+        let end = self.pos;
+        let next_start = self.next_non_space(end + 1);
         let next_char = next_start.and_then(|i| self.at(i));
-        let followed_by_space_or_end = self.at(self.pos + 1).is_none_or(char::is_whitespace);
+        let followed_by_space_or_end = self.at(end + 1).is_none_or(char::is_whitespace);
         if !followed_by_space_or_end {
             // `normal.Lungs` or `a.b` stay one token in the lexer.
-            let mut end = self.pos + 1;
-            while self.at(end).is_some_and(|c| !c.is_whitespace()) && is_word_char(self.chars[end])
-            {
-                end += 1;
+            let mut joined_end = end + 1;
+            while self.at(joined_end).is_some_and(is_word_char) {
+                joined_end += 1;
             }
-            if end > self.pos + 1 {
-                let mut joined = word;
-                joined.extend(&self.chars[self.pos..end]);
-                self.pos = end;
-                return self.emit_word(joined);
+            if joined_end > end + 1 {
+                self.pos = joined_end;
+                return self.emit_word(start, joined_end);
             }
-            self.emit_word(word);
-            return;
+            return self.emit_word(start, end);
         }
         let next_is_number = next_char.is_some_and(|c| c.is_ascii_digit());
         let next_is_capital = next_char.is_some_and(char::is_uppercase);
-        match abbreviation_kind(&word) {
+        let word = &self.chars[start..end];
+        match abbreviation_kind(word) {
             Some(kind) if kind != AbbrevKind::BeforeNumber || next_is_number => {
-                self.pos += 1;
-                self.emit(format!("{word}."));
                 let sentence_end = match kind {
                     AbbrevKind::SentenceFinal => true,
                     AbbrevKind::Acronym => {
-                        word.chars().filter(|c| c.is_alphabetic()).count() > 1
-                            && word.chars().all(|c| c.is_uppercase() || c == '.')
+                        word.iter().filter(|c| c.is_alphabetic()).count() > 1
+                            && word.iter().all(|c| c.is_uppercase() || *c == '.')
                     }
                     _ => false,
                 };
+                self.pos += 1;
+                self.emit_range(start, end + 1);
                 if sentence_end && next_is_capital {
                     self.emit(".");
                 }
             }
             _ => {
-                self.emit_word(word);
+                self.emit_word(start, end);
                 self.single(".");
             }
         }
@@ -449,31 +461,24 @@ fn is_word_char(c: char) -> bool {
         )
 }
 
-fn split_at_char(word: &str, index: usize) -> (String, String) {
-    let a: String = word.chars().take(index).collect();
-    let b: String = word.chars().skip(index).collect();
-    (a, b)
+fn eq_ignore_ascii_case(word: &[char], ascii: &str) -> bool {
+    word.len() == ascii.len()
+        && word
+            .iter()
+            .zip(ascii.chars())
+            .all(|(w, a)| w.to_ascii_lowercase() == a)
 }
 
-/// `0.5mm` -> (`0.5`, end before `mm`): a decimal number glued to a unit.
-fn split_decimal_unit(word: &str, start: usize, end: usize) -> (String, usize) {
-    let chars: Vec<char> = word.chars().collect();
-    let digits_end = chars
+/// `0.5mm`: the length of a decimal number glued to a unit, when the word is one.
+fn split_decimal_unit(word: &[char]) -> Option<usize> {
+    let digits_end = word
         .iter()
-        .position(|c| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-')))
-        .unwrap_or(chars.len());
-    let number = &chars[..digits_end];
-    if digits_end < chars.len()
-        && number.contains(&'.')
+        .position(|c| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-')))?;
+    let number = &word[..digits_end];
+    (number.contains(&'.')
         && number.last().is_some_and(char::is_ascii_digit)
-        && chars[digits_end].is_alphabetic()
-        && chars[digits_end..].iter().all(|c| c.is_alphabetic())
-    {
-        let taken = digits_end;
-        return (number.iter().collect(), start + taken);
-    }
-    debug_assert_eq!(chars.len(), end - start);
-    (word.to_owned(), end)
+        && word[digits_end..].iter().all(|c| c.is_alphabetic()))
+    .then_some(digits_end)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -508,11 +513,14 @@ const TITLES: &[&str] = &[
 
 const BEFORE_NUMBER: &[&str] = &["ca", "fig", "figs", "no", "nos", "art", "arts", "pp", "op"];
 
-fn abbreviation_kind(word: &str) -> Option<AbbrevKind> {
+fn abbreviation_kind(word: &[char]) -> Option<AbbrevKind> {
     if is_dotted_acronym(word) {
         return Some(AbbrevKind::Acronym);
     }
-    let lower = word.to_lowercase();
+    if word.len() > 8 {
+        return None;
+    }
+    let lower: String = word.iter().map(char::to_ascii_lowercase).collect();
     if SENTENCE_FINAL.contains(&lower.as_str()) {
         return Some(AbbrevKind::SentenceFinal);
     }
@@ -526,9 +534,9 @@ fn abbreviation_kind(word: &str) -> Option<AbbrevKind> {
 }
 
 /// `x`, `e.g`, `U.S`: ASCII letters separated by single dots.
-fn is_dotted_acronym(word: &str) -> bool {
+fn is_dotted_acronym(word: &[char]) -> bool {
     let mut expect_letter = true;
-    for c in word.chars() {
+    for &c in word {
         if expect_letter {
             if !c.is_ascii_alphabetic() {
                 return false;
@@ -547,6 +555,14 @@ mod tests {
 
     fn coco(s: &str) -> String {
         coco_tokenize(s).join(" ")
+    }
+
+    #[test]
+    fn original_case_before_lowercasing() {
+        assert_eq!(
+            ptb_tokenize("Dr. Smith (left).").join(" "),
+            "Dr. Smith -LRB- left -RRB- ."
+        );
     }
 
     // Expected outputs were read off Stanford CoreNLP 3.4.1 `PTBTokenizer -preserveLines

@@ -8,18 +8,20 @@
 //! consonant, extra step-2 rules `alli`, `bli`, `fulli`, `logi`, and words of at most two
 //! letters left alone). Each departure is marked below.
 
+use super::Tokens;
+
 /// Tokenises like `rouge_score.tokenize.tokenize(text, stemmer)`.
-pub fn tokenize(text: &str, stem: bool) -> Vec<String> {
-    let mut tokens = Vec::new();
+pub fn tokenize(text: &str, stem: bool) -> Tokens {
+    let mut tokens = Tokens::with_capacity(text.len());
     let mut current = String::new();
-    let flush = |current: &mut String, tokens: &mut Vec<String>| {
+    let flush = |current: &mut String, tokens: &mut Tokens| {
         if !current.is_empty() {
-            let token = std::mem::take(current);
-            if stem && token.len() > 3 {
-                tokens.push(porter_stem(&token));
+            if stem && current.len() > 3 {
+                tokens.push(&porter_stem(current));
             } else {
-                tokens.push(token);
+                tokens.push(current);
             }
+            current.clear();
         }
     };
     for c in text.chars() {
@@ -392,10 +394,16 @@ mod tests {
     #[test]
     fn tokenizer_keeps_lowercase_alphanumeric_runs() {
         assert_eq!(
-            tokenize("No pleural-effusion; T4/T5 ok.", false),
+            tokenize("No pleural-effusion; T4/T5 ok.", false).to_vec(),
             vec!["no", "pleural", "effusion", "t4", "t5", "ok"]
         );
-        assert_eq!(tokenize("Café naïve", false), vec!["caf", "na", "ve"]);
-        assert_eq!(tokenize("Effusions noted", true), vec!["effus", "note"]);
+        assert_eq!(
+            tokenize("Café naïve", false).to_vec(),
+            vec!["caf", "na", "ve"]
+        );
+        assert_eq!(
+            tokenize("Effusions noted", true).to_vec(),
+            vec!["effus", "note"]
+        );
     }
 }
