@@ -284,12 +284,13 @@ struct Path {
 }
 
 impl Path {
-    fn rank_key(&self) -> (std::cmp::Reverse<i32>, i32, i32) {
-        (
-            std::cmp::Reverse(self.matches_weighted),
-            self.chunks,
-            self.distance,
-        )
+    /// The jar's ranking (more weighted matches, then fewer chunks, then less distance) as
+    /// one integer, smaller first.
+    fn rank_key(&self) -> u128 {
+        let matches = u128::from(u32::MAX - self.matches_weighted.max(0) as u32);
+        let chunks = u128::from(self.chunks.max(0) as u32);
+        let distance = u128::from(self.distance.max(0) as u32);
+        (matches << 64) | (chunks << 32) | distance
     }
 
     fn take(&mut self, m: Match) {
@@ -400,6 +401,12 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
 
 /// The jar's beam search over the reference positions (`Aligner.resolve`); returns the chosen
 /// match (if any) for every reference position.
+///
+/// Each step sorts the paths (stably) by the jar's ranking, keeps the best [`BEAM_SIZE`], and
+/// advances them over one reference word. Steps without a choice (no candidate match, or a
+/// fixed match) update the paths in place; a step that leaves every path unchanged also leaves
+/// the list sorted, so the next sort is skipped. Both shortcuts give the same sequence of
+/// lists as the jar's copy-everything loop.
 fn resolve(
     candidates: &[Vec<Match>],
     fixed: &[Option<Match>],
@@ -407,16 +414,14 @@ fn resolve(
 ) -> Vec<Option<Match>> {
     let n = candidates.len();
     let words = n_test.div_ceil(64).max(1);
-    // Arena of matches chosen by the search: (match, parent index).
+    // Matches chosen by the search, each with the arena index of its predecessor.
     let mut arena: Vec<(Match, u32)> = Vec::new();
-    // Bitsets of the paths of the current step, and of the step being built.
-    let mut pool: Vec<u64> = Vec::new();
-    let mut next_pool: Vec<u64> = vec![0; words];
+    // Used-candidate-word bitsets: `words` u64 per path, at the path's `bits` offset.
+    let mut pool: Vec<u64> = vec![0; words];
     for m in fixed.iter().flatten() {
-        next_pool[m.match_start / 64] |= 1 << (m.match_start % 64);
+        pool[m.match_start / 64] |= 1 << (m.match_start % 64);
     }
-    let mut bits: Vec<u64> = Vec::with_capacity(words);
-    let mut next: Vec<Path> = vec![Path {
+    let mut paths: Vec<Path> = vec![Path {
         matches_weighted: 0,
         chunks: 0,
         distance: 0,
@@ -424,52 +429,51 @@ fn resolve(
         history: u32::MAX,
         bits: 0,
     }];
-    let mut paths: Vec<Path> = Vec::new();
-    for current in 0..=n {
-        std::mem::swap(&mut paths, &mut next);
-        std::mem::swap(&mut pool, &mut next_pool);
+    let mut sorted = true;
+    let mut next: Vec<Path> = Vec::new();
+    let mut next_pool: Vec<u64> = Vec::new();
+    for current in 0..n {
+        if !sorted {
+            paths.sort_by_key(Path::rank_key);
+            paths.truncate(BEAM_SIZE);
+        }
+        if let Some(m) = fixed[current] {
+            let distance = m.start.abs_diff(m.match_start) as i32;
+            for path in &mut paths {
+                path.take(m);
+                path.distance += distance;
+            }
+            sorted = paths.len() <= 1;
+            continue;
+        }
+        if candidates[current].is_empty() {
+            let mut changed = false;
+            for path in &mut paths {
+                if path.last_match_end.take().is_some() {
+                    path.chunks += 1;
+                    changed = true;
+                }
+            }
+            sorted = !changed || paths.len() <= 1;
+            continue;
+        }
         next.clear();
         next_pool.clear();
-        paths.sort_by_key(Path::rank_key);
-        paths.truncate(BEAM_SIZE);
-        let push = |path: Path, bits: &[u64], next: &mut Vec<Path>, next_pool: &mut Vec<u64>| {
-            let offset = next_pool.len() as u32;
-            next_pool.extend_from_slice(bits);
-            next.push(Path {
-                bits: offset,
-                ..path
-            });
-        };
         for &path in &paths {
             let mut path = path;
             let at = path.bits as usize;
-            bits.clear();
-            bits.extend_from_slice(&pool[at..at + words]);
-            if current == n {
-                if path.last_match_end.is_some() {
-                    path.chunks += 1;
-                }
-                push(path, &bits, &mut next, &mut next_pool);
-                continue;
-            }
-            if let Some(m) = fixed[current] {
-                path.take(m);
-                path.distance += m.start.abs_diff(m.match_start) as i32;
-                push(path, &bits, &mut next, &mut next_pool);
-                continue;
-            }
             for &m in &candidates[current] {
-                if bits[m.match_start / 64] & (1 << (m.match_start % 64)) != 0 {
+                if pool[at + m.match_start / 64] & (1 << (m.match_start % 64)) != 0 {
                     continue;
                 }
                 let mut extended = path;
                 extended.take(m);
                 arena.push((m, path.history));
                 extended.history = (arena.len() - 1) as u32;
-                let offset = next_pool.len();
-                next_pool.extend_from_slice(&bits);
+                extended.bits = next_pool.len() as u32;
+                next_pool.extend_from_slice(&pool[at..at + words]);
+                let offset = extended.bits as usize;
                 next_pool[offset + m.match_start / 64] |= 1 << (m.match_start % 64);
-                extended.bits = offset as u32;
                 next.push(extended);
                 // The jar adds this distance to the path being extended, not to the new one.
                 path.distance += m.start.abs_diff(m.match_start) as i32;
@@ -477,15 +481,26 @@ fn resolve(
             if path.last_match_end.take().is_some() {
                 path.chunks += 1;
             }
-            push(path, &bits, &mut next, &mut next_pool);
+            path.bits = next_pool.len() as u32;
+            next_pool.extend_from_slice(&pool[at..at + words]);
+            next.push(path);
         }
-        if next.is_empty() {
-            break;
+        std::mem::swap(&mut paths, &mut next);
+        std::mem::swap(&mut pool, &mut next_pool);
+        sorted = false;
+    }
+    if !sorted {
+        paths.sort_by_key(Path::rank_key);
+        paths.truncate(BEAM_SIZE);
+    }
+    for path in &mut paths {
+        if path.last_match_end.is_some() {
+            path.chunks += 1;
         }
     }
-    next.sort_by_key(Path::rank_key);
+    paths.sort_by_key(Path::rank_key);
     let mut chosen: Vec<Option<Match>> = fixed.to_vec();
-    let mut node = next.first().map_or(u32::MAX, |p| p.history);
+    let mut node = paths.first().map_or(u32::MAX, |p| p.history);
     while node != u32::MAX {
         let (m, parent) = arena[node as usize];
         chosen[m.start] = Some(m);

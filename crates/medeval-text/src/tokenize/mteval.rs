@@ -12,63 +12,86 @@ use unicode_general_category::{GeneralCategory, get_general_category};
 /// pre-processing (`rstrip`, `<skipped>` removal, line joins and four HTML entities).
 pub fn tokenize_13a(text: &str) -> String {
     let mut line = text.trim_end_matches(super::is_python_space).to_owned();
-    line = line.replace("<skipped>", "");
-    line = line.replace("-\n", "");
-    line = line.replace('\n', " ");
+    if line.contains("<skipped>") {
+        line = line.replace("<skipped>", "");
+    }
+    if line.contains('\n') {
+        line = line.replace("-\n", "");
+        line = line.replace('\n', " ");
+    }
     if line.contains('&') {
         line = line.replace("&quot;", "\"");
         line = line.replace("&amp;", "&");
         line = line.replace("&lt;", "<");
         line = line.replace("&gt;", ">");
     }
-    let padded = format!(" {line} ");
+    // The four substitutions only test ASCII characters, and a multi-byte UTF-8 sequence never
+    // contains an ASCII byte, so they can run over bytes: a non-ASCII character is "not a
+    // digit" at each of its bytes exactly as it is as a whole.
+    let mut bytes: Vec<u8> = Vec::with_capacity(line.len() * 2 + 2);
+    bytes.push(b' ');
     // ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> ' \1 '
-    let mut out = String::with_capacity(padded.len() * 2);
-    for c in padded.chars() {
-        if is_13a_symbol(c) {
-            out.push(' ');
-            out.push(c);
-            out.push(' ');
+    for &b in line.as_bytes() {
+        if is_13a_symbol(b) {
+            bytes.extend_from_slice(&[b' ', b, b' ']);
         } else {
-            out.push(c);
+            bytes.push(b);
         }
     }
+    bytes.push(b' ');
+    let mut out = Vec::with_capacity(bytes.len() + 16);
     // ([^0-9])([\.,]) -> '\1 \2 '
-    let out = substitute_pairs(
-        &out,
+    substitute_byte_pairs(
+        &bytes,
+        &mut out,
         |a| !a.is_ascii_digit(),
         is_dot_or_comma,
         |a, b, o| {
-            o.push(a);
-            o.push(' ');
-            o.push(b);
-            o.push(' ');
+            o.extend_from_slice(&[a, b' ', b, b' ']);
         },
     );
     // ([\.,])([^0-9]) -> ' \1 \2'
-    let out = substitute_pairs(
+    substitute_byte_pairs(
         &out,
+        &mut bytes,
         is_dot_or_comma,
         |b| !b.is_ascii_digit(),
         |a, b, o| {
-            o.push(' ');
-            o.push(a);
-            o.push(' ');
-            o.push(b);
+            o.extend_from_slice(&[b' ', a, b' ', b]);
         },
     );
     // ([0-9])(-) -> '\1 \2 '
-    substitute_pairs(
-        &out,
+    substitute_byte_pairs(
+        &bytes,
+        &mut out,
         |a| a.is_ascii_digit(),
-        |b| b == '-',
+        |b| b == b'-',
         |a, b, o| {
-            o.push(a);
-            o.push(' ');
-            o.push(b);
-            o.push(' ');
+            o.extend_from_slice(&[a, b' ', b, b' ']);
         },
-    )
+    );
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `re.sub` of a two-character pattern over bytes (see [`substitute_pairs`]); writes into `out`.
+fn substitute_byte_pairs(
+    text: &[u8],
+    out: &mut Vec<u8>,
+    first: impl Fn(u8) -> bool,
+    second: impl Fn(u8) -> bool,
+    replace: impl Fn(u8, u8, &mut Vec<u8>),
+) {
+    out.clear();
+    let mut i = 0;
+    while i < text.len() {
+        if i + 1 < text.len() && first(text[i]) && second(text[i + 1]) {
+            replace(text[i], text[i + 1], out);
+            i += 2;
+        } else {
+            out.push(text[i]);
+            i += 1;
+        }
+    }
 }
 
 /// sacrebleu `intl` (`TokenizerV14International`): punctuation split off unless it sits
@@ -115,12 +138,12 @@ pub fn tokenize_intl(text: &str) -> String {
 
 /// The character class of the first `13a` substitution: ASCII punctuation other than
 /// `'`, `,`, `-` and `.` (and the space, which the substitution leaves as spaces anyway).
-fn is_13a_symbol(c: char) -> bool {
-    matches!(c, '{'..='~' | '['..='`' | ' '..='&' | '('..='+' | ':'..='@' | '/')
+fn is_13a_symbol(c: u8) -> bool {
+    matches!(c, b'{'..=b'~' | b'['..=b'`' | b' '..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/')
 }
 
-fn is_dot_or_comma(c: char) -> bool {
-    c == '.' || c == ','
+fn is_dot_or_comma(c: u8) -> bool {
+    c == b'.' || c == b','
 }
 
 fn is_number(c: char) -> bool {

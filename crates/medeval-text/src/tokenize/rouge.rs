@@ -17,7 +17,7 @@ pub fn tokenize(text: &str, stem: bool) -> Tokens {
     let flush = |current: &mut String, tokens: &mut Tokens| {
         if !current.is_empty() {
             if stem && current.len() > 3 {
-                tokens.push(&porter_stem(current));
+                push_stem(current, tokens);
             } else {
                 tokens.push(current);
             }
@@ -46,6 +46,31 @@ pub fn tokenize(text: &str, stem: bool) -> Tokens {
     }
     flush(&mut current, &mut tokens);
     tokens
+}
+
+thread_local! {
+    /// Per-thread memo of stems: report vocabularies are small, stemming is not.
+    static STEMS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Bound on the memo's size; it is cleared when exceeded.
+const STEM_MEMO_CAPACITY: usize = 1 << 20;
+
+fn push_stem(word: &str, tokens: &mut Tokens) {
+    STEMS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(stem) = memo.get(word) {
+            tokens.push(stem);
+            return;
+        }
+        let stem = porter_stem(word);
+        tokens.push(&stem);
+        if memo.len() >= STEM_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(word.to_owned(), stem);
+    });
 }
 
 /// Stems one lower-case ASCII word like NLTK's `PorterStemmer().stem(word)`.
