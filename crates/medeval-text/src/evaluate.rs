@@ -136,7 +136,10 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
         .collect();
     let meteor = metrics.contains(&Metric::Meteor).then(|| {
         // pycocoevalcap sends the PTB output, with `|||` removed from the hypothesis.
-        let hypothesis = candidate_tokens.join(" ").replace("|||", "");
+        let mut hypothesis = candidate_tokens.join(" ");
+        if hypothesis.contains("|||") {
+            hypothesis = hypothesis.replace("|||", "");
+        }
         (
             MeteorText::new(&hypothesis, stemmer),
             reference_tokens

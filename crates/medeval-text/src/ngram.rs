@@ -30,6 +30,42 @@ pub fn fingerprint(token: &str) -> u64 {
     mix(h)
 }
 
+/// `std::hash::Hasher` over [`fingerprint`]'s mixing, for the crate's string-keyed memos
+/// (much cheaper than SipHash on short words; the memos are not exposed to untrusted keys in a
+/// way where collision flooding would matter more than a slower lookup).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0 ^ bytes.len() as u64;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            h = mix(h ^ u64::from_le_bytes(word));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut word = [0u8; 8];
+            word[..tail.len()].copy_from_slice(tail);
+            h = mix(h ^ u64::from_le_bytes(word));
+        }
+        self.0 = mix(h);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = mix(self.0 ^ u64::from(i));
+    }
+}
+
+/// A `HashMap` hashed with [`FastHasher`].
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 /// Fingerprints of a token sequence.
 pub fn fingerprints<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
     tokens.into_iter().map(fingerprint).collect()

@@ -154,10 +154,10 @@ impl MeteorStats {
     }
 }
 
-/// A normalised, lower-cased sentence ready for alignment.
+/// A normalised, lower-cased sentence ready for alignment: per word, its Java hash, the Java
+/// hash of its stem, and whether it is a function word.
 #[derive(Debug, Clone)]
 pub struct MeteorText {
-    words: Vec<String>,
     hashes: Vec<i32>,
     stem_hashes: Vec<i32>,
     function: Vec<bool>,
@@ -174,8 +174,8 @@ struct WordInfo {
 thread_local! {
     /// Per-thread memo of [`WordInfo`]: report vocabularies are small and repetitive, and
     /// stemming dominates the cost of preparing a text otherwise.
-    static WORD_INFO: std::cell::RefCell<std::collections::HashMap<String, WordInfo>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static WORD_INFO: std::cell::RefCell<crate::ngram::FastMap<String, WordInfo>> =
+        std::cell::RefCell::new(crate::ngram::FastMap::default());
 }
 
 /// Bound on the memo's size; it is cleared when exceeded.
@@ -204,23 +204,31 @@ impl MeteorText {
     /// Normalises `text` (`-norm`) and prepares its words.
     pub fn new(text: &str, stemmer: &Stemmer) -> Self {
         let normalized = normalize(text).to_lowercase();
-        let words: Vec<String> = normalized
+        let mut prepared = Self {
+            hashes: Vec::new(),
+            stem_hashes: Vec::new(),
+            function: Vec::new(),
+        };
+        for word in normalized
             .split([' ', '\t', '\n', '\r', '\u{c}'])
             .filter(|w| !w.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let infos: Vec<WordInfo> = words.iter().map(|w| word_info(w, stemmer)).collect();
-        Self {
-            hashes: infos.iter().map(|i| i.hash).collect(),
-            stem_hashes: infos.iter().map(|i| i.stem_hash).collect(),
-            function: infos.iter().map(|i| i.function).collect(),
-            words,
+        {
+            let info = word_info(word, stemmer);
+            prepared.hashes.push(info.hash);
+            prepared.stem_hashes.push(info.stem_hash);
+            prepared.function.push(info.function);
         }
+        prepared
     }
 
-    /// The words after normalisation.
-    pub fn words(&self) -> &[String] {
-        &self.words
+    /// Number of words after normalisation.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Whether normalisation left no words.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
     }
 }
 
@@ -276,7 +284,7 @@ struct Path {
     chunks: i32,
     distance: i32,
     /// End (exclusive) in the candidate of the last match of the open chunk.
-    last_match_end: Option<usize>,
+    last_match_end: Option<u32>,
     /// Index in the arena of the last match chosen by the search (`u32::MAX`: none).
     history: u32,
     /// Offset of this path's used-candidate-word bitset in the bitset pool.
@@ -300,47 +308,56 @@ impl Path {
             self.matches_weighted =
                 (f64::from(self.matches_weighted) + ALIGN_WEIGHTS[m.module]) as i32;
         }
-        if self.last_match_end.is_some_and(|end| m.match_start != end) {
+        if self
+            .last_match_end
+            .is_some_and(|end| m.match_start != end as usize)
+        {
             self.chunks += 1;
         }
-        self.last_match_end = Some(m.match_start + 1);
+        self.last_match_end = Some(m.match_start as u32 + 1);
     }
 }
 
 fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
-    let n_test = test.words.len();
-    let n_ref = reference.words.len();
+    let n_test = test.len();
+    let n_ref = reference.len();
     let identical = test.hashes == reference.hashes;
     let mut candidates: Vec<Vec<Match>> = vec![Vec::new(); n_ref];
     let mut test_coverage = vec![0u32; n_test];
     let mut ref_coverage = vec![0u32; n_ref];
+    // Candidate positions by word hash and by stem hash, so that each reference word finds its
+    // partners by binary search; equal keys keep candidate order, as the jar's nested loops do.
+    let mut by_word: Vec<(i32, usize)> = test.hashes.iter().copied().zip(0..).collect();
+    by_word.sort_unstable();
+    let mut by_stem: Vec<(i32, usize)> = test.stem_hashes.iter().copied().zip(0..).collect();
+    by_stem.sort_unstable();
+    let partners = |index: &[(i32, usize)], key: i32| {
+        let from = index.partition_point(|e| e.0 < key);
+        let to = index.partition_point(|e| e.0 <= key);
+        index[from..to].iter().map(|e| e.1).collect::<Vec<usize>>()
+    };
     for (j, slot) in candidates.iter_mut().enumerate() {
-        for i in 0..n_test {
-            if test.hashes[i] == reference.hashes[j] {
+        for i in partners(&by_word, reference.hashes[j]) {
+            slot.push(Match {
+                start: j,
+                match_start: i,
+                module: EXACT,
+            });
+            test_coverage[i] += 1;
+            ref_coverage[j] += 1;
+        }
+        if identical {
+            continue;
+        }
+        for i in partners(&by_stem, reference.stem_hashes[j]) {
+            if test.hashes[i] != reference.hashes[j] {
                 slot.push(Match {
                     start: j,
                     match_start: i,
-                    module: EXACT,
+                    module: STEM,
                 });
                 test_coverage[i] += 1;
                 ref_coverage[j] += 1;
-            }
-        }
-    }
-    if !identical {
-        for (j, slot) in candidates.iter_mut().enumerate() {
-            for i in 0..n_test {
-                if test.stem_hashes[i] == reference.stem_hashes[j]
-                    && test.hashes[i] != reference.hashes[j]
-                {
-                    slot.push(Match {
-                        start: j,
-                        match_start: i,
-                        module: STEM,
-                    });
-                    test_coverage[i] += 1;
-                    ref_coverage[j] += 1;
-                }
             }
         }
     }
@@ -399,6 +416,23 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     stats
 }
 
+/// Reorders `paths` as a stable sort by rank would and keeps the first [`BEAM_SIZE`].
+///
+/// Ties are broken by position, which makes every key unique, so selecting the best
+/// [`BEAM_SIZE`] and sorting only those gives exactly the stable sort's prefix.
+fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<(u128, u32)>) {
+    order.clear();
+    order.extend(paths.iter().zip(0u32..).map(|(p, i)| (p.rank_key(), i)));
+    if order.len() > BEAM_SIZE {
+        order.select_nth_unstable(BEAM_SIZE - 1);
+        order.truncate(BEAM_SIZE);
+    }
+    order.sort_unstable();
+    scratch.clear();
+    scratch.extend(order.iter().map(|&(_, i)| paths[i as usize]));
+    std::mem::swap(paths, scratch);
+}
+
 /// The jar's beam search over the reference positions (`Aligner.resolve`); returns the chosen
 /// match (if any) for every reference position.
 ///
@@ -432,10 +466,10 @@ fn resolve(
     let mut sorted = true;
     let mut next: Vec<Path> = Vec::new();
     let mut next_pool: Vec<u64> = Vec::new();
+    let mut order: Vec<(u128, u32)> = Vec::new();
     for current in 0..n {
         if !sorted {
-            paths.sort_by_key(Path::rank_key);
-            paths.truncate(BEAM_SIZE);
+            keep_best(&mut paths, &mut next, &mut order);
         }
         if let Some(m) = fixed[current] {
             let distance = m.start.abs_diff(m.match_start) as i32;
@@ -490,17 +524,17 @@ fn resolve(
         sorted = false;
     }
     if !sorted {
-        paths.sort_by_key(Path::rank_key);
-        paths.truncate(BEAM_SIZE);
+        keep_best(&mut paths, &mut next, &mut order);
     }
     for path in &mut paths {
         if path.last_match_end.is_some() {
             path.chunks += 1;
         }
     }
-    paths.sort_by_key(Path::rank_key);
+    // The first best path, as after the jar's final stable sort.
+    let best = paths.iter().min_by_key(|p| p.rank_key());
     let mut chosen: Vec<Option<Match>> = fixed.to_vec();
-    let mut node = paths.first().map_or(u32::MAX, |p| p.history);
+    let mut node = best.map_or(u32::MAX, |p| p.history);
     while node != u32::MAX {
         let (m, parent) = arena[node as usize];
         chosen[m.start] = Some(m);

@@ -50,8 +50,8 @@ pub fn tokenize(text: &str, stem: bool) -> Tokens {
 
 thread_local! {
     /// Per-thread memo of stems: report vocabularies are small, stemming is not.
-    static STEMS: std::cell::RefCell<std::collections::HashMap<String, String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static STEMS: std::cell::RefCell<crate::ngram::FastMap<String, String>> =
+        std::cell::RefCell::new(crate::ngram::FastMap::default());
 }
 
 /// Bound on the memo's size; it is cleared when exceeded.
