@@ -5,11 +5,12 @@
 //! integers. Anything else is an error naming the file, the line and (when known) the id: a
 //! metric computed over silently dropped or mispaired items is worse than no metric.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
+
+use crate::ngram::FastMap;
 
 /// One item to score: a generated report and its reference report(s).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +118,7 @@ fn parse_file(path: &Path, allow_list: bool) -> Result<Vec<Entry>, InputError> {
         .map(|(index, raw)| parse_line(path, index + 1, raw, allow_list))
         .collect();
     let mut entries = Vec::with_capacity(parsed.len());
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(parsed.len());
+    let mut seen: FastMap<String, usize> = FastMap::default();
     for result in parsed {
         let Some(entry) = result? else {
             continue;
@@ -217,8 +218,8 @@ fn parse_line(
 pub fn read_samples(references: &Path, candidates: &Path) -> Result<Vec<Sample>, InputError> {
     let refs = parse_file(references, true)?;
     let cands = parse_file(candidates, false)?;
-    let mut by_id: HashMap<&str, &Entry> = cands.iter().map(|e| (e.id.as_str(), e)).collect();
-    let ref_ids: std::collections::HashSet<&str> = refs.iter().map(|e| e.id.as_str()).collect();
+    let mut by_id: FastMap<&str, &Entry> = cands.iter().map(|e| (e.id.as_str(), e)).collect();
+    let ref_ids: FastMap<&str, ()> = refs.iter().map(|e| (e.id.as_str(), ())).collect();
     let missing_candidates: Vec<&Entry> = refs
         .iter()
         .filter(|e| !by_id.contains_key(e.id.as_str()))
@@ -234,7 +235,7 @@ pub fn read_samples(references: &Path, candidates: &Path) -> Result<Vec<Sample>,
     }
     let missing_references: Vec<&Entry> = cands
         .iter()
-        .filter(|e| !ref_ids.contains(e.id.as_str()))
+        .filter(|e| !ref_ids.contains_key(e.id.as_str()))
         .collect();
     if let Some(first) = missing_references.first() {
         return Err(InputError::MissingPartner {

@@ -162,7 +162,12 @@ impl Lexer<'_> {
     fn finish_token(&mut self) {
         if self.coco {
             self.tokens.lowercase_last();
-            if COCO_PUNCTUATION.contains(&self.tokens.last()) {
+            let last = self.tokens.last();
+            let may_be_punctuation = matches!(
+                last.as_bytes().first(),
+                Some(b'\'' | b'`' | b'-' | b'.' | b'?' | b'!' | b',' | b':' | b';')
+            );
+            if may_be_punctuation && COCO_PUNCTUATION.contains(&last) {
                 self.tokens.pop();
             }
         }
