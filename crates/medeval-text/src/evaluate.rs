@@ -118,12 +118,16 @@ pub struct Evaluation {
     pub items: Vec<ItemScores>,
 }
 
+/// Token fingerprints of each newline-separated sentence of one text.
+type Sentences = Vec<Vec<u64>>;
+
 /// One sample, tokenised for its flavour.
 struct Prepared {
     candidate: Vec<u64>,
     references: Vec<Vec<u64>>,
     meteor: Option<(MeteorText, Vec<MeteorText>)>,
-    sentences: Option<(Vec<Vec<u64>>, Vec<Vec<Vec<u64>>>)>,
+    /// Candidate and reference sentences (ROUGE-Lsum only).
+    sentences: Option<(Sentences, Vec<Sentences>)>,
 }
 
 fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemmer) -> Prepared {
@@ -149,7 +153,7 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
         )
     });
     let sentences = metrics.contains(&Metric::RougeLsum).then(|| {
-        let split = |text: &str| -> Vec<Vec<u64>> {
+        let split = |text: &str| -> Sentences {
             text.split('\n')
                 .filter(|s| !s.is_empty())
                 .map(|s| ngram::fingerprints(tokenizer.tokenize(s).iter()))

@@ -76,9 +76,9 @@ pub fn coco_bleu(stats: &BleuStats) -> [f64; MAX_ORDER] {
     const TINY: f64 = 1e-15;
     let mut bleus = [0.0; MAX_ORDER];
     let mut product = 1.0;
-    for k in 0..MAX_ORDER {
+    for (k, bleu) in bleus.iter_mut().enumerate() {
         product *= (stats.correct[k] as f64 + TINY) / (stats.total[k] as f64 + SMALL);
-        bleus[k] = product.powf(1.0 / (k as f64 + 1.0));
+        *bleu = product.powf(1.0 / (k as f64 + 1.0));
     }
     let ratio = (stats.candidate_len as f64 + TINY) / (stats.reference_len as f64 + SMALL);
     if ratio < 1.0 {
@@ -124,7 +124,7 @@ pub fn sacre_bleu(stats: &BleuStats, max_order: usize, effective_order: bool) ->
     }
     let mut smooth_mteval = 1.0;
     let mut eff_order = max_order;
-    for n in 0..max_order {
+    for (n, precision) in precisions.iter_mut().enumerate().take(max_order) {
         let total = stats.total[n] as f64;
         if stats.total[n] == 0 {
             break;
@@ -134,9 +134,9 @@ pub fn sacre_bleu(stats: &BleuStats, max_order: usize, effective_order: bool) ->
         }
         if stats.correct[n] == 0 {
             smooth_mteval *= 2.0;
-            precisions[n] = 100.0 / (smooth_mteval * total);
+            *precision = 100.0 / (smooth_mteval * total);
         } else {
-            precisions[n] = 100.0 * stats.correct[n] as f64 / total;
+            *precision = 100.0 * stats.correct[n] as f64 / total;
         }
     }
     let log_sum: f64 = precisions[..eff_order]

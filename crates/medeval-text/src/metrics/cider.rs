@@ -94,11 +94,11 @@ fn similarity(candidate: &Weighted, reference: &Weighted) -> [f64; MAX_ORDER] {
     }
     let delta = candidate.bigrams as f64 - reference.bigrams as f64;
     let penalty = std::f64::consts::E.powf(-(delta * delta) / (2.0 * SIGMA * SIGMA));
-    for n in 0..MAX_ORDER {
+    for (n, v) in val.iter_mut().enumerate() {
         if candidate.norms[n] != 0.0 && reference.norms[n] != 0.0 {
-            val[n] /= candidate.norms[n] * reference.norms[n];
+            *v /= candidate.norms[n] * reference.norms[n];
         }
-        val[n] *= penalty;
+        *v *= penalty;
     }
     val
 }

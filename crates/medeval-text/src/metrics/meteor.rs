@@ -126,20 +126,23 @@ impl MeteorStats {
             DELTA * (self.test_len - self.test_function) + (1.0 - DELTA) * self.test_function;
         let ref_weighted_len =
             DELTA * (self.ref_len - self.ref_function) + (1.0 - DELTA) * self.ref_function;
-        let mut test_weighted = 0.0;
-        let mut ref_weighted = 0.0;
-        for i in 0..4 {
-            test_weighted += self.test_content_matches[i] * MODULE_WEIGHTS[i] * DELTA;
-        }
-        for i in 0..4 {
-            ref_weighted += self.ref_content_matches[i] * MODULE_WEIGHTS[i] * DELTA;
-        }
-        for i in 0..4 {
-            test_weighted += self.test_function_matches[i] * MODULE_WEIGHTS[i] * (1.0 - DELTA);
-        }
-        for i in 0..4 {
-            ref_weighted += self.ref_function_matches[i] * MODULE_WEIGHTS[i] * (1.0 - DELTA);
-        }
+        // Summed in the jar's order: content words of every module, then function words.
+        let weighted = |matches: &[f64; 4], factor: f64, mut sum: f64| {
+            for (m, w) in matches.iter().zip(MODULE_WEIGHTS) {
+                sum += m * w * factor;
+            }
+            sum
+        };
+        let test_weighted = weighted(
+            &self.test_function_matches,
+            1.0 - DELTA,
+            weighted(&self.test_content_matches, DELTA, 0.0),
+        );
+        let ref_weighted = weighted(
+            &self.ref_function_matches,
+            1.0 - DELTA,
+            weighted(&self.ref_content_matches, DELTA, 0.0),
+        );
         let precision = test_weighted / test_weighted_len;
         let recall = ref_weighted / ref_weighted_len;
         let f_mean = 1.0 / (((1.0 - ALPHA) / precision) + (ALPHA / recall));
@@ -722,10 +725,8 @@ pub fn normalize(line: &str) -> String {
                 rebuilt.push_str(&word.replace('.', ""));
             } else if nonbreaking_prefix(prefix) == Some(false)
                 || next.is_some_and(|n| n.starts_with(|c: char| c.is_ascii_lowercase()))
-            {
-                rebuilt.push_str(word);
-            } else if nonbreaking_prefix(prefix) == Some(true)
-                && next.is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+                || (nonbreaking_prefix(prefix) == Some(true)
+                    && next.is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit())))
             {
                 rebuilt.push_str(word);
             } else {

@@ -116,25 +116,15 @@ impl Lexer<'_> {
     }
 
     fn starts_with(&self, s: &str) -> bool {
-        let mut i = self.pos;
-        for c in s.chars() {
-            if self.at(i) != Some(c) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        (self.pos..)
+            .zip(s.chars())
+            .all(|(i, c)| self.at(i) == Some(c))
     }
 
     fn starts_with_ignore_case(&self, s: &str) -> bool {
-        let mut i = self.pos;
-        for c in s.chars() {
-            match self.at(i) {
-                Some(d) if d.to_ascii_lowercase() == c => i += 1,
-                _ => return false,
-            }
-        }
-        true
+        (self.pos..)
+            .zip(s.chars())
+            .all(|(i, c)| self.at(i).map(|d| d.to_ascii_lowercase()) == Some(c))
     }
 
     /// True when the current position begins a token (line start, after whitespace or after
