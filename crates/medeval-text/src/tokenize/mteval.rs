@@ -148,6 +148,9 @@ fn is_dot_or_comma(c: u8) -> bool {
 
 fn is_number(c: char) -> bool {
     use GeneralCategory::{DecimalNumber, LetterNumber, OtherNumber};
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
     matches!(
         get_general_category(c),
         DecimalNumber | LetterNumber | OtherNumber
@@ -159,6 +162,10 @@ fn is_punctuation(c: char) -> bool {
         ClosePunctuation, ConnectorPunctuation, DashPunctuation, FinalPunctuation,
         InitialPunctuation, OpenPunctuation, OtherPunctuation,
     };
+    if c.is_ascii() {
+        // ASCII punctuation minus the eight ASCII symbols (Sc, Sm, Sk).
+        return c.is_ascii_punctuation() && !is_symbol(c);
+    }
     matches!(
         get_general_category(c),
         ConnectorPunctuation
@@ -173,6 +180,9 @@ fn is_punctuation(c: char) -> bool {
 
 fn is_symbol(c: char) -> bool {
     use GeneralCategory::{CurrencySymbol, MathSymbol, ModifierSymbol, OtherSymbol};
+    if c.is_ascii() {
+        return matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~');
+    }
     matches!(
         get_general_category(c),
         MathSymbol | CurrencySymbol | ModifierSymbol | OtherSymbol
@@ -223,6 +233,34 @@ mod tests {
         assert_eq!(t13a("1,000 T4-5 (left)"), "1,000 T4 - 5 ( left )");
         assert_eq!(t13a("a &amp; b"), "a & b");
         assert_eq!(t13a("it's"), "it's");
+    }
+
+    #[test]
+    fn ascii_fast_paths_agree_with_the_unicode_tables() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let gc = get_general_category(c);
+            let punct = matches!(
+                gc,
+                GeneralCategory::ConnectorPunctuation
+                    | GeneralCategory::DashPunctuation
+                    | GeneralCategory::OpenPunctuation
+                    | GeneralCategory::ClosePunctuation
+                    | GeneralCategory::InitialPunctuation
+                    | GeneralCategory::FinalPunctuation
+                    | GeneralCategory::OtherPunctuation
+            );
+            let symbol = matches!(
+                gc,
+                GeneralCategory::MathSymbol
+                    | GeneralCategory::CurrencySymbol
+                    | GeneralCategory::ModifierSymbol
+                    | GeneralCategory::OtherSymbol
+            );
+            assert_eq!(is_punctuation(c), punct, "{c:?}");
+            assert_eq!(is_symbol(c), symbol, "{c:?}");
+            assert_eq!(is_number(c), gc == GeneralCategory::DecimalNumber, "{c:?}");
+        }
     }
 
     #[test]
