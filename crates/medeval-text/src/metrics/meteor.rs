@@ -35,8 +35,11 @@ const DELTA: f64 = 0.75;
 /// Scoring weights of the modules used (exact, stem), then the two that are not (synonym,
 /// paraphrase), in the jar's order.
 const MODULE_WEIGHTS: [f64; 4] = [1.0, 0.6, 0.8, 0.6];
-/// Weights the aligner ranks partial alignments with (Meteor's "best weights for evaluation").
-const ALIGN_WEIGHTS: [f64; 2] = [1.0, 0.5];
+/// What one match adds to the jar's ranking counters `matches1 + matches2`. The jar ranks with
+/// weights 1.0 (exact) and 0.5 (other modules) but keeps the counters in Java `int`s updated
+/// with `+=` of a double, which truncates: an exact match adds 1 + 1, any other match adds
+/// `(int)(k + 0.5) - k = 0` to each.
+const ALIGN_UNITS: [i32; 2] = [2, 0];
 const BEAM_SIZE: usize = 40;
 const EXACT: usize = 0;
 const STEM: usize = 1;
@@ -297,20 +300,17 @@ struct Path {
 impl Path {
     /// The jar's ranking (more weighted matches, then fewer chunks, then less distance) as
     /// one integer, smaller first.
+    ///
+    /// The low 32 bits are left for a tie-breaking index (see [`keep_best`]).
     fn rank_key(&self) -> u128 {
         let matches = u128::from(u32::MAX - self.matches_weighted.max(0) as u32);
         let chunks = u128::from(self.chunks.max(0) as u32);
         let distance = u128::from(self.distance.max(0) as u32);
-        (matches << 64) | (chunks << 32) | distance
+        (matches << 96) | (chunks << 64) | (distance << 32)
     }
 
     fn take(&mut self, m: Match) {
-        // The jar's matches1 and matches2 are ints updated with `+=` of a double, which
-        // truncates: a stem match (weight 0.5) adds nothing to the ranking.
-        for _ in 0..2 {
-            self.matches_weighted =
-                (f64::from(self.matches_weighted) + ALIGN_WEIGHTS[m.module]) as i32;
-        }
+        self.matches_weighted += ALIGN_UNITS[m.module];
         if self
             .last_match_end
             .is_some_and(|end| m.match_start != end as usize)
@@ -423,16 +423,21 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
 ///
 /// Ties are broken by position, which makes every key unique, so selecting the best
 /// [`BEAM_SIZE`] and sorting only those gives exactly the stable sort's prefix.
-fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<(u128, u32)>) {
+fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<u128>) {
     order.clear();
-    order.extend(paths.iter().zip(0u32..).map(|(p, i)| (p.rank_key(), i)));
+    order.extend(
+        paths
+            .iter()
+            .zip(0u32..)
+            .map(|(p, i)| p.rank_key() | u128::from(i)),
+    );
     if order.len() > BEAM_SIZE {
         order.select_nth_unstable(BEAM_SIZE - 1);
         order.truncate(BEAM_SIZE);
     }
     order.sort_unstable();
     scratch.clear();
-    scratch.extend(order.iter().map(|&(_, i)| paths[i as usize]));
+    scratch.extend(order.iter().map(|&key| paths[(key as u32) as usize]));
     std::mem::swap(paths, scratch);
 }
 
@@ -469,7 +474,7 @@ fn resolve(
     let mut sorted = true;
     let mut next: Vec<Path> = Vec::new();
     let mut next_pool: Vec<u64> = Vec::new();
-    let mut order: Vec<(u128, u32)> = Vec::new();
+    let mut order: Vec<u128> = Vec::new();
     for current in 0..n {
         if !sorted {
             keep_best(&mut paths, &mut next, &mut order);
