@@ -295,6 +295,10 @@ struct Path {
     history: u32,
     /// Offset of this path's used-candidate-word bitset in the bitset pool.
     bits: u32,
+    /// A match taken at this step but not yet recorded in the arena and the bitset (index into
+    /// the step's candidates; `u32::MAX`: none). Only the paths that survive the beam are
+    /// recorded.
+    pending: u32,
 }
 
 impl Path {
@@ -447,8 +451,9 @@ fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<u12
 /// Each step sorts the paths (stably) by the jar's ranking, keeps the best [`BEAM_SIZE`], and
 /// advances them over one reference word. Steps without a choice (no candidate match, or a
 /// fixed match) update the paths in place; a step that leaves every path unchanged also leaves
-/// the list sorted, so the next sort is skipped. Both shortcuts give the same sequence of
-/// lists as the jar's copy-everything loop.
+/// the list sorted, so the next sort is skipped. A step with choices ranks its extensions
+/// right away and records only the survivors. All shortcuts give the same sequence of beams
+/// as the jar's copy-everything loop.
 fn resolve(
     candidates: &[Vec<Match>],
     fixed: &[Option<Match>],
@@ -470,14 +475,16 @@ fn resolve(
         last_match_end: None,
         history: u32::MAX,
         bits: 0,
+        pending: u32::MAX,
     }];
     let mut sorted = true;
     let mut next: Vec<Path> = Vec::new();
+    let mut scratch: Vec<Path> = Vec::new();
     let mut next_pool: Vec<u64> = Vec::new();
     let mut order: Vec<u128> = Vec::new();
     for current in 0..n {
         if !sorted {
-            keep_best(&mut paths, &mut next, &mut order);
+            keep_best(&mut paths, &mut scratch, &mut order);
         }
         if let Some(m) = fixed[current] {
             let distance = m.start.abs_diff(m.match_start) as i32;
@@ -499,23 +506,20 @@ fn resolve(
             sorted = !changed || paths.len() <= 1;
             continue;
         }
+        // Extend every path by each usable match and by skipping, as the jar does, but only
+        // rank the extensions here: the bitset copies and arena entries are made afterwards for
+        // the BEAM_SIZE survivors, which the next step would select anyway.
         next.clear();
-        next_pool.clear();
         for &path in &paths {
             let mut path = path;
             let at = path.bits as usize;
-            for &m in &candidates[current] {
+            for (index, &m) in candidates[current].iter().enumerate() {
                 if pool[at + m.match_start / 64] & (1 << (m.match_start % 64)) != 0 {
                     continue;
                 }
                 let mut extended = path;
                 extended.take(m);
-                arena.push((m, path.history));
-                extended.history = (arena.len() - 1) as u32;
-                extended.bits = next_pool.len() as u32;
-                next_pool.extend_from_slice(&pool[at..at + words]);
-                let offset = extended.bits as usize;
-                next_pool[offset + m.match_start / 64] |= 1 << (m.match_start % 64);
+                extended.pending = index as u32;
                 next.push(extended);
                 // The jar adds this distance to the path being extended, not to the new one.
                 path.distance += m.start.abs_diff(m.match_start) as i32;
@@ -523,16 +527,28 @@ fn resolve(
             if path.last_match_end.take().is_some() {
                 path.chunks += 1;
             }
+            next.push(path);
+        }
+        keep_best(&mut next, &mut scratch, &mut order);
+        next_pool.clear();
+        for path in &mut next {
+            let at = path.bits as usize;
             path.bits = next_pool.len() as u32;
             next_pool.extend_from_slice(&pool[at..at + words]);
-            next.push(path);
+            if path.pending != u32::MAX {
+                let m = candidates[current][path.pending as usize];
+                next_pool[path.bits as usize + m.match_start / 64] |= 1 << (m.match_start % 64);
+                arena.push((m, path.history));
+                path.history = (arena.len() - 1) as u32;
+                path.pending = u32::MAX;
+            }
         }
         std::mem::swap(&mut paths, &mut next);
         std::mem::swap(&mut pool, &mut next_pool);
-        sorted = false;
+        sorted = true;
     }
     if !sorted {
-        keep_best(&mut paths, &mut next, &mut order);
+        keep_best(&mut paths, &mut scratch, &mut order);
     }
     for path in &mut paths {
         if path.last_match_end.is_some() {
