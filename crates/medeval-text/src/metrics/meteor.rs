@@ -209,13 +209,24 @@ fn word_info(word: &str, stemmer: &Stemmer) -> WordInfo {
 impl MeteorText {
     /// Normalises `text` (`-norm`) and prepares its words.
     pub fn new(text: &str, stemmer: &Stemmer) -> Self {
-        let normalized = normalize(text).to_lowercase();
+        // Lower-case letters, digits and spaces pass the normaliser unchanged (the common case
+        // for PTB-tokenised input), so skip it.
+        let plain = text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ');
+        let normalized;
+        let words = if plain {
+            text
+        } else {
+            normalized = normalize(text).to_lowercase();
+            normalized.as_str()
+        };
         let mut prepared = Self {
             hashes: Vec::new(),
             stem_hashes: Vec::new(),
             function: Vec::new(),
         };
-        for word in normalized
+        for word in words
             .split([' ', '\t', '\n', '\r', '\u{c}'])
             .filter(|w| !w.is_empty())
         {
@@ -338,11 +349,13 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     by_word.sort_unstable();
     let mut by_stem: Vec<(i32, usize)> = test.stem_hashes.iter().copied().zip(0..).collect();
     by_stem.sort_unstable();
-    let partners = |index: &[(i32, usize)], key: i32| {
+    fn partners(index: &[(i32, usize)], key: i32) -> impl Iterator<Item = usize> + '_ {
         let from = index.partition_point(|e| e.0 < key);
-        let to = index.partition_point(|e| e.0 <= key);
-        index[from..to].iter().map(|e| e.1).collect::<Vec<usize>>()
-    };
+        index[from..]
+            .iter()
+            .take_while(move |e| e.0 == key)
+            .map(|e| e.1)
+    }
     for (j, slot) in candidates.iter_mut().enumerate() {
         for i in partners(&by_word, reference.hashes[j]) {
             slot.push(Match {
