@@ -212,7 +212,7 @@ fn score_item(prepared: &Prepared, flavor: Flavor, metrics: &[Metric]) -> ItemRe
             }
             (Metric::RougeL, Flavor::Coco) => {
                 let s = rouge::coco_rouge_l(&prepared.candidate, &prepared.references);
-                push_rouge(&mut result.values, ["rouge-l", "rouge-l-p", "rouge-l-r"], s);
+                push_rouge(&mut result.values, rouge_keys(Metric::RougeL), s);
             }
             (Metric::RougeL, _) => {
                 let s = rouge::best_of(
@@ -221,7 +221,7 @@ fn score_item(prepared: &Prepared, flavor: Flavor, metrics: &[Metric]) -> ItemRe
                         .iter()
                         .map(|r| rouge::rouge_score_l(r, &prepared.candidate)),
                 );
-                push_rouge(&mut result.values, ["rouge-l", "rouge-l-p", "rouge-l-r"], s);
+                push_rouge(&mut result.values, rouge_keys(Metric::RougeL), s);
             }
             (Metric::RougeLsum, _) => {
                 if let Some((candidate, references)) = &prepared.sentences {
@@ -230,11 +230,7 @@ fn score_item(prepared: &Prepared, flavor: Flavor, metrics: &[Metric]) -> ItemRe
                             .iter()
                             .map(|r| rouge::rouge_score_lsum(r, candidate)),
                     );
-                    push_rouge(
-                        &mut result.values,
-                        ["rouge-lsum", "rouge-lsum-p", "rouge-lsum-r"],
-                        s,
-                    );
+                    push_rouge(&mut result.values, rouge_keys(Metric::RougeLsum), s);
                 }
             }
             (Metric::Meteor, _) => {
@@ -322,9 +318,7 @@ pub fn evaluate(
                 }
             }
             Metric::RougeL | Metric::RougeLsum => {
-                let prefix = metric.name();
-                for key in [prefix, &*format!("{prefix}-p"), &*format!("{prefix}-r")] {
-                    let key = static_key(key);
+                for key in rouge_keys(metric) {
                     corpus.push((
                         key,
                         mean(results.iter().filter_map(|r| lookup(&r.values, key))),
@@ -332,9 +326,9 @@ pub fn evaluate(
                 }
             }
             Metric::CiderD => {
-                let items: Vec<(Vec<u64>, Vec<Vec<u64>>)> = prepared
+                let items: Vec<(&[u64], &[Vec<u64>])> = prepared
                     .iter()
-                    .map(|p| (p.candidate.clone(), p.references.clone()))
+                    .map(|p| (p.candidate.as_slice(), p.references.as_slice()))
                     .collect();
                 let scores = cider::cider_d(&items);
                 for (r, s) in results.iter_mut().zip(&scores) {
@@ -374,16 +368,13 @@ fn lookup(values: &[(&'static str, f64)], key: &str) -> Option<f64> {
     values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
-fn static_key(key: &str) -> &'static str {
-    const KEYS: [&str; 6] = [
-        "rouge-l",
-        "rouge-l-p",
-        "rouge-l-r",
-        "rouge-lsum",
-        "rouge-lsum-p",
-        "rouge-lsum-r",
-    ];
-    KEYS.into_iter().find(|k| *k == key).unwrap_or("rouge-l")
+/// The F, precision and recall keys of a ROUGE metric.
+fn rouge_keys(metric: Metric) -> [&'static str; 3] {
+    if metric == Metric::RougeLsum {
+        ["rouge-lsum", "rouge-lsum-p", "rouge-lsum-r"]
+    } else {
+        ["rouge-l", "rouge-l-p", "rouge-l-r"]
+    }
 }
 
 /// Sentence-level scoring of one candidate against its references, for per-item scorers.

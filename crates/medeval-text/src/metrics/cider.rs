@@ -106,7 +106,7 @@ fn similarity(candidate: &Weighted, reference: &Weighted) -> [f64; MAX_ORDER] {
 /// Per-item CIDEr-D scores of a corpus; the corpus score is their mean.
 ///
 /// `items` holds, for each item, the candidate and reference token fingerprints.
-pub fn cider_d(items: &[(Vec<u64>, Vec<Vec<u64>>)]) -> Vec<f64> {
+pub fn cider_d(items: &[(&[u64], &[Vec<u64>])]) -> Vec<f64> {
     let counted: Vec<(Counted, Vec<Counted>)> = items
         .par_iter()
         .map(|(c, refs)| {
@@ -171,7 +171,8 @@ mod tests {
 
     #[test]
     fn single_item_corpus_scores_zero() {
-        let scores = cider_d(&[(ids("a b c"), vec![ids("a b c")])]);
+        let refs = [ids("a b c")];
+        let scores = cider_d(&[(&ids("a b c"), &refs)]);
         assert_eq!(scores, vec![0.0]);
     }
 
@@ -179,10 +180,9 @@ mod tests {
     fn unique_exact_match_scores_ten() {
         // Two items with disjoint vocabularies: every n-gram has df 1, idf log 2, and an exact
         // copy has cosine 1 at every order with no length penalty: 10 * mean(1,1,1,1) = 10.
-        let scores = cider_d(&[
-            (ids("a b c d"), vec![ids("a b c d")]),
-            (ids("w x y z"), vec![ids("q r s t")]),
-        ]);
+        let (c1, r1) = (ids("a b c d"), [ids("a b c d")]);
+        let (c2, r2) = (ids("w x y z"), [ids("q r s t")]);
+        let scores = cider_d(&[(&c1, &r1), (&c2, &r2)]);
         assert!((scores[0] - 10.0).abs() < 1e-12);
         assert_eq!(scores[1], 0.0);
     }

@@ -71,8 +71,16 @@ pub fn is_python_space(c: char) -> bool {
 /// trailing whitespace yields no empty token.
 pub fn split_python_whitespace(text: &str) -> Tokens {
     let mut tokens = Tokens::with_capacity(text.len());
-    for token in text.split(is_python_space).filter(|t| !t.is_empty()) {
-        tokens.push(token);
+    if text.is_ascii() {
+        let is_space = |b: &u8| matches!(b, b'\t'..=b'\r' | b'\x1c'..=b' ');
+        for token in text.as_bytes().split(is_space).filter(|t| !t.is_empty()) {
+            // ASCII slices of a `str` are valid UTF-8.
+            tokens.push(std::str::from_utf8(token).unwrap_or_default());
+        }
+    } else {
+        for token in text.split(is_python_space).filter(|t| !t.is_empty()) {
+            tokens.push(token);
+        }
     }
     tokens
 }
@@ -196,6 +204,17 @@ mod tests {
         t.pop();
         assert!(t.is_empty());
         assert_eq!(t.last(), "");
+    }
+
+    #[test]
+    fn python_split_ascii_fast_path_matches_the_general_one() {
+        let text = "a\tb\x0bc\x0cd\re\x1cf\x1fg  h\n";
+        let general: Vec<&str> = text
+            .split(is_python_space)
+            .filter(|t| !t.is_empty())
+            .collect();
+        assert_eq!(split_python_whitespace(text).to_vec(), general);
+        assert_eq!(general, vec!["a", "b", "c", "d", "e", "f", "g", "h"]);
     }
 
     #[test]
