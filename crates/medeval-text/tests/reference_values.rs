@@ -8,7 +8,7 @@
 //! `docs/report-metrics.md`.
 
 use medeval_text::tokenize::ptb::coco_tokenize;
-use medeval_text::{Evaluation, Flavor, Metric, SacreTokenizer, Sample, evaluate};
+use medeval_text::{Evaluation, Flavor, Metric, SacreTokenizer, Sample, SentenceScorer, evaluate};
 use serde_json::Value;
 
 const CORPORA: [&str; 4] = ["edge", "unicode", "radiology", "long"];
@@ -265,4 +265,33 @@ fn rouge_score_flavour_matches_rouge_score() {
         }
     }
     assert_no_failures(&failures);
+}
+
+#[test]
+fn sentence_scorer_gives_the_per_item_values_of_the_batch() {
+    let data = load("edge");
+    let samples = samples(&data);
+    for (flavor, metrics) in [
+        (
+            Flavor::Coco,
+            vec![Metric::Bleu, Metric::RougeL, Metric::Meteor],
+        ),
+        (
+            Flavor::Sacrebleu {
+                tokenizer: SacreTokenizer::Thirteen,
+            },
+            vec![Metric::Bleu],
+        ),
+        (
+            Flavor::RougeScore { stemmer: true },
+            vec![Metric::RougeL, Metric::RougeLsum],
+        ),
+    ] {
+        let batch = evaluate(&samples, flavor, &metrics).expect("batch");
+        let scorer = SentenceScorer::new(flavor, &metrics).expect("scorer");
+        for (sample, item) in samples.iter().zip(&batch.items) {
+            let single = scorer.score(&sample.candidate, &sample.references);
+            assert_eq!(single, item.values, "{flavor} {}", sample.id);
+        }
+    }
 }

@@ -32,11 +32,16 @@ impl BleuStats {
     /// Statistics of one candidate (as token fingerprints) against its references.
     pub fn compute(candidate: &[u64], references: &[Vec<u64>]) -> Self {
         let candidate_counts = ngram::count_ngrams(candidate, MAX_ORDER);
-        let reference_counts: Vec<Vec<NgramCount>> = references
-            .iter()
-            .map(|r| ngram::count_ngrams(r, MAX_ORDER))
-            .collect();
-        let max_ref = ngram::max_counts(&reference_counts);
+        let max_ref = match references {
+            [single] => ngram::count_ngrams(single, MAX_ORDER),
+            _ => {
+                let counts: Vec<Vec<NgramCount>> = references
+                    .iter()
+                    .map(|r| ngram::count_ngrams(r, MAX_ORDER))
+                    .collect();
+                ngram::max_counts(&counts)
+            }
+        };
         let mut correct = [0u64; MAX_ORDER];
         for c in &candidate_counts {
             correct[usize::from(c.order)] += u64::from(c.count.min(ngram::lookup(&max_ref, c.key)));
