@@ -25,9 +25,9 @@ pub struct Args {
     /// Which reference implementation to reproduce.
     #[arg(long, value_enum, default_value = "coco")]
     flavor: FlavorArg,
-    /// sacrebleu tokeniser (with `--flavor sacrebleu`).
-    #[arg(long, value_enum, default_value = "13a")]
-    tokenize: SacreTokenizeArg,
+    /// sacrebleu tokeniser (with `--flavor sacrebleu`; default 13a).
+    #[arg(long, value_enum)]
+    tokenize: Option<SacreTokenizeArg>,
     /// Porter stemming (with `--flavor rouge-score`; rouge-score's `use_stemmer=True`).
     #[arg(long)]
     stemmer: bool,
@@ -58,12 +58,18 @@ enum SacreTokenizeArg {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.tokenize.is_some() && !matches!(args.flavor, FlavorArg::Sacrebleu) {
+        bail!("--tokenize applies to --flavor sacrebleu only");
+    }
+    if args.stemmer && !matches!(args.flavor, FlavorArg::RougeScore) {
+        bail!("--stemmer applies to --flavor rouge-score only");
+    }
     let flavor = match args.flavor {
         FlavorArg::Coco => Flavor::Coco,
         FlavorArg::Sacrebleu => Flavor::Sacrebleu {
             tokenizer: match args.tokenize {
-                SacreTokenizeArg::Thirteen => SacreTokenizer::Thirteen,
-                SacreTokenizeArg::Intl => SacreTokenizer::Intl,
+                None | Some(SacreTokenizeArg::Thirteen) => SacreTokenizer::Thirteen,
+                Some(SacreTokenizeArg::Intl) => SacreTokenizer::Intl,
             },
         },
         FlavorArg::RougeScore => Flavor::RougeScore {
