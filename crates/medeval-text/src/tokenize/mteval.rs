@@ -70,6 +70,8 @@ pub fn tokenize_13a(text: &str) -> String {
             o.extend_from_slice(&[a, b' ', b, b' ']);
         },
     );
+    // Spaces are only inserted next to ASCII bytes, never inside a multi-byte sequence, so the
+    // bytes stay valid UTF-8 and the fallback is unreachable.
     String::from_utf8(out).unwrap_or_default()
 }
 

@@ -96,6 +96,7 @@ pub fn porter_stem(word: &str) -> String {
     w = step4(w);
     w = step5a(w);
     w = step5b(w);
+    // Only ASCII bytes are ever written, so the fallback is unreachable.
     String::from_utf8(w).unwrap_or_default()
 }
 
