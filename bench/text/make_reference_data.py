@@ -30,7 +30,7 @@ from pycocoevalcap.bleu.bleu import Bleu  # noqa: E402
 from pycocoevalcap.cider.cider import Cider  # noqa: E402
 from pycocoevalcap.meteor import meteor as meteor_module  # noqa: E402
 from pycocoevalcap.meteor.meteor import Meteor  # noqa: E402
-from pycocoevalcap.rouge.rouge import Rouge  # noqa: E402
+from pycocoevalcap.rouge.rouge import Rouge, my_lcs  # noqa: E402
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 from sacrebleu.metrics import BLEU  # noqa: E402
@@ -125,6 +125,15 @@ def coco_values(samples):
     out["corpus"]["rouge-l"] = float(rouge)
     for (i, _, _), v in zip(samples, rouge_items):
         out["items"][i]["rouge-l"] = float(v)
+    # pycocoevalcap computes but does not return the maximised precision and recall that enter
+    # its F; recompute them with its own LCS and tokenisation (split on single spaces).
+    for i, _, _ in samples:
+        cand = res_t[i][0].split(" ")
+        refs = [r.split(" ") for r in gts_t[i]]
+        out["items"][i]["rouge-l-p"] = max(my_lcs(r, cand) / len(cand) for r in refs)
+        out["items"][i]["rouge-l-r"] = max(my_lcs(r, cand) / len(r) for r in refs)
+    for key in ["rouge-l-p", "rouge-l-r"]:
+        out["corpus"][key] = sum(v[key] for v in out["items"].values()) / len(samples)
     cider, cider_items = Cider().compute_score(gts_t, res_t)
     out["corpus"]["cider-d"] = float(cider)
     for (i, _, _), v in zip(samples, cider_items):

@@ -156,6 +156,8 @@ fn coco_flavour_matches_pycocoevalcap() {
                 ("bleu-4", "bleu-4"),
                 ("bleu", "bleu-4"),
                 ("rouge-l", "rouge-l"),
+                ("rouge-l-p", "rouge-l-p"),
+                ("rouge-l-r", "rouge-l-r"),
                 ("cider-d", "cider-d"),
                 ("meteor", "meteor-jar-exact-stem"),
             ],
