@@ -6,8 +6,8 @@
 //!
 //! | flavour | reproduces | metrics | scale |
 //! |---|---|---|---|
-//! | [`Flavor::Coco`] | pycocoevalcap 1.2 | BLEU-1..4, ROUGE-L, CIDEr-D, METEOR | 0-1 (CIDEr-D 0-10) |
-//! | [`Flavor::Sacrebleu`] | sacrebleu 2.x `BLEU()` | BLEU (and BLEU-1..3) | 0-100 |
+//! | [`Flavor::Coco`] | pycocoevalcap 1.2 | BLEU-1..4, ROUGE-L, CIDEr-D, METEOR (exact+stem) | 0-1 (CIDEr-D 0-10) |
+//! | [`Flavor::Sacrebleu`] | sacrebleu 2.6 `BLEU()` | BLEU (max order 1..4) | 0-100 |
 //! | [`Flavor::RougeScore`] | rouge-score 0.1.2 | ROUGE-L, ROUGE-Lsum | 0-1 |
 //!
 //! Two entry points cover the rest of the workspace:
@@ -18,7 +18,8 @@
 //!   CIDEr-D is corpus-relative and therefore not available there).
 //!
 //! Every number is reported under a stable key (`bleu`, `bleu-1`, `rouge-l`, `cider-d`,
-//! `meteor`, ...) together with the flavour and tokeniser that produced it.
+//! `meteor`, ...) together with the flavour and tokeniser that produced it. Definitions, edge
+//! cases and measured agreement are in `docs/report-metrics.md`.
 
 pub mod metrics;
 pub mod ngram;
