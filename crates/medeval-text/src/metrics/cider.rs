@@ -38,7 +38,9 @@ impl std::hash::Hasher for PassThrough {
     }
 }
 
-type DocFrequency = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
+/// Document frequency per reference n-gram key; after counting, each value is replaced by
+/// `ln(max(1, df))` so that weighing texts does not recompute logarithms.
+type DocFrequency = HashMap<u64, f64, BuildHasherDefault<PassThrough>>;
 
 /// One text's n-gram counts and its length in bigrams.
 struct Counted {
@@ -68,8 +70,8 @@ fn weigh(counted: &Counted, df: &DocFrequency, log_n: f64) -> Weighted {
         .counts
         .iter()
         .map(|c| {
-            let d = df.get(&c.key).copied().unwrap_or(0).max(1);
-            let w = f64::from(c.count) * (log_n - f64::from(d).ln());
+            let log_df = df.get(&c.key).copied().unwrap_or(0.0);
+            let w = f64::from(c.count) * (log_n - log_df);
             norms[usize::from(c.order)] += w * w;
             (c.key, c.order, w)
         })
@@ -116,9 +118,16 @@ pub fn cider_d(items: &[(&[u64], &[Vec<u64>])]) -> Vec<f64> {
             )
         })
         .collect();
-    let df: DocFrequency = counted
+    let mut df: DocFrequency = counted
         .par_iter()
         .fold(DocFrequency::default, |mut df, (_, refs)| {
+            if let [single] = &refs[..] {
+                // One reference: its n-gram keys are already distinct.
+                for c in &single.counts {
+                    *df.entry(c.key).or_default() += 1.0;
+                }
+                return df;
+            }
             let mut keys: Vec<u64> = refs
                 .iter()
                 .flat_map(|r| r.counts.iter().map(|c| c.key))
@@ -126,7 +135,7 @@ pub fn cider_d(items: &[(&[u64], &[Vec<u64>])]) -> Vec<f64> {
             keys.sort_unstable();
             keys.dedup();
             for k in keys {
-                *df.entry(k).or_default() += 1;
+                *df.entry(k).or_default() += 1.0;
             }
             df
         })
@@ -141,6 +150,9 @@ pub fn cider_d(items: &[(&[u64], &[Vec<u64>])]) -> Vec<f64> {
             }
             big
         });
+    for value in df.values_mut() {
+        *value = value.max(1.0).ln();
+    }
     let log_n = (items.len() as f64).ln();
     counted
         .par_iter()
