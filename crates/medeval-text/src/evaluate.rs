@@ -103,6 +103,13 @@ pub struct ItemScores {
     pub values: Vec<(&'static str, f64)>,
 }
 
+impl ItemScores {
+    /// The value under `key` (`bleu`, `rouge-l`, ...), if computed.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        lookup(&self.values, key)
+    }
+}
+
 /// The result of [`evaluate`]: corpus values, per-item values and the conventions used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
@@ -120,6 +127,13 @@ pub struct Evaluation {
 
 /// Token fingerprints of each newline-separated sentence of one text.
 type Sentences = Vec<Vec<u64>>;
+
+impl Evaluation {
+    /// The corpus value under `key` (`bleu`, `rouge-l`, ...), if computed.
+    pub fn corpus_value(&self, key: &str) -> Option<f64> {
+        lookup(&self.corpus, key)
+    }
+}
 
 /// One sample, tokenised for its flavour.
 struct Prepared {

@@ -104,8 +104,56 @@ impl Flavor {
     }
 }
 
+/// A flavour name that [`Flavor::from_str`](std::str::FromStr) does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown flavour {0:?} (known: coco, sacrebleu, sacrebleu-intl, rouge-score, rouge-score-stem)"
+)]
+pub struct UnknownFlavor(pub String);
+
+impl std::str::FromStr for Flavor {
+    type Err = UnknownFlavor;
+
+    /// Parses the names benchmark cards and manifests use: `coco`, `sacrebleu` (13a),
+    /// `sacrebleu-intl`, `rouge-score`, `rouge-score-stem`.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "coco" => Ok(Self::Coco),
+            "sacrebleu" | "sacrebleu-13a" => Ok(Self::Sacrebleu {
+                tokenizer: SacreTokenizer::Thirteen,
+            }),
+            "sacrebleu-intl" => Ok(Self::Sacrebleu {
+                tokenizer: SacreTokenizer::Intl,
+            }),
+            "rouge-score" => Ok(Self::RougeScore { stemmer: false }),
+            "rouge-score-stem" => Ok(Self::RougeScore { stemmer: true }),
+            _ => Err(UnknownFlavor(name.to_owned())),
+        }
+    }
+}
+
 impl fmt::Display for Flavor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flavour_names_round_trip_through_tokenizer_names() {
+        for (name, tokenizer) in [
+            ("coco", "ptb-coco"),
+            ("sacrebleu", "13a"),
+            ("sacrebleu-intl", "intl"),
+            ("rouge-score", "rouge-score"),
+            ("rouge-score-stem", "rouge-score+porter"),
+        ] {
+            let flavor: Flavor = name.parse().expect("known flavour");
+            assert_eq!(flavor.tokenizer().name(), tokenizer);
+        }
+        assert!("bleurt".parse::<Flavor>().is_err());
     }
 }
