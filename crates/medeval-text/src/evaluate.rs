@@ -49,6 +49,35 @@ impl Metric {
         }
     }
 
+    /// One line saying how this metric is computed under `flavor`, to record next to its
+    /// number (manifests, JSON output). Empty for combinations the flavour does not define.
+    pub fn convention(self, flavor: Flavor) -> &'static str {
+        match (flavor, self) {
+            (Flavor::Coco, Self::Bleu) => {
+                "pycocoevalcap Bleu(4): corpus BLEU-4, closest reference length, 1e-15/1e-9 smoothing"
+            }
+            (Flavor::Coco, Self::RougeL) => {
+                "pycocoevalcap Rouge: mean over items of F(beta=1.2) of max P and max R over references"
+            }
+            (Flavor::Coco, Self::CiderD) => {
+                "pycocoevalcap Cider: CIDEr-D, n=4, sigma=6, idf over this corpus's references, x10"
+            }
+            (Flavor::Coco, Self::Meteor) => {
+                "METEOR 1.5 -l en -norm, exact+stem modules only (no synonym/paraphrase); corpus score from pooled statistics"
+            }
+            (Flavor::Sacrebleu { .. }, Self::Bleu) => {
+                "sacrebleu BLEU(): corpus BLEU-4, exp smoothing, closest reference length, 0-100"
+            }
+            (Flavor::RougeScore { .. }, Self::RougeL) => {
+                "rouge-score rougeL: mean over items of F1 (best reference by F)"
+            }
+            (Flavor::RougeScore { .. }, Self::RougeLsum) => {
+                "rouge-score rougeLsum: summary-level LCS over newline-separated sentences, mean F1"
+            }
+            _ => "",
+        }
+    }
+
     /// Parses a metric name (case-insensitive; `_` may stand for `-`, and `cider` and `rougel`
     /// are accepted as aliases).
     pub fn parse(name: &str) -> Option<Self> {
@@ -477,6 +506,26 @@ mod tests {
         }
         assert_eq!(eval.items.len(), 2);
         assert_eq!(eval.items[1].id, "b");
+    }
+
+    #[test]
+    fn every_defined_metric_has_a_convention() {
+        for flavor in [
+            Flavor::Coco,
+            Flavor::Sacrebleu {
+                tokenizer: crate::SacreTokenizer::Intl,
+            },
+            Flavor::RougeScore { stemmer: true },
+        ] {
+            for metric in Metric::ALL {
+                let defined = flavor.metrics().contains(&metric);
+                assert_eq!(
+                    !metric.convention(flavor).is_empty(),
+                    defined,
+                    "{flavor} {metric}"
+                );
+            }
+        }
     }
 
     #[test]

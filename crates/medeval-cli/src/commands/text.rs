@@ -128,37 +128,11 @@ fn corpus_json(evaluation: &Evaluation, metrics: &[Metric]) -> Value {
     for metric in metrics {
         conventions.insert(
             metric.name().into(),
-            json!(convention(evaluation.flavor, *metric)),
+            json!(metric.convention(evaluation.flavor)),
         );
     }
     object.insert("conventions".into(), Value::Object(conventions));
     Value::Object(object)
-}
-
-/// One line saying how a metric was computed, recorded next to its number.
-fn convention(flavor: Flavor, metric: Metric) -> &'static str {
-    match (flavor, metric) {
-        (Flavor::Coco, Metric::Bleu) => {
-            "pycocoevalcap Bleu(4): corpus BLEU-4, closest reference length, 1e-15/1e-9 smoothing"
-        }
-        (Flavor::Coco, Metric::RougeL) => {
-            "pycocoevalcap Rouge: mean over items of F(beta=1.2) of max P and max R over references"
-        }
-        (Flavor::Coco, Metric::CiderD) => {
-            "pycocoevalcap Cider: CIDEr-D, n=4, sigma=6, idf over this corpus's references, x10"
-        }
-        (Flavor::Coco, Metric::Meteor) => {
-            "METEOR 1.5 -l en -norm, exact+stem modules only (no synonym/paraphrase); corpus score from pooled statistics"
-        }
-        (_, Metric::Bleu) => {
-            "sacrebleu BLEU(): corpus BLEU-4, exp smoothing, closest reference length, 0-100"
-        }
-        (_, Metric::RougeL) => "rouge-score rougeL: mean over items of F1 (best reference by F)",
-        (_, Metric::RougeLsum) => {
-            "rouge-score rougeLsum: summary-level LCS over newline-separated sentences, mean F1"
-        }
-        _ => "",
-    }
 }
 
 fn write_per_item(path: &std::path::Path, evaluation: &Evaluation) -> anyhow::Result<()> {
