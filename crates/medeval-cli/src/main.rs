@@ -36,6 +36,9 @@ enum Command {
     /// Binary classification metrics (AUROC, AUPRC, F1, balanced accuracy, sensitivity,
     /// specificity, ECE) with bootstrap intervals, from a labels CSV and a scores CSV.
     Classify(commands::classify::Args),
+    /// Report-generation metrics (BLEU, ROUGE-L, CIDEr-D, METEOR) as pycocoevalcap, sacrebleu
+    /// or rouge-score compute them.
+    Text(commands::text::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),
+        Command::Text(args) => commands::text::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@ pub mod runs;
 pub mod score;
 pub mod seg;
 pub mod show;
+pub mod text;
 
 /// Prints an error and its chain of causes to stderr, one cause per line.
 pub fn print_error(err: &anyhow::Error) {

@@ -1,0 +1,176 @@
+//! `medeval text`: report-generation metrics over a references file and a candidates file.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use medeval_text::{Evaluation, Flavor, Metric, SacreTokenizer, evaluate, read_samples};
+use serde_json::{Map, Value, json};
+
+/// Score generated reports against references with BLEU, ROUGE-L, CIDEr-D and METEOR, computed
+/// exactly as pycocoevalcap, sacrebleu or rouge-score compute them.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// JSONL file of references: one `{"id", "text"}` object per line; `text` may be a list.
+    #[arg(long, value_name = "FILE")]
+    references: PathBuf,
+    /// JSONL file of generated reports: one `{"id", "text"}` object per line.
+    #[arg(long, value_name = "FILE")]
+    candidates: PathBuf,
+    /// Comma-separated metrics: bleu, rouge-l, rouge-lsum, cider-d, meteor
+    /// (default: all the flavour defines).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    metrics: Vec<String>,
+    /// Which reference implementation to reproduce.
+    #[arg(long, value_enum, default_value = "coco")]
+    flavor: FlavorArg,
+    /// sacrebleu tokeniser (with `--flavor sacrebleu`; default 13a).
+    #[arg(long, value_enum)]
+    tokenize: Option<SacreTokenizeArg>,
+    /// Porter stemming (with `--flavor rouge-score`; rouge-score's `use_stemmer=True`).
+    #[arg(long)]
+    stemmer: bool,
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Also write per-item values to this JSONL file.
+    #[arg(long, value_name = "FILE")]
+    per_item: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FlavorArg {
+    /// pycocoevalcap (PTB tokenisation; BLEU, ROUGE-L, CIDEr-D, METEOR; 0-1 scale).
+    Coco,
+    /// sacrebleu BLEU (13a or intl tokenisation; 0-100 scale).
+    Sacrebleu,
+    /// Google rouge-score (ROUGE-L, ROUGE-Lsum; 0-1 scale).
+    RougeScore,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SacreTokenizeArg {
+    #[value(name = "13a")]
+    Thirteen,
+    Intl,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.tokenize.is_some() && !matches!(args.flavor, FlavorArg::Sacrebleu) {
+        bail!("--tokenize applies to --flavor sacrebleu only");
+    }
+    if args.stemmer && !matches!(args.flavor, FlavorArg::RougeScore) {
+        bail!("--stemmer applies to --flavor rouge-score only");
+    }
+    let flavor = match args.flavor {
+        FlavorArg::Coco => Flavor::Coco,
+        FlavorArg::Sacrebleu => Flavor::Sacrebleu {
+            tokenizer: match args.tokenize {
+                None | Some(SacreTokenizeArg::Thirteen) => SacreTokenizer::Thirteen,
+                Some(SacreTokenizeArg::Intl) => SacreTokenizer::Intl,
+            },
+        },
+        FlavorArg::RougeScore => Flavor::RougeScore {
+            stemmer: args.stemmer,
+        },
+    };
+    let metrics = parse_metrics(&args.metrics, flavor)?;
+    let samples = read_samples(&args.references, &args.candidates)?;
+    if samples.is_empty() {
+        bail!("{} holds no items", args.references.display());
+    }
+    let evaluation = evaluate(&samples, flavor, &metrics)?;
+    if let Some(path) = &args.per_item {
+        write_per_item(path, &evaluation)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        writeln!(stdout, "{}", corpus_json(&evaluation, &metrics))?;
+    } else {
+        write!(stdout, "{}", table(&evaluation))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_metrics(names: &[String], flavor: Flavor) -> anyhow::Result<Vec<Metric>> {
+    if names.is_empty() {
+        return Ok(flavor.metrics().to_vec());
+    }
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| {
+            Metric::parse(n).with_context(|| {
+                format!("unknown metric {n:?} (known: bleu, rouge-l, rouge-lsum, cider-d, meteor)")
+            })
+        })
+        .collect()
+}
+
+fn number(value: f64) -> Value {
+    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+}
+
+/// The `--json` object: flat metric keys plus the conventions that produced them.
+fn corpus_json(evaluation: &Evaluation, metrics: &[Metric]) -> Value {
+    let mut object = Map::new();
+    for (key, value) in &evaluation.corpus {
+        object.insert((*key).to_owned(), number(*value));
+    }
+    object.insert("flavor".into(), json!(evaluation.flavor.name()));
+    object.insert("tokenizer".into(), json!(evaluation.tokenizer.name()));
+    object.insert("scale".into(), json!(evaluation.flavor.scale()));
+    object.insert("n".into(), json!(evaluation.n));
+    let mut conventions = Map::new();
+    for metric in metrics {
+        conventions.insert(
+            metric.name().into(),
+            json!(metric.convention(evaluation.flavor)),
+        );
+    }
+    object.insert("conventions".into(), Value::Object(conventions));
+    Value::Object(object)
+}
+
+fn write_per_item(path: &std::path::Path, evaluation: &Evaluation) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    for item in &evaluation.items {
+        let mut object = Map::new();
+        object.insert("id".into(), json!(item.id));
+        for (key, value) in &item.values {
+            object.insert((*key).to_owned(), number(*value));
+        }
+        writeln!(out, "{}", Value::Object(object))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn table(evaluation: &Evaluation) -> String {
+    let mut out = format!(
+        "flavor {}  tokenizer {}  scale {}  items {}\n\n",
+        evaluation.flavor,
+        evaluation.tokenizer,
+        evaluation.flavor.scale(),
+        evaluation.n
+    );
+    let width = evaluation
+        .corpus
+        .iter()
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(6);
+    for (key, value) in &evaluation.corpus {
+        let formatted = if key.ends_with("-len") {
+            format!("{value:.0}")
+        } else {
+            format!("{value:.4}")
+        };
+        out.push_str(&format!("{key:<width$}  {formatted:>10}\n"));
+    }
+    out
+}

@@ -1,0 +1,537 @@
+//! Batch and per-item scoring: tokenise once per flavour, compute the requested metrics in
+//! parallel over items with rayon, then aggregate as each reference toolkit does.
+
+use std::fmt;
+
+use rayon::prelude::*;
+use rust_stemmers::Stemmer;
+
+use crate::metrics::bleu::{self, BleuStats};
+use crate::metrics::meteor::{self, MeteorStats, MeteorText};
+use crate::metrics::{cider, rouge};
+use crate::ngram::{self, MAX_ORDER};
+use crate::tokenize::Tokens;
+use crate::{Flavor, Sample, Tokenizer};
+
+/// A report-generation metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Metric {
+    /// BLEU-1..4; the headline `bleu` value is BLEU-4.
+    Bleu,
+    /// ROUGE-L (F, with precision and recall alongside).
+    RougeL,
+    /// rouge-score's summary-level ROUGE-Lsum over newline-separated sentences.
+    RougeLsum,
+    /// CIDEr-D (corpus-relative).
+    CiderD,
+    /// METEOR 1.5 (exact and stem modules).
+    Meteor,
+}
+
+impl Metric {
+    /// Every metric, in report order.
+    pub const ALL: [Metric; 5] = [
+        Self::Bleu,
+        Self::RougeL,
+        Self::RougeLsum,
+        Self::CiderD,
+        Self::Meteor,
+    ];
+
+    /// The name users type and output keys start with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bleu => "bleu",
+            Self::RougeL => "rouge-l",
+            Self::RougeLsum => "rouge-lsum",
+            Self::CiderD => "cider-d",
+            Self::Meteor => "meteor",
+        }
+    }
+
+    /// One line saying how this metric is computed under `flavor`, to record next to its
+    /// number (manifests, JSON output). Empty for combinations the flavour does not define.
+    pub fn convention(self, flavor: Flavor) -> &'static str {
+        match (flavor, self) {
+            (Flavor::Coco, Self::Bleu) => {
+                "pycocoevalcap Bleu(4): corpus BLEU-4, closest reference length, 1e-15/1e-9 smoothing"
+            }
+            (Flavor::Coco, Self::RougeL) => {
+                "pycocoevalcap Rouge: mean over items of F(beta=1.2) of max P and max R over references"
+            }
+            (Flavor::Coco, Self::CiderD) => {
+                "pycocoevalcap Cider: CIDEr-D, n=4, sigma=6, idf over this corpus's references, x10"
+            }
+            (Flavor::Coco, Self::Meteor) => {
+                "METEOR 1.5 -l en -norm, exact+stem modules only (no synonym/paraphrase); corpus score from pooled statistics"
+            }
+            (Flavor::Sacrebleu { .. }, Self::Bleu) => {
+                "sacrebleu BLEU(): corpus BLEU-4, exp smoothing, closest reference length, 0-100"
+            }
+            (Flavor::RougeScore { .. }, Self::RougeL) => {
+                "rouge-score rougeL: mean over items of F1 (best reference by F)"
+            }
+            (Flavor::RougeScore { .. }, Self::RougeLsum) => {
+                "rouge-score rougeLsum: summary-level LCS over newline-separated sentences, mean F1"
+            }
+            _ => "",
+        }
+    }
+
+    /// Parses a metric name (case-insensitive; `_` may stand for `-`, and `cider` and `rougel`
+    /// are accepted as aliases).
+    pub fn parse(name: &str) -> Option<Self> {
+        let name = name.trim().to_ascii_lowercase().replace('_', "-");
+        match name.as_str() {
+            "cider" => Some(Self::CiderD),
+            "rougel" => Some(Self::RougeL),
+            "rougelsum" => Some(Self::RougeLsum),
+            _ => Self::ALL.into_iter().find(|m| m.name() == name),
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A metric the chosen flavour (or scoring mode) does not define.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("metric {metric} is not available with flavour {flavor} ({reason})")]
+pub struct UnsupportedMetric {
+    /// The flavour asked for.
+    pub flavor: Flavor,
+    /// The metric asked for.
+    pub metric: Metric,
+    /// Why, and what is available instead.
+    pub reason: String,
+}
+
+fn check_metrics(flavor: Flavor, metrics: &[Metric]) -> Result<(), UnsupportedMetric> {
+    for &metric in metrics {
+        if !flavor.metrics().contains(&metric) {
+            let available: Vec<&str> = flavor.metrics().iter().map(|m| m.name()).collect();
+            return Err(UnsupportedMetric {
+                flavor,
+                metric,
+                reason: format!("this flavour defines: {}", available.join(", ")),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Per-item values of one sample, keyed like the corpus values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemScores {
+    /// The sample's id.
+    pub id: String,
+    /// `(key, value)` pairs in report order.
+    pub values: Vec<(&'static str, f64)>,
+}
+
+impl ItemScores {
+    /// The value under `key` (`bleu`, `rouge-l`, ...), if computed.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        lookup(&self.values, key)
+    }
+}
+
+/// The result of [`evaluate`]: corpus values, per-item values and the conventions used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The flavour every number follows.
+    pub flavor: Flavor,
+    /// The tokeniser applied.
+    pub tokenizer: Tokenizer,
+    /// Number of items.
+    pub n: usize,
+    /// Corpus-level `(key, value)` pairs in report order.
+    pub corpus: Vec<(&'static str, f64)>,
+    /// Per-item values, in input order.
+    pub items: Vec<ItemScores>,
+}
+
+/// Token fingerprints of each newline-separated sentence of one text.
+type Sentences = Vec<Vec<u64>>;
+
+impl Evaluation {
+    /// The corpus value under `key` (`bleu`, `rouge-l`, ...), if computed.
+    pub fn corpus_value(&self, key: &str) -> Option<f64> {
+        lookup(&self.corpus, key)
+    }
+}
+
+/// One sample, tokenised for its flavour.
+struct Prepared {
+    candidate: Vec<u64>,
+    references: Vec<Vec<u64>>,
+    meteor: Option<(MeteorText, Vec<MeteorText>)>,
+    /// Candidate and reference sentences (ROUGE-Lsum only).
+    sentences: Option<(Sentences, Vec<Sentences>)>,
+}
+
+fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemmer) -> Prepared {
+    let tokenizer = flavor.tokenizer();
+    let candidate_tokens = tokenizer.tokenize(&sample.candidate);
+    let reference_tokens: Vec<Tokens> = sample
+        .references
+        .iter()
+        .map(|r| tokenizer.tokenize(r))
+        .collect();
+    let meteor = metrics.contains(&Metric::Meteor).then(|| {
+        // pycocoevalcap sends the PTB output, with `|||` removed from the hypothesis.
+        let mut hypothesis = candidate_tokens.join(" ");
+        if hypothesis.contains("|||") {
+            hypothesis = hypothesis.replace("|||", "");
+        }
+        (
+            MeteorText::new(&hypothesis, stemmer),
+            reference_tokens
+                .iter()
+                .map(|r| MeteorText::new(&r.join(" "), stemmer))
+                .collect(),
+        )
+    });
+    let sentences = metrics.contains(&Metric::RougeLsum).then(|| {
+        let split = |text: &str| -> Sentences {
+            text.split('\n')
+                .filter(|s| !s.is_empty())
+                .map(|s| ngram::fingerprints(tokenizer.tokenize(s).iter()))
+                .collect()
+        };
+        (
+            split(&sample.candidate),
+            sample.references.iter().map(|r| split(r)).collect(),
+        )
+    });
+    Prepared {
+        candidate: ngram::fingerprints(candidate_tokens.iter()),
+        references: reference_tokens
+            .iter()
+            .map(|r| ngram::fingerprints(r.iter()))
+            .collect(),
+        meteor,
+        sentences,
+    }
+}
+
+/// Per-item intermediate results that the corpus aggregation needs.
+#[derive(Default)]
+struct ItemResult {
+    values: Vec<(&'static str, f64)>,
+    bleu: Option<BleuStats>,
+    meteor: Option<MeteorStats>,
+}
+
+const BLEU_KEYS: [&str; MAX_ORDER] = ["bleu-1", "bleu-2", "bleu-3", "bleu-4"];
+
+fn score_item(prepared: &Prepared, flavor: Flavor, metrics: &[Metric]) -> ItemResult {
+    let mut result = ItemResult::default();
+    for &metric in metrics {
+        match (metric, flavor) {
+            (Metric::Bleu, Flavor::Coco) => {
+                let stats = BleuStats::compute(&prepared.candidate, &prepared.references);
+                let scores = bleu::coco_bleu(&stats);
+                result.values.push(("bleu", scores[3]));
+                for (key, value) in BLEU_KEYS.iter().zip(scores) {
+                    result.values.push((key, value));
+                }
+                result.bleu = Some(stats);
+            }
+            (Metric::Bleu, _) => {
+                let stats = BleuStats::compute(&prepared.candidate, &prepared.references);
+                result
+                    .values
+                    .push(("bleu", bleu::sacre_bleu(&stats, MAX_ORDER, true).score));
+                for (n, key) in BLEU_KEYS.iter().enumerate() {
+                    result
+                        .values
+                        .push((key, bleu::sacre_bleu(&stats, n + 1, true).score));
+                }
+                result.bleu = Some(stats);
+            }
+            (Metric::RougeL, Flavor::Coco) => {
+                let s = rouge::coco_rouge_l(&prepared.candidate, &prepared.references);
+                push_rouge(&mut result.values, rouge_keys(Metric::RougeL), s);
+            }
+            (Metric::RougeL, _) => {
+                let s = rouge::best_of(
+                    prepared
+                        .references
+                        .iter()
+                        .map(|r| rouge::rouge_score_l(r, &prepared.candidate)),
+                );
+                push_rouge(&mut result.values, rouge_keys(Metric::RougeL), s);
+            }
+            (Metric::RougeLsum, _) => {
+                if let Some((candidate, references)) = &prepared.sentences {
+                    let s = rouge::best_of(
+                        references
+                            .iter()
+                            .map(|r| rouge::rouge_score_lsum(r, candidate)),
+                    );
+                    push_rouge(&mut result.values, rouge_keys(Metric::RougeLsum), s);
+                }
+            }
+            (Metric::Meteor, _) => {
+                if let Some((candidate, references)) = &prepared.meteor {
+                    let stats = meteor::meteor_stats(candidate, references);
+                    result.values.push(("meteor", stats.score()));
+                    result.meteor = Some(stats);
+                }
+            }
+            // Corpus-relative: filled in by `evaluate`.
+            (Metric::CiderD, _) => {}
+        }
+    }
+    result
+}
+
+fn push_rouge(
+    values: &mut Vec<(&'static str, f64)>,
+    keys: [&'static str; 3],
+    s: rouge::RougeScore,
+) {
+    values.push((keys[0], s.f));
+    values.push((keys[1], s.precision));
+    values.push((keys[2], s.recall));
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+/// Scores a corpus: per-item values for every sample and corpus values aggregated as the
+/// flavour's reference toolkit does (pooled statistics for BLEU and METEOR, means for ROUGE
+/// and CIDEr-D). Work is spread over rayon's thread pool.
+///
+/// Metrics are reported in [`Metric::ALL`] order whatever order `metrics` lists them in.
+pub fn evaluate(
+    samples: &[Sample],
+    flavor: Flavor,
+    metrics: &[Metric],
+) -> Result<Evaluation, UnsupportedMetric> {
+    check_metrics(flavor, metrics)?;
+    let mut metrics = metrics.to_vec();
+    metrics.sort_unstable();
+    metrics.dedup();
+    let stemmer = meteor::english_stemmer();
+    let prepared: Vec<Prepared> = samples
+        .par_iter()
+        .map(|s| prepare(s, flavor, &metrics, &stemmer))
+        .collect();
+    let mut results: Vec<ItemResult> = prepared
+        .par_iter()
+        .map(|p| score_item(p, flavor, &metrics))
+        .collect();
+
+    let mut corpus: Vec<(&'static str, f64)> = Vec::new();
+    for &metric in &metrics {
+        match metric {
+            Metric::Bleu => {
+                let mut total = BleuStats::default();
+                for r in &results {
+                    if let Some(s) = &r.bleu {
+                        total.add(s);
+                    }
+                }
+                if flavor == Flavor::Coco {
+                    let scores = bleu::coco_bleu(&total);
+                    corpus.push(("bleu", scores[3]));
+                    corpus.extend(BLEU_KEYS.iter().copied().zip(scores));
+                } else {
+                    let full = bleu::sacre_bleu(&total, MAX_ORDER, false);
+                    corpus.push(("bleu", full.score));
+                    for (n, key) in BLEU_KEYS.iter().enumerate() {
+                        corpus.push((key, bleu::sacre_bleu(&total, n + 1, false).score));
+                    }
+                    for (key, p) in ["bleu-p1", "bleu-p2", "bleu-p3", "bleu-p4"]
+                        .into_iter()
+                        .zip(full.precisions)
+                    {
+                        corpus.push((key, p));
+                    }
+                    corpus.push(("bleu-bp", full.brevity_penalty));
+                    corpus.push(("bleu-sys-len", total.candidate_len as f64));
+                    corpus.push(("bleu-ref-len", total.reference_len as f64));
+                }
+            }
+            Metric::RougeL | Metric::RougeLsum => {
+                for key in rouge_keys(metric) {
+                    corpus.push((
+                        key,
+                        mean(results.iter().filter_map(|r| lookup(&r.values, key))),
+                    ));
+                }
+            }
+            Metric::CiderD => {
+                let items: Vec<(&[u64], &[Vec<u64>])> = prepared
+                    .iter()
+                    .map(|p| (p.candidate.as_slice(), p.references.as_slice()))
+                    .collect();
+                let scores = cider::cider_d(&items);
+                for (r, s) in results.iter_mut().zip(&scores) {
+                    r.values.push(("cider-d", *s));
+                }
+                corpus.push(("cider-d", mean(scores.iter().copied())));
+            }
+            Metric::Meteor => {
+                let mut total = MeteorStats::default();
+                for r in &results {
+                    if let Some(s) = &r.meteor {
+                        total.add(s);
+                    }
+                }
+                corpus.push(("meteor", total.score()));
+            }
+        }
+    }
+    let items = samples
+        .iter()
+        .zip(results)
+        .map(|(s, r)| ItemScores {
+            id: s.id.clone(),
+            values: r.values,
+        })
+        .collect();
+    Ok(Evaluation {
+        flavor,
+        tokenizer: flavor.tokenizer(),
+        n: samples.len(),
+        corpus,
+        items,
+    })
+}
+
+fn lookup(values: &[(&'static str, f64)], key: &str) -> Option<f64> {
+    values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// The F, precision and recall keys of a ROUGE metric.
+fn rouge_keys(metric: Metric) -> [&'static str; 3] {
+    if metric == Metric::RougeLsum {
+        ["rouge-lsum", "rouge-lsum-p", "rouge-lsum-r"]
+    } else {
+        ["rouge-l", "rouge-l-p", "rouge-l-r"]
+    }
+}
+
+/// Sentence-level scoring of one candidate against its references, for per-item scorers.
+///
+/// Values are those [`evaluate`] reports per item (pycocoevalcap's per-image BLEU, sacrebleu's
+/// `sentence_bleu`, ...). CIDEr-D needs corpus document frequencies and is rejected here; use
+/// [`evaluate`] over the whole run instead.
+pub struct SentenceScorer {
+    flavor: Flavor,
+    metrics: Vec<Metric>,
+    stemmer: Stemmer,
+}
+
+impl SentenceScorer {
+    /// A scorer for `metrics` under `flavor`.
+    pub fn new(flavor: Flavor, metrics: &[Metric]) -> Result<Self, UnsupportedMetric> {
+        check_metrics(flavor, metrics)?;
+        if metrics.contains(&Metric::CiderD) {
+            return Err(UnsupportedMetric {
+                flavor,
+                metric: Metric::CiderD,
+                reason: "CIDEr-D is corpus-relative; compute it with `evaluate` over all items"
+                    .to_owned(),
+            });
+        }
+        let mut metrics = metrics.to_vec();
+        metrics.sort_unstable();
+        metrics.dedup();
+        Ok(Self {
+            flavor,
+            metrics,
+            stemmer: meteor::english_stemmer(),
+        })
+    }
+
+    /// Scores `candidate` against `references`; `(key, value)` pairs in report order.
+    pub fn score(&self, candidate: &str, references: &[String]) -> Vec<(&'static str, f64)> {
+        let sample = Sample {
+            id: String::new(),
+            candidate: candidate.to_owned(),
+            references: references.to_vec(),
+        };
+        let prepared = prepare(&sample, self.flavor, &self.metrics, &self.stemmer);
+        score_item(&prepared, self.flavor, &self.metrics).values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(id: &str, candidate: &str, references: &[&str]) -> Sample {
+        Sample {
+            id: id.into(),
+            candidate: candidate.into(),
+            references: references.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn flavours_reject_metrics_they_do_not_define() {
+        let err = evaluate(&[], Flavor::RougeScore { stemmer: false }, &[Metric::Bleu]);
+        assert!(err.is_err());
+        assert!(SentenceScorer::new(Flavor::Coco, &[Metric::CiderD]).is_err());
+    }
+
+    #[test]
+    fn perfect_copies_score_one_everywhere() {
+        let samples = vec![
+            sample(
+                "a",
+                "No acute cardiopulmonary process.",
+                &["No acute cardiopulmonary process."],
+            ),
+            sample("b", "Heart size is normal.", &["Heart size is normal."]),
+        ];
+        let eval = evaluate(
+            &samples,
+            Flavor::Coco,
+            &[Metric::Bleu, Metric::RougeL, Metric::Meteor],
+        )
+        .expect("coco defines these");
+        for key in ["bleu", "rouge-l", "meteor"] {
+            let value = lookup(&eval.corpus, key).expect("reported");
+            assert!((value - 1.0).abs() < 1e-6, "{key} = {value}");
+        }
+        assert_eq!(eval.items.len(), 2);
+        assert_eq!(eval.items[1].id, "b");
+    }
+
+    #[test]
+    fn every_defined_metric_has_a_convention() {
+        for flavor in [
+            Flavor::Coco,
+            Flavor::Sacrebleu {
+                tokenizer: crate::SacreTokenizer::Intl,
+            },
+            Flavor::RougeScore { stemmer: true },
+        ] {
+            for metric in Metric::ALL {
+                let defined = flavor.metrics().contains(&metric);
+                assert_eq!(
+                    !metric.convention(flavor).is_empty(),
+                    defined,
+                    "{flavor} {metric}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn metric_names_parse() {
+        assert_eq!(Metric::parse("ROUGE_L"), Some(Metric::RougeL));
+        assert_eq!(Metric::parse("cider"), Some(Metric::CiderD));
+        assert_eq!(Metric::parse("bleu4"), None);
+    }
+}

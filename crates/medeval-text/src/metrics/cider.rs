@@ -1,0 +1,201 @@
+//! CIDEr-D as pycocoevalcap computes it (`Cider()`, n = 4, σ = 6).
+//!
+//! Each text becomes, per order n, a vector of tf-idf weights `tf · (log N − log max(1, df))`
+//! where N is the number of items in the corpus and df the number of items whose *references*
+//! contain the n-gram. An item scores `10 · mean_n(Σ_refs sim_n) / |refs|`, where `sim_n` is the
+//! cosine similarity with the candidate weights clipped to the reference's
+//! (`min(v_c, v_r) · v_r`), multiplied by the Gaussian length penalty `exp(−δ²/2σ²)`.
+//!
+//! pycocoevalcap measures δ in *bigrams*, not tokens (its length counter only advances for
+//! order-2 n-grams), so δ = max(0, c−1) − max(0, r−1); this module reproduces that. Because
+//! the idf comes from the corpus, CIDEr-D is only defined for a whole corpus: a single item
+//! scored alone has N = 1 and every weight 0.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use rayon::prelude::*;
+
+use crate::ngram::{self, MAX_ORDER, NgramCount};
+
+const SIGMA: f64 = 6.0;
+
+/// Hasher for keys that already are well-mixed 64-bit fingerprints.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Document frequency per reference n-gram key; after counting, each value is replaced by
+/// `ln(max(1, df))` so that weighing texts does not recompute logarithms.
+type DocFrequency = HashMap<u64, f64, BuildHasherDefault<PassThrough>>;
+
+/// One text's n-gram counts and its length in bigrams.
+struct Counted {
+    counts: Vec<NgramCount>,
+    bigrams: usize,
+}
+
+impl Counted {
+    fn new(ids: &[u64]) -> Self {
+        Self {
+            counts: ngram::count_ngrams(ids, MAX_ORDER),
+            bigrams: ids.len().saturating_sub(1),
+        }
+    }
+}
+
+/// A tf-idf vector: weights sorted by n-gram key, plus the norm per order.
+struct Weighted {
+    weights: Vec<(u64, u8, f64)>,
+    norms: [f64; MAX_ORDER],
+    bigrams: usize,
+}
+
+fn weigh(counted: &Counted, df: &DocFrequency, log_n: f64) -> Weighted {
+    let mut norms = [0.0; MAX_ORDER];
+    let weights = counted
+        .counts
+        .iter()
+        .map(|c| {
+            let log_df = df.get(&c.key).copied().unwrap_or(0.0);
+            let w = f64::from(c.count) * (log_n - log_df);
+            norms[usize::from(c.order)] += w * w;
+            (c.key, c.order, w)
+        })
+        .collect();
+    for n in &mut norms {
+        *n = n.sqrt();
+    }
+    Weighted {
+        weights,
+        norms,
+        bigrams: counted.bigrams,
+    }
+}
+
+fn similarity(candidate: &Weighted, reference: &Weighted) -> [f64; MAX_ORDER] {
+    let mut val = [0.0; MAX_ORDER];
+    for &(key, order, w) in &candidate.weights {
+        if let Ok(i) = reference.weights.binary_search_by_key(&key, |e| e.0) {
+            let r = reference.weights[i].2;
+            val[usize::from(order)] += w.min(r) * r;
+        }
+    }
+    let delta = candidate.bigrams as f64 - reference.bigrams as f64;
+    let penalty = std::f64::consts::E.powf(-(delta * delta) / (2.0 * SIGMA * SIGMA));
+    for (n, v) in val.iter_mut().enumerate() {
+        if candidate.norms[n] != 0.0 && reference.norms[n] != 0.0 {
+            *v /= candidate.norms[n] * reference.norms[n];
+        }
+        *v *= penalty;
+    }
+    val
+}
+
+/// Per-item CIDEr-D scores of a corpus; the corpus score is their mean.
+///
+/// `items` holds, for each item, the candidate and reference token fingerprints.
+pub fn cider_d(items: &[(&[u64], &[Vec<u64>])]) -> Vec<f64> {
+    let counted: Vec<(Counted, Vec<Counted>)> = items
+        .par_iter()
+        .map(|(c, refs)| {
+            (
+                Counted::new(c),
+                refs.iter().map(|r| Counted::new(r)).collect(),
+            )
+        })
+        .collect();
+    let mut df: DocFrequency = counted
+        .par_iter()
+        .fold(DocFrequency::default, |mut df, (_, refs)| {
+            if let [single] = &refs[..] {
+                // One reference: its n-gram keys are already distinct.
+                for c in &single.counts {
+                    *df.entry(c.key).or_default() += 1.0;
+                }
+                return df;
+            }
+            let mut keys: Vec<u64> = refs
+                .iter()
+                .flat_map(|r| r.counts.iter().map(|c| c.key))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for k in keys {
+                *df.entry(k).or_default() += 1.0;
+            }
+            df
+        })
+        .reduce(DocFrequency::default, |mut a, b| {
+            let (mut big, small) = if a.len() >= b.len() {
+                (a, b)
+            } else {
+                (b, std::mem::take(&mut a))
+            };
+            for (k, v) in small {
+                *big.entry(k).or_default() += v;
+            }
+            big
+        });
+    for value in df.values_mut() {
+        *value = value.max(1.0).ln();
+    }
+    let log_n = (items.len() as f64).ln();
+    counted
+        .par_iter()
+        .map(|(candidate, refs)| {
+            let candidate = weigh(candidate, &df, log_n);
+            let mut sum = [0.0; MAX_ORDER];
+            for r in refs {
+                let r = weigh(r, &df, log_n);
+                let val = similarity(&candidate, &r);
+                for n in 0..MAX_ORDER {
+                    sum[n] += val[n];
+                }
+            }
+            let mean = (((sum[0] + sum[1]) + sum[2]) + sum[3]) / MAX_ORDER as f64;
+            mean / refs.len().max(1) as f64 * 10.0
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ngram::fingerprints;
+
+    fn ids(s: &str) -> Vec<u64> {
+        fingerprints(s.split_whitespace())
+    }
+
+    #[test]
+    fn single_item_corpus_scores_zero() {
+        let refs = [ids("a b c")];
+        let scores = cider_d(&[(&ids("a b c"), &refs)]);
+        assert_eq!(scores, vec![0.0]);
+    }
+
+    #[test]
+    fn unique_exact_match_scores_ten() {
+        // Two items with disjoint vocabularies: every n-gram has df 1, idf log 2, and an exact
+        // copy has cosine 1 at every order with no length penalty: 10 * mean(1,1,1,1) = 10.
+        let (c1, r1) = (ids("a b c d"), [ids("a b c d")]);
+        let (c2, r2) = (ids("w x y z"), [ids("q r s t")]);
+        let scores = cider_d(&[(&c1, &r1), (&c2, &r2)]);
+        assert!((scores[0] - 10.0).abs() < 1e-12);
+        assert_eq!(scores[1], 0.0);
+    }
+}

@@ -1,0 +1,169 @@
+//! N-gram counting over token fingerprints.
+//!
+//! Every metric here compares n-grams (n = 1..4) between a candidate and its references. Tokens
+//! are first reduced to 64-bit fingerprints and an n-gram to a 64-bit key mixed from its
+//! order and token fingerprints, so counting is a sort of plain integers instead of hashing
+//! strings and tuples as the Python tools do. Two different n-grams share a key with
+//! probability about k²/2⁶³ for k distinct n-grams (about 10⁻⁷ for a million), which is far
+//! below the 1e-6 agreement the tests demand.
+
+/// The highest n-gram order any metric here uses.
+pub const MAX_ORDER: usize = 4;
+
+/// 64-bit fingerprint of one token: its bytes, eight at a time, folded through the splitmix64
+/// permutation, with the length in the initial state.
+pub fn fingerprint(token: &str) -> u64 {
+    let bytes = token.as_bytes();
+    let mut h = 0x243f_6a88_85a3_08d3 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = mix(h ^ u64::from_le_bytes(word));
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut word = [0u8; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        h = mix(h ^ u64::from_le_bytes(word));
+    }
+    mix(h)
+}
+
+/// `std::hash::Hasher` over [`fingerprint`]'s mixing, for the crate's string-keyed memos
+/// (much cheaper than SipHash on short words; the memos are not exposed to untrusted keys in a
+/// way where collision flooding would matter more than a slower lookup).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0 ^ bytes.len() as u64;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            h = mix(h ^ u64::from_le_bytes(word));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut word = [0u8; 8];
+            word[..tail.len()].copy_from_slice(tail);
+            h = mix(h ^ u64::from_le_bytes(word));
+        }
+        self.0 = mix(h);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = mix(self.0 ^ u64::from(i));
+    }
+}
+
+/// A `HashMap` hashed with [`FastHasher`].
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
+/// Fingerprints of a token sequence.
+pub fn fingerprints<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
+    tokens.into_iter().map(fingerprint).collect()
+}
+
+fn mix(mut x: u64) -> u64 {
+    // splitmix64 finaliser: a bijection with good avalanche.
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Hash of the n-gram `ids` (its length is part of the hash).
+pub fn ngram_key(ids: &[u64]) -> u64 {
+    let mut h = mix(ids.len() as u64);
+    for &id in ids {
+        h = mix(h ^ id);
+    }
+    h
+}
+
+/// One distinct n-gram of a text and how often it occurs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NgramCount {
+    /// The n-gram's key: [`ngram_key`] with the order index in the two low bits.
+    pub key: u64,
+    /// Zero-based order index (0 for unigrams).
+    pub order: u8,
+    /// Occurrences in the text.
+    pub count: u32,
+}
+
+/// The distinct n-grams of orders `1..=max_order` (at most 4) of `ids`, sorted by key.
+///
+/// The order index is kept in the key's two low bits, so that counting is a sort of plain
+/// integers.
+pub fn count_ngrams(ids: &[u64], max_order: usize) -> Vec<NgramCount> {
+    debug_assert!(max_order <= MAX_ORDER);
+    let mut keys: Vec<u64> = Vec::with_capacity(ids.len() * max_order);
+    for n in 1..=max_order {
+        if ids.len() < n {
+            break;
+        }
+        let order = (n - 1) as u64;
+        keys.extend(ids.windows(n).map(|w| (ngram_key(w) & !3) | order));
+    }
+    keys.sort_unstable();
+    let mut counts: Vec<NgramCount> = Vec::with_capacity(keys.len());
+    for key in keys {
+        match counts.last_mut() {
+            Some(last) if last.key == key => last.count += 1,
+            _ => counts.push(NgramCount {
+                key,
+                order: (key & 3) as u8,
+                count: 1,
+            }),
+        }
+    }
+    counts
+}
+
+/// For every n-gram key, the maximum count over several texts (sorted by key).
+pub fn max_counts(texts: &[Vec<NgramCount>]) -> Vec<NgramCount> {
+    let mut all: Vec<NgramCount> = texts.iter().flatten().copied().collect();
+    all.sort_unstable_by_key(|c| (c.key, std::cmp::Reverse(c.count)));
+    all.dedup_by_key(|c| c.key);
+    all
+}
+
+/// Count of `key` in a key-sorted list, 0 when absent.
+pub fn lookup(sorted: &[NgramCount], key: u64) -> u32 {
+    sorted
+        .binary_search_by_key(&key, |c| c.key)
+        .map_or(0, |i| sorted[i].count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_repeated_ngrams() {
+        let ids = fingerprints(["a", "b", "a", "b"]);
+        let counts = count_ngrams(&ids, 2);
+        assert_eq!(counts.len(), 4, "a, b, a-b, b-a");
+        assert_eq!(lookup(&counts, ngram_key(&ids[0..2]) & !3 | 1), 2);
+        assert_eq!(lookup(&counts, ngram_key(&ids[1..3]) & !3 | 1), 1);
+        assert_eq!(lookup(&counts, ngram_key(&ids[0..1]) & !3), 2);
+    }
+
+    #[test]
+    fn max_counts_take_the_largest() {
+        let a = count_ngrams(&fingerprints(["x", "x"]), 1);
+        let b = count_ngrams(&fingerprints(["x"]), 1);
+        let m = max_counts(&[a, b]);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].count, 2);
+    }
+}
