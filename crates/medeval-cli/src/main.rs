@@ -28,6 +28,9 @@ enum Command {
     Runs(commands::runs::Args),
     /// Summarise a stored run: accuracy with intervals, outcome counts, breakdowns.
     Show(commands::show::Args),
+    /// Compare two runs on the items both answered: accuracies, difference with its interval,
+    /// McNemar's test, paired bootstrap, discordant items; several pairs with Holm and BH.
+    Compare(commands::compare::Args),
     /// Run the bundled demo benchmark with the built-in baselines (no server needed).
     Demo(commands::demo::Args),
     /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Score(args) => commands::score::run(args),
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),
+        Command::Compare(args) => commands::compare::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),

@@ -177,12 +177,13 @@ fn parse(path: &Path, line: usize, value: Value) -> Result<ScoredSample, DataErr
     };
     let sample = match object.remove("sample") {
         None | Some(Value::Null) => 0,
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| {
-                DataError::invalid(at("sample"), "expected a draw index 0, 1, 2, ...")
-            })?,
+        Some(Value::Number(n)) => {
+            n.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    DataError::invalid(at("sample"), "expected a draw index 0, 1, 2, ...")
+                })?
+        }
         Some(_) => {
             return Err(DataError::invalid(
                 at("sample"),

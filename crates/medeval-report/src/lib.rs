@@ -6,6 +6,9 @@
 //! labelled as such. [`summary_tables`] lays a summary out as [`Table`]s, which render to the
 //! terminal, Markdown, CSV and LaTeX; JSON comes from serialising the summary itself.
 
+mod compare;
+mod compare_tables;
+mod scored;
 mod summary;
 mod table;
 
@@ -13,6 +16,13 @@ pub use summary::{
     Accuracy, MISSING_GROUP, Row, Summary, SummaryOptions, is_non_judgement, summarize,
 };
 pub use table::{Align, Format, Table};
+
+pub use compare::{
+    CompareError, CompareSettings, DiscordantItem, DiscordantItems, GroupComparison, RunComparison,
+    compare_runs, correct_family,
+};
+pub use compare_tables::{DiscordantLimit, format_p, format_points, render_comparisons};
+pub use scored::{DrawError, OnePerItem, RunLabel, RunSource, ScoredRecord, ScoredRun};
 
 use medeval_core::Outcome;
 
@@ -27,6 +37,18 @@ pub fn percent_interval(ci: Option<[f64; 2]>) -> String {
         || "–".to_owned(),
         |[lo, hi]| format!("[{:.1}, {:.1}]", lo * 100.0, hi * 100.0),
     )
+}
+
+/// How non-judgements entered a statistic, as a phrase for headings.
+pub fn policy_sentence(policy: medeval_stats::NonJudgementPolicy) -> &'static str {
+    match policy {
+        medeval_stats::NonJudgementPolicy::CountAsWrong => {
+            "non-answers (unparsed, refused, error) count as wrong"
+        }
+        medeval_stats::NonJudgementPolicy::Exclude => {
+            "non-answers (unparsed, refused, error) are excluded"
+        }
+    }
 }
 
 /// The columns every accuracy row shows.

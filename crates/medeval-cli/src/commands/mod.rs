@@ -2,7 +2,9 @@
 //! function returning the process exit code.
 
 pub mod classify;
+pub mod compare;
 pub mod demo;
+pub mod inputs;
 pub mod output;
 pub mod run;
 pub mod runs;

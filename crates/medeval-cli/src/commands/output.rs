@@ -79,11 +79,7 @@ impl ReportArgs {
                 "unknown --ci {other:?}; expected wilson, clopper-pearson, wald, cluster, bootstrap or cluster-bootstrap"
             ),
         };
-        let policy = match self.non_answers.as_str() {
-            "count-as-wrong" | "count_as_wrong" => NonJudgementPolicy::CountAsWrong,
-            "exclude" => NonJudgementPolicy::Exclude,
-            other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
-        };
+        let policy = parse_policy(&self.non_answers)?;
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             bail!(
                 "--confidence must be between 0 and 1, got {}",
@@ -111,6 +107,15 @@ impl ReportArgs {
                     self.format
                 )
             })
+    }
+}
+
+/// Parses `--non-answers`: `count-as-wrong` or `exclude`.
+pub fn parse_policy(name: &str) -> anyhow::Result<NonJudgementPolicy> {
+    match name {
+        "count-as-wrong" | "count_as_wrong" => Ok(NonJudgementPolicy::CountAsWrong),
+        "exclude" => Ok(NonJudgementPolicy::Exclude),
+        other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
     }
 }
 
