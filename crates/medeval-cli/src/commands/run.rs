@@ -289,6 +289,7 @@ impl Job {
             samples_per_item: self.decoding.samples_per_item,
             cache: !self.decoding.no_cache,
             extractor_version: medeval_score::EXTRACTOR_VERSION.to_owned(),
+            variant: None,
             started_at: None,
             finished_at: None,
         })
