@@ -28,6 +28,8 @@ enum Command {
     Runs(commands::runs::Args),
     /// Summarise a stored run: accuracy with intervals, outcome counts, breakdowns.
     Show(commands::show::Args),
+    /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
+    Probe(commands::probe::Args),
     /// Run the bundled demo benchmark with the built-in baselines (no server needed).
     Demo(commands::demo::Args),
     /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Probe(args) => commands::probe::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Text(args) => commands::text::run(args),

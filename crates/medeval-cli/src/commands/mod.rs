@@ -4,6 +4,7 @@
 pub mod classify;
 pub mod demo;
 pub mod output;
+pub mod probe;
 pub mod run;
 pub mod runs;
 pub mod score;
