@@ -31,6 +31,8 @@ enum Command {
     /// Compare two runs on the items both answered: accuracies, difference with its interval,
     /// McNemar's test, paired bootstrap, discordant items; several pairs with Holm and BH.
     Compare(commands::compare::Args),
+    /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
+    Probe(commands::probe::Args),
     /// Run the bundled demo benchmark with the built-in baselines (no server needed).
     Demo(commands::demo::Args),
     /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Probe(args) => commands::probe::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Text(args) => commands::text::run(args),

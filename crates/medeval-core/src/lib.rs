@@ -14,7 +14,7 @@ mod outcome;
 mod prompt;
 
 pub use completion::{Completion, Usage};
-pub use item::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
+pub use item::{AnswerType, Corruption, Image, ImageTransform, Item, Letter, Meta, Options, YesNo};
 pub use manifest::{
     Decoding, ImageEncoding, ImagePolicy, ItemsSource, ModelKind, ModelRecord, RunManifest,
 };
