@@ -31,6 +31,9 @@ enum Command {
     /// Compare two runs on the items both answered: accuracies, difference with its interval,
     /// McNemar's test, paired bootstrap, discordant items; several pairs with Holm and BH.
     Compare(commands::compare::Args),
+    /// Rank several runs: accuracies, bootstrap intervals for the ranks, every pair compared
+    /// with Holm and BH across the pairs.
+    Rank(commands::rank::Args),
     /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
     Probe(commands::probe::Args),
     /// Run the bundled demo benchmark with the built-in baselines (no server needed).
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Rank(args) => commands::rank::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Probe(args) => commands::probe::run(args),
         Command::Seg(args) => commands::seg::run(args),

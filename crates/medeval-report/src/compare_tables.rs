@@ -1,6 +1,7 @@
 //! How a comparison reads in a terminal or a paper: one heading per benchmark saying which runs
 //! and which policy, a table of the statistics (overall and per group), the discordant items with
-//! both answers, and, for several benchmarks, the family with its corrected p-values.
+//! both answers, and, for several benchmarks, the family with its corrected p-values. Leaderboards
+//! (`medeval rank`) read the same way: ranks with their intervals, then every pair.
 
 use std::fmt::Write as _;
 
@@ -8,6 +9,7 @@ use medeval_core::Outcome;
 use medeval_stats::{DiffCiMethod, McNemarMethod, NonJudgementCounts, PairedComparison};
 
 use crate::compare::{DiscordantItem, GroupComparison, RunComparison};
+use crate::leaderboard::RankedBenchmark;
 use crate::table::{Align, Format, Table};
 use crate::{percent, policy_sentence};
 
@@ -54,10 +56,11 @@ pub enum DiscordantLimit {
     All,
 }
 
-fn statistics_columns(first: &str, confidence: f64) -> Table {
+/// The statistics' columns after `labels` (left-aligned label columns).
+fn statistics_columns(labels: &[&str], confidence: f64) -> Table {
     let ci = format!("{:.0}% CI", confidence * 100.0);
-    Table::new(&[
-        (first, Align::Left),
+    let mut columns: Vec<(&str, Align)> = labels.iter().map(|l| (*l, Align::Left)).collect();
+    columns.extend([
         ("n", Align::Right),
         ("acc A", Align::Right),
         ("acc B", Align::Right),
@@ -69,7 +72,8 @@ fn statistics_columns(first: &str, confidence: f64) -> Table {
         ("bootstrap p", Align::Right),
         ("Holm p", Align::Right),
         ("BH p", Align::Right),
-    ])
+    ]);
+    Table::new(&columns)
 }
 
 fn statistics_row(label: &str, c: &PairedComparison, p_bh: Option<f64>) -> Vec<String> {
@@ -220,9 +224,10 @@ fn group_tables(comparison: &RunComparison) -> Vec<Table> {
     for group in &comparison.groups {
         if field != Some(group.field.as_str()) {
             field = Some(group.field.as_str());
-            let table = statistics_columns(&group.field, comparison.comparison.confidence).titled(
-                format!("by {} (Holm and BH across the field's groups)", group.field),
-            );
+            let table =
+                statistics_columns(&[&group.field], comparison.comparison.confidence).titled(
+                    format!("by {} (Holm and BH across the field's groups)", group.field),
+                );
             tables.push(table);
         }
         let Some(table) = tables.last_mut() else {
@@ -252,6 +257,19 @@ fn group_tables(comparison: &RunComparison) -> Vec<Table> {
     tables
 }
 
+/// Appends prose lines, with Markdown line breaks when writing Markdown, and a blank line.
+fn push_prose(out: &mut String, text: &str, format: Format) {
+    match format {
+        Format::Markdown => {
+            for line in text.lines() {
+                let _ = writeln!(out, "{line}  ");
+            }
+        }
+        _ => out.push_str(text),
+    }
+    out.push('\n');
+}
+
 /// Renders comparisons for reading: per comparison a heading (terminal and Markdown only), the
 /// statistics, the breakdowns and the discordant items; then, for a family of several, a
 /// summary with the corrected p-values.
@@ -267,19 +285,10 @@ pub fn render_comparisons(
             out.push('\n');
         }
         if prose {
-            let text = heading(comparison);
-            match format {
-                Format::Markdown => {
-                    for line in text.lines() {
-                        let _ = writeln!(out, "{line}  ");
-                    }
-                }
-                _ => out.push_str(&text),
-            }
-            out.push('\n');
+            push_prose(&mut out, &heading(comparison), format);
         }
         let c = &comparison.comparison;
-        let mut overall = statistics_columns("", c.confidence);
+        let mut overall = statistics_columns(&[""], c.confidence);
         overall.push(statistics_row("overall", c, comparison.p_bh));
         let mut tables = vec![overall];
         tables.extend(group_tables(comparison));
@@ -326,6 +335,123 @@ pub fn render_comparisons(
         }
         out.push('\n');
         out.push_str(&family.render(format));
+    }
+    out
+}
+
+/// The prose above a leaderboard: which items, which policy, how the ranks were resampled.
+fn leaderboard_heading(board: &RankedBenchmark) -> String {
+    let ranks = &board.ranks;
+    let x = &ranks.exclusions;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{}: {} runs ranked on the {} items every run has",
+        board.benchmark_name(),
+        board.runs.len(),
+        ranks.n_items
+    );
+    let non_answer_items = x.excluded_items - x.missing_items;
+    let mut reasons = Vec::new();
+    if x.missing_items > 0 {
+        reasons.push(format!("{} missing from some run", x.missing_items));
+    }
+    if non_answer_items > 0 {
+        reasons.push(format!("{non_answer_items} with a non-answer in some run"));
+    }
+    let excluded = if reasons.is_empty() {
+        "none excluded".to_owned()
+    } else {
+        format!("{} excluded: {}", x.excluded_items, reasons.join(", "))
+    };
+    let _ = writeln!(text, "{excluded}; {}", policy_sentence(ranks.policy));
+    let units = match ranks.bootstrap.resampled {
+        medeval_stats::Resampled::Clusters => "clusters resampled whole",
+        medeval_stats::Resampled::Items => "items resampled (no cluster keys)",
+    };
+    let _ = writeln!(
+        text,
+        "rank intervals: bootstrap ({} replicates, seed {}; {} {units}); rank = 1 + runs strictly ahead",
+        ranks.bootstrap.replicates, ranks.bootstrap.seed, ranks.bootstrap.units,
+    );
+    for warning in &board.warnings {
+        let _ = writeln!(text, "warning: {warning}");
+    }
+    text
+}
+
+/// The ranks, best first (ties keep the order given).
+fn rank_table(board: &RankedBenchmark) -> Table {
+    let confidence = format!("{:.0}% rank CI", board.ranks.confidence * 100.0);
+    let mut table = Table::new(&[
+        ("rank", Align::Right),
+        ("run", Align::Left),
+        ("model", Align::Left),
+        ("accuracy", Align::Right),
+        (&confidence, Align::Right),
+        ("P(best)", Align::Right),
+        ("mean rank", Align::Right),
+    ]);
+    let mut order: Vec<usize> = (0..board.ranks.entries.len()).collect();
+    order.sort_by_key(|&i| board.ranks.entries[i].rank);
+    for i in order {
+        let entry = &board.ranks.entries[i];
+        let model = board
+            .runs
+            .get(i)
+            .and_then(|run| run.model.clone())
+            .unwrap_or_else(|| "–".into());
+        let [best, worst] = entry.rank_ci;
+        table.push(vec![
+            entry.rank.to_string(),
+            entry.name.clone(),
+            model,
+            percent(Some(entry.accuracy)),
+            if best == worst {
+                best.to_string()
+            } else {
+                format!("{best}–{worst}")
+            },
+            format!("{:.3}", entry.p_best),
+            format!("{:.2}", entry.mean_rank),
+        ]);
+    }
+    table
+}
+
+/// Every pair with its corrected p-values.
+fn pairs_table(board: &RankedBenchmark) -> Table {
+    let confidence = board.ranks.confidence;
+    let family = board.pairs.first().map_or(0, |pair| pair.family_size);
+    let mut table = statistics_columns(&["A", "B"], confidence).titled(format!(
+        "pairs: diff = acc A - acc B; Holm and BH across all {family} pairs compared"
+    ));
+    for pair in &board.pairs {
+        let mut row = vec![pair.run_a.label.clone()];
+        row.extend(statistics_row(
+            &pair.run_b.label,
+            &pair.comparison,
+            pair.p_bh,
+        ));
+        table.push(row);
+    }
+    table
+}
+
+/// Renders leaderboards for reading: per benchmark a heading (terminal and Markdown only), the
+/// ranks with their intervals, and every pair with Holm- and BH-corrected p-values.
+pub fn render_leaderboards(boards: &[RankedBenchmark], format: Format) -> String {
+    let prose = matches!(format, Format::Terminal | Format::Markdown);
+    let mut out = String::new();
+    for (index, board) in boards.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        if prose {
+            push_prose(&mut out, &leaderboard_heading(board), format);
+        }
+        let tables = [rank_table(board), pairs_table(board)];
+        out.push_str(&crate::render_tables(&tables, format));
     }
     out
 }

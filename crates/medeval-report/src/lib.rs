@@ -8,6 +8,7 @@
 
 mod compare;
 mod compare_tables;
+mod leaderboard;
 mod scored;
 mod summary;
 mod table;
@@ -21,7 +22,10 @@ pub use compare::{
     CompareError, CompareSettings, DiscordantItem, DiscordantItems, GroupComparison, RunComparison,
     compare_runs, correct_family,
 };
-pub use compare_tables::{DiscordantLimit, format_p, format_points, render_comparisons};
+pub use compare_tables::{
+    DiscordantLimit, format_p, format_points, render_comparisons, render_leaderboards,
+};
+pub use leaderboard::{RankedBenchmark, correct_pairs, rank_runs};
 pub use scored::{DrawError, OnePerItem, RunLabel, RunSource, ScoredRecord, ScoredRun};
 
 use medeval_core::Outcome;

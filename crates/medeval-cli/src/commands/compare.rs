@@ -44,7 +44,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.runs.len() % 2 != 0 {
         bail!(
-            "compare takes runs in pairs (A B, or A1 B1 A2 B2 ...), but {} were given",
+            "compare takes runs in pairs (A B, or A1 B1 A2 B2 ...), but {} were given; to rank several models use `medeval rank RUN RUN RUN ...`",
             args.runs.len()
         );
     }

@@ -258,3 +258,56 @@ fn benchmark_text(benchmark: &Option<String>) -> String {
         .as_ref()
         .map_or_else(|| "(not named)".to_owned(), |name| format!("{name:?}"))
 }
+
+/// Groups the runs of several arguments by benchmark, one run per argument in each group: all of
+/// them when every argument names one run, otherwise by benchmark name, in order of first
+/// appearance. Benchmarks some argument lacks are returned as notes.
+pub fn group_benchmarks(
+    arguments: Vec<(String, Vec<ScoredRun>)>,
+) -> (Vec<Vec<ScoredRun>>, Vec<String>) {
+    if arguments.iter().all(|(_, runs)| runs.len() == 1) {
+        let group = arguments.into_iter().flat_map(|(_, runs)| runs).collect();
+        return (vec![group], Vec::new());
+    }
+    let mut order: Vec<Option<String>> = Vec::new();
+    for (_, runs) in &arguments {
+        for run in runs {
+            if !order.contains(&run.benchmark) {
+                order.push(run.benchmark.clone());
+            }
+        }
+    }
+    let mut by_argument: Vec<(String, HashMap<Option<String>, ScoredRun>)> = arguments
+        .into_iter()
+        .map(|(argument, runs)| {
+            let runs = runs
+                .into_iter()
+                .map(|run| (run.benchmark.clone(), run))
+                .collect();
+            (argument, runs)
+        })
+        .collect();
+    let mut groups = Vec::new();
+    let mut notes = Vec::new();
+    for benchmark in order {
+        let lacking: Vec<&str> = by_argument
+            .iter()
+            .filter(|(_, runs)| !runs.contains_key(&benchmark))
+            .map(|(argument, _)| argument.as_str())
+            .collect();
+        if !lacking.is_empty() {
+            notes.push(format!(
+                "benchmark {} is not in {}; it is not ranked",
+                benchmark_text(&benchmark),
+                lacking.join(", ")
+            ));
+            continue;
+        }
+        let group = by_argument
+            .iter_mut()
+            .filter_map(|(_, runs)| runs.remove(&benchmark))
+            .collect();
+        groups.push(group);
+    }
+    (groups, notes)
+}

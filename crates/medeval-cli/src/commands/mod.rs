@@ -7,6 +7,7 @@ pub mod demo;
 pub mod inputs;
 pub mod output;
 pub mod probe;
+pub mod rank;
 pub mod run;
 pub mod runs;
 pub mod score;
