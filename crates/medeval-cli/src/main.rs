@@ -34,6 +34,8 @@ enum Command {
     /// Rank several runs: accuracies, bootstrap intervals for the ranks, every pair compared
     /// with Holm and BH across the pairs.
     Rank(commands::rank::Args),
+    /// Plan a comparison: items needed to detect an improvement, minimum detectable effect.
+    Power(commands::power::Args),
     /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
     Probe(commands::probe::Args),
     /// Run the bundled demo benchmark with the built-in baselines (no server needed).
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Rank(args) => commands::rank::run(args),
+        Command::Power(args) => commands::power::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Probe(args) => commands::probe::run(args),
         Command::Seg(args) => commands::seg::run(args),

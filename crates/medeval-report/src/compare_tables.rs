@@ -258,7 +258,7 @@ fn group_tables(comparison: &RunComparison) -> Vec<Table> {
 }
 
 /// Appends prose lines, with Markdown line breaks when writing Markdown, and a blank line.
-fn push_prose(out: &mut String, text: &str, format: Format) {
+pub(crate) fn push_prose(out: &mut String, text: &str, format: Format) {
     match format {
         Format::Markdown => {
             for line in text.lines() {

@@ -9,6 +9,7 @@
 mod compare;
 mod compare_tables;
 mod leaderboard;
+mod plan;
 mod scored;
 mod summary;
 mod table;
@@ -26,6 +27,7 @@ pub use compare_tables::{
     DiscordantLimit, format_p, format_points, render_comparisons, render_leaderboards,
 };
 pub use leaderboard::{RankedBenchmark, correct_pairs, rank_runs};
+pub use plan::{BaselineFacts, PlanSettings, PowerPlan, plan_power, render_plan};
 pub use scored::{DrawError, OnePerItem, RunLabel, RunSource, ScoredRecord, ScoredRun};
 
 use medeval_core::Outcome;

@@ -9,6 +9,10 @@
 use std::collections::HashMap;
 
 use medeval_core::{AnswerType, Meta, Outcome};
+use medeval_stats::{
+    NonJudgementPolicy, RepeatedItem, RepeatedSummary, SampledAnswer, StatsError, TieRule,
+    summarize_repeated,
+};
 use serde::Serialize;
 
 /// Where a run's samples came from, as printed in every comparison.
@@ -181,6 +185,41 @@ impl ScoredRun {
             records: chosen.into_iter().filter(|r| r.is_judged_item()).collect(),
             report_items,
         })
+    }
+}
+
+impl ScoredRun {
+    /// The repeated-sampling summary of a run with several samples per item (mean accuracy,
+    /// within-item variance, majority vote, any-correct), clustered by item, or by the items'
+    /// cluster keys when they have them and `use_clusters` is set. Report items are left out.
+    pub fn repeated_summary(
+        &self,
+        policy: NonJudgementPolicy,
+        tie_rule: TieRule,
+        confidence: f64,
+        use_clusters: bool,
+    ) -> Result<RepeatedSummary, StatsError> {
+        let mut order: Vec<&str> = Vec::new();
+        let mut by_item: HashMap<&str, RepeatedItem<'_>> = HashMap::new();
+        for record in self.records.iter().filter(|r| r.is_judged_item()) {
+            let item = by_item.entry(record.id.as_str()).or_insert_with(|| {
+                order.push(record.id.as_str());
+                RepeatedItem {
+                    samples: Vec::new(),
+                    cluster: None,
+                }
+            });
+            if use_clusters && item.cluster.is_none() {
+                item.cluster = record.cluster.as_deref();
+            }
+            item.samples.push(SampledAnswer {
+                outcome: record.outcome,
+                answer: record.extracted.as_deref(),
+            });
+        }
+        let items: Vec<RepeatedItem<'_>> =
+            order.iter().filter_map(|id| by_item.remove(id)).collect();
+        summarize_repeated(&items, policy, tie_rule, confidence)
     }
 }
 

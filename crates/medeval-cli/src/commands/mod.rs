@@ -6,6 +6,7 @@ pub mod compare;
 pub mod demo;
 pub mod inputs;
 pub mod output;
+pub mod power;
 pub mod probe;
 pub mod rank;
 pub mod run;
