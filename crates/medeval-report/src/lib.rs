@@ -101,6 +101,74 @@ fn accuracy_row(label: &str, accuracy: &Accuracy) -> Vec<String> {
     row
 }
 
+/// The repeated-sampling statistics of a run with several samples per item, as one table.
+pub fn repeated_table(summary: &medeval_stats::RepeatedSummary) -> Table {
+    let [fewest, most] = summary.samples_per_item;
+    let draws = if fewest == most {
+        format!("{most}")
+    } else {
+        format!("{fewest} to {most}")
+    };
+    let ties = match summary.tie_rule {
+        medeval_stats::TieRule::Wrong => "counted wrong",
+        medeval_stats::TieRule::SplitCredit => "split credit",
+    };
+    let mut table = Table::new(&[
+        ("statistic", Align::Left),
+        ("value", Align::Right),
+        (
+            &format!("{:.0}% CI", summary.confidence * 100.0),
+            Align::Right,
+        ),
+        ("what it means", Align::Left),
+    ])
+    .titled(format!(
+        "repeated sampling: {draws} judged samples per item over {} items; intervals cluster-robust over {} clusters (items, or their shared images)",
+        summary.n_items, summary.clusters
+    ));
+    table.push(vec![
+        "mean accuracy".into(),
+        percent(Some(summary.mean_accuracy)),
+        percent_interval(Some(summary.mean_accuracy_ci)),
+        "mean over items of the share of correct samples".into(),
+    ]);
+    table.push(vec![
+        "majority-vote accuracy".into(),
+        percent(Some(summary.majority_vote_accuracy)),
+        percent_interval(Some(summary.majority_vote_ci)),
+        format!("plurality answer per item; {} tie(s) {ties}", summary.ties),
+    ]);
+    table.push(vec![
+        "any correct (pass@k)".into(),
+        percent(Some(summary.any_correct_accuracy)),
+        percent_interval(Some(summary.any_correct_ci)),
+        "items with at least one correct sample".into(),
+    ]);
+    table.push(vec![
+        "within-item variance".into(),
+        summary
+            .within_item_variance
+            .map_or_else(|| "–".into(), |v| format!("{v:.4}")),
+        String::new(),
+        "mean unbiased variance of an item's 0/1 outcomes".into(),
+    ]);
+    table.push(vec![
+        "inconsistent items".into(),
+        format!("{} of {}", summary.inconsistent_items, summary.n_items),
+        String::new(),
+        "items with both correct and wrong samples".into(),
+    ]);
+    if summary.excluded_items > 0 {
+        table.push(vec![
+            "excluded items".into(),
+            summary.excluded_items.to_string(),
+            String::new(),
+            "no judged sample (non-answers excluded)".into(),
+        ]);
+    }
+    table
+}
+
 /// The summary as tables: the overall row, then one table per breakdown field with its groups,
 /// the micro average (all samples) and the macro average (mean of the groups).
 pub fn summary_tables(summary: &Summary) -> Vec<Table> {

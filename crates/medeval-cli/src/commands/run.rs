@@ -414,6 +414,23 @@ impl Job {
         if self.decoding.samples_per_item == 0 {
             bail!("--samples-per-item must be at least 1");
         }
+        if self.decoding.samples_per_item > 1 {
+            if self.model.baseline.is_some() {
+                bail!(
+                    "--samples-per-item {} needs a model: a baseline answers every draw the same",
+                    self.decoding.samples_per_item
+                );
+            }
+            if self.decoding.temperature.is_nan() || self.decoding.temperature <= 0.0 {
+                bail!(
+                    "--samples-per-item {} needs --temperature above 0: at temperature {} every draw is the same answer, and {} copies of it would look like {} times the evidence",
+                    self.decoding.samples_per_item,
+                    self.decoding.temperature,
+                    self.decoding.samples_per_item,
+                    self.decoding.samples_per_item
+                );
+            }
+        }
         let model = match (&self.model.baseline, &self.model.model) {
             (Some(name), _) => ModelRecord {
                 kind: ModelKind::Baseline,
