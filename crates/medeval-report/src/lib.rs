@@ -5,6 +5,13 @@
 //! per-sample metric means, and breakdowns by any metadata field with micro and macro averages
 //! labelled as such. [`summary_tables`] lays a summary out as [`Table`]s, which render to the
 //! terminal, Markdown, CSV and LaTeX; JSON comes from serialising the summary itself.
+//!
+//! Runs from anywhere (the store, or scored-sample files) become [`ScoredRun`]s, one shape for
+//! everything downstream: [`compare_runs`] pairs two of them by item id (with the discordant
+//! items and breakdowns) and [`correct_family`] applies Holm and BH across benchmarks;
+//! [`rank_runs`] ranks several with bootstrap rank intervals and compares every pair
+//! ([`correct_pairs`]); [`plan_power`] turns a baseline run or an assumed accuracy into items
+//! needed and a minimum detectable effect, recording where each assumption came from.
 
 mod compare;
 mod compare_tables;
