@@ -599,6 +599,11 @@ fn repeated_samples_report_mean_vote_any_correct_and_variance() {
     // The per-sample accuracy's interval is clustered too, whatever --ci said.
     assert_eq!(summary["ci_method"], "cluster_robust");
 
+    // The run list divides by items × draws, not by items.
+    let listed = stdout_json(&medeval(&["runs", "--store", store_arg, "--json"]));
+    assert_eq!(listed[0]["samples_per_item"], 4);
+    assert!((number(&listed[0]["accuracy"]) - 21.0 / 48.0).abs() < 1e-15);
+
     let shown = medeval(&["show", "--store", store_arg]);
     assert!(shown.status.success(), "{}", text(&shown.stderr));
     snapshot!("show_repeated_samples", text(&shown.stdout));

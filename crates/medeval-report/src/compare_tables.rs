@@ -13,9 +13,12 @@ use crate::leaderboard::RankedBenchmark;
 use crate::table::{Align, Format, Table};
 use crate::{percent, policy_sentence};
 
-/// A p-value with as many digits as it needs: 0.375, 0.0031, 2.4e-7.
+/// A p-value with as many digits as it needs: 0.375, 0.0031, 2.4e-7; a p-value too small for a
+/// double (it underflowed to 0) reads `< 1e-300`, never `0`.
 pub fn format_p(p: f64) -> String {
-    if p >= 0.01 {
+    if p < 1e-300 {
+        "< 1e-300".to_owned()
+    } else if p >= 0.01 {
         format!("{p:.3}")
     } else if p >= 0.0001 {
         format!("{p:.4}")
@@ -466,6 +469,7 @@ mod tests {
         assert_eq!(format_p(0.003_14), "0.0031");
         assert_eq!(format_p(2.4e-7), "2.4e-7");
         assert_eq!(format_p(1.0), "1.000");
+        assert_eq!(format_p(0.0), "< 1e-300");
         assert_eq!(format_points(0.058), "+5.8 pp");
         assert_eq!(format_points(-0.1), "-10.0 pp");
     }

@@ -18,6 +18,13 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Correct samples over the samples the run asks for (items × samples per item), non-answers and
+/// missing samples counting as wrong.
+fn accuracy(run: &medeval_store::RunListing) -> Option<f64> {
+    let samples = run.items * u64::from(run.manifest.samples_per_item.max(1));
+    (samples > 0).then(|| run.correct as f64 / samples as f64)
+}
+
 /// Runs `medeval runs`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = Store::open_existing(&args.store.store)?;
@@ -36,7 +43,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "answered": r.answered,
                     "errors": r.errors,
                     "correct": r.correct,
-                    "accuracy": (r.items > 0).then(|| r.correct as f64 / r.items as f64),
+                    "samples_per_item": r.manifest.samples_per_item.max(1),
+                    "accuracy": accuracy(r),
                     "created_at": r.created_at,
                     "updated_at": r.updated_at,
                 })
@@ -76,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             r.items.to_string(),
             r.answered.to_string(),
             r.errors.to_string(),
-            percent((r.items > 0).then(|| r.correct as f64 / r.items as f64)),
+            percent(accuracy(r)),
             r.updated_at
                 .get(..19)
                 .unwrap_or(&r.updated_at)
@@ -85,7 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     print!("{}", table.render(Format::Terminal));
     println!(
-        "accuracy here is correct / items (non-answers count as wrong); `medeval show RUN` has intervals"
+        "accuracy here is correct / (items × samples per item), non-answers counting as wrong; `medeval show RUN` has intervals"
     );
     Ok(ExitCode::SUCCESS)
 }
