@@ -7,6 +7,7 @@ pub mod output;
 pub mod probe;
 pub mod run;
 pub mod runs;
+pub mod sanity;
 pub mod score;
 pub mod seg;
 pub mod show;
