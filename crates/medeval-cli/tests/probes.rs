@@ -346,6 +346,15 @@ fn a_model_that_ignores_the_image_gains_nothing_from_it() {
     assert_eq!(report["comparison"]["mcnemar_p"], 1.0);
     assert_eq!(report["correct_without_image"], 1.0);
     assert_eq!(report["still_correct"], 1.0);
+    // The run says which variant it is.
+    let shown = medeval(&[
+        "show",
+        ablated["run"].as_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("variant no-image"));
     // The variant requests really carried no image.
     let without: Vec<_> = server.chat_requests().into_iter().skip(6).collect();
     assert_eq!(without.len(), 6);
