@@ -520,7 +520,7 @@ mod tests {
     fn permutations_keep_the_gold_text_and_are_seeded() {
         let item = mcq("q1", &["a", "b", "c", "d", "e"], 'C', None);
         let first = Variant::Permute { k: 6 }
-            .expand(&[item.clone()], 3)
+            .expand(std::slice::from_ref(&item), 3)
             .unwrap();
         let again = Variant::Permute { k: 6 }.expand(&[item], 3).unwrap();
         assert_eq!(first.items.len(), 6);
