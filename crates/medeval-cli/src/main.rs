@@ -28,6 +28,14 @@ enum Command {
     Runs(commands::runs::Args),
     /// Summarise a stored run: accuracy with intervals, outcome counts, breakdowns.
     Show(commands::show::Args),
+    /// Compare two runs on the items both answered: accuracies, difference with its interval,
+    /// McNemar's test, paired bootstrap, discordant items; several pairs with Holm and BH.
+    Compare(commands::compare::Args),
+    /// Rank several runs: accuracies, bootstrap intervals for the ranks, every pair compared
+    /// with Holm and BH across the pairs.
+    Rank(commands::rank::Args),
+    /// Plan a comparison: items needed to detect an improvement, minimum detectable effect.
+    Power(commands::power::Args),
     /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
     Probe(commands::probe::Args),
     /// Build sanity benchmarks from your own DICOM images (modality, body part, plane, flip,
@@ -53,6 +61,9 @@ fn main() -> ExitCode {
         Command::Score(args) => commands::score::run(args),
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),
+        Command::Compare(args) => commands::compare::run(args),
+        Command::Rank(args) => commands::rank::run(args),
+        Command::Power(args) => commands::power::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Probe(args) => commands::probe::run(args),
         Command::Sanity(args) => commands::sanity::run(args),

@@ -322,6 +322,8 @@ fn a_model_that_ignores_the_image_gains_nothing_from_it() {
     for i in 0..6 {
         grey_png(&dir.path().join(format!("img{i}.png")), 100);
         let even = i % 2 == 0;
+        // The id in the question keeps the image-less requests distinct: identical requests
+        // would share one cached response, and the server would see fewer than six.
         lines.push(
             json!({"id": format!("q{i}"), "question": format!("[{}] Is there an effusion in image {i}?", if even { "even" } else { "odd" }),
                    "images": [format!("img{i}.png")], "answer": if even { "yes" } else { "no" }})

@@ -6,7 +6,9 @@
 mod error;
 pub mod jsonl;
 pub mod predictions;
+pub mod scored;
 
 pub use error::{DataError, Location};
 pub use jsonl::{ItemFile, parse_items_str, read_items};
 pub use predictions::{Prediction, read_predictions};
+pub use scored::{ScoredFile, ScoredSample, read_scored_samples};

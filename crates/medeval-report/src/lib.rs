@@ -6,6 +6,11 @@
 //! labelled as such. [`summary_tables`] lays a summary out as [`Table`]s, which render to the
 //! terminal, Markdown, CSV and LaTeX; JSON comes from serialising the summary itself.
 
+mod compare;
+mod compare_tables;
+mod leaderboard;
+mod plan;
+mod scored;
 mod summary;
 mod table;
 
@@ -13,6 +18,17 @@ pub use summary::{
     Accuracy, MISSING_GROUP, Row, Summary, SummaryOptions, is_non_judgement, summarize,
 };
 pub use table::{Align, Format, Table};
+
+pub use compare::{
+    CompareError, CompareSettings, DiscordantItem, DiscordantItems, GroupComparison, RunComparison,
+    compare_runs, correct_family,
+};
+pub use compare_tables::{
+    DiscordantLimit, format_p, format_points, render_comparisons, render_leaderboards,
+};
+pub use leaderboard::{RankedBenchmark, correct_pairs, rank_runs};
+pub use plan::{BaselineFacts, PlanSettings, PowerPlan, plan_power, render_plan};
+pub use scored::{DrawError, OnePerItem, RunLabel, RunSource, ScoredRecord, ScoredRun};
 
 use medeval_core::Outcome;
 
@@ -27,6 +43,18 @@ pub fn percent_interval(ci: Option<[f64; 2]>) -> String {
         || "–".to_owned(),
         |[lo, hi]| format!("[{:.1}, {:.1}]", lo * 100.0, hi * 100.0),
     )
+}
+
+/// How non-judgements entered a statistic, as a phrase for headings.
+pub fn policy_sentence(policy: medeval_stats::NonJudgementPolicy) -> &'static str {
+    match policy {
+        medeval_stats::NonJudgementPolicy::CountAsWrong => {
+            "non-answers (unparsed, refused, error) count as wrong"
+        }
+        medeval_stats::NonJudgementPolicy::Exclude => {
+            "non-answers (unparsed, refused, error) are excluded"
+        }
+    }
 }
 
 /// The columns every accuracy row shows.
@@ -71,6 +99,74 @@ fn accuracy_row(label: &str, accuracy: &Accuracy) -> Vec<String> {
     ];
     row.extend(accuracy.counts.iter().map(|(_, count)| count.to_string()));
     row
+}
+
+/// The repeated-sampling statistics of a run with several samples per item, as one table.
+pub fn repeated_table(summary: &medeval_stats::RepeatedSummary) -> Table {
+    let [fewest, most] = summary.samples_per_item;
+    let draws = if fewest == most {
+        format!("{most}")
+    } else {
+        format!("{fewest} to {most}")
+    };
+    let ties = match summary.tie_rule {
+        medeval_stats::TieRule::Wrong => "counted wrong",
+        medeval_stats::TieRule::SplitCredit => "split credit",
+    };
+    let mut table = Table::new(&[
+        ("statistic", Align::Left),
+        ("value", Align::Right),
+        (
+            &format!("{:.0}% CI", summary.confidence * 100.0),
+            Align::Right,
+        ),
+        ("what it means", Align::Left),
+    ])
+    .titled(format!(
+        "repeated sampling: {draws} judged samples per item over {} items; intervals cluster-robust over {} clusters (items, or their shared images)",
+        summary.n_items, summary.clusters
+    ));
+    table.push(vec![
+        "mean accuracy".into(),
+        percent(Some(summary.mean_accuracy)),
+        percent_interval(Some(summary.mean_accuracy_ci)),
+        "mean over items of the share of correct samples".into(),
+    ]);
+    table.push(vec![
+        "majority-vote accuracy".into(),
+        percent(Some(summary.majority_vote_accuracy)),
+        percent_interval(Some(summary.majority_vote_ci)),
+        format!("plurality answer per item; {} tie(s) {ties}", summary.ties),
+    ]);
+    table.push(vec![
+        "any correct (pass@k)".into(),
+        percent(Some(summary.any_correct_accuracy)),
+        percent_interval(Some(summary.any_correct_ci)),
+        "items with at least one correct sample".into(),
+    ]);
+    table.push(vec![
+        "within-item variance".into(),
+        summary
+            .within_item_variance
+            .map_or_else(|| "–".into(), |v| format!("{v:.4}")),
+        String::new(),
+        "mean unbiased variance of an item's 0/1 outcomes".into(),
+    ]);
+    table.push(vec![
+        "inconsistent items".into(),
+        format!("{} of {}", summary.inconsistent_items, summary.n_items),
+        String::new(),
+        "items with both correct and wrong samples".into(),
+    ]);
+    if summary.excluded_items > 0 {
+        table.push(vec![
+            "excluded items".into(),
+            summary.excluded_items.to_string(),
+            String::new(),
+            "no judged sample (non-answers excluded)".into(),
+        ]);
+    }
+    table
 }
 
 /// The summary as tables: the overall row, then one table per breakdown field with its groups,

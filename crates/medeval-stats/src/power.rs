@@ -53,6 +53,19 @@ pub enum Discordance {
         /// The baseline model's accuracy p, in [0, 1].
         baseline_accuracy: f64,
     },
+    /// The discordance ψ₀ between two draws of the baseline itself (a run with several samples
+    /// per item), plus the effect: the other model is a variant of the baseline (a new prompt,
+    /// a fine-tune, other decoding) that disagrees with it as often as two of its own draws do,
+    /// and in addition on the |δ| share of items its change fixes (or breaks). ψ = ψ₀ + |δ|, and
+    /// q = p + δ must stay in [0, 1]. Optimistic for a model unlike the baseline, which
+    /// disagrees on more items than that.
+    RepeatedDraws {
+        /// The baseline model's accuracy p, in [0, 1].
+        baseline_accuracy: f64,
+        /// ψ₀: the probability that two draws of the baseline disagree in correctness on an
+        /// item, in [0, 1).
+        draw_discordance: f64,
+    },
 }
 
 impl Discordance {
@@ -73,6 +86,9 @@ impl Discordance {
                 let q = p + effect;
                 p * (1.0 - q) + q * (1.0 - p)
             }
+            Self::RepeatedDraws {
+                draw_discordance, ..
+            } => draw_discordance + effect.abs(),
         }
     }
 
@@ -81,6 +97,28 @@ impl Discordance {
         match *self {
             Self::Observed { rate } => rate,
             Self::IndependentErrors { baseline_accuracy } => 1.0 - baseline_accuracy,
+            Self::RepeatedDraws {
+                baseline_accuracy,
+                draw_discordance,
+            } => (1.0 - baseline_accuracy).min(1.0 - draw_discordance),
+        }
+    }
+
+    /// Whether δ is possible: within the observed discordance, or keeping q = p + δ in [0, 1]
+    /// (and ψ₀ + |δ| ≤ 1 for repeated draws).
+    fn allows(&self, effect: f64) -> bool {
+        match *self {
+            Self::Observed { rate } => effect.abs() <= rate,
+            Self::IndependentErrors { baseline_accuracy } => {
+                (0.0..=1.0).contains(&(baseline_accuracy + effect))
+            }
+            Self::RepeatedDraws {
+                baseline_accuracy,
+                draw_discordance,
+            } => {
+                (0.0..=1.0).contains(&(baseline_accuracy + effect))
+                    && draw_discordance + effect.abs() <= 1.0
+            }
         }
     }
 
@@ -94,14 +132,20 @@ impl Discordance {
                 })
             }
             Self::IndependentErrors { baseline_accuracy }
-                if !(0.0..=1.0).contains(&baseline_accuracy) =>
-            {
-                Err(StatsError::InvalidParameter {
-                    name: "baseline accuracy",
-                    value: baseline_accuracy.to_string(),
-                    expected: "an accuracy in [0, 1]",
-                })
-            }
+            | Self::RepeatedDraws {
+                baseline_accuracy, ..
+            } if !(0.0..=1.0).contains(&baseline_accuracy) => Err(StatsError::InvalidParameter {
+                name: "baseline accuracy",
+                value: baseline_accuracy.to_string(),
+                expected: "an accuracy in [0, 1]",
+            }),
+            Self::RepeatedDraws {
+                draw_discordance, ..
+            } if !(0.0..1.0).contains(&draw_discordance) => Err(StatsError::InvalidParameter {
+                name: "draw discordance",
+                value: draw_discordance.to_string(),
+                expected: "a share of items on which two draws disagree, in [0, 1)",
+            }),
             _ => Ok(()),
         }
     }
@@ -156,12 +200,7 @@ impl PowerDesign {
     fn standard_deviations(&self, effect: f64) -> Result<(f64, f64)> {
         let psi = self.discordance.rate(effect);
         let alternative_variance = psi - effect * effect;
-        let possible = match self.discordance {
-            Discordance::Observed { rate } => effect.abs() <= rate,
-            Discordance::IndependentErrors { baseline_accuracy } => {
-                (0.0..=1.0).contains(&(baseline_accuracy + effect))
-            }
-        };
+        let possible = self.discordance.allows(effect);
         let variance_positive = alternative_variance > 0.0;
         if effect == 0.0 || !effect.is_finite() || !possible || !variance_positive {
             return Err(StatsError::InvalidParameter {
@@ -375,6 +414,46 @@ mod tests {
             let power = power_at(plan.items_needed, mde.minimum_detectable_effect, &d).unwrap();
             assert!((power - 0.8).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn repeated_draws_add_the_effect_to_the_draw_discordance() {
+        let d = design(
+            PowerMethod::McNemarConnor,
+            Discordance::RepeatedDraws {
+                baseline_accuracy: 0.7,
+                draw_discordance: 0.1,
+            },
+        );
+        // ψ = 0.1 + 0.05 = 0.15; Connor's closed form by hand:
+        // (1.959964·√0.15 + 0.841621·√(0.15 - 0.0025))² / 0.0025
+        // = (0.759091 + 0.323231)² / 0.0025 = 1.171420 / 0.0025 ≈ 468.57.
+        let plan = items_needed(0.05, &d).unwrap();
+        assert!((plan.discordance_rate - 0.15).abs() < 1e-15);
+        let z_a = 1.959_963_984_540_054_f64;
+        let z_b = 0.841_621_233_572_914_3_f64;
+        let closed = ((z_a * 0.15_f64.sqrt() + z_b * (0.15_f64 - 0.0025).sqrt()) / 0.05).powi(2);
+        assert!((closed - 468.57).abs() < 0.01, "{closed}");
+        assert!((plan.independent_items - closed).abs() < 1e-4 * closed);
+        // The effect cannot take the accuracy past 1 nor the discordance past 1.
+        assert!(items_needed(0.31, &d).is_err());
+        let mde = minimum_detectable_effect(plan.items_needed, &d).unwrap();
+        assert!((mde.minimum_detectable_effect - 0.05).abs() < 1e-3);
+        assert!((mde.discordance_rate - 0.1 - mde.minimum_detectable_effect).abs() < 1e-15);
+        let bad = design(
+            PowerMethod::McNemarConnor,
+            Discordance::RepeatedDraws {
+                baseline_accuracy: 0.7,
+                draw_discordance: 1.0,
+            },
+        );
+        assert!(matches!(
+            items_needed(0.01, &bad),
+            Err(StatsError::InvalidParameter {
+                name: "draw discordance",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //!   also the mean over samples);
 //! - within-item variance = mean, over items with kᵢ ≥ 2, of the unbiased sample variance of the
 //!   item's 0/1 outcomes, cᵢ(kᵢ - cᵢ) / (kᵢ(kᵢ - 1));
+//! - any correct: the share of items with at least one correct sample (pass@k with each item's
+//!   kᵢ samples);
 //! - majority vote: the samples' answers are grouped (all correct samples form one group, as they
 //!   all match the gold answer; wrong samples group by their extracted answer, and a wrong sample
 //!   without one stands alone; under `count_as_wrong`, an item's non-judgements form one wrong
@@ -93,6 +95,11 @@ pub struct RepeatedSummary {
     pub majority_vote_ci: [f64; 2],
     /// Items whose vote was a tie.
     pub ties: u64,
+    /// Share of items with at least one correct sample (pass@k with each item's k): what a
+    /// user who can check k answers and keep a right one would get. Grows with k.
+    pub any_correct_accuracy: f64,
+    /// Interval for `any_correct_accuracy`, clustered like `mean_accuracy_ci`.
+    pub any_correct_ci: [f64; 2],
     /// Number of clusters the intervals use.
     pub clusters: usize,
 }
@@ -110,6 +117,7 @@ pub fn summarize_repeated(
     let mut non_judgements = NonJudgementCounts::default();
     let mut item_accuracies = Vec::with_capacity(items.len());
     let mut votes = Vec::with_capacity(items.len());
+    let mut any_correct = Vec::with_capacity(items.len());
     let mut keys = Vec::with_capacity(items.len());
     let mut within_variances = Vec::new();
     let (mut n_samples, mut fewest, mut most) = (0_u64, u64::MAX, 0_u64);
@@ -133,6 +141,7 @@ pub fn summarize_repeated(
         fewest = fewest.min(judged);
         most = most.max(judged);
         item_accuracies.push(correct as f64 / judged as f64);
+        any_correct.push(if correct > 0 { 1.0 } else { 0.0 });
         if judged >= 2 {
             within_variances
                 .push((correct * (judged - correct)) as f64 / (judged * (judged - 1)) as f64);
@@ -158,6 +167,7 @@ pub fn summarize_repeated(
     let clusters = Clusters::from_keys(keys);
     let mean = cluster_robust_mean(&item_accuracies, &clusters)?;
     let vote = cluster_robust_mean(&votes, &clusters)?;
+    let any = cluster_robust_mean(&any_correct, &clusters)?;
     let clip = |[lower, upper]: [f64; 2]| [lower.max(0.0), upper.min(1.0)];
     Ok(RepeatedSummary {
         policy,
@@ -177,6 +187,8 @@ pub fn summarize_repeated(
         majority_vote_accuracy: vote.mean,
         majority_vote_ci: clip(vote.interval(confidence)?),
         ties,
+        any_correct_accuracy: any.mean,
+        any_correct_ci: clip(any.interval(confidence)?),
         clusters: clusters.count(),
     })
 }

@@ -1,6 +1,7 @@
 //! Repeated sampling against `tests/data/repeated.json`: plain numpy for the means and
 //! variances, an independent implementation of the documented vote, and statsmodels OLS with
-//! cluster-robust errors (samples clustered by item, or by image) for the intervals.
+//! cluster-robust errors (samples clustered by item, or by image) for the intervals; the
+//! any-correct share and the draw discordance from `tests/data/repeated_extra.json`.
 
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -14,6 +15,8 @@ use medeval_stats::{NonJudgementPolicy, RepeatedItem, SampledAnswer, TieRule, su
 #[test]
 fn repeated_sampling_matches_the_reference() {
     let data = reference("repeated.json");
+    // Any-correct and draw discordance, from bench/stats/make_repeated_extra.py on these items.
+    let extra = reference("repeated_extra.json");
     let raw = data["items"].as_array().unwrap();
     for with_images in [false, true] {
         let items: Vec<RepeatedItem<'_>> = raw
@@ -75,6 +78,30 @@ fn repeated_sampling_matches_the_reference() {
             let ci = numbers(&mean["ci95"]);
             assert_close(summary.mean_accuracy_ci[0], ci[0], 1e-12, 0.0, &context);
             assert_close(summary.mean_accuracy_ci[1], ci[1], 1e-12, 0.0, &context);
+            assert_close(
+                2.0 * summary.within_item_variance.unwrap(),
+                number(&extra["draw_discordance"]),
+                1e-14,
+                0.0,
+                &context,
+            );
+            let any = &extra[format!("any_correct_{grouping}")];
+            assert_close(
+                summary.any_correct_accuracy,
+                number(&any["mean"]),
+                1e-14,
+                0.0,
+                &context,
+            );
+            let ci = numbers(&any["ci95"]);
+            assert_close(summary.any_correct_ci[0], ci[0], 1e-12, 0.0, &context);
+            assert_close(
+                summary.any_correct_ci[1],
+                ci[1].min(1.0),
+                1e-12,
+                0.0,
+                &context,
+            );
             let vote = &data[key][grouping];
             assert_close(
                 summary.majority_vote_accuracy,

@@ -2,9 +2,13 @@
 //! function returning the process exit code.
 
 pub mod classify;
+pub mod compare;
 pub mod demo;
+pub mod inputs;
 pub mod output;
+pub mod power;
 pub mod probe;
+pub mod rank;
 pub mod run;
 pub mod runs;
 pub mod sanity;

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use medeval_core::{Item, Outcome};
 use medeval_report::{
-    Format, Row, Summary, SummaryOptions, render_tables, summarize, summary_tables,
+    Format, Row, Summary, SummaryOptions, render_tables, repeated_table, summarize, summary_tables,
 };
-use medeval_stats::{Bootstrap, CiMethod, NonJudgementPolicy};
+
+use super::inputs::run_from_store;
+use medeval_stats::{Bootstrap, CiMethod, NonJudgementPolicy, RepeatedSummary, TieRule};
 use medeval_store::{RunStatus, Store, StoredRun};
 use serde::Serialize;
 
@@ -79,11 +81,7 @@ impl ReportArgs {
                 "unknown --ci {other:?}; expected wilson, clopper-pearson, wald, cluster, bootstrap or cluster-bootstrap"
             ),
         };
-        let policy = match self.non_answers.as_str() {
-            "count-as-wrong" | "count_as_wrong" => NonJudgementPolicy::CountAsWrong,
-            "exclude" => NonJudgementPolicy::Exclude,
-            other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
-        };
+        let policy = parse_policy(&self.non_answers)?;
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             bail!(
                 "--confidence must be between 0 and 1, got {}",
@@ -114,6 +112,15 @@ impl ReportArgs {
     }
 }
 
+/// Parses `--non-answers`: `count-as-wrong` or `exclude`.
+pub fn parse_policy(name: &str) -> anyhow::Result<NonJudgementPolicy> {
+    match name {
+        "count-as-wrong" | "count_as_wrong" => Ok(NonJudgementPolicy::CountAsWrong),
+        "exclude" => Ok(NonJudgementPolicy::Exclude),
+        other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
+    }
+}
+
 /// A stored run's summary as printed by `--json`.
 #[derive(Debug, Serialize)]
 pub struct RunSummary<'a> {
@@ -127,16 +134,53 @@ pub struct RunSummary<'a> {
     pub status: &'a str,
     /// Whether every item of the run has a final response (no errors, nothing missing).
     pub complete: bool,
-    /// Items of the run with no sample yet (interrupted or limited invocations).
+    /// Samples of the run not stored yet, one per item and draw (interrupted or limited
+    /// invocations); with one sample per item, the items without a response.
     pub missing: u64,
-    /// The summary.
+    /// Samples per item the run asks for.
+    pub samples_per_item: u32,
+    /// The summary. With several samples per item its accuracy is over all samples and its
+    /// intervals are clustered by item.
     #[serde(flatten)]
     pub summary: Summary,
+    /// Mean accuracy, within-item variance, majority vote and any-correct, for runs with
+    /// several samples per item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated: Option<RepeatedSummary>,
+    /// Why `repeated` could not be computed (no judged sample, one cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated_error: Option<String>,
 }
 
-/// Summarises a stored run.
+/// The clustered counterpart of an interval method: samples of one item are not independent.
+fn clustered_method(ci: CiMethod) -> CiMethod {
+    match ci {
+        CiMethod::Bootstrap(bootstrap) | CiMethod::ClusterBootstrap(bootstrap) => {
+            CiMethod::ClusterBootstrap(bootstrap)
+        }
+        _ => CiMethod::ClusterRobust,
+    }
+}
+
+/// Summarises a stored run; returns the summary and the number of samples not stored yet.
+///
+/// With several samples per item, every sample counts in the accuracy and the intervals are
+/// clustered by item (items sharing a cluster key stay in one cluster): an iid interval over
+/// k·n samples would pretend to k times the evidence.
 pub fn summarize_run(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64) {
-    let items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
+    let samples_per_item = run.manifest.samples_per_item.max(1);
+    let mut options = options.clone();
+    let mut items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
+    if samples_per_item > 1 {
+        options.ci = clustered_method(options.ci);
+        for item in &mut items {
+            if item.cluster.is_none() {
+                // A prefix no benchmark's keys use keeps item ids apart from image keys.
+                item.cluster = Some(format!("\u{1}item:{}", item.id));
+            }
+        }
+    }
+    let options = &options;
     let by_id: std::collections::HashMap<&str, &Item> =
         items.iter().map(|item| (item.id.as_str(), item)).collect();
     let rows: Vec<Row<'_>> = run
@@ -149,12 +193,14 @@ pub fn summarize_run(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64
             })
         })
         .collect();
-    let answered_items: std::collections::HashSet<&str> =
-        run.samples.iter().map(|s| s.item_id.as_str()).collect();
-    let missing = items
+    let stored: std::collections::HashSet<(&str, u32)> = run
+        .samples
         .iter()
-        .filter(|item| !answered_items.contains(item.id.as_str()))
-        .count() as u64;
+        .filter(|s| s.sample < samples_per_item)
+        .map(|s| (s.item_id.as_str(), s.sample))
+        .collect();
+    let missing =
+        (items.len() as u64 * u64::from(samples_per_item)).saturating_sub(stored.len() as u64);
     (summarize(&rows, options), missing)
 }
 
@@ -181,6 +227,20 @@ pub fn render_stored_run(
     let (summary, missing) = summarize_run(&run, &options);
     let errors = summary.overall.counts.get(Outcome::Error);
     let complete = missing == 0 && errors == 0 && run.status != RunStatus::Running;
+    let samples_per_item = run.manifest.samples_per_item.max(1);
+    let (repeated, repeated_error) = if samples_per_item > 1 {
+        match run_from_store(&run).repeated_summary(
+            options.policy,
+            TieRule::Wrong,
+            options.confidence,
+            true,
+        ) {
+            Ok(summary) => (Some(summary), None),
+            Err(error) => (None, Some(error.to_string())),
+        }
+    } else {
+        (None, None)
+    };
     let text = match output {
         Output::Json => String::new(),
         Output::Tables(format) => {
@@ -189,7 +249,14 @@ pub fn render_stored_run(
             } else {
                 String::new()
             };
-            header + &render_tables(&summary_tables(&summary), format)
+            let header = match &repeated_error {
+                Some(error) => format!("{header}repeated sampling: not computed: {error}\n\n"),
+                None => header,
+            };
+            let mut tables = Vec::new();
+            tables.extend(repeated.as_ref().map(repeated_table));
+            tables.extend(summary_tables(&summary));
+            header + &render_tables(&tables, format)
         }
     };
     let json = serde_json::to_value(RunSummary {
@@ -199,7 +266,10 @@ pub fn render_stored_run(
         status: run.status.as_str(),
         complete,
         missing,
+        samples_per_item,
         summary,
+        repeated,
+        repeated_error,
     })?;
     Ok(RenderedRun {
         complete,
@@ -268,6 +338,12 @@ fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
     if let Some(t) = manifest.decoding.temperature {
         settings.push(format!("temperature {t}"));
     }
+    if manifest.samples_per_item > 1 {
+        settings.push(format!(
+            "{} samples per item (intervals clustered by item)",
+            manifest.samples_per_item
+        ));
+    }
     if let Some(limit) = manifest.items.limit {
         settings.push(format!(
             "limited to {limit} of {} items",
@@ -276,7 +352,11 @@ fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
     }
     header.push_str(&settings.join(" · "));
     header.push('\n');
-    if missing > 0 || errors > 0 {
+    if manifest.samples_per_item > 1 && (missing > 0 || errors > 0) {
+        header.push_str(&format!(
+            "INCOMPLETE: {errors} sample(s) ended in error and {missing} sample(s) have no response yet; run the same `medeval run` command again to continue.\n"
+        ));
+    } else if missing > 0 || errors > 0 {
         header.push_str(&format!(
             "INCOMPLETE: {errors} sample(s) ended in error and {missing} item(s) have no response yet; run the same `medeval run` command again to continue.\n"
         ));

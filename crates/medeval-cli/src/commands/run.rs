@@ -18,7 +18,10 @@ use medeval_store::{SampleRecord, Store};
 
 use medeval_probe::Variant;
 
+use medeval_report::{BaselineFacts, plan_power};
+
 use super::output::{ReportArgs, StoreArgs, print_stored_run, print_stored_runs};
+use super::power::{PlanArgs, print_plan};
 
 /// Exit code of a run that ended with samples still in error or missing.
 pub const EXIT_INCOMPLETE: u8 = 3;
@@ -49,6 +52,12 @@ pub struct Args {
     /// Show item counts and the first rendered prompts; call nothing, store nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the power plan for comparing this run with another on these items (items needed
+    /// for --effect, minimum detectable effect), then exit: call nothing, store nothing.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub plan: bool,
+    #[command(flatten, next_help_heading = "Planning (with --plan)")]
+    pub planning: PlanArgs,
     /// Start a new run even if an identical one is in the store.
     #[arg(long)]
     pub fresh: bool,
@@ -167,6 +176,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         items.truncate(limit);
     }
     let variants = args.probe.parse()?;
+    if args.plan {
+        return print_run_plan(&args, &items, !variants.is_empty());
+    }
+    if args.planning.is_given() {
+        bail!(
+            "--effect, --accuracy, --alpha, --power, --discordance, --design-effect and --test plan a comparison: add --plan"
+        );
+    }
     let job = Job {
         source,
         items,
@@ -187,6 +204,55 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|variant| job.with_variant(variant, args.probe.variant_seed))
         .collect::<anyhow::Result<Vec<_>>>()?;
     execute_all(jobs)
+}
+
+/// The accuracy `--plan` assumes without `--accuracy`: under independent errors the discordance
+/// is largest near 1/2, so the plan is close to the most conservative.
+const PLAN_DEFAULT_ACCURACY: f64 = 0.5;
+
+/// `run --plan`: the power plan for a comparison on these items, before anything is sent.
+fn print_run_plan(args: &Args, items: &[Item], has_variants: bool) -> anyhow::Result<ExitCode> {
+    let options = args.report.options()?;
+    let format = match args.report.output()? {
+        super::output::Output::Json => None,
+        super::output::Output::Tables(format) => Some(format),
+    };
+    let judged = items
+        .iter()
+        .filter(|item| item.answer_type != AnswerType::Report)
+        .count() as u64;
+    let settings = args.planning.settings(options.policy, Some(judged), true)?;
+    let accuracy = args.planning.accuracy.unwrap_or(PLAN_DEFAULT_ACCURACY);
+    let baseline = BaselineFacts::assumed(accuracy, options.policy);
+    let mut plan = plan_power(baseline, &settings)?;
+    if args.planning.accuracy.is_none() {
+        plan.notes.push(format!(
+            "accuracy {PLAN_DEFAULT_ACCURACY} assumed (near the most conservative); --accuracy sets it"
+        ));
+    }
+    let keys: std::collections::HashSet<&str> = items
+        .iter()
+        .filter_map(|item| item.cluster.as_deref())
+        .collect();
+    if !keys.is_empty() && args.planning.design_effect.is_none() {
+        plan.notes.push(format!(
+            "the items share {} cluster keys; the design effect is not known before a run (--design-effect, from `medeval show RUN --ci cluster`)",
+            keys.len()
+        ));
+    }
+    let report_items = items.len() as u64 - judged;
+    if report_items > 0 {
+        plan.notes.push(format!(
+            "{report_items} report item(s) are not judged right or wrong and are not counted"
+        ));
+    }
+    if has_variants {
+        plan.notes.push(
+            "planned for the items themselves; each --variant is a run of its own".to_owned(),
+        );
+    }
+    print_plan(&plan, format)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs several jobs one after another and prints their summaries together.
@@ -348,6 +414,23 @@ impl Job {
             .transpose()?;
         if self.decoding.samples_per_item == 0 {
             bail!("--samples-per-item must be at least 1");
+        }
+        if self.decoding.samples_per_item > 1 {
+            if self.model.baseline.is_some() {
+                bail!(
+                    "--samples-per-item {} needs a model: a baseline answers every draw the same",
+                    self.decoding.samples_per_item
+                );
+            }
+            if self.decoding.temperature.is_nan() || self.decoding.temperature <= 0.0 {
+                bail!(
+                    "--samples-per-item {} needs --temperature above 0: at temperature {} every draw is the same answer, and {} copies of it would look like {} times the evidence",
+                    self.decoding.samples_per_item,
+                    self.decoding.temperature,
+                    self.decoding.samples_per_item,
+                    self.decoding.samples_per_item
+                );
+            }
         }
         let model = match (&self.model.baseline, &self.model.model) {
             (Some(name), _) => ModelRecord {

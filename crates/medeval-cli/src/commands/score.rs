@@ -70,7 +70,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     if let Some(path) = &args.samples {
-        write_samples(path, &items, &verdicts)
+        // Named like `medeval run` names a benchmark: after the items file.
+        let benchmark = args
+            .items
+            .file_stem()
+            .map_or_else(|| "items".to_owned(), |s| s.to_string_lossy().into_owned());
+        write_samples(path, &benchmark, &items, &verdicts)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let rows: Vec<Row<'_>> = items
@@ -84,12 +89,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn write_samples(
     path: &PathBuf,
+    benchmark: &str,
     items: &[medeval_core::Item],
     verdicts: &[Scored],
 ) -> std::io::Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
     for (item, scored) in items.iter().zip(verdicts) {
         let mut line = json!({
+            "benchmark": benchmark,
             "id": item.id,
             "answer_type": item.answer_type,
             "answer": item.answer,
@@ -102,6 +109,9 @@ fn write_samples(
         }
         if let Some(cluster) = &item.cluster {
             line["cluster"] = json!(cluster);
+        }
+        if !item.meta.is_empty() {
+            line["meta"] = json!(item.meta);
         }
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;

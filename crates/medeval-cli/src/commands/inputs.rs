@@ -1,0 +1,313 @@
+//! Where `compare`, `rank` and `power` get runs from: a run in the store (id or unique prefix), or
+//! a file of scored samples (`medeval score --samples`, or another tool's output in that format).
+//!
+//! An argument that names an existing file is read as a file; anything else is looked up in the
+//! store. A file may hold several benchmarks (its lines carry `benchmark`); a store run is always
+//! one benchmark.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use medeval_data::ScoredFile;
+use medeval_report::{RunLabel, RunSource, ScoredRecord, ScoredRun};
+use medeval_stats::{Bootstrap, NonJudgementPolicy};
+use medeval_store::{Store, StoredRun};
+
+use super::output::parse_policy;
+
+/// Statistics settings shared by `compare`, `rank` and `power`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PairedArgs {
+    /// How unparsed, refused and error outcomes enter: count-as-wrong (the item stays, as a
+    /// wrong answer) or exclude (items where either run has one are left out and counted).
+    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
+    pub non_answers: String,
+    /// Confidence level of intervals.
+    #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
+    pub confidence: f64,
+    /// Bootstrap replicates.
+    #[arg(long, default_value_t = medeval_stats::DEFAULT_REPLICATES, value_name = "N")]
+    pub replicates: u32,
+    /// Bootstrap seed; recorded in the output.
+    #[arg(long, default_value_t = medeval_stats::DEFAULT_SEED, value_name = "SEED")]
+    pub bootstrap_seed: u64,
+    /// Treat items as independent even when they carry cluster keys (by default whole clusters
+    /// are resampled).
+    #[arg(long)]
+    pub ignore_clusters: bool,
+    /// For runs with several samples per item: use this draw (0-based) as the item's outcome.
+    #[arg(long, value_name = "N")]
+    pub draw: Option<u32>,
+}
+
+impl PairedArgs {
+    /// The non-judgement policy asked for.
+    pub fn policy(&self) -> anyhow::Result<NonJudgementPolicy> {
+        parse_policy(&self.non_answers)
+    }
+
+    /// The bootstrap asked for.
+    pub fn bootstrap(&self) -> anyhow::Result<Bootstrap> {
+        if self.replicates == 0 {
+            anyhow::bail!("--replicates must be at least 1");
+        }
+        Ok(Bootstrap {
+            replicates: self.replicates,
+            seed: self.bootstrap_seed,
+        })
+    }
+
+    /// The confidence level, checked.
+    pub fn confidence(&self) -> anyhow::Result<f64> {
+        if self.confidence > 0.0 && self.confidence < 1.0 {
+            Ok(self.confidence)
+        } else {
+            anyhow::bail!(
+                "--confidence must be between 0 and 1, got {}",
+                self.confidence
+            )
+        }
+    }
+}
+
+/// Loads runs named on the command line, opening the store only when an argument is not a file.
+pub struct RunLoader {
+    store_path: PathBuf,
+    store: Option<Store>,
+}
+
+impl RunLoader {
+    /// A loader that looks up run ids in `store_path`.
+    pub fn new(store_path: &Path) -> Self {
+        Self {
+            store_path: store_path.to_path_buf(),
+            store: None,
+        }
+    }
+
+    /// The runs an argument names: one per benchmark (a store run is one benchmark).
+    pub fn load(&mut self, argument: &str) -> anyhow::Result<Vec<ScoredRun>> {
+        let path = Path::new(argument);
+        if path.is_file() {
+            let file = medeval_data::read_scored_samples(path)?;
+            return Ok(runs_from_file(argument, file));
+        }
+        Ok(vec![self.load_stored(argument)?])
+    }
+
+    /// A run from the store, by id or unique prefix.
+    pub fn load_stored(&mut self, selector: &str) -> anyhow::Result<ScoredRun> {
+        let store = self.store()?;
+        let run_id = store.resolve_run(Some(selector)).with_context(|| {
+            format!(
+                "{selector:?} is not a file, so it was looked up as a run in {}",
+                store.path().display()
+            )
+        })?;
+        let run = store.load_run(&run_id)?;
+        Ok(run_from_store(&run))
+    }
+
+    fn store(&mut self) -> anyhow::Result<&Store> {
+        if self.store.is_none() {
+            let store = Store::open_existing(&self.store_path).with_context(|| {
+                format!(
+                    "runs are looked up in the store {} (choose another with --store)",
+                    self.store_path.display()
+                )
+            })?;
+            self.store = Some(store);
+        }
+        self.store.as_ref().context("the store could not be opened")
+    }
+}
+
+/// A stored run as scored records, one per sample, in the run's item order.
+pub fn run_from_store(run: &StoredRun) -> ScoredRun {
+    let items: HashMap<&str, &medeval_store::ItemRecord> = run
+        .items
+        .iter()
+        .map(|item| (item.id.as_str(), item))
+        .collect();
+    let records: Vec<ScoredRecord> = run
+        .samples
+        .iter()
+        .filter_map(|sample| {
+            let item = items.get(sample.item_id.as_str())?;
+            Some(ScoredRecord {
+                id: item.id.clone(),
+                sample: sample.sample,
+                outcome: sample.scored.outcome,
+                extracted: sample.scored.extracted.clone(),
+                gold: Some(item.answer.clone()),
+                answer_type: Some(item.answer_type),
+                cluster: item.cluster.clone(),
+                meta: item.meta.clone(),
+            })
+        })
+        .collect();
+    let answered: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let missing_items = run
+        .items
+        .iter()
+        .filter(|item| !answered.contains(item.id.as_str()))
+        .count() as u64;
+    ScoredRun {
+        label: RunLabel {
+            label: run.id.clone(),
+            source: RunSource::Store {
+                run: run.id.clone(),
+            },
+            model: Some(run.manifest.model.name.clone()),
+        },
+        benchmark: Some(run.manifest.items.benchmark.clone()),
+        items_sha256: Some(run.manifest.items.sha256.clone()),
+        missing_items,
+        records,
+    }
+}
+
+/// A file's samples as one run per benchmark, in order of first appearance.
+fn runs_from_file(argument: &str, file: ScoredFile) -> Vec<ScoredRun> {
+    let mut order: Vec<Option<String>> = Vec::new();
+    let mut by_benchmark: HashMap<Option<String>, (Vec<ScoredRecord>, HashSet<String>)> =
+        HashMap::new();
+    for sample in file.samples {
+        if !by_benchmark.contains_key(&sample.benchmark) {
+            order.push(sample.benchmark.clone());
+        }
+        let (records, models) = by_benchmark.entry(sample.benchmark).or_default();
+        if let Some(model) = sample.model {
+            models.insert(model);
+        }
+        records.push(ScoredRecord {
+            id: sample.id,
+            sample: sample.sample,
+            outcome: sample.outcome,
+            extracted: sample.extracted,
+            gold: sample.answer,
+            answer_type: sample.answer_type,
+            cluster: sample.cluster,
+            meta: sample.meta,
+        });
+    }
+    order
+        .into_iter()
+        .filter_map(|benchmark| {
+            let (records, models) = by_benchmark.remove(&benchmark)?;
+            let model = (models.len() == 1)
+                .then(|| models.into_iter().next())
+                .flatten();
+            Some(ScoredRun {
+                label: RunLabel {
+                    label: argument.to_owned(),
+                    source: RunSource::File {
+                        path: argument.to_owned(),
+                    },
+                    model,
+                },
+                benchmark,
+                items_sha256: None,
+                missing_items: 0,
+                records,
+            })
+        })
+        .collect()
+}
+
+/// Pairs the benchmarks of two arguments: the single runs of each when both name one, otherwise
+/// the runs whose benchmark names match. Benchmarks only one side has are returned as notes.
+pub fn match_benchmarks(
+    a: Vec<ScoredRun>,
+    b: Vec<ScoredRun>,
+) -> (Vec<(ScoredRun, ScoredRun)>, Vec<String>) {
+    if a.len() == 1 && b.len() == 1 {
+        return (a.into_iter().zip(b).collect(), Vec::new());
+    }
+    let mut notes = Vec::new();
+    let mut b_by_name: HashMap<Option<String>, ScoredRun> = b
+        .into_iter()
+        .map(|run| (run.benchmark.clone(), run))
+        .collect();
+    let mut pairs = Vec::new();
+    for run_a in a {
+        match b_by_name.remove(&run_a.benchmark) {
+            Some(run_b) => pairs.push((run_a, run_b)),
+            None => notes.push(format!(
+                "benchmark {} is only in {}; it is not compared",
+                benchmark_text(&run_a.benchmark),
+                run_a.label.label
+            )),
+        }
+    }
+    let mut rest: Vec<ScoredRun> = b_by_name.into_values().collect();
+    rest.sort_by(|x, y| x.benchmark.cmp(&y.benchmark));
+    for run_b in rest {
+        notes.push(format!(
+            "benchmark {} is only in {}; it is not compared",
+            benchmark_text(&run_b.benchmark),
+            run_b.label.label
+        ));
+    }
+    (pairs, notes)
+}
+
+fn benchmark_text(benchmark: &Option<String>) -> String {
+    benchmark
+        .as_ref()
+        .map_or_else(|| "(not named)".to_owned(), |name| format!("{name:?}"))
+}
+
+/// Groups the runs of several arguments by benchmark, one run per argument in each group: all of
+/// them when every argument names one run, otherwise by benchmark name, in order of first
+/// appearance. Benchmarks some argument lacks are returned as notes.
+pub fn group_benchmarks(
+    arguments: Vec<(String, Vec<ScoredRun>)>,
+) -> (Vec<Vec<ScoredRun>>, Vec<String>) {
+    if arguments.iter().all(|(_, runs)| runs.len() == 1) {
+        let group = arguments.into_iter().flat_map(|(_, runs)| runs).collect();
+        return (vec![group], Vec::new());
+    }
+    let mut order: Vec<Option<String>> = Vec::new();
+    for (_, runs) in &arguments {
+        for run in runs {
+            if !order.contains(&run.benchmark) {
+                order.push(run.benchmark.clone());
+            }
+        }
+    }
+    let mut by_argument: Vec<(String, HashMap<Option<String>, ScoredRun>)> = arguments
+        .into_iter()
+        .map(|(argument, runs)| {
+            let runs = runs
+                .into_iter()
+                .map(|run| (run.benchmark.clone(), run))
+                .collect();
+            (argument, runs)
+        })
+        .collect();
+    let mut groups = Vec::new();
+    let mut notes = Vec::new();
+    for benchmark in order {
+        let lacking: Vec<&str> = by_argument
+            .iter()
+            .filter(|(_, runs)| !runs.contains_key(&benchmark))
+            .map(|(argument, _)| argument.as_str())
+            .collect();
+        if !lacking.is_empty() {
+            notes.push(format!(
+                "benchmark {} is not in {}; it is not ranked",
+                benchmark_text(&benchmark),
+                lacking.join(", ")
+            ));
+            continue;
+        }
+        let group = by_argument
+            .iter_mut()
+            .filter_map(|(_, runs)| runs.remove(&benchmark))
+            .collect();
+        groups.push(group);
+    }
+    (groups, notes)
+}

@@ -1,0 +1,167 @@
+//! `medeval power`: how many items a paired comparison needs, and the smallest improvement a
+//! benchmark of a given size can show.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use medeval_report::{BaselineFacts, Format, PlanSettings, PowerPlan, plan_power, render_plan};
+use medeval_stats::{NonJudgementPolicy, PowerMethod};
+
+use super::inputs::RunLoader;
+use super::output::{StoreArgs, parse_policy};
+
+/// Arguments of `medeval power`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+With --baseline RUN the baseline accuracy, the number of items and the design effect come from the \
+run (a run id in the store or a scored-sample file); the discordance comes from its repeated \
+samples when it has several per item, and otherwise assumes the other model's errors independent \
+of the baseline's. --discordance and --design-effect override both. Without a run, give \
+--accuracy (and --items for the minimum detectable effect). Formulas: docs/statistics.md.")]
+pub struct Args {
+    /// A run whose accuracy, items and clustering the plan starts from.
+    #[arg(long, value_name = "RUN", conflicts_with = "accuracy")]
+    pub baseline: Option<String>,
+    /// Number of items for the minimum detectable effect (default: the baseline run's).
+    #[arg(long, value_name = "N")]
+    pub items: Option<u64>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// How unparsed, refused and error outcomes enter the baseline's accuracy: count-as-wrong or
+    /// exclude.
+    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
+    pub non_answers: String,
+    /// Measure the baseline's design effect as if its items were independent.
+    #[arg(long)]
+    pub ignore_clusters: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Output format: table, markdown, csv, latex or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+}
+
+/// The planning assumptions `power` and `run --plan` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// Improvement in accuracy to detect, as a fraction (0.03 = 3 percentage points).
+    #[arg(long, value_name = "DELTA", allow_negative_numbers = true)]
+    pub effect: Option<f64>,
+    /// Assumed accuracy of the baseline model (no run).
+    #[arg(long, value_name = "P")]
+    pub accuracy: Option<f64>,
+    /// Two-sided significance level.
+    #[arg(long, default_value_t = 0.05, value_name = "ALPHA")]
+    pub alpha: f64,
+    /// Target power (at least 0.5).
+    #[arg(long, default_value_t = 0.8, value_name = "POWER")]
+    pub power: f64,
+    /// Assumed discordance: the share of items on which the two models differ in correctness
+    /// (from a previous comparison: (b + c) / n_paired).
+    #[arg(long, value_name = "PSI")]
+    pub discordance: Option<f64>,
+    /// Assumed design effect of clustered items (from `medeval show RUN --ci cluster`).
+    #[arg(long, value_name = "DEFF")]
+    pub design_effect: Option<f64>,
+    /// The test the plan is for: mcnemar (Connor 1987) or paired-z.
+    #[arg(long, default_value = "mcnemar", value_name = "TEST")]
+    pub test: String,
+}
+
+impl PlanArgs {
+    /// Whether any planning flag differs from its default.
+    pub fn is_given(&self) -> bool {
+        self.effect.is_some()
+            || self.accuracy.is_some()
+            || self.discordance.is_some()
+            || self.design_effect.is_some()
+            || self.alpha != 0.05
+            || self.power != 0.8
+            || self.test != "mcnemar"
+    }
+
+    /// The settings these arguments ask for.
+    pub fn settings(
+        &self,
+        policy: NonJudgementPolicy,
+        items: Option<u64>,
+        use_clusters: bool,
+    ) -> anyhow::Result<PlanSettings> {
+        let method = match self.test.as_str() {
+            "mcnemar" => PowerMethod::McNemarConnor,
+            "paired-z" | "paired_z" => PowerMethod::NormalPairedDifference,
+            other => bail!("unknown --test {other:?}; expected mcnemar or paired-z"),
+        };
+        if let Some(accuracy) = self.accuracy {
+            if !(0.0..=1.0).contains(&accuracy) {
+                bail!("--accuracy must be between 0 and 1, got {accuracy}");
+            }
+        }
+        Ok(PlanSettings {
+            policy,
+            method,
+            alpha: self.alpha,
+            power: self.power,
+            effect: self.effect,
+            items,
+            discordance: self.discordance,
+            design_effect: self.design_effect,
+            use_clusters,
+        })
+    }
+}
+
+/// Runs `medeval power`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let format = output_format(args.json, &args.format)?;
+    let policy = parse_policy(&args.non_answers)?;
+    let settings = args
+        .plan
+        .settings(policy, args.items, !args.ignore_clusters)?;
+    let baseline = match (&args.baseline, args.plan.accuracy) {
+        (Some(selector), _) => {
+            let mut runs = RunLoader::new(&args.store.store).load(selector)?;
+            if runs.len() != 1 {
+                bail!(
+                    "{selector} holds {} benchmarks; a plan starts from one (split the file by benchmark)",
+                    runs.len()
+                );
+            }
+            let run = runs.remove(0);
+            BaselineFacts::from_run(&run, policy, settings.use_clusters)
+                .with_context(|| format!("cannot read a baseline from {selector}"))?
+        }
+        (None, Some(accuracy)) => BaselineFacts::assumed(accuracy, policy),
+        (None, None) => bail!("give --baseline RUN, or --accuracy P for an assumed accuracy"),
+    };
+    if settings.effect.is_none() && settings.items.is_none() && baseline.items.is_none() {
+        bail!(
+            "nothing to plan: give --effect (items needed) and/or --items (minimum detectable effect)"
+        );
+    }
+    let plan = plan_power(baseline, &settings)?;
+    print_plan(&plan, format)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a plan as JSON (`None`) or tables.
+pub fn print_plan(plan: &PowerPlan, format: Option<Format>) -> anyhow::Result<()> {
+    match format {
+        None => println!("{}", serde_json::to_string_pretty(plan)?),
+        Some(format) => print!("{}", render_plan(plan, format)),
+    }
+    Ok(())
+}
+
+/// `None` for JSON.
+fn output_format(json: bool, format: &str) -> anyhow::Result<Option<Format>> {
+    if json || format == "json" {
+        return Ok(None);
+    }
+    Format::parse(format).map(Some).with_context(|| {
+        format!("unknown --format {format:?}; expected table, markdown, csv, latex or json")
+    })
+}

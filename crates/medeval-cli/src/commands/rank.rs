@@ -1,0 +1,89 @@
+//! `medeval rank`: a leaderboard of several runs with rank intervals and every pair compared.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use medeval_report::{
+    CompareError, CompareSettings, Format, RankedBenchmark, correct_pairs, rank_runs,
+    render_leaderboards,
+};
+
+use super::inputs::{PairedArgs, RunLoader, group_benchmarks};
+use super::output::StoreArgs;
+
+/// Arguments of `medeval rank`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Each RUN is a run id (or unique prefix) in the store, or a file of scored samples as written by \
+`medeval score --samples`. Runs are ranked on the items all of them have; rank intervals come from \
+a bootstrap that resamples items (or whole clusters) once per replicate for all runs together. \
+Every pair of runs is compared as `medeval compare` does, with `p_holm` and `p_bh` adjusted across \
+all pairs (of all benchmarks, when files hold several).")]
+pub struct Args {
+    /// Runs to rank (at least two).
+    #[arg(required = true, num_args = 2.., value_name = "RUN")]
+    pub runs: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print the leaderboards as JSON: an array with one object per benchmark.
+    #[arg(long)]
+    pub json: bool,
+    /// Output format: table, markdown, csv, latex or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    #[command(flatten)]
+    pub paired: PairedArgs,
+}
+
+/// Runs `medeval rank`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let format = if args.json || args.format == "json" {
+        None
+    } else {
+        Some(Format::parse(&args.format).with_context(|| {
+            format!(
+                "unknown --format {:?}; expected table, markdown, csv, latex or json",
+                args.format
+            )
+        })?)
+    };
+    let settings = CompareSettings {
+        policy: args.paired.policy()?,
+        confidence: args.paired.confidence()?,
+        bootstrap: args.paired.bootstrap()?,
+        by: Vec::new(),
+        use_clusters: !args.paired.ignore_clusters,
+        draw: args.paired.draw,
+    };
+
+    let mut loader = RunLoader::new(&args.store.store);
+    let mut loaded = Vec::with_capacity(args.runs.len());
+    for argument in &args.runs {
+        loaded.push((argument.clone(), loader.load(argument)?));
+    }
+    let (groups, notes) = group_benchmarks(loaded);
+    for note in notes {
+        eprintln!("note: {note}");
+    }
+    if groups.is_empty() {
+        bail!("the runs have no benchmark in common");
+    }
+    let mut boards: Vec<RankedBenchmark> = Vec::with_capacity(groups.len());
+    for runs in &groups {
+        let board = rank_runs(runs, &settings).map_err(|error| {
+            let hint = match error {
+                CompareError::Draw(_) => " (--draw N ranks draw N of every item)",
+                _ => "",
+            };
+            anyhow::Error::new(error).context(format!("cannot rank the runs{hint}"))
+        })?;
+        boards.push(board);
+    }
+    correct_pairs(&mut boards)?;
+
+    match format {
+        None => println!("{}", serde_json::to_string_pretty(&boards)?),
+        Some(format) => print!("{}", render_leaderboards(&boards, format)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
