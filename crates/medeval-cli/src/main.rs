@@ -38,6 +38,9 @@ enum Command {
     Power(commands::power::Args),
     /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
     Probe(commands::probe::Args),
+    /// Build sanity benchmarks from your own DICOM images (modality, body part, plane, flip,
+    /// rotation, odd panel), with negative controls.
+    Sanity(commands::sanity::Args),
     /// Run the bundled demo benchmark with the built-in baselines (no server needed).
     Demo(commands::demo::Args),
     /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Power(args) => commands::power::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Probe(args) => commands::probe::run(args),
+        Command::Sanity(args) => commands::sanity::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Text(args) => commands::text::run(args),

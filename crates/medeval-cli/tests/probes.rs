@@ -43,6 +43,11 @@ fn json_of(output: &Output) -> Value {
 
 /// Runs the items against the server and returns the run id (the JSON summary's `run`).
 fn run(items: &Path, url: &str, store: &Path, extra: &[&str]) -> Value {
+    run_model(items, url, store, "mock-model", extra)
+}
+
+/// [`run`] with a model name of the caller's choice (a run is identified by its model).
+fn run_model(items: &Path, url: &str, store: &Path, model: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "run",
         "--items",
@@ -50,7 +55,7 @@ fn run(items: &Path, url: &str, store: &Path, extra: &[&str]) -> Value {
         "--endpoint",
         url,
         "--model",
-        "mock-model",
+        model,
         "--store",
         store.to_str().unwrap(),
         "--json",
@@ -320,7 +325,7 @@ fn a_model_that_ignores_the_image_gains_nothing_from_it() {
         // The id in the question keeps the image-less requests distinct: identical requests
         // would share one cached response, and the server would see fewer than six.
         lines.push(
-            json!({"id": format!("q{i}"), "question": format!("[{}] [q{i}] Is there an effusion?", if even { "even" } else { "odd" }),
+            json!({"id": format!("q{i}"), "question": format!("[{}] Is there an effusion in image {i}?", if even { "even" } else { "odd" }),
                    "images": [format!("img{i}.png")], "answer": if even { "yes" } else { "no" }})
             .to_string(),
         );
@@ -343,6 +348,15 @@ fn a_model_that_ignores_the_image_gains_nothing_from_it() {
     assert_eq!(report["comparison"]["mcnemar_p"], 1.0);
     assert_eq!(report["correct_without_image"], 1.0);
     assert_eq!(report["still_correct"], 1.0);
+    // The run says which variant it is.
+    let shown = medeval(&[
+        "show",
+        ablated["run"].as_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("variant no-image"));
     // The variant requests really carried no image.
     let without: Vec<_> = server.chat_requests().into_iter().skip(6).collect();
     assert_eq!(without.len(), 6);
@@ -351,4 +365,99 @@ fn a_model_that_ignores_the_image_gains_nothing_from_it() {
             .iter()
             .all(|r| !String::from_utf8_lossy(&r.body).contains("image_url"))
     );
+}
+
+/// The text of the last user message of a chat request.
+fn prompt_text(body: &Value) -> String {
+    let content = &body["messages"].as_array().unwrap().last().unwrap()["content"];
+    match content.as_array() {
+        Some(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => content.as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+#[test]
+fn sanity_benchmarks_count_false_alarms_on_controls() {
+    let dicom =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../medeval-sanity/tests/fixtures/dicom");
+    let dir = tempfile::tempdir().unwrap();
+    let items = dir.path().join("sanity.jsonl");
+    let built = json_of(&medeval(&[
+        "sanity",
+        "build",
+        "--dicom-dir",
+        dicom.to_str().unwrap(),
+        "--out",
+        items.to_str().unwrap(),
+        "--tasks",
+        "flip,rotation",
+        "--json",
+    ]));
+    // Six usable images (pydicom fixtures): each gives an altered item and a control per task.
+    assert_eq!(built["images"], 6);
+    assert_eq!(built["items"], 24);
+    assert_eq!(built["skipped"].as_array().unwrap().len(), 3);
+
+    let rt = runtime();
+    // Never sees an alteration: "no" to the flip question, "A" (not rotated) to the rotation one.
+    let blind = rt
+        .block_on(
+            MockServer::builder()
+                .rule(|req| match prompt_text(&req.body).contains("mirrored") {
+                    true => Reply::text("No."),
+                    false => Reply::text("A"),
+                })
+                .start(),
+        )
+        .unwrap();
+    // Always sees one: "yes", and "B" (rotated clockwise).
+    let alarmist = rt
+        .block_on(
+            MockServer::builder()
+                .models(&["alarmist"])
+                .rule(|req| match prompt_text(&req.body).contains("mirrored") {
+                    true => Reply::text("Yes."),
+                    false => Reply::text("B"),
+                })
+                .start(),
+        )
+        .unwrap();
+    let store = dir.path().join("runs.db");
+    let quiet = run(&items, &blind.url(), &store, &[]);
+    let loud = run_model(&items, &alarmist.url(), &store, "alarmist", &[]);
+
+    let report = probe(&store, &[quiet["run"].as_str().unwrap()]);
+    assert_eq!(report["probe"], "sanity");
+    for task in report["tasks"].as_array().unwrap() {
+        assert_eq!(task["n"], 6);
+        assert_eq!(task["accuracy"], 0.0);
+        assert_eq!(task["controls"], 6);
+        assert_eq!(task["false_alarms"], 0);
+        assert_eq!(task["false_alarm_rate"], 0.0);
+        // No false alarm in 6 controls: the rule of three bounds the rate by 3/6.
+        assert_eq!(task["false_alarm_upper"], 0.5);
+    }
+
+    let report = probe(&store, &[loud["run"].as_str().unwrap()]);
+    let tasks = report["tasks"].as_array().unwrap();
+    let flip = tasks.iter().find(|t| t["task"] == "flip").unwrap();
+    assert_eq!(flip["accuracy"], 1.0);
+    assert_eq!(flip["false_alarms"], 6);
+    assert_eq!(flip["false_alarm_rate"], 1.0);
+    // Every control a false alarm: the one-sided 95% Clopper-Pearson upper limit is 1.
+    assert_eq!(flip["false_alarm_upper"], 1.0);
+    let rotation = tasks.iter().find(|t| t["task"] == "rotation").unwrap();
+    assert_eq!(rotation["false_alarms"], 6);
+    // "B" is right only where the seeded rotation was 90 degrees clockwise.
+    let expected = std::fs::read_to_string(&items)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"rotate-90-clockwise\""))
+        .count() as f64
+        / 6.0;
+    assert_eq!(rotation["accuracy"], expected);
 }

@@ -173,7 +173,7 @@ impl Variant {
                 }
             }
             Self::NoImage => {
-                for item in items {
+                for item in expansion.with_images(items) {
                     let mut copy = derived(item, "no-image", "none", "no-image");
                     copy.images.clear();
                     copy.question = strip_image_tokens(&copy.question);
@@ -181,7 +181,7 @@ impl Variant {
                 }
             }
             Self::BlankImage => {
-                for item in items {
+                for item in expansion.with_images(items) {
                     let mut copy = derived(item, "blank-image", "blank", "blank-image");
                     copy.images = item
                         .images
@@ -197,6 +197,10 @@ impl Variant {
             Self::MismatchedImage => {
                 let donors = mismatched_donors(items, seed)?;
                 for (index, item) in items.iter().enumerate() {
+                    if item.images.is_empty() {
+                        expansion.left_out += 1;
+                        continue;
+                    }
                     let mut copy = derived(item, "mismatched-image", "", "mismatched-image");
                     if let Some(donor) = donors[index] {
                         copy.images = items[donor].images.clone();
@@ -210,8 +214,9 @@ impl Variant {
                 corruption,
                 severities,
             } => {
+                let with_images = expansion.with_images(items);
                 for &severity in severities {
-                    for item in items {
+                    for &item in &with_images {
                         let label = format!("{}@{severity}", corruption.as_str());
                         let mut copy = derived(item, corruption.as_str(), "", &label);
                         copy.meta
@@ -234,7 +239,21 @@ impl Variant {
                 }
             }
         }
+        if expansion.items.is_empty() {
+            return Err(VariantError::NotApplicable(format!(
+                "{self} needs items with images; none of the {} items has one",
+                items.len()
+            )));
+        }
         Ok(expansion)
+    }
+
+    /// What the items a variant leaves out lack, for the note a run prints.
+    pub fn applies_to(&self) -> &'static str {
+        match self {
+            Self::Circular | Self::Permute { .. } => "multiple-choice items",
+            _ => "items with images",
+        }
     }
 }
 
@@ -274,8 +293,18 @@ impl fmt::Display for Variant {
 pub struct Expansion {
     /// Variant items, in order.
     pub items: Vec<Item>,
-    /// Source items the variant does not apply to (non-mcq items for option permutations).
+    /// Source items the variant does not apply to (non-mcq items for option permutations,
+    /// items without images for image variants).
     pub left_out: usize,
+}
+
+impl Expansion {
+    /// The items that have images; the others are counted as left out.
+    fn with_images<'a>(&mut self, items: &'a [Item]) -> Vec<&'a Item> {
+        let with: Vec<&Item> = items.iter().filter(|i| !i.images.is_empty()).collect();
+        self.left_out += items.len() - with.len();
+        with
+    }
 }
 
 fn tag(kind: &str, index: usize) -> String {
@@ -491,7 +520,7 @@ mod tests {
     fn permutations_keep_the_gold_text_and_are_seeded() {
         let item = mcq("q1", &["a", "b", "c", "d", "e"], 'C', None);
         let first = Variant::Permute { k: 6 }
-            .expand(&[item.clone()], 3)
+            .expand(std::slice::from_ref(&item), 3)
             .unwrap();
         let again = Variant::Permute { k: 6 }.expand(&[item], 3).unwrap();
         assert_eq!(first.items.len(), 6);
@@ -574,5 +603,34 @@ mod tests {
         assert_eq!(expansion.left_out, 1);
         assert_eq!(expansion.items.len(), 2);
         assert!(Variant::Circular.expand(&[closed], 0).is_err());
+    }
+
+    #[test]
+    fn text_only_items_are_left_out_of_image_variants() {
+        let mut text_only = mcq("t", &["x", "y"], 'A', None);
+        text_only.images.clear();
+        let items = [
+            text_only.clone(),
+            mcq("a", &["x", "y"], 'A', Some("img1")),
+            mcq("b", &["x", "y"], 'B', Some("img2")),
+        ];
+        for spec in [
+            "no-image",
+            "blank-image",
+            "mismatched-image",
+            "corrupt:jpeg@1..2",
+        ] {
+            let variant = Variant::parse(spec).unwrap();
+            let expansion = variant.expand(&items, 0).unwrap();
+            assert_eq!(expansion.left_out, 1, "{spec}");
+            assert!(
+                expansion.items.iter().all(|i| !i.id.starts_with("t~")),
+                "{spec}"
+            );
+            assert!(
+                variant.expand(std::slice::from_ref(&text_only), 0).is_err(),
+                "{spec}"
+            );
+        }
     }
 }

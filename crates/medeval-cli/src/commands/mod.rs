@@ -11,6 +11,7 @@ pub mod probe;
 pub mod rank;
 pub mod run;
 pub mod runs;
+pub mod sanity;
 pub mod score;
 pub mod seg;
 pub mod show;

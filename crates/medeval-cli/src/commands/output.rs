@@ -324,13 +324,17 @@ fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
         kind,
         run.status.as_str()
     );
-    let mut settings = vec![
+    let mut settings = Vec::new();
+    if let Some(variant) = &manifest.variant {
+        settings.push(format!("variant {variant}"));
+    }
+    settings.extend([
         format!("extractor v{}", manifest.extractor_version),
         format!(
             "prompt {}",
             &manifest.prompt_sha256[..12.min(manifest.prompt_sha256.len())]
         ),
-    ];
+    ]);
     if let Some(t) = manifest.decoding.temperature {
         settings.push(format!("temperature {t}"));
     }

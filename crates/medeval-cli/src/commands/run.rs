@@ -318,7 +318,8 @@ impl Job {
         let expansion = variant.expand(&self.items, seed)?;
         if expansion.left_out > 0 {
             eprintln!(
-                "note: {variant} applies to multiple-choice items only; {} other item(s) are left out",
+                "note: {variant} applies to {} only; {} other item(s) are left out",
+                variant.applies_to(),
                 expansion.left_out
             );
         }
