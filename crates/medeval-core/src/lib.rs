@@ -14,9 +14,10 @@ mod outcome;
 mod prompt;
 
 pub use completion::{Completion, Usage};
-pub use item::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
+pub use item::{AnswerType, Image, ImageSource, Item, Letter, Meta, Options, YesNo};
 pub use manifest::{
-    Decoding, ImageEncoding, ImagePolicy, ItemsSource, ModelKind, ModelRecord, RunManifest,
+    CardRecord, Decoding, FileDigest, ImageEncoding, ImagePolicy, ItemsSource, ModelKind,
+    ModelRecord, RunManifest,
 };
 pub use outcome::{Outcome, OutcomeCounts, Scored};
 pub use prompt::{PromptPart, PromptTemplate, RenderedPrompt};

@@ -134,6 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         sha256: file.sha256,
         count: file.items.len(),
         limit: args.limit,
+        card: None,
     };
     let mut items = file.items;
     if let Some(limit) = args.limit {
