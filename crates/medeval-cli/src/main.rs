@@ -28,6 +28,11 @@ enum Command {
     Runs(commands::runs::Args),
     /// Summarise a stored run: accuracy with intervals, outcome counts, breakdowns.
     Show(commands::show::Args),
+    /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
+    Probe(commands::probe::Args),
+    /// Build sanity benchmarks from your own DICOM images (modality, body part, plane, flip,
+    /// rotation, odd panel), with negative controls.
+    Sanity(commands::sanity::Args),
     /// Run the bundled demo benchmark with the built-in baselines (no server needed).
     Demo(commands::demo::Args),
     /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
@@ -49,6 +54,8 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Probe(args) => commands::probe::run(args),
+        Command::Sanity(args) => commands::sanity::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Text(args) => commands::text::run(args),

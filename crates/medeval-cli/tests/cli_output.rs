@@ -27,6 +27,7 @@ macro_rules! snapshot {
             (r"\b[0-9a-f]{12}\b", "[HASH]"),
             (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "[TIME]"),
             (r"/tmp/\.tmp\w+", "[DIR]"),
+            (r"\S*/medeval-sanity/tests/fixtures/dicom", "[DICOM]"),
         ]}, {
             insta::assert_snapshot!($name, $value);
         });
@@ -123,4 +124,54 @@ fn bad_input_errors_name_the_place() {
     );
     assert_eq!(out.status.code(), Some(1));
     snapshot!("error_unknown_baseline", text(&out.stderr));
+}
+
+#[test]
+fn sanity_build_says_what_it_wrote_and_what_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let dicom = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../medeval-sanity/tests/fixtures/dicom");
+    let out = medeval(
+        dir.path(),
+        &[
+            "sanity",
+            "build",
+            "--dicom-dir",
+            dicom.to_str().unwrap(),
+            "--out",
+            "sanity.jsonl",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    snapshot!("sanity_build", text(&out.stdout));
+
+    let again = medeval(
+        dir.path(),
+        &[
+            "sanity",
+            "build",
+            "--dicom-dir",
+            dicom.to_str().unwrap(),
+            "--out",
+            "sanity.jsonl",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    snapshot!("error_sanity_output_exists", text(&again.stderr));
+
+    let unknown = medeval(
+        dir.path(),
+        &[
+            "sanity",
+            "build",
+            "--dicom-dir",
+            ".",
+            "--out",
+            "x.jsonl",
+            "--tasks",
+            "flip,laterality",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    snapshot!("error_sanity_unknown_task", text(&unknown.stderr));
 }

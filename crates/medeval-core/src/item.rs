@@ -109,6 +109,107 @@ pub enum Image {
     },
     /// Bytes read on demand from a source only the reader knows (see [`ImageSource`]).
     Deferred(Arc<dyn ImageSource>),
+    /// Another image with a perturbation applied to its decoded pixels when the request is built
+    /// (robustness probes: blanking, corruptions).
+    Derived {
+        /// The image the perturbation starts from.
+        source: Box<Image>,
+        /// What is done to it.
+        transform: ImageTransform,
+    },
+}
+
+/// A perturbation of an image's pixels, applied after decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum ImageTransform {
+    /// Every pixel black, same size and colour type.
+    Blank,
+    /// A corruption at a severity from 1 (mild) to 5 (severe), with its own random stream.
+    Corrupt {
+        /// Which corruption.
+        corruption: Corruption,
+        /// Severity, 1 to 5.
+        severity: u8,
+        /// Seed of the corruption's random stream (noise, ghost phases).
+        seed: u64,
+    },
+}
+
+/// Image corruptions with five severities each (see `docs/probes.md` for their definitions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Corruption {
+    /// Additive Gaussian noise.
+    GaussianNoise,
+    /// Multiplicative (speckle) noise, as in ultrasound.
+    SpeckleNoise,
+    /// Gaussian blur.
+    GaussianBlur,
+    /// Linear motion blur.
+    MotionBlur,
+    /// Contrast reduction towards the mean.
+    Contrast,
+    /// Brightness increase.
+    Brightness,
+    /// JPEG compression artefacts.
+    Jpeg,
+    /// Pixelation (block averaging).
+    Pixelate,
+    /// MRI-like ghosting along the phase-encoding axis.
+    Ghosting,
+    /// MRI-like smooth multiplicative intensity inhomogeneity.
+    BiasField,
+}
+
+impl Corruption {
+    /// Every corruption.
+    pub const ALL: [Corruption; 10] = [
+        Self::GaussianNoise,
+        Self::SpeckleNoise,
+        Self::GaussianBlur,
+        Self::MotionBlur,
+        Self::Contrast,
+        Self::Brightness,
+        Self::Jpeg,
+        Self::Pixelate,
+        Self::Ghosting,
+        Self::BiasField,
+    ];
+
+    /// The kebab-case name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GaussianNoise => "gaussian-noise",
+            Self::SpeckleNoise => "speckle-noise",
+            Self::GaussianBlur => "gaussian-blur",
+            Self::MotionBlur => "motion-blur",
+            Self::Contrast => "contrast",
+            Self::Brightness => "brightness",
+            Self::Jpeg => "jpeg",
+            Self::Pixelate => "pixelate",
+            Self::Ghosting => "ghosting",
+            Self::BiasField => "bias-field",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for ImageTransform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Blank => f.write_str("blank"),
+            Self::Corrupt {
+                corruption,
+                severity,
+                ..
+            } => write!(f, "{}@{severity}", corruption.as_str()),
+        }
+    }
 }
 
 impl Image {
@@ -118,13 +219,14 @@ impl Image {
             Self::Path(path) => path.display().to_string(),
             Self::Bytes { origin, .. } => origin.clone(),
             Self::Deferred(source) => source.describe(),
+            Self::Derived { source, transform } => format!("{} [{transform}]", source.describe()),
         }
     }
 }
 
 impl PartialEq for Image {
     /// Paths and bytes compare by content; deferred images by what they describe (the same
-    /// member of the same archive is the same image).
+    /// member of the same archive is the same image); derived images by source and transform.
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Self::Path(a), Self::Path(b)) => a == b,
@@ -139,6 +241,16 @@ impl PartialEq for Image {
                 },
             ) => a == b && x == y,
             (Self::Deferred(a), Self::Deferred(b)) => a.describe() == b.describe(),
+            (
+                Self::Derived {
+                    source: a,
+                    transform: x,
+                },
+                Self::Derived {
+                    source: b,
+                    transform: y,
+                },
+            ) => a == b && x == y,
             _ => false,
         }
     }

@@ -14,7 +14,9 @@ mod outcome;
 mod prompt;
 
 pub use completion::{Completion, Usage};
-pub use item::{AnswerType, Image, ImageSource, Item, Letter, Meta, Options, YesNo};
+pub use item::{
+    AnswerType, Corruption, Image, ImageSource, ImageTransform, Item, Letter, Meta, Options, YesNo,
+};
 pub use manifest::{
     CardRecord, Decoding, FileDigest, ImageEncoding, ImagePolicy, ItemsSource, ModelKind,
     ModelRecord, RunManifest,

@@ -187,6 +187,10 @@ pub struct RunManifest {
     pub cache: bool,
     /// Version of the answer extraction rules the outcomes were scored with.
     pub extractor_version: String,
+    /// The probe variant the items were transformed by (`circular`, `no-image`,
+    /// `corrupt:jpeg@1..5` ...), if any. Part of the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// When the run was first started (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
@@ -207,6 +211,11 @@ impl RunManifest {
         hasher.update_field(canonical_json(&self.decoding).as_bytes());
         hasher.update_field(canonical_json(&self.images).as_bytes());
         hasher.update_field(&self.samples_per_item.to_le_bytes());
+        // Hashed only when present, so runs without a variant keep the identity they had.
+        if let Some(variant) = &self.variant {
+            hasher.update_field(b"variant");
+            hasher.update_field(variant.as_bytes());
+        }
         hasher.finish_hex()
     }
 }
@@ -247,6 +256,7 @@ mod tests {
             samples_per_item: 1,
             cache: true,
             extractor_version: "1".into(),
+            variant: None,
             started_at: None,
             finished_at: None,
         }
@@ -270,6 +280,9 @@ mod tests {
         let mut resized = base.clone();
         resized.images.max_side = Some(512);
         assert_ne!(base.identity(), resized.identity());
+        let mut circular = base.clone();
+        circular.variant = Some("circular".into());
+        assert_ne!(base.identity(), circular.identity());
     }
 
     #[test]

@@ -95,6 +95,7 @@ fn bytes(image: &Image) -> Vec<u8> {
         Image::Path(path) => std::fs::read(path).unwrap(),
         Image::Bytes { bytes, .. } => bytes.to_vec(),
         Image::Deferred(source) => source.read().unwrap(),
+        Image::Derived { .. } => panic!("readers never derive images"),
     }
 }
 

@@ -41,11 +41,49 @@ pub struct ImageError {
     pub message: String,
 }
 
-/// Reads (if needed), decodes (if needed) and encodes one image under `policy`.
+/// Reads (if needed), decodes and encodes one image under `policy`.
+///
+/// A [`Image::Derived`] image is decoded from its source, perturbed (see `medeval-perturb`) and
+/// always re-encoded, since its pixels are new.
 pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, ImageError> {
-    let origin = image.describe();
     let fail = |message: String| ImageError {
-        origin: origin.clone(),
+        origin: image.describe(),
+        message,
+    };
+    let (decoded, original) = decode(image)?;
+    if let Some((bytes, format)) = original {
+        let fits = policy
+            .max_side
+            .is_none_or(|max| decoded.width().max(decoded.height()) <= max);
+        let keep_bytes = match policy.encoding {
+            ImageEncoding::Png => format == ImageFormat::Png,
+            ImageEncoding::Original => true,
+            ImageEncoding::Jpeg { .. } => false,
+        };
+        if fits && keep_bytes {
+            let media_type = media_type(format).unwrap_or("image/png");
+            return Ok(PreparedImage { media_type, bytes });
+        }
+    }
+    let decoded = match policy.max_side {
+        Some(max_side) => shrink_to_fit(decoded, max_side),
+        None => decoded,
+    };
+    match policy.encoding {
+        ImageEncoding::Png | ImageEncoding::Original => encode_png(&decoded),
+        ImageEncoding::Jpeg { quality } => encode_jpeg(&decoded, quality),
+    }
+    .map_err(fail)
+}
+
+/// Decodes an image, returning for stored images also their encoded bytes and format.
+///
+/// Images are always decoded, even when the original bytes will be sent: a truncated or corrupt
+/// file is caught here, with its name, rather than as an opaque 400 from the server.
+#[allow(clippy::type_complexity)]
+fn decode(image: &Image) -> Result<(DynamicImage, Option<(Arc<[u8]>, ImageFormat)>), ImageError> {
+    let fail = |message: String| ImageError {
+        origin: image.describe(),
         message,
     };
     let bytes: Arc<[u8]> = match image {
@@ -57,39 +95,22 @@ pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, Ima
             .read()
             .map_err(|e| fail(format!("cannot read: {e}")))?
             .into(),
+        Image::Derived { source, transform } => {
+            let (decoded, _) = decode(source)?;
+            return Ok((medeval_perturb::apply(&decoded, transform), None));
+        }
     };
     let format = image::guess_format(&bytes)
         .map_err(|_| fail("not a recognised image format (PNG or JPEG expected)".into()))?;
-    let media_type = media_type(format).ok_or_else(|| {
-        fail(format!(
+    if media_type(format).is_none() {
+        return Err(fail(format!(
             "{format:?} images are not supported; convert them to PNG or JPEG"
-        ))
-    })?;
-
-    // Always decode, even when the original bytes are sent: a truncated or corrupt file is caught
-    // here, with its name, rather than as an opaque 400 from the server.
-    let mut decoded = ImageReader::with_format(Cursor::new(&bytes[..]), format)
+        )));
+    }
+    let decoded = ImageReader::with_format(Cursor::new(&bytes[..]), format)
         .decode()
         .map_err(|e| fail(format!("cannot decode: {e}")))?;
-    let pass_through = policy
-        .max_side
-        .is_none_or(|max| decoded.width().max(decoded.height()) <= max)
-        && match policy.encoding {
-            ImageEncoding::Png => format == ImageFormat::Png,
-            ImageEncoding::Original => true,
-            ImageEncoding::Jpeg { .. } => false,
-        };
-    if pass_through {
-        return Ok(PreparedImage { media_type, bytes });
-    }
-    if let Some(max_side) = policy.max_side {
-        decoded = shrink_to_fit(decoded, max_side);
-    }
-    match policy.encoding {
-        ImageEncoding::Png | ImageEncoding::Original => encode_png(&decoded),
-        ImageEncoding::Jpeg { quality } => encode_jpeg(&decoded, quality),
-    }
-    .map_err(fail)
+    Ok((decoded, Some((bytes, format))))
 }
 
 /// Downscales (never upscales) so that the longer side is at most `max_side`, keeping the aspect
@@ -257,6 +278,21 @@ mod tests {
             err.to_string(),
             "image imgs.zip:xmlab1/source.png: cannot read: invalid checksum"
         );
+    }
+
+    #[test]
+    fn derived_images_are_perturbed_and_re_encoded() {
+        let source = bytes_image(png_bytes(30, 20));
+        let blank = Image::Derived {
+            source: Box::new(source.clone()),
+            transform: medeval_core::ImageTransform::Blank,
+        };
+        let sent = prepare(&blank, &ImagePolicy::default()).unwrap();
+        assert_eq!(sent.media_type, "image/png");
+        let pixels = image::load_from_memory(&sent.bytes).unwrap().to_luma8();
+        assert_eq!(pixels.dimensions(), (30, 20));
+        assert!(pixels.pixels().all(|p| p.0[0] == 0));
+        assert_eq!(blank.describe(), "test [blank]");
     }
 
     #[test]

@@ -53,6 +53,7 @@ fn manifest(model: &str) -> RunManifest {
         samples_per_item: 1,
         cache: true,
         extractor_version: "x1".into(),
+        variant: None,
         started_at: None,
         finished_at: None,
     }

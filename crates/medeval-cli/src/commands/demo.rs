@@ -89,6 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             dry_run: false,
             fresh: false,
             progress: args.endpoint.is_some(),
+            variant: None,
         };
         let (_, report) = job.start()?;
         runs.push(report.run_id);

@@ -4,8 +4,10 @@
 pub mod classify;
 pub mod demo;
 pub mod output;
+pub mod probe;
 pub mod run;
 pub mod runs;
+pub mod sanity;
 pub mod score;
 pub mod seg;
 pub mod show;

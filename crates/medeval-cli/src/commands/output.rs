@@ -158,35 +158,84 @@ pub fn summarize_run(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64
     (summarize(&rows, options), missing)
 }
 
-/// Prints a stored run's summary. Returns whether the run is complete.
-pub fn print_stored_run(store: &Store, run_id: &str, args: &ReportArgs) -> anyhow::Result<bool> {
+/// A stored run's summary, rendered as [`ReportArgs`] ask.
+#[derive(Debug)]
+pub struct RenderedRun {
+    /// Whether every item has a final response.
+    pub complete: bool,
+    /// The JSON document (always built; printed for `--json`).
+    pub json: serde_json::Value,
+    /// The tables as text (for the table formats).
+    pub text: String,
+}
+
+/// Summarises a stored run for printing.
+pub fn render_stored_run(
+    store: &Store,
+    run_id: &str,
+    args: &ReportArgs,
+) -> anyhow::Result<RenderedRun> {
     let options = args.options()?;
     let output = args.output()?;
     let run = store.load_run(run_id)?;
     let (summary, missing) = summarize_run(&run, &options);
     let errors = summary.overall.counts.get(Outcome::Error);
     let complete = missing == 0 && errors == 0 && run.status != RunStatus::Running;
-    match output {
-        Output::Json => {
-            let document = RunSummary {
-                run: &run.id,
-                benchmark: &run.manifest.items.benchmark,
-                model: &run.manifest.model.name,
-                status: run.status.as_str(),
-                complete,
-                missing,
-                summary,
-            };
-            println!("{}", serde_json::to_string_pretty(&document)?);
-        }
+    let text = match output {
+        Output::Json => String::new(),
         Output::Tables(format) => {
-            if format == Format::Terminal {
-                print!("{}", run_header(&run, missing, errors));
-            }
-            print!("{}", render_tables(&summary_tables(&summary), format));
+            let header = if format == Format::Terminal {
+                run_header(&run, missing, errors)
+            } else {
+                String::new()
+            };
+            header + &render_tables(&summary_tables(&summary), format)
         }
+    };
+    let json = serde_json::to_value(RunSummary {
+        run: &run.id,
+        benchmark: &run.manifest.items.benchmark,
+        model: &run.manifest.model.name,
+        status: run.status.as_str(),
+        complete,
+        missing,
+        summary,
+    })?;
+    Ok(RenderedRun {
+        complete,
+        json,
+        text,
+    })
+}
+
+/// Prints the summaries of several stored runs: one after another as tables, or as one JSON
+/// value (a single object for one run, an array for several). Returns whether all are complete.
+pub fn print_stored_runs(
+    store: &Store,
+    run_ids: &[String],
+    args: &ReportArgs,
+) -> anyhow::Result<bool> {
+    let rendered = run_ids
+        .iter()
+        .map(|id| render_stored_run(store, id, args))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if args.output()? == Output::Json {
+        let documents: Vec<&serde_json::Value> = rendered.iter().map(|r| &r.json).collect();
+        let value = match documents.as_slice() {
+            [one] => serde_json::to_string_pretty(one)?,
+            many => serde_json::to_string_pretty(many)?,
+        };
+        println!("{value}");
+    } else {
+        let texts: Vec<&str> = rendered.iter().map(|r| r.text.as_str()).collect();
+        print!("{}", texts.join("\n"));
     }
-    Ok(complete)
+    Ok(rendered.iter().all(|r| r.complete))
+}
+
+/// Prints a stored run's summary. Returns whether the run is complete.
+pub fn print_stored_run(store: &Store, run_id: &str, args: &ReportArgs) -> anyhow::Result<bool> {
+    print_stored_runs(store, &[run_id.to_owned()], args)
 }
 
 /// The lines above a run's tables: what was run, and whether the numbers are final.
@@ -205,13 +254,17 @@ fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
         kind,
         run.status.as_str()
     );
-    let mut settings = vec![
+    let mut settings = Vec::new();
+    if let Some(variant) = &manifest.variant {
+        settings.push(format!("variant {variant}"));
+    }
+    settings.extend([
         format!("extractor v{}", manifest.extractor_version),
         format!(
             "prompt {}",
             &manifest.prompt_sha256[..12.min(manifest.prompt_sha256.len())]
         ),
-    ];
+    ]);
     if let Some(t) = manifest.decoding.temperature {
         settings.push(format!("temperature {t}"));
     }

@@ -16,7 +16,9 @@ use medeval_models::{ApiKey, Baseline, ChatClient, ClientConfig};
 use medeval_run::{Answerer, Progress, RunPlan, RunReport, execute};
 use medeval_store::{SampleRecord, Store};
 
-use super::output::{ReportArgs, StoreArgs, print_stored_run};
+use medeval_probe::Variant;
+
+use super::output::{ReportArgs, StoreArgs, print_stored_run, print_stored_runs};
 
 /// Exit code of a run that ended with samples still in error or missing.
 pub const EXIT_INCOMPLETE: u8 = 3;
@@ -39,6 +41,8 @@ pub struct Args {
     pub store: StoreArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
     /// Only the first N items.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -121,6 +125,29 @@ pub struct DecodingArgs {
     pub no_cache: bool,
 }
 
+/// Robustness probes: variants of the items (see docs/probes.md).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProbeArgs {
+    /// Run variants of the items instead of the items themselves, one run per variant:
+    /// circular, permute:K, no-image, blank-image, mismatched-image, corrupt:NAME@S or
+    /// corrupt:NAME@A..B (comma-separated or repeated).
+    #[arg(long = "variant", value_name = "SPEC", value_delimiter = ',')]
+    pub variants: Vec<String>,
+    /// Seed of the variants' random choices (permutations, image swaps, corruption noise).
+    #[arg(long, default_value_t = 0, value_name = "SEED")]
+    pub variant_seed: u64,
+}
+
+impl ProbeArgs {
+    /// The variants asked for, parsed.
+    pub fn parse(&self) -> anyhow::Result<Vec<Variant>> {
+        self.variants
+            .iter()
+            .map(|spec| Variant::parse(spec.trim()).map_err(anyhow::Error::from))
+            .collect()
+    }
+}
+
 /// Runs `medeval run`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let file = medeval_data::read_items(&args.items)?;
@@ -140,6 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(limit) = args.limit {
         items.truncate(limit);
     }
+    let variants = args.probe.parse()?;
     let job = Job {
         source,
         items,
@@ -150,8 +178,49 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         dry_run: args.dry_run,
         fresh: args.fresh,
         progress: !args.no_progress,
+        variant: None,
     };
-    job.execute()
+    if variants.is_empty() {
+        return job.execute();
+    }
+    let jobs = variants
+        .into_iter()
+        .map(|variant| job.with_variant(variant, args.probe.variant_seed))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    execute_all(jobs)
+}
+
+/// Runs several jobs one after another and prints their summaries together.
+pub fn execute_all(jobs: Vec<Job>) -> anyhow::Result<ExitCode> {
+    let Some(first) = jobs.first() else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let report_args = first.report.clone();
+    report_args.options()?;
+    report_args.output()?;
+    if first.dry_run {
+        for job in &jobs {
+            print_dry_run(&job.manifest()?, &job.items);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut store = None;
+    let mut run_ids = Vec::new();
+    for job in jobs {
+        let (opened, report) = job.start()?;
+        print_invocation(&report);
+        run_ids.push(report.run_id);
+        store = Some(opened);
+    }
+    let Some(store) = store else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let complete = print_stored_runs(&store, &run_ids, &report_args)?;
+    Ok(if complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INCOMPLETE)
+    })
 }
 
 /// Everything one invocation needs, however the items were obtained.
@@ -174,9 +243,35 @@ pub struct Job {
     pub fresh: bool,
     /// Draw a progress bar (when stderr is a terminal).
     pub progress: bool,
+    /// The probe variant the items were expanded by, and its seed.
+    pub variant: Option<(Variant, u64)>,
 }
 
 impl Job {
+    /// The same job over the items of `variant` (expanded with `seed`).
+    pub fn with_variant(&self, variant: Variant, seed: u64) -> anyhow::Result<Job> {
+        let expansion = variant.expand(&self.items, seed)?;
+        if expansion.left_out > 0 {
+            eprintln!(
+                "note: {variant} applies to {} only; {} other item(s) are left out",
+                variant.applies_to(),
+                expansion.left_out
+            );
+        }
+        Ok(Job {
+            source: self.source.clone(),
+            items: expansion.items,
+            model: self.model.clone(),
+            decoding: self.decoding.clone(),
+            store: self.store.clone(),
+            report: self.report.clone(),
+            dry_run: self.dry_run,
+            fresh: self.fresh,
+            progress: self.progress,
+            variant: Some((variant, seed)),
+        })
+    }
+
     /// Runs the job and prints the run's summary.
     pub fn execute(self) -> anyhow::Result<ExitCode> {
         // Argument problems are reported before anything is contacted or written.
@@ -290,6 +385,10 @@ impl Job {
             samples_per_item: self.decoding.samples_per_item,
             cache: !self.decoding.no_cache,
             extractor_version: medeval_score::EXTRACTOR_VERSION.to_owned(),
+            variant: self
+                .variant
+                .as_ref()
+                .map(|(variant, seed)| variant.recorded(*seed)),
             started_at: None,
             finished_at: None,
         })

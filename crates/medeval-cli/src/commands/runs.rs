@@ -29,6 +29,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 json!({
                     "run": r.id,
                     "benchmark": r.manifest.items.benchmark,
+                    "variant": r.manifest.variant,
                     "model": r.manifest.model.name,
                     "status": r.status.as_str(),
                     "items": r.items,
@@ -66,7 +67,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         table.push(vec![
             r.id.clone(),
-            r.manifest.items.benchmark.clone(),
+            match &r.manifest.variant {
+                Some(variant) => format!("{} · {variant}", r.manifest.items.benchmark),
+                None => r.manifest.items.benchmark.clone(),
+            },
             r.manifest.model.name.clone(),
             status.to_owned(),
             r.items.to_string(),
