@@ -22,6 +22,9 @@ enum Command {
     /// Run a model (or a baseline) over benchmark items; every response is stored as it
     /// arrives, and re-running the same command continues an interrupted run.
     Run(Box<commands::run::Args>),
+    /// Benchmark cards: list them, check a downloaded folder (files, columns, rows, SHA-256),
+    /// print a card.
+    Bench(commands::bench::Args),
     /// Score a file of model responses against benchmark items, offline.
     Score(commands::score::Args),
     /// List the runs in a store.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Run(args) => commands::run::run(*args),
+        Command::Bench(args) => commands::bench::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),

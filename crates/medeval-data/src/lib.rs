@@ -22,8 +22,8 @@ pub mod readers;
 pub mod record;
 
 pub use card::{
-    BenchError, BenchSpec, Card, CardOrigin, CheckReport, Loaded, RowCountPolicy, all_cards,
-    builtin_cards, check, find_card, load,
+    BenchError, BenchSpec, Card, CardOrigin, CheckReport, DataLocation, Loaded, RowCountPolicy,
+    Verified, all_cards, builtin_cards, check, check_global_selections, find_card, load, verify,
 };
 pub use error::{DataError, Location, Unit};
 pub use jsonl::{ItemFile, parse_items_str, read_items};

@@ -592,7 +592,7 @@ fn medframeqa_sends_every_frame_in_order() {
             "data/test-00000-of-00001.parquet: row 1: column image_3"
         ]
     );
-    assert!(lesion.images.iter().all(|image| is_jpeg(&bytes(image))));
+    assert!(lesion.images.iter().all(|image| is_png(&bytes(image))));
     assert_eq!(lesion.answer, "B");
     // The gold answer given as the option's text.
     assert_eq!(valve.answer, "A");

@@ -90,6 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             fresh: false,
             progress: args.endpoint.is_some(),
             variant: None,
+            prompt: None,
         };
         let (_, report) = job.start()?;
         runs.push(report.run_id);

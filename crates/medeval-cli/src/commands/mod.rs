@@ -1,6 +1,7 @@
 //! One module per subcommand. Each exposes an `Args` struct (parsed by clap) and a `run`
 //! function returning the process exit code.
 
+pub mod bench;
 pub mod classify;
 pub mod demo;
 pub mod output;

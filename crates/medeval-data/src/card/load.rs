@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use medeval_core::digest::Sha256Hasher;
-use medeval_core::{CardRecord, FileDigest, Item};
+use medeval_core::{AnswerType, CardRecord, FileDigest, Item};
 
 use super::template::Position;
 use super::{BenchError, Card};
@@ -66,6 +66,22 @@ pub struct CheckReport {
     pub answer_types: BTreeMap<String, usize>,
     /// The selections in effect (defaults included).
     pub selections: BTreeMap<String, String>,
+    /// The columns the card reads from each file.
+    pub columns: Vec<String>,
+    /// Of those, the ones every file must have (the others are optional or absent in some
+    /// releases).
+    pub required_columns: Vec<String>,
+}
+
+/// A benchmark checked for a run without keeping its items (see [`verify`]).
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The benchmark's name with its non-default selections.
+    pub benchmark: String,
+    /// What a run would record.
+    pub record: CardRecord,
+    /// The items' fingerprint.
+    pub fingerprint: String,
 }
 
 /// Reads the benchmark in `dir` for a run. The first problem is an error.
@@ -75,9 +91,37 @@ pub fn load(
     dir: &Path,
     policy: RowCountPolicy,
 ) -> Result<Loaded, BenchError> {
+    read_for_run(card, selections, dir, policy, true)
+}
+
+/// Everything [`load`] checks, keeping no items: a multi-benchmark run verifies every benchmark
+/// (files, columns, rows, images, row count) before the first request, then loads one benchmark
+/// at a time, so only one benchmark's items are ever in memory.
+pub fn verify(
+    card: &Card,
+    selections: &BTreeMap<String, String>,
+    dir: &Path,
+    policy: RowCountPolicy,
+) -> Result<Verified, BenchError> {
+    let loaded = read_for_run(card, selections, dir, policy, false)?;
+    Ok(Verified {
+        benchmark: loaded.benchmark,
+        record: loaded.record,
+        fingerprint: loaded.fingerprint,
+    })
+}
+
+fn read_for_run(
+    card: &Card,
+    selections: &BTreeMap<String, String>,
+    dir: &Path,
+    policy: RowCountPolicy,
+    keep_items: bool,
+) -> Result<Loaded, BenchError> {
     let selections = card.resolve_selections(selections)?;
     let benchmark = card.benchmark_name(&selections);
     let mut scan = Scan::new(card, &selections, dir, &benchmark, Mode::Stop)?;
+    scan.keep_items = keep_items;
     scan.run()?;
     let expected = card.expected_rows(&selections);
     if let Some(expected) = expected {
@@ -132,9 +176,14 @@ pub fn check(
         images: 0,
         answer_types: BTreeMap::new(),
         selections: selections.clone(),
+        columns: card.columns().0,
+        required_columns: card.columns().1,
     };
     let mut scan = match Scan::new(card, &selections, dir, &benchmark, Mode::Collect) {
-        Ok(scan) => scan,
+        Ok(mut scan) => {
+            scan.keep_items = false;
+            scan
+        }
         Err(error) => {
             report.problems.push(error.to_string());
             return Ok(report);
@@ -171,12 +220,13 @@ pub fn check(
             scan.skipped_problems
         ));
     }
-    report.images = scan.items.iter().map(|i| i.images.len()).sum();
-    for item in &scan.items {
-        *report
-            .answer_types
-            .entry(item.answer_type.as_str().to_owned())
-            .or_default() += 1;
+    report.images = scan.image_count;
+    for (answer_type, count) in AnswerType::ALL.iter().zip(scan.answer_types) {
+        if count > 0 {
+            report
+                .answer_types
+                .insert(answer_type.as_str().to_owned(), count);
+        }
     }
     report.ok = scan.problems.is_empty();
     report.problems = scan.problems;
@@ -199,6 +249,8 @@ struct Scan<'c> {
     benchmark: String,
     dir: PathBuf,
     mode: Mode,
+    /// Whether items are kept (a run) or only checked and counted (a verification).
+    keep_items: bool,
     files: Vec<PathBuf>,
     roots: ImageRoots,
     filter: super::mapping::Filter,
@@ -217,6 +269,10 @@ struct Scan<'c> {
     skipped_problems: usize,
     warnings: Vec<String>,
     meta_seen: HashSet<String>,
+    /// Items per answer type, in [`AnswerType::ALL`] order.
+    answer_types: [usize; AnswerType::ALL.len()],
+    /// Images the items reference.
+    image_count: usize,
 }
 
 struct SplitIds {
@@ -243,7 +299,7 @@ impl<'c> Scan<'c> {
         let spec = card.spec();
         let data = |source: DataError| BenchError::Data {
             benchmark: benchmark.to_owned(),
-            source: Box::new(source),
+            error: Box::new(source),
         };
         let mut files = Vec::new();
         for pattern in &spec.files {
@@ -288,6 +344,7 @@ impl<'c> Scan<'c> {
             benchmark: benchmark.to_owned(),
             dir: dir.to_path_buf(),
             mode,
+            keep_items: true,
             files,
             roots,
             filter: card.filter(selections),
@@ -309,6 +366,8 @@ impl<'c> Scan<'c> {
             skipped_problems: 0,
             warnings: Vec::new(),
             meta_seen: HashSet::new(),
+            answer_types: [0; AnswerType::ALL.len()],
+            image_count: 0,
         })
     }
 
@@ -333,7 +392,7 @@ impl<'c> Scan<'c> {
                     Mode::Stop => {
                         return Err(BenchError::Data {
                             benchmark: self.benchmark.clone(),
-                            source: Box::new(error),
+                            error: Box::new(error),
                         });
                     }
                     Mode::Collect => self.problem(error.to_string()),
@@ -415,7 +474,14 @@ impl<'c> Scan<'c> {
         }
         self.first_row_of.insert(item.id.clone(), record.location());
         self.images.update_field(item.id.as_bytes());
-        self.items.push(item);
+        self.answer_types[AnswerType::ALL
+            .iter()
+            .position(|t| *t == item.answer_type)
+            .unwrap_or(0)] += 1;
+        self.image_count += item.images.len();
+        if self.keep_items {
+            self.items.push(item);
+        }
         Ok(())
     }
 
@@ -511,7 +577,7 @@ fn read_split_ids(dir: &Path, file: &Path) -> Result<SplitIds, DataError> {
 }
 
 /// What a folder holds at its top level, for "is this the right folder?" messages.
-fn top_level(dir: &Path) -> Vec<String> {
+pub(super) fn top_level(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

@@ -17,13 +17,14 @@ mod template;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use medeval_core::PromptTemplate;
 use medeval_core::digest::sha256_hex;
+use medeval_core::{AnswerType, PromptTemplate};
 
-pub use load::{CheckReport, Loaded, RowCountPolicy, check, load};
-pub use schema::CardFile;
+pub use load::{CheckReport, Loaded, RowCountPolicy, Verified, check, load, verify};
+pub use schema::{CardFile, Selection, SelectionValue};
 
 use mapping::Mapping;
+use schema::{AnswerTypeRule, TypeRule};
 
 /// The built-in cards' TOML, in the order `medeval bench list` prints them.
 const BUILTIN: [(&str, &str); 14] = [
@@ -109,6 +110,33 @@ pub enum BenchError {
         /// The folder.
         dir: PathBuf,
     },
+    /// `--data-root` has no sub-folder for a benchmark.
+    #[error(
+        "{benchmark}: no folder {folder:?} in {} (it holds: {}); --data-root expects one sub-folder \
+         per benchmark, named as `medeval bench list` prints them (or give one benchmark's folder \
+         with --data)",
+        root.display(),
+        if holds.is_empty() { "nothing".to_owned() } else { holds.join(", ") }
+    )]
+    NoBenchmarkFolder {
+        /// The benchmark.
+        benchmark: String,
+        /// The sub-folder looked for.
+        folder: String,
+        /// The data root.
+        root: PathBuf,
+        /// What the root holds at its top level.
+        holds: Vec<String>,
+    },
+    /// `--data` names one benchmark's folder, but several benchmarks were asked for.
+    #[error(
+        "--data names the folder of one benchmark, but {count} were asked for; use --data-root \
+         with one sub-folder per benchmark"
+    )]
+    DataForSeveral {
+        /// How many benchmarks were asked for.
+        count: usize,
+    },
     /// A file pattern of the card matches nothing.
     #[error(
         "{benchmark}: no file matches {pattern:?} in {} (it holds: {}); is this the {benchmark} folder, unpacked as downloaded?",
@@ -125,14 +153,14 @@ pub enum BenchError {
         /// What the folder holds at its top level (for the message).
         holds: Vec<String>,
     },
-    /// A file is not what the card expects.
-    #[error("{benchmark}: {source}")]
+    /// A file is not what the card expects. The message already holds the data error's, so it
+    /// is not chained as a separate cause.
+    #[error("{benchmark}: {error}")]
     Data {
         /// The benchmark.
         benchmark: String,
         /// The problem, with its file, row and column (boxed: it is large, and rare).
-        #[source]
-        source: Box<crate::DataError>,
+        error: Box<crate::DataError>,
     },
     /// The split does not have the row count the card expects.
     #[error(
@@ -243,6 +271,42 @@ impl Card {
             open: overrides.open.clone().unwrap_or(defaults.open),
             report: overrides.report.clone().unwrap_or(defaults.report),
         }
+    }
+
+    /// The answer types the card's items can have, in report order.
+    pub fn answer_types(&self) -> Vec<AnswerType> {
+        let rules: Vec<TypeRule> = match &self.file.item.answer_type {
+            AnswerTypeRule::Fixed(rule) => vec![*rule],
+            AnswerTypeRule::ByColumn { values, .. } => values.values().copied().collect(),
+        };
+        AnswerType::ALL
+            .into_iter()
+            .filter(|answer_type| {
+                rules.iter().any(|rule| match rule {
+                    TypeRule::Mcq => *answer_type == AnswerType::Mcq,
+                    TypeRule::Closed => *answer_type == AnswerType::Closed,
+                    TypeRule::Open => *answer_type == AnswerType::Open,
+                    TypeRule::ClosedIfYesNo => {
+                        matches!(answer_type, AnswerType::Closed | AnswerType::Open)
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// The user-selectable options (`lang`), with their default and values.
+    pub fn selections(&self) -> &BTreeMap<String, schema::Selection> {
+        &self.file.select
+    }
+
+    /// Whether the card offers the selectable option `key`.
+    pub fn offers(&self, key: &str) -> bool {
+        self.file.select.contains_key(key)
+    }
+
+    /// The columns the card reads, and which of them every file must have.
+    pub fn columns(&self) -> (Vec<String>, Vec<String>) {
+        (self.mapping.columns(), self.mapping.required_columns())
     }
 
     /// Fields results can be broken down by: `answer_type` and the card's metadata.
@@ -409,6 +473,89 @@ impl BenchSpec {
             selections.insert(key.trim().to_owned(), value.trim().to_owned());
         }
         Ok(Self { name, selections })
+    }
+}
+
+impl BenchSpec {
+    /// The selections for `card`: the ones written with the name (`slake:lang=zh`) first, then
+    /// the command-wide ones (`--lang zh`) for the options this card offers.
+    pub fn selections_for(
+        &self,
+        card: &Card,
+        global: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let mut selections = self.selections.clone();
+        for (key, value) in global {
+            if card.offers(key) {
+                selections
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+        selections
+    }
+}
+
+/// Checks that every command-wide selection (`--lang`, `--select KEY=VALUE`) is offered by at
+/// least one of `cards`: a selection nothing uses is a mistake, not a no-op.
+pub fn check_global_selections(
+    cards: &[&Card],
+    global: &BTreeMap<String, String>,
+) -> Result<(), BenchError> {
+    for key in global.keys() {
+        if !cards.iter().any(|card| card.offers(key)) {
+            let offering: Vec<String> = builtin_cards()
+                .iter()
+                .filter(|card| card.offers(key))
+                .map(|card| card.name().to_owned())
+                .collect();
+            let names: Vec<&str> = cards.iter().map(|card| card.name()).collect();
+            return Err(BenchError::Selection {
+                benchmark: names.join(","),
+                message: if offering.is_empty() {
+                    format!("no benchmark offers the option {key:?}")
+                } else {
+                    format!(
+                        "none of these benchmarks offers the option {key:?} ({} do)",
+                        offering.join(", ")
+                    )
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Where benchmark folders are: one benchmark's folder (`--data`), or a folder holding one
+/// sub-folder per benchmark, named like the card (`--data-root`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataLocation {
+    /// The folder of the only benchmark.
+    Folder(PathBuf),
+    /// A folder of benchmark folders.
+    Root(PathBuf),
+}
+
+impl DataLocation {
+    /// The folder of `card`'s benchmark; `count` is how many benchmarks were asked for.
+    pub fn folder_for(&self, card: &Card, count: usize) -> Result<PathBuf, BenchError> {
+        match self {
+            Self::Folder(dir) if count == 1 => Ok(dir.clone()),
+            Self::Folder(_) => Err(BenchError::DataForSeveral { count }),
+            Self::Root(root) => {
+                let dir = root.join(card.name());
+                if dir.is_dir() || !root.is_dir() {
+                    // A missing root is reported by the loader, naming the folder.
+                    return Ok(dir);
+                }
+                Err(BenchError::NoBenchmarkFolder {
+                    benchmark: card.name().to_owned(),
+                    folder: card.name().to_owned(),
+                    root: root.clone(),
+                    holds: load::top_level(root),
+                })
+            }
+        }
     }
 }
 
