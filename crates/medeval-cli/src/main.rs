@@ -31,6 +31,10 @@ enum Command {
     Runs(commands::runs::Args),
     /// Summarise a stored run: accuracy with intervals, outcome counts, breakdowns.
     Show(commands::show::Args),
+    /// Stored runs side by side for a paper: models as rows, benchmarks as columns (optional
+    /// sub-columns), each cell accuracy with its interval and n, as terminal text, Markdown,
+    /// CSV, LaTeX or JSON.
+    Table(commands::table::Args),
     /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
     Probe(commands::probe::Args),
     /// Build sanity benchmarks from your own DICOM images (modality, body part, plane, flip,
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Probe(args) => commands::probe::run(args),
+        Command::Table(args) => commands::table::run(args),
         Command::Sanity(args) => commands::sanity::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),

@@ -610,3 +610,82 @@ fn bench_list_and_check_read_well_in_a_terminal() {
     assert_eq!(checked.status.code(), Some(1));
     snapshot!("bench_check_mmmu", String::from_utf8_lossy(&checked.stdout));
 }
+
+/// Runs two baselines over three benchmarks; returns the run ids in order (majority's three,
+/// then random's three).
+fn baseline_runs(store: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    for baseline in ["majority", "random:7"] {
+        let output = medeval(&[
+            "run",
+            "--bench",
+            "vqa-rad,slake,medxpertqa-mm",
+            "--data-root",
+            fixtures().to_str().unwrap(),
+            "--allow-row-count-mismatch",
+            "--baseline",
+            baseline,
+            "--store",
+            store.to_str().unwrap(),
+            "--json",
+            "--no-progress",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        ids.extend(
+            stdout_json(&output)
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["run"].as_str().unwrap().to_owned()),
+        );
+    }
+    ids
+}
+
+#[test]
+fn tables_put_models_in_rows_and_benchmarks_in_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("runs.db");
+    let ids = baseline_runs(&store);
+    let table = |extra: &[&str]| {
+        let mut args = vec!["table", "--store", store.to_str().unwrap()];
+        args.extend(ids.iter().map(String::as_str));
+        args.extend_from_slice(extra);
+        let output = medeval(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    snapshot!(
+        "table_terminal_sub",
+        table(&["--sub", "answer_type,q_lang"])
+    );
+    snapshot!("table_markdown", table(&["--format", "markdown"]));
+    snapshot!("table_csv", table(&["--format", "csv"]));
+    snapshot!(
+        "table_latex_study_layout",
+        table(&["--format", "latex", "--layout", "2507.11200"])
+    );
+
+    // The JSON form: one row per model, one cell per benchmark, the interval method named.
+    // VQA-RAD's items share images (cluster keys): cluster-robust.
+    let json: Value = serde_json::from_str(&table(&["--format", "json"])).unwrap();
+    assert_eq!(json["rows"][0]["model"], "baseline:majority");
+    let vqa_rad = &json["rows"][0]["cells"][0];
+    assert_eq!(vqa_rad["n"], 4);
+    assert_eq!(vqa_rad["ci_method"], "cluster_robust");
+    assert_eq!(json["columns"][2]["benchmark"], "medxpertqa-mm");
+    // MedXpertQA items carry no cluster key: Wilson.
+    assert_eq!(json["rows"][0]["cells"][2]["ci_method"], "wilson");
+
+    // Two runs of one model on one benchmark cannot share a cell.
+    let mut args = vec!["table", "--store", store.to_str().unwrap()];
+    args.extend(ids.iter().map(String::as_str));
+    args.push(&ids[0][..]);
+    let twice = medeval(&args);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(
+        stderr(&twice).contains("is given twice"),
+        "{}",
+        stderr(&twice)
+    );
+}

@@ -5,10 +5,17 @@
 //! per-sample metric means, and breakdowns by any metadata field with micro and macro averages
 //! labelled as such. [`summary_tables`] lays a summary out as [`Table`]s, which render to the
 //! terminal, Markdown, CSV and LaTeX; JSON comes from serialising the summary itself.
+//! [`paper_table`] lays several runs side by side (models as rows, benchmarks as columns) for
+//! papers.
 
+mod paper;
 mod summary;
 mod table;
 
+pub use paper::{
+    Cell, Column, IntervalChoice, Layout, PaperError, PaperOptions, PaperRow, PaperTable, RunInput,
+    STUDY_2507_11200, paper_table,
+};
 pub use summary::{
     Accuracy, MISSING_GROUP, Row, Summary, SummaryOptions, is_non_judgement, summarize,
 };

@@ -12,6 +12,7 @@ pub mod sanity;
 pub mod score;
 pub mod seg;
 pub mod show;
+pub mod table;
 pub mod text;
 
 /// Prints an error and its chain of causes to stderr, one cause per line.
