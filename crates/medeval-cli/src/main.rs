@@ -22,6 +22,9 @@ enum Command {
     /// Run a model (or a baseline) over benchmark items; every response is stored as it
     /// arrives, and re-running the same command continues an interrupted run.
     Run(Box<commands::run::Args>),
+    /// Benchmark cards: list them, check a downloaded folder (files, columns, rows, SHA-256),
+    /// print a card.
+    Bench(commands::bench::Args),
     /// Score a file of model responses against benchmark items, offline.
     Score(commands::score::Args),
     /// List the runs in a store.
@@ -36,6 +39,10 @@ enum Command {
     Rank(commands::rank::Args),
     /// Plan a comparison: items needed to detect an improvement, minimum detectable effect.
     Power(commands::power::Args),
+    /// Stored runs side by side for a paper: models as rows, benchmarks as columns (optional
+    /// sub-columns), each cell accuracy with its interval and n, as terminal text, Markdown,
+    /// CSV, LaTeX or JSON.
+    Table(commands::table::Args),
     /// Report on a robustness or sanity probe: option permutation, image ablation, corruption.
     Probe(commands::probe::Args),
     /// Build sanity benchmarks from your own DICOM images (modality, body part, plane, flip,
@@ -58,6 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Run(args) => commands::run::run(*args),
+        Command::Bench(args) => commands::bench::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Runs(args) => commands::runs::run(args),
         Command::Show(args) => commands::show::run(args),
@@ -66,6 +74,7 @@ fn main() -> ExitCode {
         Command::Power(args) => commands::power::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Probe(args) => commands::probe::run(args),
+        Command::Table(args) => commands::table::run(args),
         Command::Sanity(args) => commands::sanity::run(args),
         Command::Seg(args) => commands::seg::run(args),
         Command::Classify(args) => commands::classify::run(args),

@@ -85,8 +85,18 @@ impl YesNo {
     }
 }
 
+/// Encoded image bytes that only the reader that found them knows how to fetch: a member of a
+/// zip archive, a base64 span inside a multi-gigabyte TSV file. Reading happens when the request
+/// is built, so a benchmark's images are never all in memory at once.
+pub trait ImageSource: fmt::Debug + Send + Sync {
+    /// Reads the encoded bytes (PNG, JPEG, ...).
+    fn read(&self) -> Result<Vec<u8>, String>;
+    /// A short, stable description for manifests and error messages (e.g. `imgs.zip:xmlab1/source.jpg`).
+    fn describe(&self) -> String;
+}
+
 /// One image attached to an item, in the order it is shown to the model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Image {
     /// A file on disk, read when the request is built.
     Path(PathBuf),
@@ -97,6 +107,8 @@ pub enum Image {
         /// Where the bytes came from, for error messages and audit (e.g. `row 12, column image`).
         origin: String,
     },
+    /// Bytes read on demand from a source only the reader knows (see [`ImageSource`]).
+    Deferred(Arc<dyn ImageSource>),
     /// Another image with a perturbation applied to its decoded pixels when the request is built
     /// (robustness probes: blanking, corruptions).
     Derived {
@@ -206,10 +218,45 @@ impl Image {
         match self {
             Self::Path(path) => path.display().to_string(),
             Self::Bytes { origin, .. } => origin.clone(),
+            Self::Deferred(source) => source.describe(),
             Self::Derived { source, transform } => format!("{} [{transform}]", source.describe()),
         }
     }
 }
+
+impl PartialEq for Image {
+    /// Paths and bytes compare by content; deferred images by what they describe (the same
+    /// member of the same archive is the same image); derived images by source and transform.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Path(a), Self::Path(b)) => a == b,
+            (
+                Self::Bytes {
+                    bytes: a,
+                    origin: x,
+                },
+                Self::Bytes {
+                    bytes: b,
+                    origin: y,
+                },
+            ) => a == b && x == y,
+            (Self::Deferred(a), Self::Deferred(b)) => a.describe() == b.describe(),
+            (
+                Self::Derived {
+                    source: a,
+                    transform: x,
+                },
+                Self::Derived {
+                    source: b,
+                    transform: y,
+                },
+            ) => a == b && x == y,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Image {}
 
 /// A multiple-choice option label: one upper-case ASCII letter, `A` to `Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -14,9 +14,12 @@ mod outcome;
 mod prompt;
 
 pub use completion::{Completion, Usage};
-pub use item::{AnswerType, Corruption, Image, ImageTransform, Item, Letter, Meta, Options, YesNo};
+pub use item::{
+    AnswerType, Corruption, Image, ImageSource, ImageTransform, Item, Letter, Meta, Options, YesNo,
+};
 pub use manifest::{
-    Decoding, ImageEncoding, ImagePolicy, ItemsSource, ModelKind, ModelRecord, RunManifest,
+    CardRecord, Decoding, FileDigest, ImageEncoding, ImagePolicy, ItemsSource, ModelKind,
+    ModelRecord, RunManifest,
 };
 pub use outcome::{Outcome, OutcomeCounts, Scored};
 pub use prompt::{PromptPart, PromptTemplate, RenderedPrompt};

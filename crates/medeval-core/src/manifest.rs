@@ -19,6 +19,54 @@ pub struct ItemsSource {
     /// `--limit`: only the first `limit` items are requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// The benchmark card the items were read with, when they came from a card rather than a
+    /// native items file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardRecord>,
+}
+
+/// What a benchmark card read: which card, which selections, which files with which content, and
+/// whether the row count matched the card.
+///
+/// [`ItemsSource::sha256`] is a fingerprint over the card text, the selections and these file
+/// digests (plus the images' identities), so a different language selection or a changed file is
+/// a different run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardRecord {
+    /// The card's name (`slake`, `vqa-rad`, a user card's name).
+    pub name: String,
+    /// `built-in` or the path of the user's card file.
+    pub origin: String,
+    /// SHA-256 of the card's TOML text.
+    pub sha256: String,
+    /// The upstream layout the card reads (`parquet`, `json`, `csv`, `vlmevalkit-tsv` ...).
+    pub layout: String,
+    /// The evaluation split the card reads (`test`, `validation` ...).
+    pub split: String,
+    /// Selections made for the card's options (e.g. `lang = en`), defaults included.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub selections: std::collections::BTreeMap<String, String>,
+    /// Every file read, relative to the benchmark folder, with its size and SHA-256.
+    pub files: Vec<FileDigest>,
+    /// Rows the card expects in the evaluation split (after selections), when it pins a count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_rows: Option<usize>,
+    /// Rows actually read.
+    pub rows: usize,
+    /// Whether the user allowed a row count different from `expected_rows`.
+    #[serde(default)]
+    pub row_count_mismatch_allowed: bool,
+}
+
+/// The content fingerprint of one data file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// Path relative to the benchmark folder, with `/` separators.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the content.
+    pub sha256: String,
 }
 
 /// What kind of model answered.
@@ -190,6 +238,7 @@ mod tests {
                 sha256: "abc".into(),
                 count: 10,
                 limit: None,
+                card: None,
             },
             prompt: PromptTemplate::default(),
             prompt_sha256: PromptTemplate::default().sha256(),

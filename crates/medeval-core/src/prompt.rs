@@ -9,7 +9,9 @@
 //! | `{letters}`  | the option letters, `A, B, C` |
 //!
 //! Images are placed where the question says `<image 1>`, `<image 2>` ... (the MMMU convention);
-//! images the text does not mention come first, in order, before any text. The whole template set
+//! images the text does not mention come first, in order, before any text. Each image is sent
+//! once, at its first mention: a later mention (an MMMU option reading `<image 2>`) stays text,
+//! referring back to the image already shown, so a model is never sent the same picture twice. The whole template set
 //! is hashed into the run manifest, so a changed prompt is a different run.
 
 use std::fmt::Write as _;
@@ -163,19 +165,27 @@ fn fill_placeholders(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// Splits `text` at `<image N>` tokens (1-based, within `image_count`) and returns the parts,
-/// with images the text never mentions placed first.
+/// Splits `text` at the first `<image N>` token of each image (1-based, within `image_count`)
+/// and returns the parts, with images the text never mentions placed first.
 fn interleave_images(text: &str, image_count: usize) -> Vec<PromptPart> {
     let mut inline = Vec::new();
     let mut pieces = Vec::new();
+    let mut pending = String::new();
     let mut rest = text;
     while let Some((before, index, after)) = next_image_token(rest, image_count) {
-        pieces.push(PromptPart::Text(before.to_owned()));
-        pieces.push(PromptPart::Image(index));
-        inline.push(index);
+        pending.push_str(before);
+        if inline.contains(&index) {
+            // Already shown: the mention stays text.
+            pending.push_str(&rest[before.len()..rest.len() - after.len()]);
+        } else {
+            pieces.push(PromptPart::Text(std::mem::take(&mut pending)));
+            pieces.push(PromptPart::Image(index));
+            inline.push(index);
+        }
         rest = after;
     }
-    pieces.push(PromptPart::Text(rest.to_owned()));
+    pending.push_str(rest);
+    pieces.push(PromptPart::Text(pending));
 
     let mut parts: Vec<PromptPart> = (0..image_count)
         .filter(|index| !inline.contains(index))
@@ -262,6 +272,24 @@ mod tests {
                 PromptPart::Text(" with ".into()),
                 PromptPart::Image(0),
                 PromptPart::Text(". <image 9> stays text.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_image_is_sent_once_at_its_first_mention() {
+        let parts = interleave_images(
+            "Compare <image 1> with <image 2>.\nA. <image 1>\nB. <image 2>",
+            2,
+        );
+        assert_eq!(
+            parts,
+            vec![
+                PromptPart::Text("Compare ".into()),
+                PromptPart::Image(0),
+                PromptPart::Text(" with ".into()),
+                PromptPart::Image(1),
+                PromptPart::Text(".\nA. <image 1>\nB. <image 2>".into()),
             ]
         );
     }

@@ -1,17 +1,31 @@
-//! Errors that say where the problem is: file, line (or row) and field.
+//! Errors that say where the problem is: file, line (or row, or record) and field.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// What the number in a [`Location`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// A line of a text file (JSON Lines): shown as `file:N`.
+    #[default]
+    Line,
+    /// A data row of a table (parquet, CSV, TSV), one-based, header excluded: `file: row N`.
+    Row,
+    /// An element of a JSON array or object: `file: record N`.
+    Record,
+}
 
 /// A place in an input file, as precise as the reader can make it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The file.
     pub file: PathBuf,
-    /// One-based line (JSONL) or data row (tables), when the problem is inside one.
+    /// One-based line, data row or record, when the problem is inside one.
     pub line: Option<usize>,
     /// The field or column, when the problem is in one.
     pub field: Option<String>,
+    /// What `line` counts.
+    pub unit: Unit,
 }
 
 impl Location {
@@ -21,6 +35,7 @@ impl Location {
             file: file.to_path_buf(),
             line: None,
             field: None,
+            unit: Unit::Line,
         }
     }
 
@@ -39,16 +54,37 @@ impl Location {
             ..Self::line(file, line)
         }
     }
+
+    /// One data row (or record) of a table-like file, counted in `unit`.
+    pub fn row(file: &Path, unit: Unit, row: usize) -> Self {
+        Self {
+            unit,
+            ..Self::line(file, row)
+        }
+    }
+
+    /// The same place, narrowed to one field or column.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
+        match (self.line, self.unit) {
+            (Some(line), Unit::Line) => write!(f, ":{line}")?,
+            (Some(row), Unit::Row) => write!(f, ": row {row}")?,
+            (Some(record), Unit::Record) => write!(f, ": record {record}")?,
+            (None, _) => {}
         }
         if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
+            let noun = match self.unit {
+                Unit::Row => "column",
+                Unit::Line | Unit::Record => "field",
+            };
+            write!(f, ": {noun} `{field}`")?;
         }
         Ok(())
     }
@@ -98,6 +134,51 @@ pub enum DataError {
         /// The file.
         path: PathBuf,
     },
+    /// A table lacks columns the benchmark card needs: usually the folder holds a different
+    /// benchmark, or a different release of this one.
+    #[error(
+        "{}: missing {} {} (the file has {}); this does not look like {benchmark}'s {layout} layout",
+        path.display(),
+        plural(missing.len(), "column", "columns"),
+        quoted_list(missing),
+        quoted_list(found),
+    )]
+    MissingColumns {
+        /// The file.
+        path: PathBuf,
+        /// The columns the card needs that the file lacks.
+        missing: Vec<String>,
+        /// The columns the file has.
+        found: Vec<String>,
+        /// The benchmark the card describes.
+        benchmark: String,
+        /// The layout the card expects.
+        layout: String,
+    },
+    /// A file is not valid in its format (a truncated parquet file, a TSV with a broken quote).
+    #[error("{location}: {message}")]
+    Format {
+        /// Where.
+        location: Location,
+        /// What the format reader said.
+        message: String,
+    },
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if names.is_empty() {
+        return "no columns".to_owned();
+    }
+    let mut listed: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    if names.len() > SHOWN {
+        listed.push(format!("and {} more", names.len() - SHOWN));
+    }
+    listed.join(", ")
 }
 
 impl DataError {
@@ -114,6 +195,14 @@ impl DataError {
         Self::Io {
             path: path.to_path_buf(),
             source,
+        }
+    }
+
+    /// A [`DataError::Format`] at `location`.
+    pub fn format(location: Location, message: impl Into<String>) -> Self {
+        Self::Format {
+            location,
+            message: message.into(),
         }
     }
 }

@@ -91,6 +91,10 @@ fn decode(image: &Image) -> Result<(DynamicImage, Option<(Arc<[u8]>, ImageFormat
             .map_err(|e| fail(format!("cannot read: {e}")))?
             .into(),
         Image::Bytes { bytes, .. } => Arc::clone(bytes),
+        Image::Deferred(source) => source
+            .read()
+            .map_err(|e| fail(format!("cannot read: {e}")))?
+            .into(),
         Image::Derived { source, transform } => {
             let (decoded, _) = decode(source)?;
             return Ok((medeval_perturb::apply(&decoded, transform), None));
@@ -247,6 +251,33 @@ mod tests {
         assert_eq!((sent.width(), sent.height()), (100, 40));
         let pixels = sent.as_luma16().expect("16-bit depth is kept");
         assert!(pixels.pixels().all(|p| p.0[0] == 40_000));
+    }
+
+    /// A deferred source that serves fixed bytes, or fails like a damaged archive.
+    #[derive(Debug)]
+    struct Member(Option<Vec<u8>>);
+
+    impl medeval_core::ImageSource for Member {
+        fn read(&self) -> Result<Vec<u8>, String> {
+            self.0.clone().ok_or_else(|| "invalid checksum".to_owned())
+        }
+        fn describe(&self) -> String {
+            "imgs.zip:xmlab1/source.png".into()
+        }
+    }
+
+    #[test]
+    fn deferred_images_are_read_when_prepared() {
+        let original = png_bytes(12, 8);
+        let image = Image::Deferred(Arc::new(Member(Some(original.clone()))));
+        let prepared = prepare(&image, &ImagePolicy::default()).unwrap();
+        assert_eq!(&prepared.bytes[..], &original[..]);
+        let broken = Image::Deferred(Arc::new(Member(None)));
+        let err = prepare(&broken, &ImagePolicy::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "image imgs.zip:xmlab1/source.png: cannot read: invalid checksum"
+        );
     }
 
     #[test]

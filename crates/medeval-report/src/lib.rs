@@ -12,15 +12,22 @@
 //! [`rank_runs`] ranks several with bootstrap rank intervals and compares every pair
 //! ([`correct_pairs`]); [`plan_power`] turns a baseline run or an assumed accuracy into items
 //! needed and a minimum detectable effect, recording where each assumption came from.
+//! [`paper_table`] lays several runs side by side (models as rows, benchmarks as columns) for
+//! papers.
 
 mod compare;
 mod compare_tables;
 mod leaderboard;
+mod paper;
 mod plan;
 mod scored;
 mod summary;
 mod table;
 
+pub use paper::{
+    Cell, Column, IntervalChoice, Layout, PaperError, PaperOptions, PaperRow, PaperTable, RunInput,
+    STUDY_2507_11200, paper_table,
+};
 pub use summary::{
     Accuracy, MISSING_GROUP, Row, Summary, SummaryOptions, is_non_judgement, summarize,
 };

@@ -35,6 +35,7 @@ fn manifest(model: &str) -> RunManifest {
             sha256: "0123456789abcdef".into(),
             count: 3,
             limit: None,
+            card: None,
         },
         prompt: PromptTemplate::default(),
         prompt_sha256: PromptTemplate::default().sha256(),

@@ -57,6 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         sha256: sha256_hex(DEMO_ITEMS.as_bytes()),
         count: items.len(),
         limit: None,
+        card: None,
     };
     println!(
         "medeval demo: {} items (modality, body part, mirroring and rotation questions on DICOM test images)\n",
@@ -89,6 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             fresh: false,
             progress: args.endpoint.is_some(),
             variant: None,
+            prompt: None,
         };
         let (_, report) = job.start()?;
         runs.push(report.run_id);

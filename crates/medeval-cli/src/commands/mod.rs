@@ -1,6 +1,7 @@
 //! One module per subcommand. Each exposes an `Args` struct (parsed by clap) and a `run`
 //! function returning the process exit code.
 
+pub mod bench;
 pub mod classify;
 pub mod compare;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod sanity;
 pub mod score;
 pub mod seg;
 pub mod show;
+pub mod table;
 pub mod text;
 
 /// Prints an error and its chain of causes to stderr, one cause per line.

@@ -279,11 +279,13 @@ pub fn render_stored_run(
 }
 
 /// Prints the summaries of several stored runs: one after another as tables, or as one JSON
-/// value (a single object for one run, an array for several). Returns whether all are complete.
+/// value (an array, or a single object for one run unless `always_array`). Returns whether all
+/// are complete.
 pub fn print_stored_runs(
     store: &Store,
     run_ids: &[String],
     args: &ReportArgs,
+    always_array: bool,
 ) -> anyhow::Result<bool> {
     let rendered = run_ids
         .iter()
@@ -292,7 +294,7 @@ pub fn print_stored_runs(
     if args.output()? == Output::Json {
         let documents: Vec<&serde_json::Value> = rendered.iter().map(|r| &r.json).collect();
         let value = match documents.as_slice() {
-            [one] => serde_json::to_string_pretty(one)?,
+            [one] if !always_array => serde_json::to_string_pretty(one)?,
             many => serde_json::to_string_pretty(many)?,
         };
         println!("{value}");
@@ -305,7 +307,7 @@ pub fn print_stored_runs(
 
 /// Prints a stored run's summary. Returns whether the run is complete.
 pub fn print_stored_run(store: &Store, run_id: &str, args: &ReportArgs) -> anyhow::Result<bool> {
-    print_stored_runs(store, &[run_id.to_owned()], args)
+    print_stored_runs(store, &[run_id.to_owned()], args, false)
 }
 
 /// The lines above a run's tables: what was run, and whether the numbers are final.

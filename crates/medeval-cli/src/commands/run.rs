@@ -1,5 +1,6 @@
 //! `medeval run`: a model (or a baseline) over a benchmark, every response stored as it arrives.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,14 +13,16 @@ use medeval_core::{
     AnswerType, Decoding, ImageEncoding, ImagePolicy, Item, ItemsSource, ModelKind, ModelRecord,
     Outcome, PromptTemplate, RunManifest,
 };
+use medeval_data::{BenchSpec, Card, DataLocation, RowCountPolicy, Verified, find_card};
 use medeval_models::{ApiKey, Baseline, ChatClient, ClientConfig};
 use medeval_run::{Answerer, Progress, RunPlan, RunReport, execute};
 use medeval_store::{SampleRecord, Store};
 
-use medeval_probe::Variant;
+use medeval_probe::{Variant, VariantError};
 
 use medeval_report::{BaselineFacts, plan_power};
 
+use super::bench::CardArgs;
 use super::output::{ReportArgs, StoreArgs, print_stored_run, print_stored_runs};
 use super::power::{PlanArgs, print_plan};
 
@@ -29,13 +32,22 @@ pub const EXIT_INCOMPLETE: u8 = 3;
 /// Arguments of `medeval run`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Re-running the same command continues the run: answered items are not requested again, items that \
-ended in error are retried. Exit status: 0 when every item has a response, 3 when some are still \
-missing or in error, 1 on failure.")]
+Items come from a native items file (--items) or from benchmark cards (--bench, see `medeval bench \
+list`): one run per benchmark, every benchmark checked (files, columns, rows, row count) before the \
+first request. Re-running the same command continues the runs: answered items are not requested \
+again, items that ended in error are retried. Exit status: 0 when every item has a response, 3 when \
+some are still missing or in error, 1 on failure.")]
 pub struct Args {
     /// Benchmark items in medeval's JSONL format (see docs/item-format.md).
-    #[arg(long, value_name = "FILE")]
-    pub items: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["bench", "cards"],
+        conflicts_with_all = ["bench", "cards"]
+    )]
+    pub items: Option<PathBuf>,
+    #[command(flatten)]
+    pub bench: BenchArgs,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -64,6 +76,26 @@ pub struct Args {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// Benchmarks read through their cards.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BenchArgs {
+    /// Benchmarks by card name, comma-separated or repeated (vqa-rad,slake:lang=zh); one run
+    /// each, with one model.
+    #[arg(long = "bench", value_name = "NAME", value_delimiter = ',')]
+    pub bench: Vec<String>,
+    /// The folder of the one benchmark, as downloaded and unpacked.
+    #[arg(long, value_name = "DIR", conflicts_with = "data_root")]
+    pub data: Option<PathBuf>,
+    /// A folder holding one sub-folder per benchmark, named as `medeval bench list` prints them.
+    #[arg(long, value_name = "DIR")]
+    pub data_root: Option<PathBuf>,
+    #[command(flatten)]
+    pub cards: CardArgs,
+    /// Run even when a split's row count differs from the card's (the manifest records it).
+    #[arg(long)]
+    pub allow_row_count_mismatch: bool,
 }
 
 /// Which model answers, and how to reach it.
@@ -159,17 +191,26 @@ impl ProbeArgs {
 
 /// Runs `medeval run`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let file = medeval_data::read_items(&args.items)?;
+    match args.items.clone() {
+        Some(path) => run_items(&path, args),
+        None => run_benchmarks(args),
+    }
+}
+
+/// `medeval run --items FILE`.
+fn run_items(path: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let file = medeval_data::read_items(path)?;
     let benchmark = file
         .path
         .file_stem()
         .map_or_else(|| "items".to_owned(), |s| s.to_string_lossy().into_owned());
     let source = ItemsSource {
         benchmark,
-        path: args.items.display().to_string(),
+        path: path.display().to_string(),
         sha256: file.sha256,
         count: file.items.len(),
         limit: args.limit,
+        card: None,
     };
     let mut items = file.items;
     if let Some(limit) = args.limit {
@@ -195,6 +236,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         fresh: args.fresh,
         progress: !args.no_progress,
         variant: None,
+        prompt: None,
     };
     if variants.is_empty() {
         return job.execute();
@@ -269,23 +311,251 @@ pub fn execute_all(jobs: Vec<Job>) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let total = jobs.iter().map(Job::samples).sum();
+    let bar = BarProgress::new(first.progress, total);
     let mut store = None;
     let mut run_ids = Vec::new();
     for job in jobs {
-        let (opened, report) = job.start()?;
-        print_invocation(&report);
+        bar.begin(&job.label());
+        let (opened, report) = job.start_with(&bar)?;
+        bar.suspend(|| print_invocation(&report));
         run_ids.push(report.run_id);
         store = Some(opened);
     }
+    bar.finish();
     let Some(store) = store else {
         return Ok(ExitCode::SUCCESS);
     };
-    let complete = print_stored_runs(&store, &run_ids, &report_args)?;
-    Ok(if complete {
+    let complete = print_stored_runs(&store, &run_ids, &report_args, false)?;
+    Ok(exit_code(complete))
+}
+
+fn exit_code(complete: bool) -> ExitCode {
+    if complete {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_INCOMPLETE)
-    })
+    }
+}
+
+/// One benchmark of a `--bench` run, resolved to its card, options and folder.
+struct Benchmark {
+    card: Card,
+    selections: BTreeMap<String, String>,
+    dir: PathBuf,
+}
+
+/// `medeval run --bench ...`: every benchmark verified first, then loaded and run one at a
+/// time, under one progress bar; the summaries are printed together at the end.
+fn run_benchmarks(args: Args) -> anyhow::Result<ExitCode> {
+    let benchmarks = resolve_benchmarks(&args.bench)?;
+    check_breakdown_fields(&benchmarks, &args.report.by)?;
+    args.report.options()?;
+    args.report.output()?;
+    let variants = args.probe.parse()?;
+    let policy = if args.bench.allow_row_count_mismatch {
+        RowCountPolicy::AllowMismatch
+    } else {
+        RowCountPolicy::Enforce
+    };
+
+    // Every benchmark is checked before the first request: a wrong folder or row count found
+    // after hours of requests to the benchmarks before it would waste them.
+    let mut estimates = Vec::with_capacity(benchmarks.len());
+    for benchmark in &benchmarks {
+        let verified = medeval_data::verify(
+            &benchmark.card,
+            &benchmark.selections,
+            &benchmark.dir,
+            policy,
+        )?;
+        eprintln!("{}", describe_verified(&verified));
+        let rows = args.limit.map_or(verified.record.rows, |limit| {
+            limit.min(verified.record.rows)
+        });
+        estimates.push(
+            rows as u64
+                * u64::from(args.decoding.samples_per_item.max(1))
+                * variants.len().max(1) as u64,
+        );
+    }
+
+    let bar = BarProgress::new(!args.no_progress && !args.dry_run, estimates.iter().sum());
+    let mut store = None;
+    let mut run_ids = Vec::new();
+    for (benchmark, estimate) in benchmarks.iter().zip(estimates) {
+        let loaded = medeval_data::load(
+            &benchmark.card,
+            &benchmark.selections,
+            &benchmark.dir,
+            policy,
+        )?;
+        let source = ItemsSource {
+            benchmark: loaded.benchmark.clone(),
+            path: benchmark.dir.display().to_string(),
+            sha256: loaded.fingerprint.clone(),
+            count: loaded.items.len(),
+            limit: args.limit,
+            card: Some(loaded.record.clone()),
+        };
+        let mut items = loaded.items;
+        if let Some(limit) = args.limit {
+            items.truncate(limit);
+        }
+        let job = Job {
+            source,
+            items,
+            model: args.model.clone(),
+            decoding: args.decoding.clone(),
+            store: args.store.store.clone(),
+            report: args.report.clone(),
+            dry_run: args.dry_run,
+            fresh: args.fresh,
+            progress: !args.no_progress,
+            variant: None,
+            prompt: Some(benchmark.card.prompt()),
+        };
+        let mut jobs = Vec::with_capacity(variants.len().max(1));
+        for variant in &variants {
+            match job.with_variant(variant.clone(), args.probe.variant_seed) {
+                Ok(varied) => jobs.push(varied),
+                // In a multi-benchmark run a variant may suit some benchmarks and not others.
+                Err(error)
+                    if matches!(
+                        error.downcast_ref::<VariantError>(),
+                        Some(VariantError::NotApplicable(_))
+                    ) =>
+                {
+                    eprintln!("note: {}: {error}; no run", job.source.benchmark);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        if variants.is_empty() {
+            jobs.push(job);
+        }
+        if args.dry_run {
+            for job in &jobs {
+                print_dry_run(&job.manifest()?, &job.items);
+            }
+            continue;
+        }
+        bar.correct_estimate(estimate, jobs.iter().map(Job::samples).sum());
+        for job in jobs {
+            bar.begin(&job.label());
+            let (opened, report) = job.start_with(&bar)?;
+            bar.suspend(|| print_invocation(&report));
+            run_ids.push(report.run_id);
+            store = Some(opened);
+        }
+    }
+    bar.finish();
+    let Some(store) = store else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let complete = print_stored_runs(&store, &run_ids, &args.report, true)?;
+    Ok(exit_code(complete))
+}
+
+/// The cards, options and folders of `--bench`, `--card`, `--data`/`--data-root`.
+fn resolve_benchmarks(args: &BenchArgs) -> anyhow::Result<Vec<Benchmark>> {
+    let cards = args.cards.cards()?;
+    let mut specs = args
+        .bench
+        .iter()
+        .filter(|name| !name.trim().is_empty())
+        .map(|name| BenchSpec::parse(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    if specs.is_empty() {
+        // `--card FILE` alone runs the user's cards.
+        for path in &args.cards.cards {
+            let card = Card::from_file(path)?;
+            specs.push(BenchSpec::parse(card.name())?);
+        }
+    }
+    if specs.is_empty() {
+        bail!("name the benchmarks to run with --bench (see `medeval bench list`)");
+    }
+    let location = match (&args.data, &args.data_root) {
+        (Some(dir), _) => DataLocation::Folder(dir.clone()),
+        (None, Some(root)) => DataLocation::Root(root.clone()),
+        (None, None) => bail!(
+            "--bench needs the data: --data DIR (one benchmark's folder) or --data-root DIR (one \
+             sub-folder per benchmark, named as `medeval bench list` prints them)"
+        ),
+    };
+    let global = args.cards.selections()?;
+    let chosen = specs
+        .iter()
+        .map(|spec| find_card(&cards, &spec.name))
+        .collect::<Result<Vec<_>, _>>()?;
+    medeval_data::check_global_selections(&chosen, &global)?;
+    let mut benchmarks: Vec<Benchmark> = Vec::with_capacity(specs.len());
+    for (spec, card) in specs.iter().zip(chosen) {
+        let selections = card.resolve_selections(&spec.selections_for(card, &global))?;
+        let name = card.benchmark_name(&selections);
+        if benchmarks
+            .iter()
+            .any(|b| b.card.benchmark_name(&b.selections) == name)
+        {
+            bail!("--bench names {name} twice");
+        }
+        benchmarks.push(Benchmark {
+            dir: location.folder_for(card, specs.len())?,
+            card: card.clone(),
+            selections,
+        });
+    }
+    Ok(benchmarks)
+}
+
+/// `--by` fields must be fields of at least one of the benchmarks: a misspelt field would
+/// otherwise print one `(missing)` group and look like a result.
+fn check_breakdown_fields(benchmarks: &[Benchmark], by: &[String]) -> anyhow::Result<()> {
+    for field in by {
+        if !benchmarks
+            .iter()
+            .any(|b| b.card.breakdown_fields().contains(field))
+        {
+            let mut known: Vec<String> = benchmarks
+                .iter()
+                .flat_map(|b| b.card.breakdown_fields())
+                .collect();
+            known.sort();
+            known.dedup();
+            bail!(
+                "--by {field}: not a field of {}; fields: {}",
+                benchmarks
+                    .iter()
+                    .map(|b| b.card.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                known.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One line per verified benchmark: rows against the card, files hashed.
+fn describe_verified(verified: &Verified) -> String {
+    let record = &verified.record;
+    let rows = match record.expected_rows {
+        Some(expected) if expected == record.rows => {
+            format!("{} rows, as the card expects", record.rows)
+        }
+        Some(expected) => format!(
+            "{} rows where the card expects {expected} (allowed by --allow-row-count-mismatch; recorded)",
+            record.rows
+        ),
+        None => format!("{} rows (the card pins no count)", record.rows),
+    };
+    format!(
+        "{}: {rows}; split {}; {} file(s) hashed",
+        verified.benchmark,
+        record.split,
+        record.files.len()
+    )
 }
 
 /// Everything one invocation needs, however the items were obtained.
@@ -310,15 +580,18 @@ pub struct Job {
     pub progress: bool,
     /// The probe variant the items were expanded by, and its seed.
     pub variant: Option<(Variant, u64)>,
+    /// The benchmark card's prompt templates, used unless `--prompt` gives others.
+    pub prompt: Option<PromptTemplate>,
 }
 
 impl Job {
     /// The same job over the items of `variant` (expanded with `seed`).
     pub fn with_variant(&self, variant: Variant, seed: u64) -> anyhow::Result<Job> {
         let expansion = variant.expand(&self.items, seed)?;
-        if expansion.left_out > 0 {
+        if expansion.left_out > 0 && !expansion.items.is_empty() {
             eprintln!(
-                "note: {variant} applies to {} only; {} other item(s) are left out",
+                "note: {}: {variant} applies to {} only; {} other item(s) are left out",
+                self.source.benchmark,
                 variant.applies_to(),
                 expansion.left_out
             );
@@ -334,7 +607,21 @@ impl Job {
             fresh: self.fresh,
             progress: self.progress,
             variant: Some((variant, seed)),
+            prompt: self.prompt.clone(),
         })
+    }
+
+    /// Samples the job covers (items times samples per item).
+    pub fn samples(&self) -> u64 {
+        self.items.len() as u64 * u64::from(self.decoding.samples_per_item.max(1))
+    }
+
+    /// What the progress bar calls the job: the benchmark and the variant.
+    fn label(&self) -> String {
+        match &self.variant {
+            Some((variant, _)) => format!("{} [{variant}]", self.source.benchmark),
+            None => self.source.benchmark.clone(),
+        }
     }
 
     /// Runs the job and prints the run's summary.
@@ -350,15 +637,20 @@ impl Job {
         let (store, report) = self.start()?;
         print_invocation(&report);
         let complete = print_stored_run(&store, &report.run_id, &report_args)?;
-        Ok(if complete {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(EXIT_INCOMPLETE)
-        })
+        Ok(exit_code(complete))
     }
 
-    /// Runs the job to the end (or until Ctrl-C) without printing a summary.
+    /// Runs the job to the end (or until Ctrl-C) without printing a summary, with a progress
+    /// bar of its own.
     pub fn start(self) -> anyhow::Result<(Store, RunReport)> {
+        let bar = BarProgress::new(self.progress, self.samples());
+        let result = self.start_with(&bar);
+        bar.finish();
+        result
+    }
+
+    /// Runs the job, reporting progress to `bar` (shared by the jobs of one command).
+    fn start_with(self, bar: &BarProgress) -> anyhow::Result<(Store, RunReport)> {
         let manifest = self.manifest()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -384,21 +676,20 @@ impl Job {
             fresh: self.fresh,
             window: self.model.concurrency.max(1) * 2,
         };
-        let bar = BarProgress::new(self.progress);
-        let report = runtime.block_on(execute(&mut store, plan, &bar, async {
+        let report = runtime.block_on(execute(&mut store, plan, bar, async {
             // If the handler cannot be installed, the run simply cannot be interrupted cleanly.
             if tokio::signal::ctrl_c().await.is_err() {
                 std::future::pending::<()>().await;
             }
         }))?;
-        bar.finish();
         Ok((store, report))
     }
 
     fn manifest(&self) -> anyhow::Result<RunManifest> {
-        let prompt = match &self.decoding.prompt {
-            Some(path) => read_prompt(path)?,
-            None => PromptTemplate::default(),
+        let prompt = match (&self.decoding.prompt, &self.prompt) {
+            (Some(path), _) => read_prompt(path)?,
+            (None, Some(card)) => card.clone(),
+            (None, None) => PromptTemplate::default(),
         };
         let extra_body = self
             .decoding
@@ -585,7 +876,9 @@ fn print_invocation(report: &RunReport) {
     }
 }
 
-/// A progress bar with live accuracy, failures and request rate.
+/// One progress bar for every run of a command: its length is the samples still to request
+/// over all runs (estimated for benchmarks not loaded yet, corrected as each is), its prefix the
+/// benchmark being run, its message live accuracy, failures and request rate.
 struct BarProgress {
     bar: ProgressBar,
     correct: AtomicU64,
@@ -595,14 +888,15 @@ struct BarProgress {
 }
 
 impl BarProgress {
-    fn new(enabled: bool) -> Self {
+    fn new(enabled: bool, total: u64) -> Self {
         let bar = if enabled {
-            ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
         } else {
             ProgressBar::hidden()
         };
+        bar.set_length(total);
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} · {msg} · ETA {eta}")
+            ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} · {msg} · ETA {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Self {
@@ -614,15 +908,34 @@ impl BarProgress {
         }
     }
 
+    /// A new run starts: its name becomes the prefix.
+    fn begin(&self, label: &str) {
+        self.bar.set_prefix(label.to_owned());
+    }
+
+    /// A benchmark was loaded: replace its estimated sample count by the real one.
+    fn correct_estimate(&self, estimated: u64, actual: u64) {
+        let length = self.bar.length().unwrap_or(0);
+        self.bar
+            .set_length((length + actual).saturating_sub(estimated));
+    }
+
+    /// Prints a line without tearing the bar.
+    fn suspend(&self, print: impl FnOnce()) {
+        self.bar.suspend(print);
+    }
+
     fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }
 
 impl Progress for BarProgress {
-    fn start(&self, run_id: &str, _total: u64, pending: u64, _resumed: bool) {
-        self.bar.set_length(pending);
-        self.bar.set_prefix(run_id.to_owned());
+    fn start(&self, _run_id: &str, total: u64, pending: u64, _resumed: bool) {
+        // Samples answered by an earlier invocation are not requested again.
+        let length = self.bar.length().unwrap_or(0);
+        self.bar
+            .set_length(length.saturating_sub(total.saturating_sub(pending)));
     }
 
     fn sample(&self, record: &SampleRecord) {

@@ -1,0 +1,178 @@
+//! `medeval table`: stored runs side by side, one row per model and one column per benchmark.
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use medeval_core::Item;
+use medeval_report::{
+    Format, IntervalChoice, Layout, PaperOptions, Row, RunInput, STUDY_2507_11200, paper_table,
+};
+use medeval_stats::NonJudgementPolicy;
+use medeval_store::{Store, StoredRun};
+
+use super::output::StoreArgs;
+
+/// Arguments of `medeval table`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Every cell is the accuracy (%) of one run with its interval and n. Intervals are Wilson, or \
+cluster-robust (marked †) for benchmarks whose items share a cluster key such as an image; the \
+table's title says which. Two runs of one model on one benchmark cannot share a cell.")]
+pub struct Args {
+    /// Runs (ids or unique id prefixes); models and benchmarks appear in this order.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format: terminal, markdown, csv, latex or json.
+    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
+    /// Sub-columns per value of these fields where a benchmark has several (comma-separated or
+    /// repeated): answer_type for open/closed, question_type for understanding/reasoning ...
+    #[arg(long, value_name = "FIELD", value_delimiter = ',')]
+    pub sub: Vec<String>,
+    /// A built-in layout instead of one column per benchmark: 2507.11200 (the seven benchmarks
+    /// of arXiv 2507.11200, MedXpertQA-MM split into understanding and reasoning).
+    #[arg(long, value_name = "NAME", conflicts_with = "sub")]
+    pub layout: Option<String>,
+    /// Interval method: auto (cluster-robust where items carry cluster keys, Wilson
+    /// elsewhere), wilson or cluster.
+    #[arg(long, default_value = "auto", value_name = "METHOD")]
+    pub ci: String,
+    /// Confidence level of intervals.
+    #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
+    pub confidence: f64,
+    /// How unparsed, refused and error samples enter accuracy: count-as-wrong or exclude.
+    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
+    pub non_answers: String,
+    /// Lay out runs that still have items without a response (their cells cover the answered
+    /// items only).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+}
+
+/// Runs `medeval table`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let options = options(&args)?;
+    let format = match args.format.as_str() {
+        "json" => None,
+        name => Some(Format::parse(name).with_context(|| {
+            format!("unknown --format {name:?}; expected terminal, markdown, csv, latex or json")
+        })?),
+    };
+    let layout = match &args.layout {
+        None => Layout::Auto {
+            sub: args.sub.clone(),
+        },
+        Some(name) => Layout::named(name).with_context(|| {
+            format!("unknown --layout {name:?}; the built-in layout is {STUDY_2507_11200}")
+        })?,
+    };
+    let store = Store::open_existing(&args.store.store)?;
+    let mut runs: Vec<StoredRun> = Vec::with_capacity(args.runs.len());
+    for selector in &args.runs {
+        let id = store
+            .resolve_run(Some(selector))
+            .with_context(|| format!("in {}", args.store.store.display()))?;
+        if runs.iter().any(|run| run.id == id) {
+            bail!("run {id} is given twice");
+        }
+        runs.push(store.load_run(&id)?);
+    }
+    let items: Vec<Vec<Item>> = runs
+        .iter()
+        .map(|run| run.items.iter().map(|record| record.to_item()).collect())
+        .collect();
+    let mut inputs = Vec::with_capacity(runs.len());
+    for (run, items) in runs.iter().zip(&items) {
+        let missing = missing_items(run);
+        if missing > 0 {
+            if !args.allow_incomplete {
+                bail!(
+                    "run {} has {missing} item(s) without a response; finish it with the same \
+                     `medeval run` command, or pass --allow-incomplete",
+                    run.id
+                );
+            }
+            eprintln!(
+                "note: run {} has {missing} item(s) without a response; its cells cover the others",
+                run.id
+            );
+        }
+        inputs.push(run_input(run, items));
+    }
+    let table = paper_table(&inputs, &layout, &options)?;
+    if !table.unplaced.is_empty() {
+        eprintln!(
+            "note: layout {} has no column for {}",
+            table.layout,
+            table.unplaced.join(", ")
+        );
+    }
+    match format {
+        None => println!("{}", serde_json::to_string_pretty(&table)?),
+        Some(format) => print!("{}", table.to_table().render(format)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn options(args: &Args) -> anyhow::Result<PaperOptions> {
+    let interval = match args.ci.as_str() {
+        "auto" => IntervalChoice::Auto,
+        "wilson" => IntervalChoice::Wilson,
+        "cluster" | "cluster-robust" => IntervalChoice::ClusterRobust,
+        other => bail!("unknown --ci {other:?}; expected auto, wilson or cluster"),
+    };
+    let policy = match args.non_answers.as_str() {
+        "count-as-wrong" | "count_as_wrong" => NonJudgementPolicy::CountAsWrong,
+        "exclude" => NonJudgementPolicy::Exclude,
+        other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
+    };
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        bail!(
+            "--confidence must be between 0 and 1, got {}",
+            args.confidence
+        );
+    }
+    Ok(PaperOptions {
+        policy,
+        confidence: args.confidence,
+        interval,
+    })
+}
+
+fn missing_items(run: &StoredRun) -> usize {
+    let answered: HashSet<&str> = run.samples.iter().map(|s| s.item_id.as_str()).collect();
+    run.items
+        .iter()
+        .filter(|item| !answered.contains(item.id.as_str()))
+        .count()
+}
+
+/// A stored run as a table input: the model is the row, the benchmark (with its variant) the
+/// column.
+fn run_input<'a>(run: &'a StoredRun, items: &'a [Item]) -> RunInput<'a> {
+    let by_id: std::collections::HashMap<&str, &Item> =
+        items.iter().map(|item| (item.id.as_str(), item)).collect();
+    let manifest = &run.manifest;
+    let benchmark = match &manifest.variant {
+        Some(variant) => format!("{} [{variant}]", manifest.items.benchmark),
+        None => manifest.items.benchmark.clone(),
+    };
+    RunInput {
+        run: run.id.clone(),
+        model: manifest.model.name.clone(),
+        benchmark,
+        rows: run
+            .samples
+            .iter()
+            .filter_map(|sample| {
+                by_id.get(sample.item_id.as_str()).map(|item| Row {
+                    item,
+                    scored: &sample.scored,
+                })
+            })
+            .collect(),
+    }
+}

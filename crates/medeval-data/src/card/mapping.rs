@@ -1,0 +1,735 @@
+//! From a record to an item, as a card's `[item]` table says: id, question, options, gold
+//! answer, answer type, images, metadata and cluster key, each checked with an error naming the
+//! file, row and column.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use medeval_core::digest::{Sha256Hasher, sha256_hex};
+use medeval_core::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
+
+use super::pylist;
+use super::schema::{AnswerTypeRule, Gold, ItemSpec, OptionsSpec, TypeRule};
+use super::template::{Position, Template, cell_text};
+use crate::error::DataError;
+use crate::images::ImageRoots;
+use crate::record::{Cell, Record};
+
+/// A compiled `[item]` table.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    id: Template,
+    question: Template,
+    answer: String,
+    answer_type: AnswerTypeRule,
+    gold: Gold,
+    options: Option<OptionsSource>,
+    option_count: Option<usize>,
+    strip_labels: bool,
+    images: Vec<String>,
+    cluster: Option<Cluster>,
+    meta: Vec<(String, Vec<String>)>,
+    optional_columns: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum OptionsSource {
+    Columns(Vec<String>),
+    Column(String),
+    Fixed(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+enum Cluster {
+    FirstImage,
+    Template(Template),
+}
+
+/// Metadata keys that would shadow an item field in breakdowns.
+const RESERVED_META: [&str; 1] = ["answer_type"];
+
+impl Mapping {
+    /// Checks and compiles an `[item]` table.
+    pub fn compile(spec: &ItemSpec) -> Result<Self, String> {
+        let template =
+            |name: &str, text: &str| Template::parse(text).map_err(|e| format!("item.{name}: {e}"));
+        let options = spec.options.as_ref().map(compile_options).transpose()?;
+        let cluster = match spec.cluster.as_deref() {
+            None => None,
+            Some("image") => Some(Cluster::FirstImage),
+            Some(text) => Some(Cluster::Template(template("cluster", text)?)),
+        };
+        for (key, sources) in &spec.meta {
+            if let Some(unknown) = sources.as_slice().iter().find(|c| {
+                c.starts_with('_') && !super::template::PSEUDO_COLUMNS.contains(&c.as_str())
+            }) {
+                return Err(format!(
+                    "item.meta.{key}: unknown pseudo-column {unknown:?}; there are {}",
+                    super::template::PSEUDO_COLUMNS.join(", ")
+                ));
+            }
+            if RESERVED_META.contains(&key.as_str()) {
+                return Err(format!(
+                    "item.meta.{key}: `{key}` is computed by medeval; name the upstream column \
+                     something else (e.g. upstream_{key})"
+                ));
+            }
+        }
+        let mentions_mcq = match &spec.answer_type {
+            AnswerTypeRule::Fixed(rule) => *rule == TypeRule::Mcq,
+            AnswerTypeRule::ByColumn { values, .. } => values.values().any(|r| *r == TypeRule::Mcq),
+        };
+        if mentions_mcq && options.is_none() {
+            return Err("item.options: multiple-choice items need options".into());
+        }
+        if !mentions_mcq && spec.gold.is_some() {
+            return Err("item.gold: only multiple-choice items have a gold letter".into());
+        }
+        Ok(Self {
+            id: template("id", &spec.id)?,
+            question: template("question", &spec.question)?,
+            answer: spec.answer.clone(),
+            answer_type: spec.answer_type.clone(),
+            gold: spec.gold.unwrap_or(Gold::Letter),
+            options,
+            option_count: spec.option_count,
+            strip_labels: spec.options.as_ref().is_some_and(|o| o.strip_labels),
+            images: spec.images.clone(),
+            cluster,
+            meta: spec
+                .meta
+                .iter()
+                .map(|(key, columns)| (key.clone(), columns.as_slice().to_vec()))
+                .collect(),
+            optional_columns: spec.optional_columns.clone(),
+        })
+    }
+
+    /// Every column the mapping reads (readers may skip decoding the rest).
+    pub fn columns(&self) -> Vec<String> {
+        let mut columns = self.id.all_columns();
+        columns.extend(self.question.all_columns());
+        columns.push(self.answer.clone());
+        if let AnswerTypeRule::ByColumn { column, .. } = &self.answer_type {
+            columns.push(column.clone());
+        }
+        match &self.options {
+            Some(OptionsSource::Columns(list)) => columns.extend(list.iter().cloned()),
+            Some(OptionsSource::Column(column)) => columns.push(column.clone()),
+            _ => {}
+        }
+        columns.extend(self.images.iter().cloned());
+        if let Some(Cluster::Template(template)) = &self.cluster {
+            columns.extend(template.all_columns());
+        }
+        for (_, sources) in &self.meta {
+            columns.extend(sources.iter().filter(|c| !c.starts_with('_')).cloned());
+        }
+        columns.sort();
+        columns.dedup();
+        columns
+    }
+
+    /// Columns every file must have.
+    pub fn required_columns(&self) -> Vec<String> {
+        let mut columns = self.id.required_columns();
+        columns.extend(self.question.required_columns());
+        columns.push(self.answer.clone());
+        if let AnswerTypeRule::ByColumn { column, .. } = &self.answer_type {
+            columns.push(column.clone());
+        }
+        match &self.options {
+            // Items have at least two options; later columns may be absent in some releases.
+            Some(OptionsSource::Columns(list)) => columns.extend(list.iter().take(2).cloned()),
+            Some(OptionsSource::Column(column)) => columns.push(column.clone()),
+            _ => {}
+        }
+        columns.extend(self.images.iter().cloned());
+        if let Some(Cluster::Template(template)) = &self.cluster {
+            columns.extend(template.required_columns());
+        }
+        columns.retain(|c| !self.optional_columns.contains(c));
+        columns.sort();
+        columns.dedup();
+        columns
+    }
+
+    /// The metadata keys items carry (breakdown fields).
+    pub fn meta_keys(&self) -> impl Iterator<Item = &str> {
+        self.meta.iter().map(|(key, _)| key.as_str())
+    }
+
+    /// The metadata keys with the columns they read.
+    pub fn meta_sources(&self) -> &[(String, Vec<String>)] {
+        &self.meta
+    }
+
+    /// The item id of a record (used to apply split id lists before the full mapping).
+    pub fn id(&self, record: &Record, position: Position) -> Result<String, DataError> {
+        let id = self.id.fill(record, position).map_err(|e| {
+            DataError::invalid(record.at(&e.column), format!("(item id) {}", e.message))
+        })?;
+        let id = id.trim().to_owned();
+        if id.is_empty() {
+            return Err(DataError::invalid(
+                record.location(),
+                "the item id is empty",
+            ));
+        }
+        Ok(id)
+    }
+
+    /// Builds the item of one record.
+    pub fn item(
+        &self,
+        record: &Record,
+        position: Position,
+        roots: &ImageRoots,
+        fingerprint: &mut Sha256Hasher,
+    ) -> Result<Item, DataError> {
+        let invalid =
+            |column: &str, message: String| DataError::invalid(record.at(column), message);
+        let id = self.id(record, position)?;
+        let question = self
+            .question
+            .fill(record, position)
+            .map_err(|e| invalid(&e.column, e.message))?;
+        if question.trim().is_empty() {
+            return Err(DataError::invalid(
+                record.location(),
+                "the question is empty",
+            ));
+        }
+        let answer = match record.get(&self.answer) {
+            None | Some(Cell::Null) => {
+                return Err(invalid(&self.answer, "missing (required)".into()));
+            }
+            Some(cell) => cell_text(cell)
+                .map_err(|message| invalid(&self.answer, message))?
+                .unwrap_or_default(),
+        };
+        let options = self.options(record)?;
+        let rule = self.rule(record)?;
+        let (answer_type, answer) = match rule {
+            TypeRule::Mcq => (
+                AnswerType::Mcq,
+                self.gold_letter(record, &options, &answer)?.to_string(),
+            ),
+            TypeRule::Closed => {
+                if YesNo::parse_gold(&answer).is_none() {
+                    return Err(invalid(
+                        &self.answer,
+                        format!("a closed item's answer must be yes or no, found {answer:?}"),
+                    ));
+                }
+                (AnswerType::Closed, answer.trim().to_owned())
+            }
+            TypeRule::ClosedIfYesNo if YesNo::parse_gold(&answer).is_some() => {
+                (AnswerType::Closed, answer.trim().to_owned())
+            }
+            TypeRule::Open | TypeRule::ClosedIfYesNo => {
+                if answer.trim().is_empty() {
+                    return Err(invalid(&self.answer, "the gold answer is empty".into()));
+                }
+                (AnswerType::Open, answer.trim().to_owned())
+            }
+        };
+        if answer_type != AnswerType::Mcq && !options.is_empty() {
+            let column = self.options_column().unwrap_or("options");
+            return Err(invalid(
+                column,
+                format!("this {answer_type} item has options; only multiple-choice items may"),
+            ));
+        }
+        let images = self.images(record, roots, fingerprint)?;
+        let cluster = match &self.cluster {
+            None => None,
+            Some(Cluster::FirstImage) => images.first().map(image_identity),
+            Some(Cluster::Template(template)) => Some(
+                template
+                    .fill(record, position)
+                    .map_err(|e| invalid(&e.column, format!("(cluster key) {}", e.message)))?,
+            ),
+        };
+        Ok(Item {
+            id,
+            question,
+            images,
+            options,
+            answer,
+            answer_type,
+            meta: self.meta(record, position),
+            cluster,
+        })
+    }
+
+    fn options_column(&self) -> Option<&str> {
+        match &self.options {
+            Some(OptionsSource::Columns(list)) => list.first().map(String::as_str),
+            Some(OptionsSource::Column(column)) => Some(column),
+            _ => None,
+        }
+    }
+
+    fn rule(&self, record: &Record) -> Result<TypeRule, DataError> {
+        match &self.answer_type {
+            AnswerTypeRule::Fixed(rule) => Ok(*rule),
+            AnswerTypeRule::ByColumn { column, values } => {
+                let value = record
+                    .get(column)
+                    .and_then(Cell::scalar_text)
+                    .unwrap_or_default();
+                values.get(value.trim()).copied().ok_or_else(|| {
+                    let known: Vec<String> = values.keys().map(|k| format!("{k:?}")).collect();
+                    DataError::invalid(
+                        record.at(column),
+                        format!(
+                            "{value:?} is not a known value; the card maps {}",
+                            known.join(", ")
+                        ),
+                    )
+                })
+            }
+        }
+    }
+
+    fn options(&self, record: &Record) -> Result<Options, DataError> {
+        let mut options = Options::new();
+        let Some(source) = &self.options else {
+            return Ok(options);
+        };
+        match source {
+            OptionsSource::Fixed(texts) => {
+                for (index, text) in texts.iter().enumerate() {
+                    if let Some(letter) = Letter::from_index(index) {
+                        options.insert(letter, text.clone());
+                    }
+                }
+            }
+            OptionsSource::Columns(columns) => {
+                for (index, column) in columns.iter().enumerate() {
+                    let Some(cell) = record.get(column) else {
+                        continue;
+                    };
+                    let text = cell_text(cell)
+                        .map_err(|message| DataError::invalid(record.at(column), message))?;
+                    if let (Some(text), Some(letter)) = (text, Letter::from_index(index)) {
+                        if !text.trim().is_empty() {
+                            options.insert(letter, self.clean_option(letter, &text));
+                        }
+                    }
+                }
+            }
+            OptionsSource::Column(column) => {
+                let cell = record.get(column).unwrap_or(&Cell::Null);
+                for (letter, text) in parse_option_cell(cell)
+                    .map_err(|message| DataError::invalid(record.at(column), message))?
+                {
+                    options.insert(letter, self.clean_option(letter, &text));
+                }
+            }
+        }
+        Ok(options)
+    }
+
+    fn clean_option(&self, letter: Letter, text: &str) -> String {
+        let text = text.trim();
+        if !self.strip_labels {
+            return text.to_owned();
+        }
+        let l = letter.as_char();
+        for prefix in [
+            format!("{l}:"),
+            format!("{l}."),
+            format!("({l})"),
+            format!("{l})"),
+        ] {
+            if let Some(rest) = text.strip_prefix(&prefix) {
+                return rest.trim().to_owned();
+            }
+        }
+        text.to_owned()
+    }
+
+    fn gold_letter(
+        &self,
+        record: &Record,
+        options: &Options,
+        answer: &str,
+    ) -> Result<Letter, DataError> {
+        let at = || record.at(&self.answer);
+        if options.len() < 2 {
+            let column = self.options_column().unwrap_or(&self.answer);
+            return Err(DataError::invalid(
+                record.at(column),
+                format!(
+                    "a multiple-choice item needs at least two options, found {}",
+                    options.len()
+                ),
+            ));
+        }
+        let letters: String = options.keys().map(|l| l.as_char()).collect();
+        if let Some(count) = self.option_count {
+            if options.len() != count {
+                let column = self.options_column().unwrap_or(&self.answer);
+                return Err(DataError::invalid(
+                    record.at(column),
+                    format!(
+                        "has {} options ({letters}) where the card expects {count}: another release of this benchmark?",
+                        options.len()
+                    ),
+                ));
+            }
+        }
+        let trimmed = answer.trim();
+        let letter = match self.gold {
+            Gold::Letter => Letter::try_from(trimmed.to_owned()).map_err(|_| {
+                DataError::invalid(
+                    at(),
+                    format!("expected an option letter ({letters}), found {trimmed:?}"),
+                )
+            })?,
+            Gold::Index0 | Gold::Index1 => {
+                let base = usize::from(self.gold == Gold::Index1);
+                trimmed
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| i.checked_sub(base))
+                    .and_then(Letter::from_index)
+                    .ok_or_else(|| {
+                        DataError::invalid(
+                            at(),
+                            format!("expected a {}-based option index, found {trimmed:?}", base),
+                        )
+                    })?
+            }
+            Gold::OptionText => {
+                option_with_text(options, trimmed).map_err(|m| DataError::invalid(at(), m))?
+            }
+            Gold::LetterOrText => match Letter::try_from(trimmed.to_owned()) {
+                Ok(letter) if options.contains_key(&letter) => letter,
+                _ => option_with_text(options, trimmed).map_err(|m| DataError::invalid(at(), m))?,
+            },
+        };
+        if !options.contains_key(&letter) {
+            return Err(DataError::invalid(
+                at(),
+                format!("gold letter {letter} is not among the options ({letters})"),
+            ));
+        }
+        Ok(letter)
+    }
+
+    fn images(
+        &self,
+        record: &Record,
+        roots: &ImageRoots,
+        fingerprint: &mut Sha256Hasher,
+    ) -> Result<Vec<Image>, DataError> {
+        let mut images = Vec::new();
+        for column in &self.images {
+            let Some(cell) = record.get(column) else {
+                continue;
+            };
+            collect_images(cell, record, column, roots, fingerprint, &mut images)?;
+        }
+        Ok(images)
+    }
+
+    fn meta(&self, record: &Record, position: Position) -> Meta {
+        let mut meta = Meta::new();
+        for (key, sources) in &self.meta {
+            let value = sources.iter().find_map(|column| {
+                if column.starts_with('_') {
+                    super::template::pseudo(record, position, column).map(serde_json::Value::String)
+                } else {
+                    record
+                        .get(column)
+                        .filter(|cell| !matches!(cell, Cell::Null))
+                        .map(Cell::to_json)
+                }
+            });
+            if let Some(value) = value {
+                meta.insert(key.clone(), value);
+            }
+        }
+        meta
+    }
+}
+
+fn compile_options(spec: &OptionsSpec) -> Result<OptionsSource, String> {
+    let given = [
+        spec.columns.is_some(),
+        spec.column.is_some(),
+        spec.fixed.is_some(),
+    ]
+    .iter()
+    .filter(|g| **g)
+    .count();
+    if given != 1 {
+        return Err("item.options: give exactly one of `columns`, `column` or `fixed`".into());
+    }
+    if let Some(columns) = &spec.columns {
+        if columns.len() < 2 || columns.len() > 26 {
+            return Err("item.options.columns: list 2 to 26 columns".into());
+        }
+        return Ok(OptionsSource::Columns(columns.clone()));
+    }
+    if let Some(fixed) = &spec.fixed {
+        if fixed.len() < 2 || fixed.len() > 26 {
+            return Err("item.options.fixed: list 2 to 26 options".into());
+        }
+        return Ok(OptionsSource::Fixed(fixed.clone()));
+    }
+    Ok(OptionsSource::Column(
+        spec.column.clone().unwrap_or_default(),
+    ))
+}
+
+/// The options held in one cell: a struct keyed by letter, a list, or text holding a list.
+fn parse_option_cell(cell: &Cell) -> Result<Vec<(Letter, String)>, String> {
+    match cell {
+        Cell::Null => Ok(Vec::new()),
+        Cell::Struct(fields) => {
+            let mut options = Vec::new();
+            for (key, value) in fields {
+                let letter = Letter::try_from(key.trim().to_owned())
+                    .map_err(|_| format!("option key {key:?} is not a letter A-Z"))?;
+                if let Some(text) = value.scalar_text().filter(|t| !t.trim().is_empty()) {
+                    options.push((letter, text));
+                }
+            }
+            Ok(options)
+        }
+        Cell::List(list) => list_options(list.iter().map(|c| c.scalar_text())),
+        Cell::Text(text) => {
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
+                return Ok(Vec::new());
+            }
+            if trimmed.starts_with('[') {
+                let items = pylist::parse_string_list(trimmed)
+                    .map_err(|e| format!("cannot read the option list: {e}"))?;
+                return list_options(items.into_iter().map(Some));
+            }
+            if trimmed.starts_with('{') {
+                let value: serde_json::Value = serde_json::from_str(trimmed)
+                    .map_err(|e| format!("cannot read the option object: {e}"))?;
+                return parse_option_cell(&Cell::from_json(value));
+            }
+            Err(format!(
+                "expected a list or an object of options, found text {:?}",
+                truncate(trimmed, 40)
+            ))
+        }
+        other => Err(format!("expected options, found {}", other.kind())),
+    }
+}
+
+fn list_options(
+    texts: impl Iterator<Item = Option<String>>,
+) -> Result<Vec<(Letter, String)>, String> {
+    let mut options = Vec::new();
+    for (index, text) in texts.enumerate() {
+        let letter = Letter::from_index(index).ok_or("more than 26 options")?;
+        if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+            options.push((letter, text));
+        }
+    }
+    Ok(options)
+}
+
+/// The letter of the one option whose text is `text` (exactly after trimming, else ignoring case).
+fn option_with_text(options: &Options, text: &str) -> Result<Letter, String> {
+    let exact: Vec<Letter> = options
+        .iter()
+        .filter(|(_, option)| option.trim() == text)
+        .map(|(letter, _)| *letter)
+        .collect();
+    let matches = if exact.is_empty() {
+        options
+            .iter()
+            .filter(|(_, option)| option.trim().to_lowercase() == text.to_lowercase())
+            .map(|(letter, _)| *letter)
+            .collect()
+    } else {
+        exact
+    };
+    match matches.as_slice() {
+        [letter] => Ok(*letter),
+        [] => Err(format!(
+            "the gold answer {:?} is not the text of any option",
+            truncate(text, 60)
+        )),
+        several => Err(format!(
+            "the gold answer {:?} is the text of several options ({})",
+            truncate(text, 60),
+            several.iter().map(|l| l.as_char()).collect::<String>()
+        )),
+    }
+}
+
+fn collect_images(
+    cell: &Cell,
+    record: &Record,
+    column: &str,
+    roots: &ImageRoots,
+    fingerprint: &mut Sha256Hasher,
+    out: &mut Vec<Image>,
+) -> Result<(), DataError> {
+    let origin = || {
+        format!(
+            "{}: row {}: column {column}",
+            record.file.display(),
+            record.row
+        )
+    };
+    match cell {
+        Cell::Null => {}
+        Cell::Image(image) => out.push(image.clone()),
+        Cell::Bytes(bytes) => out.push(checked_bytes(bytes, record, column, origin())?),
+        Cell::Text(path) if path.trim().is_empty() => {}
+        Cell::Text(path) => {
+            let located = roots
+                .locate(path, fingerprint)
+                .map_err(|message| DataError::invalid(record.at(column), message))?;
+            out.push(located);
+        }
+        Cell::Struct(_) => match (cell.get("bytes"), cell.get("path")) {
+            (Some(Cell::Bytes(bytes)), _) => {
+                out.push(checked_bytes(bytes, record, column, origin())?)
+            }
+            (_, Some(Cell::Text(path))) if !path.trim().is_empty() => {
+                collect_images(
+                    &Cell::Text(path.clone()),
+                    record,
+                    column,
+                    roots,
+                    fingerprint,
+                    out,
+                )?;
+            }
+            (None, None) => {
+                return Err(DataError::invalid(
+                    record.at(column),
+                    "expected an image struct with `bytes` or `path`",
+                ));
+            }
+            _ => {}
+        },
+        Cell::List(list) => {
+            for element in list {
+                collect_images(element, record, column, roots, fingerprint, out)?;
+            }
+        }
+        other => {
+            return Err(DataError::invalid(
+                record.at(column),
+                format!("expected an image, found {}", other.kind()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// In-file image bytes, checked to be an image medeval can send.
+fn checked_bytes(
+    bytes: &Arc<[u8]>,
+    record: &Record,
+    column: &str,
+    origin: String,
+) -> Result<Image, DataError> {
+    if !(bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xff\xd8\xff")) {
+        return Err(DataError::invalid(
+            record.at(column),
+            if bytes.is_empty() {
+                "the image holds no bytes".to_owned()
+            } else {
+                "the image bytes are not a PNG or JPEG file".to_owned()
+            },
+        ));
+    }
+    Ok(Image::Bytes {
+        bytes: Arc::clone(bytes),
+        origin,
+    })
+}
+
+/// What identifies an image for clustering: its path or member, or a digest of its bytes.
+fn image_identity(image: &Image) -> String {
+    match image {
+        Image::Bytes { bytes, .. } => format!("sha256:{}", &sha256_hex(bytes)[..16]),
+        other => other.describe(),
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+/// Filters of a selection: column -> accepted values.
+pub type Filter = BTreeMap<String, Vec<String>>;
+
+/// Whether a record passes every filter.
+pub fn passes(record: &Record, filter: &Filter) -> bool {
+    filter.iter().all(|(column, accepted)| {
+        record
+            .get(column)
+            .and_then(Cell::scalar_text)
+            .is_some_and(|value| accepted.iter().any(|a| a == value.trim()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter(c: char) -> Letter {
+        Letter::new(c).unwrap()
+    }
+
+    #[test]
+    fn option_cells_in_every_upstream_shape() {
+        let object = Cell::Struct(vec![
+            ("A".into(), Cell::Text("CT".into())),
+            ("B".into(), Cell::Text("MRI".into())),
+        ]);
+        assert_eq!(
+            parse_option_cell(&object).unwrap(),
+            vec![(letter('A'), "CT".into()), (letter('B'), "MRI".into())]
+        );
+        let python = Cell::Text("['Kaposi\\'s sarcoma', \"MRI\"]".into());
+        assert_eq!(
+            parse_option_cell(&python).unwrap(),
+            vec![
+                (letter('A'), "Kaposi's sarcoma".into()),
+                (letter('B'), "MRI".into())
+            ]
+        );
+        assert!(
+            parse_option_cell(&Cell::Text("[]".into()))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(parse_option_cell(&Cell::Text("CT or MRI".into())).is_err());
+    }
+
+    #[test]
+    fn gold_text_must_name_exactly_one_option() {
+        let mut options = Options::new();
+        options.insert(letter('A'), "Lung".into());
+        options.insert(letter('B'), "Liver".into());
+        assert_eq!(option_with_text(&options, "Liver").unwrap(), letter('B'));
+        assert_eq!(option_with_text(&options, "liver").unwrap(), letter('B'));
+        assert!(option_with_text(&options, "Kidney").is_err());
+        options.insert(letter('C'), "Liver".into());
+        assert_eq!(
+            option_with_text(&options, "Liver").unwrap_err(),
+            "the gold answer \"Liver\" is the text of several options (BC)"
+        );
+    }
+}

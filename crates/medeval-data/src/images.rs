@@ -1,0 +1,167 @@
+//! Where a card's relative image paths are found: folders and zip archives under the benchmark
+//! folder, tried in order (SLAKE ships `imgs.zip`; users often unpack it to `imgs/`).
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use medeval_core::Image;
+use medeval_core::digest::Sha256Hasher;
+
+use crate::archive::ImageArchive;
+use crate::error::DataError;
+
+/// One place images are looked up.
+#[derive(Debug)]
+enum Root {
+    Folder { dir: PathBuf, label: String },
+    Archive(Arc<ImageArchive>),
+}
+
+/// The image roots of one benchmark folder.
+#[derive(Debug)]
+pub struct ImageRoots {
+    roots: Vec<Root>,
+    /// The roots the card names, for messages (including those that do not exist).
+    named: Vec<String>,
+}
+
+impl ImageRoots {
+    /// Opens the roots `names` (relative to `dir`); names ending in `.zip` are archives, the rest
+    /// folders. Roots that do not exist are skipped; an empty list means `dir` itself.
+    pub fn open(dir: &Path, names: &[String]) -> Result<Self, DataError> {
+        let named: Vec<String> = if names.is_empty() {
+            vec![".".to_owned()]
+        } else {
+            names.to_vec()
+        };
+        let mut roots = Vec::new();
+        for name in &named {
+            let path = if name == "." {
+                dir.to_path_buf()
+            } else {
+                dir.join(name)
+            };
+            if name.to_ascii_lowercase().ends_with(".zip") {
+                if path.is_file() {
+                    roots.push(Root::Archive(ImageArchive::open(&path, name)?));
+                }
+            } else if path.is_dir() {
+                roots.push(Root::Folder {
+                    dir: path,
+                    label: name.trim_end_matches('/').to_owned(),
+                });
+            }
+        }
+        Ok(Self { roots, named })
+    }
+
+    /// Finds the image a relative path names, feeding its identity (path relative to the
+    /// benchmark folder and size, or archive member and CRC-32) to `fingerprint`.
+    pub fn locate(&self, reference: &str, fingerprint: &mut Sha256Hasher) -> Result<Image, String> {
+        let relative = safe_relative(reference)?;
+        for root in &self.roots {
+            match root {
+                Root::Folder { dir, label } => {
+                    let full = dir.join(&relative);
+                    if let Ok(metadata) = std::fs::metadata(&full) {
+                        if metadata.is_file() {
+                            let identity = if label == "." {
+                                relative.clone()
+                            } else {
+                                format!("{label}/{relative}")
+                            };
+                            fingerprint.update_field(identity.as_bytes());
+                            fingerprint.update_field(&metadata.len().to_le_bytes());
+                            return Ok(Image::Path(full));
+                        }
+                    }
+                }
+                Root::Archive(archive) => {
+                    if let Some((member, info)) = archive.lookup(&relative) {
+                        let identity = format!("{}:{member}", archive.label());
+                        fingerprint.update_field(identity.as_bytes());
+                        fingerprint.update_field(&info.crc32.to_le_bytes());
+                        fingerprint.update_field(&info.size.to_le_bytes());
+                        return Ok(archive.image(member));
+                    }
+                }
+            }
+        }
+        Err(format!(
+            "image {relative} is in none of {}",
+            self.describe_roots()
+        ))
+    }
+
+    fn describe_roots(&self) -> String {
+        let present: Vec<String> = self
+            .named
+            .iter()
+            .map(|name| {
+                let exists = self.roots.iter().any(|root| match root {
+                    Root::Folder { label, .. } => label == name.trim_end_matches('/'),
+                    Root::Archive(archive) => archive.label() == name,
+                });
+                if exists {
+                    name.clone()
+                } else {
+                    format!("{name} (absent)")
+                }
+            })
+            .collect();
+        present.join(", ")
+    }
+}
+
+/// A reference as a relative path that stays inside the benchmark folder.
+fn safe_relative(reference: &str) -> Result<String, String> {
+    let trimmed = reference.trim().replace('\\', "/");
+    let trimmed = trimmed.trim_start_matches("./");
+    if trimmed.is_empty() {
+        return Err("empty image path".into());
+    }
+    let path = Path::new(trimmed);
+    let escapes = path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes {
+        return Err(format!(
+            "image path {reference:?} leaves the benchmark folder; only relative paths inside it are read"
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_may_not_leave_the_benchmark_folder() {
+        assert!(safe_relative("../secrets.png").is_err());
+        assert!(safe_relative("/etc/passwd").is_err());
+        assert_eq!(
+            safe_relative("./xmlab1/source.jpg").unwrap(),
+            "xmlab1/source.jpg"
+        );
+        assert_eq!(safe_relative("a\\b.png").unwrap(), "a/b.png");
+    }
+
+    #[test]
+    fn folders_are_tried_in_order_and_misses_name_every_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("imgs/xmlab1")).unwrap();
+        std::fs::write(dir.path().join("imgs/xmlab1/source.jpg"), b"jpeg").unwrap();
+        let roots = ImageRoots::open(dir.path(), &["imgs".into(), "imgs.zip".into()]).unwrap();
+        let mut hasher = Sha256Hasher::new();
+        let found = roots.locate("xmlab1/source.jpg", &mut hasher).unwrap();
+        assert_eq!(
+            found,
+            Image::Path(dir.path().join("imgs/xmlab1/source.jpg"))
+        );
+        assert_eq!(
+            roots.locate("xmlab2/source.jpg", &mut hasher).unwrap_err(),
+            "image xmlab2/source.jpg is in none of imgs, imgs.zip (absent)"
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! JSON documents (an array of records, or an object of records keyed by id) and JSON Lines.
+//!
+//! A document is streamed element by element through serde's visitor, so only one record is in
+//! memory at a time however long the array is.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::{Layout, ReadSpec, RecordSink};
+use crate::error::{DataError, Location, Unit};
+use crate::record::{Cell, Record};
+
+/// Reads a JSON document: `[{...}, {...}]` or `{"id": {...}, ...}`.
+pub fn read_document(spec: &ReadSpec<'_>, sink: &mut dyn RecordSink) -> Result<usize, DataError> {
+    let path = spec.full_path();
+    let file = File::open(&path).map_err(|e| DataError::io(spec.file, e))?;
+    let mut deserializer = serde_json::Deserializer::from_reader(BufReader::new(file));
+    let mut state = Stream {
+        spec,
+        label: spec.label(),
+        sink,
+        count: 0,
+        failure: None,
+    };
+    let outcome = (&mut deserializer).deserialize_any(DocumentVisitor(&mut state));
+    if let Some(failure) = state.failure.take() {
+        return Err(failure);
+    }
+    match outcome.and_then(|()| deserializer.end()) {
+        Ok(()) => Ok(state.count),
+        Err(e) => Err(syntax_error(spec.file, &e)),
+    }
+}
+
+/// Reads JSON Lines: one object per line, blank lines ignored.
+pub fn read_lines(spec: &ReadSpec<'_>, sink: &mut dyn RecordSink) -> Result<usize, DataError> {
+    let path = spec.full_path();
+    let file = File::open(&path).map_err(|e| DataError::io(spec.file, e))?;
+    let label = spec.label();
+    let mut count = 0;
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line_no = index + 1;
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => DataError::invalid(
+                Location::line(spec.file, line_no),
+                "line is not valid UTF-8",
+            ),
+            _ => DataError::io(spec.file, e),
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(&line).map_err(|e| DataError::Json {
+            location: Location::line(spec.file, line_no),
+            message: crate::jsonl::json_error_message(&e),
+        })?;
+        let Value::Object(object) = value else {
+            return Err(DataError::invalid(
+                Location::line(spec.file, line_no),
+                "expected a JSON object per line",
+            ));
+        };
+        if count == 0 {
+            spec.check_columns(Layout::Jsonl, object.keys().map(String::as_str))?;
+        }
+        count += 1;
+        sink.record(Record {
+            file: label.clone(),
+            row: line_no,
+            unit: Unit::Line,
+            key: None,
+            cells: object
+                .into_iter()
+                .map(|(name, value)| (name, Cell::from_json(value)))
+                .collect(),
+        })?;
+    }
+    Ok(count)
+}
+
+fn syntax_error(file: &Path, error: &serde_json::Error) -> DataError {
+    let message = error.to_string();
+    let message = message
+        .find(" at line ")
+        .map_or(message.as_str(), |at| &message[..at]);
+    DataError::Json {
+        location: Location::line(file, error.line()),
+        message: format!("{message} (column {})", error.column()),
+    }
+}
+
+/// Shared state of a streamed document.
+struct Stream<'s, 'a> {
+    spec: &'s ReadSpec<'a>,
+    label: Arc<Path>,
+    sink: &'s mut dyn RecordSink,
+    count: usize,
+    /// A sink or record error, kept aside while serde unwinds with a placeholder error.
+    failure: Option<DataError>,
+}
+
+impl Stream<'_, '_> {
+    fn accept<E: de::Error>(&mut self, key: Option<String>, value: Value) -> Result<(), E> {
+        self.count += 1;
+        let location = Location::row(self.spec.file, Unit::Record, self.count);
+        let result = match value {
+            Value::Object(object) => {
+                let checked = if self.count == 1 {
+                    self.spec
+                        .check_columns(Layout::Json, object.keys().map(String::as_str))
+                } else {
+                    Ok(())
+                };
+                checked.and_then(|()| {
+                    self.sink.record(Record {
+                        file: self.label.clone(),
+                        row: self.count,
+                        unit: Unit::Record,
+                        key,
+                        cells: object
+                            .into_iter()
+                            .map(|(name, value)| (name, Cell::from_json(value)))
+                            .collect(),
+                    })
+                })
+            }
+            _ => Err(DataError::invalid(location, "expected a JSON object")),
+        };
+        result.map_err(|failure| {
+            self.failure = Some(failure);
+            E::custom("stopped")
+        })
+    }
+}
+
+struct DocumentVisitor<'v, 's, 'a>(&'v mut Stream<'s, 'a>);
+
+impl<'de> Visitor<'de> for DocumentVisitor<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of records or an object of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Value>()? {
+            self.0.accept(None, value)?;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(ValueSeed)?;
+            self.0.accept(Some(key), value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Deserialises one value of any shape.
+struct ValueSeed;
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        serde::Deserialize::deserialize(deserializer)
+    }
+}

@@ -1,0 +1,624 @@
+//! Paper tables: runs side by side, one row per model, one column per benchmark (optionally
+//! split into sub-columns such as open/closed or understanding/reasoning), every cell an
+//! accuracy with its interval and `n`.
+//!
+//! The interval of a cell is Wilson's unless the benchmark's items share cluster keys (several
+//! questions on one image), in which case it is cluster-robust by default, because items on one
+//! image are not independent and a Wilson interval would be too narrow. The method of every cell
+//! is named: in the table's title, and with a `†` on the columns (or, when a column mixes
+//! methods, the cells) that are cluster-robust.
+
+use std::collections::{BTreeSet, HashMap};
+
+use medeval_core::OutcomeCounts;
+use medeval_stats::{CiMethod, CiMethodName, NonJudgementPolicy};
+use serde::Serialize;
+
+use crate::summary::{Row, SummaryOptions, summarize};
+use crate::table::{Align, Table};
+
+/// The scored samples of one run, with what places it in the table.
+#[derive(Debug, Clone)]
+pub struct RunInput<'a> {
+    /// The run id.
+    pub run: String,
+    /// The row: the model (or baseline) name.
+    pub model: String,
+    /// The column: the benchmark, with its variant when it has one (`medqa [circular]`).
+    pub benchmark: String,
+    /// The samples with their items.
+    pub rows: Vec<Row<'a>>,
+}
+
+/// One column: a benchmark, or the items of a benchmark whose `field` has one value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    /// The benchmark the column reads.
+    pub benchmark: String,
+    /// The header.
+    pub label: String,
+    /// The breakdown field and value that select the column's items, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<(String, String)>,
+}
+
+impl Column {
+    /// A whole benchmark.
+    pub fn whole(benchmark: &str, label: &str) -> Self {
+        Self {
+            benchmark: benchmark.to_owned(),
+            label: label.to_owned(),
+            filter: None,
+        }
+    }
+
+    /// The items of a benchmark whose `field` is `value`.
+    pub fn part(benchmark: &str, label: &str, field: &str, value: &str) -> Self {
+        Self {
+            benchmark: benchmark.to_owned(),
+            label: label.to_owned(),
+            filter: Some((field.to_owned(), value.to_owned())),
+        }
+    }
+}
+
+/// How the columns are chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// One column per benchmark, in the order the runs are given; for each `sub` field with at
+    /// least two values among a benchmark's items, a sub-column per value after the benchmark's
+    /// own column.
+    Auto {
+        /// Breakdown fields for sub-columns (`answer_type`, `question_type` ...).
+        sub: Vec<String>,
+    },
+    /// Fixed columns, as a published table lays them out.
+    Fixed {
+        /// The layout's name.
+        name: String,
+        /// The columns.
+        columns: Vec<Column>,
+    },
+}
+
+/// The name of the built-in layout of arXiv 2507.11200.
+pub const STUDY_2507_11200: &str = "2507.11200";
+
+impl Layout {
+    /// A built-in layout by name.
+    pub fn named(name: &str) -> Option<Self> {
+        (name == STUDY_2507_11200).then(Self::study_2507_11200)
+    }
+
+    /// The seven benchmarks of "How Far Have Medical Vision-Language Models Come?" (arXiv
+    /// 2507.11200), MedXpertQA MM split into its Understanding and Reasoning questions.
+    pub fn study_2507_11200() -> Self {
+        Self::Fixed {
+            name: STUDY_2507_11200.to_owned(),
+            columns: vec![
+                Column::whole("vqa-rad", "VQA-RAD"),
+                Column::whole("slake", "SLAKE"),
+                Column::whole("pathvqa", "PathVQA"),
+                Column::whole("pmc-vqa", "PMC-VQA"),
+                Column::whole("omnimedvqa", "OmniMedVQA"),
+                Column::part(
+                    "medxpertqa-mm",
+                    "MedXpertQA-MM Understanding",
+                    "question_type",
+                    "Understanding",
+                ),
+                Column::part(
+                    "medxpertqa-mm",
+                    "MedXpertQA-MM Reasoning",
+                    "question_type",
+                    "Reasoning",
+                ),
+                Column::whole("mmmu-med", "MMMU-Med"),
+            ],
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Self::Auto { .. } => "auto",
+            Self::Fixed { name, .. } => name,
+        }
+    }
+}
+
+/// Which interval each cell gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalChoice {
+    /// Cluster-robust for runs whose items carry cluster keys, Wilson for the others.
+    Auto,
+    /// Wilson for every cell.
+    Wilson,
+    /// Cluster-robust for every cell (items without a key are their own cluster).
+    ClusterRobust,
+}
+
+/// How cells are computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaperOptions {
+    /// How `unparsed`, `refused` and `error` enter accuracy.
+    pub policy: NonJudgementPolicy,
+    /// Interval level.
+    pub confidence: f64,
+    /// Interval method.
+    pub interval: IntervalChoice,
+}
+
+impl Default for PaperOptions {
+    /// Non-judgements count as wrong, 95% intervals, the method chosen per run.
+    fn default() -> Self {
+        Self {
+            policy: NonJudgementPolicy::CountAsWrong,
+            confidence: 0.95,
+            interval: IntervalChoice::Auto,
+        }
+    }
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    /// The run the cell comes from.
+    pub run: String,
+    /// Samples in the accuracy (after the policy's exclusions).
+    pub n: u64,
+    /// Accuracy, `null` when `n` is 0.
+    pub accuracy: Option<f64>,
+    /// The interval, `null` when it cannot be computed (n = 0, fewer than two clusters).
+    pub accuracy_ci: Option<[f64; 2]>,
+    /// The interval's method.
+    pub ci_method: CiMethodName,
+    /// Samples per outcome, before exclusions.
+    pub counts: OutcomeCounts,
+}
+
+/// Runs laid out side by side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PaperTable {
+    /// The layout's name (`auto`, `2507.11200`).
+    pub layout: String,
+    /// How non-judgements entered accuracy.
+    pub policy: NonJudgementPolicy,
+    /// Interval level.
+    pub confidence: f64,
+    /// The columns.
+    pub columns: Vec<Column>,
+    /// One row per model: the model and its cells, one per column (`null`: no run).
+    pub rows: Vec<PaperRow>,
+    /// Runs a fixed layout has no column for (`benchmark (run)`), so that nothing given is
+    /// silently left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unplaced: Vec<String>,
+}
+
+/// One model's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PaperRow {
+    /// The model.
+    pub model: String,
+    /// One cell per column.
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// Why runs cannot be laid out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaperError {
+    /// Two runs would fill the same cell.
+    #[error(
+        "runs {first} and {second} both hold {model} on {benchmark}; give one of them \
+         (runs that differ in prompt or decoding settings belong in separate tables)"
+    )]
+    SameCell {
+        /// The model.
+        model: String,
+        /// The benchmark.
+        benchmark: String,
+        /// The first run.
+        first: String,
+        /// The second run.
+        second: String,
+    },
+    /// No runs were given.
+    #[error("no runs to lay out")]
+    NoRuns,
+}
+
+/// Lays `runs` out under `layout`.
+pub fn paper_table(
+    runs: &[RunInput<'_>],
+    layout: &Layout,
+    options: &PaperOptions,
+) -> Result<PaperTable, PaperError> {
+    if runs.is_empty() {
+        return Err(PaperError::NoRuns);
+    }
+    let mut models: Vec<&str> = Vec::new();
+    let mut by_cell: HashMap<(&str, &str), &RunInput<'_>> = HashMap::new();
+    for run in runs {
+        if !models.contains(&run.model.as_str()) {
+            models.push(&run.model);
+        }
+        if let Some(first) = by_cell.insert((&run.model, &run.benchmark), run) {
+            return Err(PaperError::SameCell {
+                model: run.model.clone(),
+                benchmark: run.benchmark.clone(),
+                first: first.run.clone(),
+                second: run.run.clone(),
+            });
+        }
+    }
+    let columns = match layout {
+        Layout::Fixed { columns, .. } => columns.clone(),
+        Layout::Auto { sub } => auto_columns(runs, sub),
+    };
+    let unplaced = runs
+        .iter()
+        .filter(|run| !columns.iter().any(|c| c.benchmark == run.benchmark))
+        .map(|run| format!("{} ({})", run.benchmark, run.run))
+        .collect();
+    let rows = models
+        .iter()
+        .map(|model| PaperRow {
+            model: (*model).to_owned(),
+            cells: columns
+                .iter()
+                .map(|column| {
+                    by_cell
+                        .get(&(*model, column.benchmark.as_str()))
+                        .map(|run| cell(run, column, options))
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(PaperTable {
+        layout: layout.name().to_owned(),
+        policy: options.policy,
+        confidence: options.confidence,
+        columns,
+        rows,
+        unplaced,
+    })
+}
+
+/// Benchmarks in order of appearance, each followed by its sub-columns.
+fn auto_columns(runs: &[RunInput<'_>], sub: &[String]) -> Vec<Column> {
+    let mut benchmarks: Vec<&str> = Vec::new();
+    for run in runs {
+        if !benchmarks.contains(&run.benchmark.as_str()) {
+            benchmarks.push(&run.benchmark);
+        }
+    }
+    let mut columns = Vec::new();
+    for benchmark in benchmarks {
+        columns.push(Column::whole(benchmark, benchmark));
+        for field in sub {
+            let values: BTreeSet<String> = runs
+                .iter()
+                .filter(|run| run.benchmark == benchmark)
+                .flat_map(|run| run.rows.iter().filter_map(|row| row.item.group_key(field)))
+                .collect();
+            if values.len() >= 2 {
+                columns.extend(values.iter().map(|value| {
+                    Column::part(benchmark, &format!("{benchmark} {value}"), field, value)
+                }));
+            }
+        }
+    }
+    columns
+}
+
+fn cell(run: &RunInput<'_>, column: &Column, options: &PaperOptions) -> Cell {
+    let rows: Vec<Row<'_>> = match &column.filter {
+        None => run.rows.clone(),
+        Some((field, value)) => run
+            .rows
+            .iter()
+            .copied()
+            .filter(|row| row.item.group_key(field).as_deref() == Some(value.as_str()))
+            .collect(),
+    };
+    let clustered = run.rows.iter().any(|row| row.item.cluster.is_some());
+    let ci = match options.interval {
+        IntervalChoice::Wilson => CiMethod::Wilson,
+        IntervalChoice::ClusterRobust => CiMethod::ClusterRobust,
+        IntervalChoice::Auto if clustered => CiMethod::ClusterRobust,
+        IntervalChoice::Auto => CiMethod::Wilson,
+    };
+    let summary = summarize(
+        &rows,
+        &SummaryOptions {
+            policy: options.policy,
+            ci,
+            confidence: options.confidence,
+            by: Vec::new(),
+        },
+    );
+    Cell {
+        run: run.run.clone(),
+        n: summary.overall.n,
+        accuracy: summary.overall.accuracy,
+        accuracy_ci: summary.overall.accuracy_ci,
+        ci_method: ci.name(),
+        counts: summary.overall.counts,
+    }
+}
+
+const CLUSTER_MARK: &str = "†";
+
+impl PaperTable {
+    /// The table to render: a `model` column, then one column per layout column. A cell reads
+    /// `72.4 [68.1, 76.3] n=451`; `–` when the model has no run on the benchmark.
+    pub fn to_table(&self) -> Table {
+        let mixed: Vec<bool> = (0..self.columns.len())
+            .map(|i| {
+                let methods: BTreeSet<&str> = self
+                    .rows
+                    .iter()
+                    .filter_map(|row| row.cells[i].as_ref())
+                    .map(|cell| method_label(cell.ci_method))
+                    .collect();
+                methods.len() > 1
+            })
+            .collect();
+        let robust_column = |i: usize| {
+            !mixed[i]
+                && self
+                    .rows
+                    .iter()
+                    .filter_map(|row| row.cells[i].as_ref())
+                    .any(|cell| cell.ci_method == CiMethodName::ClusterRobust)
+        };
+        let mut columns = vec![("model".to_owned(), Align::Left)];
+        columns.extend(self.columns.iter().enumerate().map(|(i, column)| {
+            let mark = if robust_column(i) { CLUSTER_MARK } else { "" };
+            (format!("{}{mark}", column.label), Align::Right)
+        }));
+        let mut table = Table {
+            title: Some(self.title()),
+            columns,
+            rows: Vec::new(),
+        };
+        for row in &self.rows {
+            let mut cells = vec![row.model.clone()];
+            cells.extend(row.cells.iter().enumerate().map(|(i, cell)| match cell {
+                None => "–".to_owned(),
+                Some(cell) => {
+                    let mark = if mixed[i] && cell.ci_method == CiMethodName::ClusterRobust {
+                        CLUSTER_MARK
+                    } else {
+                        ""
+                    };
+                    format_cell(cell, mark)
+                }
+            }));
+            table.push(cells);
+        }
+        table
+    }
+
+    /// What the numbers are: accuracy in percent, the interval level and methods, the policy.
+    fn title(&self) -> String {
+        let uses = |method: CiMethodName| {
+            self.rows
+                .iter()
+                .flat_map(|row| row.cells.iter().flatten())
+                .any(|cell| cell.ci_method == method)
+        };
+        let level = format!("{:.0}%", self.confidence * 100.0);
+        let intervals = match (
+            uses(CiMethodName::Wilson),
+            uses(CiMethodName::ClusterRobust),
+        ) {
+            (true, true) => format!(
+                "{level} Wilson intervals; {CLUSTER_MARK} cluster-robust, items sharing an image \
+                 (the card's cluster key) being correlated"
+            ),
+            (false, true) => format!(
+                "{level} cluster-robust intervals {CLUSTER_MARK} (items sharing an image, the \
+                 card's cluster key, are correlated)"
+            ),
+            _ => format!("{level} Wilson intervals"),
+        };
+        let policy = match self.policy {
+            NonJudgementPolicy::CountAsWrong => "unparsed, refused and error count as wrong",
+            NonJudgementPolicy::Exclude => "unparsed, refused and error excluded",
+        };
+        format!("Accuracy (%) with {intervals}; n items per cell; {policy}")
+    }
+}
+
+fn method_label(method: CiMethodName) -> &'static str {
+    match method {
+        CiMethodName::ClusterRobust => "cluster-robust",
+        _ => "other",
+    }
+}
+
+fn format_cell(cell: &Cell, mark: &str) -> String {
+    let accuracy = cell
+        .accuracy
+        .map_or_else(|| "–".to_owned(), |a| format!("{:.1}", a * 100.0));
+    let interval = cell.accuracy_ci.map_or_else(
+        || "[–]".to_owned(),
+        |[lo, hi]| format!("[{:.1}, {:.1}]", lo * 100.0, hi * 100.0),
+    );
+    format!("{accuracy} {interval}{mark} n={}", cell.n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medeval_core::{AnswerType, Item, Meta, Options, Outcome, Scored};
+
+    fn item(id: usize, answer_type: AnswerType, cluster: Option<&str>, kind: &str) -> Item {
+        let mut meta = Meta::new();
+        meta.insert("question_type".into(), kind.into());
+        Item {
+            id: id.to_string(),
+            question: "q".into(),
+            images: vec![],
+            options: Options::new(),
+            answer: "yes".into(),
+            answer_type,
+            meta,
+            cluster: cluster.map(str::to_owned),
+        }
+    }
+
+    fn verdicts(outcomes: &[Outcome]) -> Vec<Scored> {
+        outcomes
+            .iter()
+            .map(|o| Scored::new(*o, None, "test"))
+            .collect()
+    }
+
+    fn input<'a>(
+        run: &str,
+        model: &str,
+        benchmark: &str,
+        items: &'a [Item],
+        scored: &'a [Scored],
+    ) -> RunInput<'a> {
+        RunInput {
+            run: run.into(),
+            model: model.into(),
+            benchmark: benchmark.into(),
+            rows: items
+                .iter()
+                .zip(scored)
+                .map(|(item, scored)| Row { item, scored })
+                .collect(),
+        }
+    }
+
+    use Outcome::{Correct, Unparsed, Wrong};
+
+    #[test]
+    fn cells_hold_accuracy_interval_and_n() {
+        let items: Vec<Item> = (0..4)
+            .map(|i| item(i, AnswerType::Closed, None, "x"))
+            .collect();
+        let scored = verdicts(&[Correct, Correct, Correct, Unparsed]);
+        let table = paper_table(
+            &[input("r1", "m", "b", &items, &scored)],
+            &Layout::Auto { sub: vec![] },
+            &PaperOptions::default(),
+        )
+        .unwrap();
+        let cell = table.rows[0].cells[0].as_ref().unwrap();
+        assert_eq!(cell.n, 4);
+        assert_eq!(cell.counts.get(Unparsed), 1);
+        // Wilson 95% for 3/4 by the published closed form: [0.3006, 0.9544].
+        let [lo, hi] = cell.accuracy_ci.unwrap();
+        assert!(
+            (lo - 0.300_64).abs() < 1e-4 && (hi - 0.954_41).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+        assert_eq!(
+            table.to_table().rows,
+            vec![vec!["m".to_owned(), "75.0 [30.1, 95.4] n=4".to_owned()]]
+        );
+    }
+
+    #[test]
+    fn clustered_runs_get_cluster_robust_intervals_and_say_so() {
+        // Two images, two questions each; one image answered right twice, the other wrong twice.
+        let items: Vec<Item> = (0..4)
+            .map(|i| {
+                let image = if i < 2 { "img1" } else { "img2" };
+                item(i, AnswerType::Closed, Some(image), "x")
+            })
+            .collect();
+        let scored = verdicts(&[Correct, Correct, Wrong, Wrong]);
+        let table = paper_table(
+            &[input("r1", "m", "b", &items, &scored)],
+            &Layout::Auto { sub: vec![] },
+            &PaperOptions::default(),
+        )
+        .unwrap();
+        let cell = table.rows[0].cells[0].as_ref().unwrap();
+        assert_eq!(cell.ci_method, CiMethodName::ClusterRobust);
+        let rendered = table.to_table();
+        assert_eq!(rendered.columns[1].0, "b†");
+        assert!(rendered.title.unwrap().contains("cluster-robust"));
+    }
+
+    #[test]
+    fn models_are_rows_benchmarks_columns_with_sub_columns() {
+        let items: Vec<Item> = vec![
+            item(0, AnswerType::Mcq, None, "Understanding"),
+            item(1, AnswerType::Mcq, None, "Reasoning"),
+            item(2, AnswerType::Mcq, None, "Reasoning"),
+        ];
+        let right = verdicts(&[Correct, Correct, Wrong]);
+        let wrong = verdicts(&[Wrong, Wrong, Correct]);
+        let runs = [
+            input("a1", "model-a", "mx", &items, &right),
+            input("b1", "model-b", "mx", &items, &wrong),
+            input("a2", "model-a", "other", &items[..1], &right[..1]),
+        ];
+        let table = paper_table(
+            &runs,
+            &Layout::Auto {
+                sub: vec!["question_type".into(), "answer_type".into()],
+            },
+            &PaperOptions::default(),
+        )
+        .unwrap();
+        let labels: Vec<&str> = table.columns.iter().map(|c| c.label.as_str()).collect();
+        // answer_type has one value only: no sub-columns for it; `other` has one item.
+        assert_eq!(labels, ["mx", "mx Reasoning", "mx Understanding", "other"]);
+        let models: Vec<&str> = table.rows.iter().map(|r| r.model.as_str()).collect();
+        assert_eq!(models, ["model-a", "model-b"]);
+        let reasoning_b = table.rows[1].cells[1].as_ref().unwrap();
+        assert_eq!((reasoning_b.n, reasoning_b.accuracy), (2, Some(0.5)));
+        assert!(table.rows[1].cells[3].is_none());
+        assert_eq!(table.to_table().rows[1][4], "–");
+    }
+
+    #[test]
+    fn the_study_layout_splits_medxpertqa_and_reports_what_it_leaves_out() {
+        let items: Vec<Item> = vec![
+            item(0, AnswerType::Mcq, None, "Understanding"),
+            item(1, AnswerType::Mcq, None, "Reasoning"),
+        ];
+        let scored = verdicts(&[Correct, Wrong]);
+        let runs = [
+            input("r1", "m", "medxpertqa-mm", &items, &scored),
+            input("r2", "m", "medqa", &items, &scored),
+        ];
+        let table = paper_table(
+            &runs,
+            &Layout::named("2507.11200").unwrap(),
+            &PaperOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(table.columns.len(), 8);
+        let understanding = table.rows[0].cells[5].as_ref().unwrap();
+        assert_eq!(understanding.accuracy, Some(1.0));
+        let reasoning = table.rows[0].cells[6].as_ref().unwrap();
+        assert_eq!(reasoning.accuracy, Some(0.0));
+        assert_eq!(table.unplaced, ["medqa (r2)"]);
+    }
+
+    #[test]
+    fn two_runs_for_one_cell_are_refused() {
+        let items = vec![item(0, AnswerType::Mcq, None, "x")];
+        let scored = verdicts(&[Correct]);
+        let runs = [
+            input("r1", "m", "b", &items, &scored),
+            input("r2", "m", "b", &items, &scored),
+        ];
+        let error = paper_table(
+            &runs,
+            &Layout::Auto { sub: vec![] },
+            &PaperOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(error, PaperError::SameCell { .. }));
+    }
+}
