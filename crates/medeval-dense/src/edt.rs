@@ -310,6 +310,25 @@ struct Envelope {
     heights: Vec<f64>,
     /// Left boundary of each parabola's interval (one more entry than parabolas).
     bounds: Vec<f64>,
+    /// `1 / (2 w2 d)` for sample distances `d` (entry 0 unused), for the `w2` in `table_w2`:
+    /// turns the division in the intersection formula into a multiplication.
+    reciprocals: Vec<f64>,
+    table_w2: f64,
+}
+
+impl Envelope {
+    fn prepare(&mut self, n: usize, w2: f64) {
+        self.vertices.resize(n, 0);
+        self.heights.resize(n, 0.0);
+        self.bounds.resize(n + 1, 0.0);
+        if self.table_w2 != w2 || self.reciprocals.len() < n {
+            let inverse = 1.0 / (2.0 * w2);
+            self.reciprocals = (0..n.max(1))
+                .map(|d| if d == 0 { 0.0 } else { inverse / d as f64 })
+                .collect();
+            self.table_w2 = w2;
+        }
+    }
 }
 
 /// One-dimensional squared distance transform of `f` with sample spacing² `w2`:
@@ -320,15 +339,13 @@ fn lower_envelope(f: &[f64], w2: f64, out: &mut [f64], env: &mut Envelope) {
         out.fill(f64::INFINITY);
         return;
     };
-    env.vertices.resize(n, 0);
-    env.heights.resize(n, 0.0);
-    env.bounds.resize(n + 1, 0.0);
-    let (vertices, heights, bounds) = (
+    env.prepare(n, w2);
+    let (vertices, heights, bounds, reciprocals) = (
         &mut env.vertices[..n],
         &mut env.heights[..n],
         &mut env.bounds[..n + 1],
+        &env.reciprocals[..n],
     );
-    let inverse = 1.0 / (2.0 * w2);
     let mut k = 0usize;
     vertices[0] = first;
     heights[0] = f[first] + w2 * (first * first) as f64;
@@ -338,11 +355,12 @@ fn lower_envelope(f: &[f64], w2: f64, out: &mut [f64], env: &mut Envelope) {
             continue;
         }
         let hq = fq + w2 * (q * q) as f64;
-        // bounds[0] is -inf, so the loop stops at k = 0 at the latest.
-        let mut s = (hq - heights[k]) * inverse / (q - vertices[k]) as f64;
+        // Intersection of parabola q with the top of the stack; bounds[0] is -inf, so the
+        // loop stops at k = 0 at the latest.
+        let mut s = (hq - heights[k]) * reciprocals[q - vertices[k]];
         while s <= bounds[k] {
             k -= 1;
-            s = (hq - heights[k]) * inverse / (q - vertices[k]) as f64;
+            s = (hq - heights[k]) * reciprocals[q - vertices[k]];
         }
         k += 1;
         vertices[k] = q;
