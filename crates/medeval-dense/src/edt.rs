@@ -367,14 +367,27 @@ fn lower_envelope(f: &[f64], w2: f64, out: &mut [f64], env: &mut Envelope) {
         heights[k] = hq;
         bounds[k] = s;
     }
-    let mut j = 0;
-    for (q, o) in out.iter_mut().enumerate() {
-        let qf = q as f64;
-        while j < k && bounds[j + 1] < qf {
-            j += 1;
+    // Parabola j serves the samples q <= bounds[j + 1] not served by an earlier one; the
+    // boundaries increase, so the samples split into consecutive runs.
+    let mut q = 0;
+    for j in 0..=k {
+        let end = if j == k {
+            n
+        } else {
+            let bound = bounds[j + 1];
+            if bound < q as f64 {
+                continue; // parabola j serves no sample
+            }
+            // The samples up to and including `bound` (non-negative here, so the cast
+            // rounds down; it saturates for huge bounds).
+            (bound as usize).saturating_add(1).min(n)
+        };
+        let (v, fv) = (vertices[j], f[vertices[j]]);
+        for (o, sample) in out[q..end].iter_mut().zip(q..) {
+            let d = sample as f64 - v as f64;
+            *o = w2 * d * d + fv;
         }
-        let d = qf - vertices[j] as f64;
-        *o = w2 * d * d + f[vertices[j]];
+        q = end;
     }
 }
 
