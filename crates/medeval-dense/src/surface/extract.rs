@@ -127,10 +127,10 @@ pub fn border_cubes<T: LabelValue>(
         let base = nx * (y + ny * z) + crop.start[0];
         Some(&labels[base..base + cx])
     };
-    let inside = |r: Option<&[T]>, rx: usize| r.is_some_and(|r| rx < cx && r[rx] == label);
+    let (shift, full) = if spatial_dims == 3 { (4, 255) } else { (2, 15) };
     let per_layer: Vec<(Vec<u32>, Vec<f64>)> = (0..grid[2])
         .into_par_iter()
-        .map(|k| {
+        .map_init(Vec::new, |nibbles: &mut Vec<u8>, k| {
             let mut indices = Vec::new();
             let mut weights = Vec::new();
             let (z0, z1) = if spatial_dims == 3 {
@@ -139,34 +139,44 @@ pub fn border_cubes<T: LabelValue>(
                 (0, 0)
             };
             for j in 0..grid[1] {
-                let rows = [
+                // Corner rows of this row of cubes, in corner-bit order (see `marching`):
+                // (y-1, z-1), (y-1, z), (y, z-1), (y, z); in 2D (y-1) and (y).
+                let corner_rows = [
                     row(j as isize - 1, z0),
                     row(j as isize - 1, z1),
                     row(j as isize, z0),
                     row(j as isize, z1),
                 ];
-                if rows.iter().all(Option::is_none) {
-                    continue;
-                }
-                // `nibble(x)`: the corner bits of voxel column x for offset a = 1.
-                let nibble = |rx: usize| -> usize {
-                    if spatial_dims == 3 {
-                        (usize::from(inside(rows[0], rx)) << 3)
-                            | (usize::from(inside(rows[1], rx)) << 2)
-                            | (usize::from(inside(rows[2], rx)) << 1)
-                            | usize::from(inside(rows[3], rx))
-                    } else {
-                        (usize::from(inside(rows[0], rx)) << 1) | usize::from(inside(rows[2], rx))
-                    }
+                let rows: &[Option<&[T]>] = if spatial_dims == 3 {
+                    &corner_rows
+                } else {
+                    &[corner_rows[0], corner_rows[2]]
                 };
-                let (shift, full) = if spatial_dims == 3 { (4, 255) } else { (2, 15) };
+                // nibbles[x]: the corner bits of voxel column x (the cube's a = 1 corners).
+                nibbles.clear();
+                nibbles.resize(cx, 0);
+                for r in rows {
+                    if let Some(r) = r {
+                        for (n, &v) in nibbles.iter_mut().zip(*r) {
+                            *n = (*n << 1) | u8::from(v == label);
+                        }
+                    } else {
+                        for n in nibbles.iter_mut() {
+                            *n <<= 1;
+                        }
+                    }
+                }
+                if nibbles.iter().fold(0, |any, &n| any | n) == 0 {
+                    continue; // no corner inside: no surface element in this row of cubes
+                }
                 let mut previous = 0usize;
+                let base = grid[0] * (j + grid[1] * k);
                 for i in 0..grid[0] {
-                    let current = if i < cx { nibble(i) } else { 0 };
+                    let current = nibbles.get(i).map_or(0, |&n| usize::from(n));
                     let code = (previous << shift) | current;
                     previous = current;
                     if code != 0 && code != full {
-                        indices.push((i + grid[0] * (j + grid[1] * k)) as u32);
+                        indices.push((base + i) as u32);
                         weights.push(areas[code]);
                     }
                 }
