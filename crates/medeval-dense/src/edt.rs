@@ -32,9 +32,9 @@ const FAR: u16 = u16::MAX;
 /// Largest number of slices the `u16` z pass supports.
 pub const MAX_SLICES: usize = (u16::MAX - 1) as usize;
 
-/// Longest outward scan (in voxels each way) before a column is finished with the lower
-/// envelope instead. 32 steps of 0.8 mm reach 25 mm, beyond most surface distances; a column
-/// can cost at most this many steps per query plus one envelope.
+/// Longest outward scan (in voxels each way) before a row or column is finished with the lower
+/// envelope instead. 32 steps of 0.8 mm reach 25 mm, beyond most surface distances; a line
+/// costs at most this many steps per position asked for plus one envelope.
 const MAX_SCAN_STEPS: usize = 32;
 
 /// Squared distances from every voxel of a box to the nearest of a set of feature voxels.
@@ -44,6 +44,9 @@ pub struct DistanceField {
     spacing: [f64; 3],
     /// Integer distance along z (in slices) to the nearest feature in the same (x, y) column.
     along_z: Vec<u16>,
+    /// `heights[d]`: the squared distance `(sz d)²` of `d` slices, for every `d` below the
+    /// number of slices; the last entry is infinite and stands for [`FAR`].
+    heights: Vec<f64>,
     has_features: bool,
 }
 
@@ -72,10 +75,19 @@ impl DistanceField {
                 *d = (*d).min(n.saturating_add(1));
             }
         }
+        let sz2 = spacing[2] * spacing[2];
+        let heights = (0..shape[2])
+            .map(|d| {
+                let d = d as f64;
+                sz2 * d * d
+            })
+            .chain([f64::INFINITY])
+            .collect();
         DistanceField {
             shape,
             spacing,
             along_z,
+            heights,
             has_features: !features.is_empty(),
         }
     }
@@ -132,18 +144,25 @@ impl DistanceField {
         ws.rows.resize(plane, 0.0);
         ws.row_done.clear();
         ws.row_done.resize(ny, false);
+        // A new stamp marks every position of the previous slice as unknown without clearing.
+        ws.known.resize(plane, 0);
+        ws.stamp = ws.stamp.wrapping_add(1);
+        if ws.stamp == 0 {
+            ws.known.fill(0);
+            ws.stamp = 1;
+        }
         ws.column_done.clear();
         ws.column_done.resize(nx, false);
         ws.line.resize(nx.max(ny), 0.0);
         ws.out.resize(nx.max(ny), 0.0);
-        let [sx, sy, sz] = self.spacing;
+        let [sx, sy, _] = self.spacing;
         Slice {
             along_z: &self.along_z[z * plane..(z + 1) * plane],
+            heights: &self.heights,
             nx,
             ny,
             wx2: sx * sx,
             wy2: sy * sy,
-            wz2: sz * sz,
             ws,
         }
     }
@@ -176,6 +195,11 @@ struct SliceWorkspace {
     rows: Vec<f64>,
     /// Whether each row has had its x pass.
     row_done: Vec<bool>,
+    /// `known[i] == stamp` when `rows[i]` holds position i's x-pass value, found by a scan
+    /// (rows not done are computed one position at a time where scans need them).
+    known: Vec<u32>,
+    /// Identifies the slice being computed, so that `known` needs no clearing between slices.
+    stamp: u32,
     /// Whether each column has had its y pass (only after every row's x pass).
     column_done: Vec<bool>,
     line: Vec<f64>,
@@ -186,11 +210,11 @@ struct SliceWorkspace {
 /// One slice of a [`DistanceField`] being completed on demand.
 struct Slice<'s> {
     along_z: &'s [u16],
+    heights: &'s [f64],
     nx: usize,
     ny: usize,
     wx2: f64,
     wy2: f64,
-    wz2: f64,
     ws: &'s mut SliceWorkspace,
 }
 
@@ -210,13 +234,56 @@ impl Slice<'_> {
         }
     }
 
-    /// The x-pass value at (x, y), running the row's x pass first if needed.
+    /// The x-pass value at (x, y): the minimum over the row of `along_z` distance² plus
+    /// `wx2 (x - x')²`. Found by an outward scan from x, exact for the same reason as the
+    /// column scan, and remembered for the rest of the slice; a scan longer than
+    /// [`MAX_SCAN_STEPS`] runs the lower envelope of the whole row instead.
     #[inline]
     fn row_value(&mut self, x: usize, y: usize) -> f64 {
-        if !self.ws.row_done[y] {
-            self.x_pass(y);
+        let at = x + self.nx * y;
+        if self.ws.row_done[y] || self.ws.known[at] == self.ws.stamp {
+            return self.ws.rows[at];
         }
-        self.ws.rows[x + self.nx * y]
+        match self.scan_row(x, y) {
+            Some(value) => {
+                self.ws.rows[at] = value;
+                self.ws.known[at] = self.ws.stamp;
+                value
+            }
+            None => {
+                self.x_pass(y);
+                self.ws.rows[at]
+            }
+        }
+    }
+
+    /// Minimum over row `y` of `wz2 along_z[x']² + wx2 (x - x')²`, scanning outwards from `x`;
+    /// `None` when the scan would need more than [`MAX_SCAN_STEPS`] steps.
+    fn scan_row(&self, x: usize, y: usize) -> Option<f64> {
+        let row = &self.along_z[y * self.nx..(y + 1) * self.nx];
+        let heights = self.heights;
+        let last = heights.len() - 1;
+        let height = |d: u16| heights[usize::from(d).min(last)];
+        let mut best = height(row[x]);
+        for step in 1..=MAX_SCAN_STEPS {
+            let d = step as f64;
+            let reach = self.wx2 * d * d;
+            if reach >= best {
+                return Some(best);
+            }
+            let left = step <= x;
+            let right = x + step < self.nx;
+            if !left && !right {
+                return Some(best);
+            }
+            if left {
+                best = smaller(reach + height(row[x - step]), best);
+            }
+            if right {
+                best = smaller(reach + height(row[x + step]), best);
+            }
+        }
+        None
     }
 
     /// Minimum over the column of `rows[x, y'] + wy2 (y - y')²`, scanning outwards from `y`;
@@ -236,10 +303,10 @@ impl Slice<'_> {
                 return Some(best);
             }
             if below {
-                best = best.min(reach + self.row_value(x, y - step));
+                best = smaller(reach + self.row_value(x, y - step), best);
             }
             if above {
-                best = best.min(reach + self.row_value(x, y + step));
+                best = smaller(reach + self.row_value(x, y + step), best);
             }
         }
         None
@@ -256,14 +323,9 @@ impl Slice<'_> {
             row.fill(f64::INFINITY);
             return;
         }
-        let wz2 = self.wz2;
+        let last = self.heights.len() - 1;
         for (f, &d) in ws.line[..nx].iter_mut().zip(source) {
-            *f = if d == FAR {
-                f64::INFINITY
-            } else {
-                let d = f64::from(d);
-                wz2 * d * d
-            };
+            *f = self.heights[usize::from(d).min(last)];
         }
         lower_envelope(&ws.line[..nx], self.wx2, row, &mut ws.envelope);
     }
@@ -389,6 +451,13 @@ fn lower_envelope(f: &[f64], w2: f64, out: &mut [f64], env: &mut Envelope) {
         }
         q = end;
     }
+}
+
+/// The smaller of two candidates that are never NaN (sums of non-negative finite values and
+/// infinity): one `minsd`, where `f64::min` also has to handle NaN.
+#[inline]
+fn smaller(candidate: f64, best: f64) -> f64 {
+    if candidate < best { candidate } else { best }
 }
 
 /// Splits sorted linear indices into per-slice runs: `(z, indices in slice z)`.
