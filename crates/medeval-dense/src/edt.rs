@@ -18,7 +18,7 @@
 //!    remembered for the rest of the slice in a per-thread `f64` buffer the size of one slice.
 //!    On the benchmark volumes about one x value in eight is ever needed.
 //!
-//! A scan that runs longer than [`MAX_SCAN_STEPS`] hands its whole line to the lower envelope
+//! A scan that runs longer than 32 steps hands its whole line to the lower envelope
 //! of parabolas (once per line), so a slice never costs more than a constant times its size,
 //! whatever the input. Distances are exact: every squared distance is `Σ (spacing·Δ)²` for
 //! integer offsets, evaluated in `f64`, and the minimum is taken over the same candidates as a
