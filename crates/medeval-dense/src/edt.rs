@@ -7,8 +7,8 @@
 //! is each of these surface points from the other surface", not "how far is every voxel":
 //!
 //! 1. along z, the feature distance is an integer number of slices, found by one forward and
-//!    one backward sweep over whole slices and stored as `u16` (2 bytes per voxel, the only
-//!    full-size buffer);
+//!    one backward sweep over whole slices and stored as `u8` (`u16` for boxes of more than
+//!    254 slices): one or two bytes per voxel, the only full-size buffer;
 //! 2. along y, only at the query points, per slice and in parallel over slices: the minimum
 //!    over the column is found by scanning outwards from the query and stopping as soon as the
 //!    y offset alone costs more than the best candidate so far (every other term is
@@ -27,11 +27,77 @@
 
 use rayon::prelude::*;
 
-/// Marks "no feature along this column" in the z pass.
-const FAR: u16 = u16::MAX;
-
 /// Largest number of slices the `u16` z pass supports.
 pub const MAX_SLICES: usize = (u16::MAX - 1) as usize;
+
+/// A number of slices as stored by the z pass: `u8` for boxes of at most [`u8::MAX`] - 1
+/// slices (halving the only full-size buffer), `u16` beyond. The largest value means "no
+/// feature in this column".
+trait SliceCount: Copy + Ord + Send + Sync + 'static {
+    const ZERO: Self;
+    const FAR: Self;
+    /// One slice further; stays below [`Self::FAR`] for boxes the type is chosen for.
+    fn next(self) -> Self;
+    fn index(self) -> usize;
+}
+
+impl SliceCount for u8 {
+    const ZERO: Self = 0;
+    const FAR: Self = u8::MAX;
+    #[inline]
+    fn next(self) -> Self {
+        self.saturating_add(1)
+    }
+    #[inline]
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+}
+
+impl SliceCount for u16 {
+    const ZERO: Self = 0;
+    const FAR: Self = u16::MAX;
+    #[inline]
+    fn next(self) -> Self {
+        self.saturating_add(1)
+    }
+    #[inline]
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+}
+
+/// The z pass's result, in the narrowest type that holds the box's slice distances.
+#[derive(Debug)]
+enum AlongZ {
+    Narrow(Vec<u8>),
+    Wide(Vec<u16>),
+}
+
+/// Integer distance along z (in slices) from every voxel to the nearest feature in its (x, y)
+/// column: one forward and one backward sweep over whole slices.
+fn sweep_along_z<D: SliceCount>(shape: [usize; 3], features: &[u32]) -> Vec<D> {
+    let plane = shape[0] * shape[1];
+    let mut along_z = vec![D::FAR; plane * shape[2]];
+    for &f in features {
+        along_z[f as usize] = D::ZERO;
+    }
+    for z in 1..shape[2] {
+        let (before, after) = along_z.split_at_mut(z * plane);
+        let previous = &before[(z - 1) * plane..];
+        for (d, &p) in after[..plane].iter_mut().zip(previous) {
+            *d = (*d).min(p.next());
+        }
+    }
+    for z in (0..shape[2].saturating_sub(1)).rev() {
+        let (before, after) = along_z.split_at_mut((z + 1) * plane);
+        let next = &after[..plane];
+        for (d, &n) in before[z * plane..].iter_mut().zip(next) {
+            *d = (*d).min(n.next());
+        }
+    }
+    along_z
+}
 
 /// Longest outward scan (in voxels each way) before a row or column is finished with the lower
 /// envelope instead. 32 steps of 0.8 mm reach 25 mm, beyond most surface distances; a line
@@ -44,9 +110,9 @@ pub struct DistanceField {
     shape: [usize; 3],
     spacing: [f64; 3],
     /// Integer distance along z (in slices) to the nearest feature in the same (x, y) column.
-    along_z: Vec<u16>,
+    along_z: AlongZ,
     /// `heights[d]`: the squared distance `(sz d)²` of `d` slices, for every `d` below the
-    /// number of slices; the last entry is infinite and stands for [`FAR`].
+    /// number of slices; the last entry is infinite and stands for "no feature".
     heights: Vec<f64>,
     has_features: bool,
 }
@@ -57,25 +123,11 @@ impl DistanceField {
     /// `shape[2]` must not exceed [`MAX_SLICES`]; callers check this once per volume.
     pub fn new(shape: [usize; 3], spacing: [f64; 3], features: &[u32]) -> Self {
         debug_assert!(shape[2] <= MAX_SLICES);
-        let plane = shape[0] * shape[1];
-        let mut along_z = vec![FAR; plane * shape[2]];
-        for &f in features {
-            along_z[f as usize] = 0;
-        }
-        for z in 1..shape[2] {
-            let (before, after) = along_z.split_at_mut(z * plane);
-            let previous = &before[(z - 1) * plane..];
-            for (d, &p) in after[..plane].iter_mut().zip(previous) {
-                *d = (*d).min(p.saturating_add(1));
-            }
-        }
-        for z in (0..shape[2].saturating_sub(1)).rev() {
-            let (before, after) = along_z.split_at_mut((z + 1) * plane);
-            let next = &after[..plane];
-            for (d, &n) in before[z * plane..].iter_mut().zip(next) {
-                *d = (*d).min(n.saturating_add(1));
-            }
-        }
+        let along_z = if shape[2] < usize::from(u8::MAX) {
+            AlongZ::Narrow(sweep_along_z(shape, features))
+        } else {
+            AlongZ::Wide(sweep_along_z(shape, features))
+        };
         let sz2 = spacing[2] * spacing[2];
         let heights = (0..shape[2])
             .map(|d| {
@@ -99,12 +151,19 @@ impl DistanceField {
         if !self.has_features {
             return vec![f64::INFINITY; queries.len()];
         }
+        match &self.along_z {
+            AlongZ::Narrow(along_z) => self.distances_in(along_z, queries),
+            AlongZ::Wide(along_z) => self.distances_in(along_z, queries),
+        }
+    }
+
+    fn distances_in<D: SliceCount>(&self, along_z: &[D], queries: &[u32]) -> Vec<f64> {
         let plane = self.shape[0] * self.shape[1];
         let by_slice = split_by_slice(queries, plane, self.shape[2]);
         let parts: Vec<Vec<f64>> = by_slice
             .par_iter()
             .map_init(SliceWorkspace::default, |ws, &(z, part)| {
-                let mut slice = self.slice(z, ws);
+                let mut slice = self.slice(along_z, z, ws);
                 part.iter()
                     .map(|&q| slice.squared_at_index(q as usize - z * plane).sqrt())
                     .collect()
@@ -121,11 +180,23 @@ impl DistanceField {
         wanted: impl Fn(usize) -> bool + Sync,
         visit: impl Fn(usize, &SliceDistances<'_>) -> R + Sync,
     ) -> Vec<R> {
+        match &self.along_z {
+            AlongZ::Narrow(along_z) => self.map_slices_in(along_z, wanted, visit),
+            AlongZ::Wide(along_z) => self.map_slices_in(along_z, wanted, visit),
+        }
+    }
+
+    fn map_slices_in<D: SliceCount, R: Send>(
+        &self,
+        along_z: &[D],
+        wanted: impl Fn(usize) -> bool + Sync,
+        visit: impl Fn(usize, &SliceDistances<'_>) -> R + Sync,
+    ) -> Vec<R> {
         (0..self.shape[2])
             .into_par_iter()
             .filter(|&z| wanted(z))
             .map_init(SliceWorkspace::default, |ws, z| {
-                let mut slice = self.slice(z, ws);
+                let mut slice = self.slice(along_z, z, ws);
                 slice.complete();
                 visit(
                     z,
@@ -139,7 +210,12 @@ impl DistanceField {
     }
 
     /// Prepares slice `z`: the x and y passes then run on demand.
-    fn slice<'s>(&'s self, z: usize, ws: &'s mut SliceWorkspace) -> Slice<'s> {
+    fn slice<'s, D: SliceCount>(
+        &'s self,
+        along_z: &'s [D],
+        z: usize,
+        ws: &'s mut SliceWorkspace,
+    ) -> Slice<'s, D> {
         let [nx, ny, _] = self.shape;
         let plane = nx * ny;
         ws.rows.resize(plane, 0.0);
@@ -158,7 +234,7 @@ impl DistanceField {
         ws.out.resize(nx.max(ny), 0.0);
         let [sx, sy, _] = self.spacing;
         Slice {
-            along_z: &self.along_z[z * plane..(z + 1) * plane],
+            along_z: &along_z[z * plane..(z + 1) * plane],
             heights: &self.heights,
             nx,
             ny,
@@ -209,8 +285,8 @@ struct SliceWorkspace {
 }
 
 /// One slice of a [`DistanceField`] being completed on demand.
-struct Slice<'s> {
-    along_z: &'s [u16],
+struct Slice<'s, D> {
+    along_z: &'s [D],
     heights: &'s [f64],
     nx: usize,
     ny: usize,
@@ -219,7 +295,7 @@ struct Slice<'s> {
     ws: &'s mut SliceWorkspace,
 }
 
-impl Slice<'_> {
+impl<D: SliceCount> Slice<'_, D> {
     /// Squared distance at in-slice index `x + nx * y`.
     fn squared_at_index(&mut self, in_slice: usize) -> f64 {
         let (x, y) = (in_slice % self.nx, in_slice / self.nx);
@@ -264,7 +340,7 @@ impl Slice<'_> {
         let row = &self.along_z[y * self.nx..(y + 1) * self.nx];
         let heights = self.heights;
         let last = heights.len() - 1;
-        let height = |d: u16| heights[usize::from(d).min(last)];
+        let height = |d: D| heights[d.index().min(last)];
         let mut best = height(row[x]);
         for step in 1..=MAX_SCAN_STEPS {
             let d = step as f64;
@@ -320,13 +396,13 @@ impl Slice<'_> {
         ws.row_done[y] = true;
         let source = &self.along_z[y * nx..(y + 1) * nx];
         let row = &mut ws.rows[y * nx..(y + 1) * nx];
-        if source.iter().all(|&d| d == FAR) {
+        if source.iter().all(|&d| d == D::FAR) {
             row.fill(f64::INFINITY);
             return;
         }
         let last = self.heights.len() - 1;
         for (f, &d) in ws.line[..nx].iter_mut().zip(source) {
-            *f = self.heights[usize::from(d).min(last)];
+            *f = self.heights[d.index().min(last)];
         }
         lower_envelope(&ws.line[..nx], self.wx2, row, &mut ws.envelope);
     }
@@ -580,6 +656,21 @@ mod tests {
         for (count, seed) in [(1, 2), (5, 3), (40, 4), (400, 5), (3000, 6)] {
             assert_matches_brute_force(shape, [0.8, 0.8, 2.5], &scatter(count, n, seed));
             assert_matches_brute_force(shape, [1.7, 0.3, 1.0], &scatter(count, n, seed));
+        }
+    }
+
+    #[test]
+    fn boxes_of_more_than_254_slices_store_wide_slice_counts() {
+        let shape = [3, 2, 300];
+        assert!(matches!(
+            DistanceField::new(shape, [1.0; 3], &[0]).along_z,
+            AlongZ::Wide(_)
+        ));
+        assert_matches_brute_force(shape, [0.8, 0.8, 2.5], &scatter(4, 3 * 2 * 300, 9));
+        assert_matches_brute_force(shape, [0.8, 0.8, 2.5], &[5]);
+        // Either side of the switch: 254 slices (narrow, distances up to 253) and 255 (wide).
+        for slices in [254, 255] {
+            assert_matches_brute_force([2, 1, slices], [1.0, 1.0, 2.5], &[0]);
         }
     }
 
