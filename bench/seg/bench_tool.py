@@ -1,7 +1,7 @@
 """Times one Python tool on one mask pair: python bench_tool.py TOOL REFERENCE PREDICTION.
 
-Loading (nibabel) is timed separately from the metrics; the metric set is the one medeval is
-timed on: Dice, IoU, HD, HD95, ASSD, NSD@1mm (each tool's own definitions, called the way
+Loading (nibabel) is timed separately from the metrics (wall and CPU time of all threads);
+the metric set is the one medeval is timed on: Dice, IoU, HD, HD95, ASSD, NSD@1mm (each tool's own definitions, called the way
 its documentation shows). Prints one JSON object.
 """
 import json
@@ -66,7 +66,8 @@ if __name__ == "__main__":
     t0 = time.perf_counter()
     ref, spacing = load(ref_path)
     pred, _ = load(pred_path)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     values = {"monai": monai, "deepmind": deepmind, "medpy": medpy}[tool](ref, pred, spacing)
-    t2 = time.perf_counter()
-    print(json.dumps({"tool": tool, "load_seconds": t1 - t0, "metric_seconds": t2 - t1, "values": values}))
+    t2, c2 = time.perf_counter(), time.process_time()
+    print(json.dumps({"tool": tool, "load_seconds": t1 - t0, "metric_seconds": t2 - t1,
+                      "metric_cpu_seconds": c2 - c1, "values": values}))

@@ -10,7 +10,8 @@
 //!
 //! Invariants: distances are exact (no approximation, no sampling); undefined values are `None`
 //! and documented, never NaN; memory stays close to the decoded inputs (labels in their
-//! narrowest type, one `u16` distance field per crop at a time); every read error names the file.
+//! narrowest type, two `u8`/`u16` slice-distance fields per crop, no full-size float map);
+//! every read error names the file.
 pub mod classify;
 pub mod edt;
 pub mod folder;

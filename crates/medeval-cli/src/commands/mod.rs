@@ -19,10 +19,18 @@ pub mod show;
 pub mod table;
 pub mod text;
 
-/// Prints an error and its chain of causes to stderr, one cause per line.
+/// Prints an error and its chain of causes to stderr, one cause per line. A cause whose text
+/// an earlier line already quotes (many errors name their cause in their own message) is not
+/// repeated.
 pub fn print_error(err: &anyhow::Error) {
-    eprintln!("error: {err}");
+    let mut shown = err.to_string();
+    eprintln!("error: {shown}");
     for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if shown.contains(&cause) {
+            continue;
+        }
         eprintln!("  caused by: {cause}");
+        shown.push_str(&cause);
     }
 }

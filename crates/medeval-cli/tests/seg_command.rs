@@ -1,0 +1,573 @@
+//! End-to-end tests of `medeval seg`: the real binary on real files.
+//!
+//! Two kinds of input, neither written by medeval's own code:
+//! * small NIfTI-1 files built byte by byte from the specification (`nifti1.h`) below, holding
+//!   boxes and voxels whose metrics are computed by hand in the comments;
+//! * the nibabel-written fixtures of `crates/medeval-dense/tests/data`, whose metrics were
+//!   recorded from MONAI and medpy by `bench/seg/make_fixtures.py`.
+
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_medeval");
+
+fn medeval(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../medeval-dense/tests/data")
+        .join(name)
+}
+
+fn reference_values() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("reference_values.json")).unwrap())
+        .unwrap()
+}
+
+/// A single-file NIfTI-1 image (`.nii`) of `uint8` labels, laid out as `nifti1.h` specifies:
+/// a 348-byte little-endian header, a 4-byte extension flag (zero: no extensions) and the
+/// voxels from byte 352, x fastest. `qform_code` and `sform_code` are 0, so the geometry is
+/// `pixdim` alone; `scl_slope` is 0, which the standard defines as "no scaling".
+fn nifti1_u8(
+    shape: [usize; 3],
+    spacing: [f32; 3],
+    label_at: impl Fn(usize, usize, usize) -> u8,
+) -> Vec<u8> {
+    let mut bytes = vec![0u8; 352];
+    let mut put =
+        |offset: usize, value: &[u8]| bytes[offset..offset + value.len()].copy_from_slice(value);
+    put(0, &348i32.to_le_bytes()); // sizeof_hdr
+    let dim = [3, shape[0], shape[1], shape[2], 1, 1, 1, 1];
+    for (i, d) in dim.iter().enumerate() {
+        put(40 + 2 * i, &i16::try_from(*d).unwrap().to_le_bytes()); // dim[8]
+    }
+    put(70, &2i16.to_le_bytes()); // datatype: DT_UNSIGNED_CHAR
+    put(72, &8i16.to_le_bytes()); // bitpix
+    let pixdim = [1.0, spacing[0], spacing[1], spacing[2], 1.0, 1.0, 1.0, 1.0];
+    for (i, p) in pixdim.iter().enumerate() {
+        put(76 + 4 * i, &p.to_le_bytes()); // pixdim[8]; pixdim[0] is qfac
+    }
+    put(108, &352f32.to_le_bytes()); // vox_offset
+    put(344, b"n+1\0"); // magic: header and data in one file
+    for z in 0..shape[2] {
+        for y in 0..shape[1] {
+            for x in 0..shape[0] {
+                bytes.push(label_at(x, y, z));
+            }
+        }
+    }
+    bytes
+}
+
+const SHAPE: [usize; 3] = [6, 5, 4];
+const SPACING: [f32; 3] = [0.5, 1.0, 2.0];
+
+/// Reference of the hand-computed case:
+/// * label 1: the 2x2x2 box x 1..=2, y 1..=2, z 1..=2;
+/// * label 2: the voxel (4, 0, 0);
+/// * label 3: the voxel (0, 4, 3) (absent from the prediction).
+fn hand_reference(x: usize, y: usize, z: usize) -> u8 {
+    match (x, y, z) {
+        (1..=2, 1..=2, 1..=2) => 1,
+        (4, 0, 0) => 2,
+        (0, 4, 3) => 3,
+        _ => 0,
+    }
+}
+
+/// Prediction of the hand-computed case:
+/// * label 1: the same box moved one voxel (0.5 mm) along x: x 2..=3;
+/// * label 2: the voxel (4, 1, 1), one voxel along y (1 mm) and z (2 mm) away;
+/// * label 4: the voxel (5, 4, 3) (absent from the reference).
+fn hand_prediction(x: usize, y: usize, z: usize) -> u8 {
+    match (x, y, z) {
+        (2..=3, 1..=2, 1..=2) => 1,
+        (4, 1, 1) => 2,
+        (5, 4, 3) => 4,
+        _ => 0,
+    }
+}
+
+/// What each label of the hand case must give, worked out by hand:
+///
+/// * label 1: the boxes share the layer x = 2 (4 voxels): dice 2·4/(8+8) = 0.5, iou 4/12.
+///   Every voxel of a 2x2x2 box is a surface voxel. Half of each surface lies on the other
+///   surface (distance 0), the other half one voxel along x away (0.5 mm): hd 0.5; directed
+///   95th percentiles of [0,0,0,0,.5,.5,.5,.5] are 0.5; assd (8·0 + 8·0.5)/16 = 0.25; all
+///   distances are within 1 mm: nsd@1.0 = 1.
+/// * label 2: single voxels, no overlap, √(1² + 2²) = √5 mm apart in every statistic.
+/// * label 3 (prediction empty) and 4 (reference empty): dice, iou and nsd 0, distances
+///   undefined (null), per the empty-mask table.
+fn hand_expected() -> Vec<(u64, [Option<f64>; 6])> {
+    let root5 = 5f64.sqrt();
+    vec![
+        (
+            1,
+            [
+                Some(0.5),
+                Some(1.0 / 3.0),
+                Some(0.5),
+                Some(0.5),
+                Some(0.25),
+                Some(1.0),
+            ],
+        ),
+        (
+            2,
+            [
+                Some(0.0),
+                Some(0.0),
+                Some(root5),
+                Some(root5),
+                Some(root5),
+                Some(0.0),
+            ],
+        ),
+        (3, [Some(0.0), Some(0.0), None, None, None, Some(0.0)]),
+        (4, [Some(0.0), Some(0.0), None, None, None, Some(0.0)]),
+    ]
+}
+
+const METRIC_KEYS: [&str; 6] = ["dice", "iou", "hd", "hd95", "assd", "nsd@1.0"];
+
+/// A temporary folder holding the hand case as `ref.nii` and `pred.nii`.
+fn hand_case() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ref.nii"),
+        nifti1_u8(SHAPE, SPACING, hand_reference),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pred.nii"),
+        nifti1_u8(SHAPE, SPACING, hand_prediction),
+    )
+    .unwrap();
+    dir
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn assert_close(got: &Value, want: Option<f64>, tolerance: f64, what: &str) {
+    match want {
+        None => assert!(got.is_null(), "{what}: expected null, got {got}"),
+        Some(want) => {
+            let got = got
+                .as_f64()
+                .unwrap_or_else(|| panic!("{what}: expected a number, got {got}"));
+            assert!(
+                (got - want).abs() <= tolerance * want.abs().max(1.0),
+                "{what}: {got} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn json_prints_one_object_per_label_with_exactly_the_requested_keys() {
+    let dir = hand_case();
+    let output = medeval(
+        dir.path(),
+        &[
+            "seg",
+            "--reference",
+            "ref.nii",
+            "--prediction",
+            "pred.nii",
+            "--metrics",
+            "dice,iou,hd,hd95,assd,nsd@1.0",
+            "--json",
+        ],
+    );
+    let rows = json_lines(&output);
+    let expected = hand_expected();
+    assert_eq!(
+        rows.len(),
+        expected.len(),
+        "one object per label present in either file"
+    );
+    for (row, (label, values)) in rows.iter().zip(expected) {
+        let keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "label",
+                "dice",
+                "iou",
+                "hd",
+                "hd95",
+                "assd",
+                "nsd@1.0",
+                "convention",
+                "reference_voxels",
+                "prediction_voxels"
+            ]
+        );
+        assert_eq!(row["label"], label);
+        assert_eq!(row["convention"], "voxel");
+        for (key, want) in METRIC_KEYS.iter().zip(values) {
+            assert_close(&row[key], want, 1e-12, &format!("label {label} {key}"));
+        }
+    }
+    assert_eq!(
+        (
+            rows[0]["reference_voxels"].as_u64(),
+            rows[0]["prediction_voxels"].as_u64()
+        ),
+        (Some(8), Some(8))
+    );
+    assert_eq!(
+        (
+            rows[2]["reference_voxels"].as_u64(),
+            rows[2]["prediction_voxels"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (
+            rows[3]["reference_voxels"].as_u64(),
+            rows[3]["prediction_voxels"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+}
+
+#[test]
+fn json_agrees_with_monai_and_medpy_on_nibabel_written_volumes() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "ellipsoids_reference.nii.gz",
+        "ellipsoids_prediction.nii.gz",
+    ] {
+        std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
+    }
+    let output = medeval(
+        dir.path(),
+        &[
+            "seg",
+            "--reference",
+            "ellipsoids_reference.nii.gz",
+            "--prediction",
+            "ellipsoids_prediction.nii.gz",
+            "--metrics",
+            "dice,iou,hd,hd95,assd,nsd@1.0",
+            "--json",
+        ],
+    );
+    let rows = json_lines(&output);
+    let references = reference_values();
+    let case = references["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ellipsoids")
+        .unwrap();
+    let labels = case["labels"].as_object().unwrap();
+    assert_eq!(rows.len(), labels.len());
+    for row in &rows {
+        let label = row["label"].to_string();
+        let recorded = &labels[&label];
+        assert_eq!(row["reference_voxels"], recorded["reference_voxels"]);
+        assert_eq!(row["prediction_voxels"], recorded["prediction_voxels"]);
+        // medpy computes in float64; MONAI returns float32, hence 1e-6 relative.
+        for key in ["dice", "iou"] {
+            assert_close(
+                &row[key],
+                recorded["medpy"][key].as_f64(),
+                1e-12,
+                &format!("label {label} {key} vs medpy"),
+            );
+        }
+        for key in ["hd", "hd95", "assd", "nsd@1.0"] {
+            assert_close(
+                &row[key],
+                recorded["monai"][key].as_f64(),
+                1e-6,
+                &format!("label {label} {key} vs MONAI"),
+            );
+        }
+    }
+}
+
+#[test]
+fn labels_option_selects_labels_in_the_order_given() {
+    let dir = hand_case();
+    let output = medeval(
+        dir.path(),
+        &[
+            "seg",
+            "--reference",
+            "ref.nii",
+            "--prediction",
+            "pred.nii",
+            "--labels",
+            "2,7",
+            "--metrics",
+            "dice,hd,nsd@1.0",
+            "--json",
+        ],
+    );
+    let rows = json_lines(&output);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["label"], 2);
+    assert_close(&rows[0]["hd"], Some(5f64.sqrt()), 1e-12, "label 2 hd");
+    // Label 7 is in neither file: both masks empty, which the table defines as perfect
+    // agreement (dice 1, distances 0, nsd 1).
+    assert_eq!(rows[1]["label"], 7);
+    assert_eq!(
+        (
+            rows[1]["reference_voxels"].as_u64(),
+            rows[1]["prediction_voxels"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert_close(&rows[1]["dice"], Some(1.0), 0.0, "label 7 dice");
+    assert_close(&rows[1]["hd"], Some(0.0), 0.0, "label 7 hd");
+    assert_close(&rows[1]["nsd@1.0"], Some(1.0), 0.0, "label 7 nsd");
+}
+
+#[test]
+fn the_table_shows_every_label_and_names_the_convention() {
+    let dir = hand_case();
+    let output = medeval(
+        dir.path(),
+        &["seg", "--reference", "ref.nii", "--prediction", "pred.nii"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    insta::assert_snapshot!("seg_table_hand_case", text(&output.stdout));
+}
+
+/// Folder mode over three references and three predictions: `case_a` (hand case, `.nii`),
+/// `case_b` (nibabel fixture, `.nii.gz`), `case_c` (reference only) and `case_d`
+/// (prediction only).
+#[test]
+fn folder_mode_pairs_by_file_name_and_reports_the_missing_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let (refs, preds) = (dir.path().join("refs"), dir.path().join("preds"));
+    std::fs::create_dir_all(&refs).unwrap();
+    std::fs::create_dir_all(&preds).unwrap();
+    std::fs::write(
+        refs.join("case_a.nii"),
+        nifti1_u8(SHAPE, SPACING, hand_reference),
+    )
+    .unwrap();
+    std::fs::write(
+        preds.join("case_a.nii"),
+        nifti1_u8(SHAPE, SPACING, hand_prediction),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("ellipsoids_reference.nii.gz"),
+        refs.join("case_b.nii.gz"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("ellipsoids_prediction.nii.gz"),
+        preds.join("case_b.nii.gz"),
+    )
+    .unwrap();
+    std::fs::write(
+        refs.join("case_c.nii"),
+        nifti1_u8(SHAPE, SPACING, hand_reference),
+    )
+    .unwrap();
+    std::fs::write(
+        preds.join("case_d.nii"),
+        nifti1_u8(SHAPE, SPACING, hand_prediction),
+    )
+    .unwrap();
+
+    let output = medeval(
+        dir.path(),
+        &[
+            "seg",
+            "--reference-dir",
+            "refs",
+            "--prediction-dir",
+            "preds",
+            "--metrics",
+            "dice,iou,hd,hd95,assd,nsd@1.0",
+            "--out",
+            "per_case.csv",
+        ],
+    );
+    // One case failed, so the run fails, after writing everything else.
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("case case_c: refs/case_c.nii: no prediction file named 'case_c'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("preds/case_d.nii has no reference of the same name"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of 3 cases failed"), "{stderr}");
+    insta::assert_snapshot!("seg_folder_summary", text(&output.stdout));
+
+    let mut reader = csv::Reader::from_path(dir.path().join("per_case.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "case",
+            "label",
+            "convention",
+            "reference_voxels",
+            "prediction_voxels",
+            "dice",
+            "iou",
+            "hd",
+            "hd95",
+            "assd",
+            "nsd@1.0",
+            "error"
+        ]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let number = |field: &str| (!field.is_empty()).then(|| field.parse::<f64>().unwrap());
+
+    // case_a: the hand-computed values.
+    let case_a: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "case_a").collect();
+    assert_eq!(case_a.len(), 4);
+    for (row, (label, values)) in case_a.iter().zip(hand_expected()) {
+        assert_eq!(row[1], label.to_string());
+        assert_eq!(row[11], "", "no error");
+        for (i, want) in values.iter().enumerate() {
+            let got = number(&row[5 + i]);
+            match (got, want) {
+                (None, None) => {}
+                (Some(g), Some(w)) => assert!(
+                    (g - w).abs() < 1e-12,
+                    "case_a label {label} column {}: {g} vs {w}",
+                    header[5 + i]
+                ),
+                other => panic!("case_a label {label} column {}: {other:?}", header[5 + i]),
+            }
+        }
+    }
+    // case_b: the values recorded from MONAI and medpy.
+    let references = reference_values();
+    let recorded = &references["cases"][0]["labels"];
+    let case_b: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "case_b").collect();
+    assert_eq!(case_b.len(), 2);
+    for row in case_b {
+        let labels = &recorded[row[1].as_str()];
+        let close = |got: &str, want: &Value, tolerance: f64| {
+            let (got, want) = (got.parse::<f64>().unwrap(), want.as_f64().unwrap());
+            assert!(
+                (got - want).abs() <= tolerance * want.abs().max(1.0),
+                "case_b label {}: {got} vs {want}",
+                row[1]
+            );
+        };
+        close(&row[5], &labels["medpy"]["dice"], 1e-12);
+        close(&row[7], &labels["monai"]["hd"], 1e-6);
+        close(&row[8], &labels["monai"]["hd95"], 1e-6);
+        close(&row[10], &labels["monai"]["nsd@1.0"], 1e-6);
+    }
+    // case_c: one row carrying the error, no values.
+    let case_c: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "case_c").collect();
+    assert_eq!(case_c.len(), 1);
+    assert!(case_c[0][5..11].iter().all(String::is_empty));
+    assert_eq!(
+        case_c[0][11],
+        "refs/case_c.nii: no prediction file named 'case_c'"
+    );
+    assert!(
+        !rows.iter().any(|r| r[0] == "case_d"),
+        "a prediction without reference is not a case"
+    );
+}
+
+#[test]
+fn grids_that_differ_are_errors_naming_both_files() {
+    let dir = hand_case();
+    std::fs::write(
+        dir.path().join("short.nii"),
+        nifti1_u8([6, 5, 3], SPACING, hand_prediction),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("thick.nii"),
+        nifti1_u8(SHAPE, [0.5, 1.0, 2.5], hand_prediction),
+    )
+    .unwrap();
+
+    let shape = medeval(
+        dir.path(),
+        &["seg", "--reference", "ref.nii", "--prediction", "short.nii"],
+    );
+    assert_eq!(shape.status.code(), Some(1));
+    insta::assert_snapshot!("seg_error_shape", text(&shape.stderr));
+
+    let spacing = medeval(
+        dir.path(),
+        &["seg", "--reference", "ref.nii", "--prediction", "thick.nii"],
+    );
+    assert_eq!(spacing.status.code(), Some(1));
+    insta::assert_snapshot!("seg_error_spacing", text(&spacing.stderr));
+}
+
+#[test]
+fn unreadable_and_corrupt_files_are_errors_naming_the_file() {
+    let dir = hand_case();
+    // A gzip stream cut in the middle (the nibabel fixture, first half only).
+    let gz = std::fs::read(fixture("ellipsoids_prediction.nii.gz")).unwrap();
+    std::fs::write(dir.path().join("cut.nii.gz"), &gz[..gz.len() / 2]).unwrap();
+    // Not a NIfTI file at all.
+    std::fs::write(dir.path().join("notes.nii"), b"these are not voxels\n").unwrap();
+    // A valid header announcing more voxels than the file holds.
+    let mut short = nifti1_u8(SHAPE, SPACING, hand_prediction);
+    short.truncate(352 + 50);
+    std::fs::write(dir.path().join("short_data.nii"), short).unwrap();
+
+    for (name, file) in [
+        ("seg_error_truncated_gzip", "cut.nii.gz"),
+        ("seg_error_wrong_magic", "notes.nii"),
+        ("seg_error_truncated_voxels", "short_data.nii"),
+        ("seg_error_missing_file", "absent.nii"),
+    ] {
+        let output = medeval(
+            dir.path(),
+            &["seg", "--reference", "ref.nii", "--prediction", file],
+        );
+        assert_eq!(output.status.code(), Some(1), "{file}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(file), "{file}: {stderr}");
+        assert!(
+            output.stdout.is_empty(),
+            "{file}: no partial result on stdout"
+        );
+        insta::assert_snapshot!(name, stderr);
+    }
+}
