@@ -524,3 +524,42 @@ fn base64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[test]
+fn command_wide_options_must_be_offered_by_some_benchmark() {
+    let vqa_rad = card("vqa-rad");
+    let slake = card("slake");
+    let lang = BTreeMap::from([("lang".to_owned(), "zh".to_owned())]);
+    let error = medeval_data::check_global_selections(&[&vqa_rad], &lang).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "vqa-rad: none of these benchmarks offers the option \"lang\" (offered by slake)"
+    );
+    assert!(medeval_data::check_global_selections(&[&vqa_rad, &slake], &lang).is_ok());
+    // The option reaches the cards that offer it; a name's own selection wins.
+    let spec = medeval_data::BenchSpec::parse("slake:lang=all").unwrap();
+    assert_eq!(spec.selections_for(&slake, &lang)["lang"], "all");
+    let plain = medeval_data::BenchSpec::parse("vqa-rad").unwrap();
+    assert!(plain.selections_for(&vqa_rad, &lang).is_empty());
+}
+
+#[test]
+fn data_root_without_the_benchmark_folder_says_how_to_name_it() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("SLAKE")).unwrap();
+    let location = medeval_data::DataLocation::Root(root.path().to_path_buf());
+    let error = location.folder_for(&card("slake"), 2).unwrap_err();
+    assert_eq!(
+        error
+            .to_string()
+            .replace(&root.path().display().to_string(), "ROOT"),
+        "slake: no folder \"slake\" in ROOT (it holds: SLAKE/); --data-root expects one \
+         sub-folder per benchmark, named as `medeval bench list` prints them (or give one \
+         benchmark's folder with --data)"
+    );
+    let one = medeval_data::DataLocation::Folder(root.path().to_path_buf());
+    assert!(matches!(
+        one.folder_for(&card("slake"), 2),
+        Err(BenchError::DataForSeveral { count: 2 })
+    ));
+}

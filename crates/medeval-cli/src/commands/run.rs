@@ -86,10 +86,10 @@ pub struct BenchArgs {
     #[arg(long = "bench", value_name = "NAME", value_delimiter = ',')]
     pub bench: Vec<String>,
     /// The folder of the one benchmark, as downloaded and unpacked.
-    #[arg(long, value_name = "DIR", conflicts_with = "data_root")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["data_root", "items"])]
     pub data: Option<PathBuf>,
     /// A folder holding one sub-folder per benchmark, named as `medeval bench list` prints them.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "items")]
     pub data_root: Option<PathBuf>,
     #[command(flatten)]
     pub cards: CardArgs,

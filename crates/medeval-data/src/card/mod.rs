@@ -516,7 +516,7 @@ pub fn check_global_selections(
                     format!("no benchmark offers the option {key:?}")
                 } else {
                     format!(
-                        "none of these benchmarks offers the option {key:?} ({} do)",
+                        "none of these benchmarks offers the option {key:?} (offered by {})",
                         offering.join(", ")
                     )
                 },

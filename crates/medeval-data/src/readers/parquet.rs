@@ -2,11 +2,12 @@
 //! columns as `{bytes, path}` structs.
 //!
 //! Rows are read row group by row group through parquet's record API, decoding only the columns
-//! the card reads. Only Snappy-compressed (and uncompressed) files are supported: that is what
-//! `datasets` and the Hub's parquet converter write; any other codec is reported by name.
+//! the card reads. Only Snappy-compressed (and uncompressed) files are supported: Snappy is
+//! pyarrow's default, and so what `datasets` writes; any other codec is reported by name, with
+//! the command that re-saves the file.
 //!
 //! The record API suits these files well (thousands of rows, nested image structs) and keeps
-//! Arrow out of the build; see `docs/benchmarks.md` for the measured build cost.
+//! Arrow, a much larger dependency, out of the build.
 
 use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
