@@ -152,6 +152,17 @@ pub struct Evaluation {
     pub corpus: Vec<(&'static str, f64)>,
     /// Per-item values, in input order.
     pub items: Vec<ItemScores>,
+    /// The metrics computed, in report order.
+    metrics: Vec<Metric>,
+    /// Per-item pooled statistics, for re-aggregating over a resample.
+    parts: Vec<ItemParts>,
+}
+
+/// The pooled statistics of one item that corpus BLEU and METEOR sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ItemParts {
+    bleu: Option<BleuStats>,
+    meteor: Option<MeteorStats>,
 }
 
 /// Token fingerprints of each newline-separated sentence of one text.
@@ -161,6 +172,24 @@ impl Evaluation {
     /// The corpus value under `key` (`bleu`, `rouge-l`, ...), if computed.
     pub fn corpus_value(&self, key: &str) -> Option<f64> {
         lookup(&self.corpus, key)
+    }
+
+    /// The corpus values of the items at `picks` (positions in input order; an item drawn twice
+    /// counts twice), aggregated exactly as [`Evaluation::corpus`] is. This is what a bootstrap
+    /// over items recomputes per replicate.
+    ///
+    /// CIDEr-D keeps the document frequencies of the whole corpus: its per-item values are
+    /// averaged over the picks, not recomputed, so an interval reflects which reports were
+    /// drawn and not the change in n-gram rarity a resample would bring.
+    ///
+    /// # Panics
+    ///
+    /// When a pick is not below [`Evaluation::n`].
+    pub fn corpus_over(
+        &self,
+        picks: impl Iterator<Item = usize> + Clone,
+    ) -> Vec<(&'static str, f64)> {
+        aggregate(self.flavor, &self.metrics, &self.items, &self.parts, picks)
     }
 }
 
@@ -329,15 +358,60 @@ pub fn evaluate(
         .map(|p| score_item(p, flavor, &metrics))
         .collect();
 
+    if metrics.contains(&Metric::CiderD) {
+        let items: Vec<(&[u64], &[Vec<u64>])> = prepared
+            .iter()
+            .map(|p| (p.candidate.as_slice(), p.references.as_slice()))
+            .collect();
+        for (r, s) in results.iter_mut().zip(cider::cider_d(&items)) {
+            r.values.push(("cider-d", s));
+        }
+    }
+    let parts: Vec<ItemParts> = results
+        .iter()
+        .map(|r| ItemParts {
+            bleu: r.bleu,
+            meteor: r.meteor,
+        })
+        .collect();
+    let corpus = aggregate(flavor, &metrics, &results, &parts, 0..samples.len());
+    let items = samples
+        .iter()
+        .zip(results)
+        .map(|(s, r)| ItemScores {
+            id: s.id.clone(),
+            values: r.values,
+        })
+        .collect();
+    Ok(Evaluation {
+        flavor,
+        tokenizer: flavor.tokenizer(),
+        n: samples.len(),
+        corpus,
+        items,
+        metrics,
+        parts,
+    })
+}
+
+/// Corpus values over `picks` (item positions, repeats allowed), aggregated as the flavour's
+/// reference toolkit does: pooled statistics for BLEU and METEOR, means of per-item values for
+/// ROUGE and CIDEr-D.
+fn aggregate(
+    flavor: Flavor,
+    metrics: &[Metric],
+    values: &[impl ItemValues],
+    parts: &[ItemParts],
+    picks: impl Iterator<Item = usize> + Clone,
+) -> Vec<(&'static str, f64)> {
     let mut corpus: Vec<(&'static str, f64)> = Vec::new();
-    for &metric in &metrics {
+    let mean_of = |key: &str| mean(picks.clone().filter_map(|i| values[i].value(key)));
+    for &metric in metrics {
         match metric {
             Metric::Bleu => {
                 let mut total = BleuStats::default();
-                for r in &results {
-                    if let Some(s) = &r.bleu {
-                        total.add(s);
-                    }
+                for s in picks.clone().filter_map(|i| parts[i].bleu.as_ref()) {
+                    total.add(s);
                 }
                 if flavor == Flavor::Coco {
                     let scores = bleu::coco_bleu(&total);
@@ -362,49 +436,37 @@ pub fn evaluate(
             }
             Metric::RougeL | Metric::RougeLsum => {
                 for key in rouge_keys(metric) {
-                    corpus.push((
-                        key,
-                        mean(results.iter().filter_map(|r| lookup(&r.values, key))),
-                    ));
+                    corpus.push((key, mean_of(key)));
                 }
             }
-            Metric::CiderD => {
-                let items: Vec<(&[u64], &[Vec<u64>])> = prepared
-                    .iter()
-                    .map(|p| (p.candidate.as_slice(), p.references.as_slice()))
-                    .collect();
-                let scores = cider::cider_d(&items);
-                for (r, s) in results.iter_mut().zip(&scores) {
-                    r.values.push(("cider-d", *s));
-                }
-                corpus.push(("cider-d", mean(scores.iter().copied())));
-            }
+            Metric::CiderD => corpus.push(("cider-d", mean_of("cider-d"))),
             Metric::Meteor => {
                 let mut total = MeteorStats::default();
-                for r in &results {
-                    if let Some(s) = &r.meteor {
-                        total.add(s);
-                    }
+                for s in picks.clone().filter_map(|i| parts[i].meteor.as_ref()) {
+                    total.add(s);
                 }
                 corpus.push(("meteor", total.score()));
             }
         }
     }
-    let items = samples
-        .iter()
-        .zip(results)
-        .map(|(s, r)| ItemScores {
-            id: s.id.clone(),
-            values: r.values,
-        })
-        .collect();
-    Ok(Evaluation {
-        flavor,
-        tokenizer: flavor.tokenizer(),
-        n: samples.len(),
-        corpus,
-        items,
-    })
+    corpus
+}
+
+/// Per-item values as [`aggregate`] reads them.
+trait ItemValues {
+    fn value(&self, key: &str) -> Option<f64>;
+}
+
+impl ItemValues for ItemResult {
+    fn value(&self, key: &str) -> Option<f64> {
+        lookup(&self.values, key)
+    }
+}
+
+impl ItemValues for ItemScores {
+    fn value(&self, key: &str) -> Option<f64> {
+        self.get(key)
+    }
 }
 
 fn lookup(values: &[(&'static str, f64)], key: &str) -> Option<f64> {
@@ -482,6 +544,35 @@ mod tests {
         let err = evaluate(&[], Flavor::RougeScore { stemmer: false }, &[Metric::Bleu]);
         assert!(err.is_err());
         assert!(SentenceScorer::new(Flavor::Coco, &[Metric::CiderD]).is_err());
+    }
+
+    /// Re-aggregating over a resample: every item once is the corpus value; one item drawn
+    /// twice pools its statistics twice, which leaves BLEU, METEOR and ROUGE-L as they are for
+    /// that item alone (up to pycocoevalcap's 1e-9 smoothing constant in BLEU).
+    #[test]
+    fn corpus_over_picks_reaggregates_like_the_corpus() {
+        let samples = vec![
+            sample(
+                "a",
+                "heart size is normal and the lungs are clear",
+                &["the heart is normal in size and the lungs are clear"],
+            ),
+            sample(
+                "b",
+                "small left pleural effusion",
+                &["no pleural effusion or pneumothorax"],
+            ),
+        ];
+        let metrics = [Metric::Bleu, Metric::RougeL, Metric::Meteor];
+        let both = evaluate(&samples, Flavor::Coco, &metrics).unwrap();
+        assert_eq!(both.corpus_over(0..2), both.corpus);
+        let first_twice = both.corpus_over([0, 0].into_iter());
+        let first_alone = evaluate(&samples[..1], Flavor::Coco, &metrics).unwrap();
+        for ((key, twice), (alone_key, alone)) in first_twice.iter().zip(&first_alone.corpus) {
+            assert_eq!(key, alone_key);
+            assert!((twice - alone).abs() < 1e-9, "{key}: {twice} vs {alone}");
+        }
+        assert_ne!(first_twice, both.corpus);
     }
 
     #[test]
