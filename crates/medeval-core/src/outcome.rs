@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 
 /// The verdict on one sample. Every item of a run ends with exactly one.
 ///
-/// Only `Correct` and `Wrong` are judgements of the model's answer; the other three say that no
-/// judgement was possible, and reports count them separately rather than folding them silently
-/// into accuracy.
+/// Only `Correct` and `Wrong` are judgements of the model's answer; `Unparsed`, `Refused` and
+/// `Error` say that no judgement was possible, and reports count them separately rather than
+/// folding them silently into accuracy. `Generated` is the outcome of a free-text report: it is
+/// scored against its reference by corpus text metrics, never judged right or wrong, and never
+/// enters an accuracy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -23,11 +25,24 @@ pub enum Outcome {
     Refused,
     /// No response was obtained (transport failure, server error, retries exhausted).
     Error,
+    /// A report was produced (answer type `report`); text metrics score it, not a verdict.
+    Generated,
 }
 
 impl Outcome {
     /// Every outcome, in the order reports list them.
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
+        Self::Correct,
+        Self::Wrong,
+        Self::Unparsed,
+        Self::Refused,
+        Self::Error,
+        Self::Generated,
+    ];
+
+    /// The outcomes of a sample scored against a gold answer (every outcome but `Generated`):
+    /// the columns of accuracy tables.
+    pub const ANSWERED: [Outcome; 5] = [
         Self::Correct,
         Self::Wrong,
         Self::Unparsed,
@@ -43,6 +58,7 @@ impl Outcome {
             Self::Unparsed => "unparsed",
             Self::Refused => "refused",
             Self::Error => "error",
+            Self::Generated => "generated",
         }
     }
 
@@ -58,9 +74,12 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Per-outcome counts, always holding all five outcomes (zero when absent).
+/// Per-outcome counts, holding every outcome (zero when absent).
+///
+/// Serialised as an object with the five [`Outcome::ANSWERED`] keys always present and
+/// `generated` only when non-zero, so files of runs without reports keep their shape.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OutcomeCounts([u64; 5]);
+pub struct OutcomeCounts([u64; 6]);
 
 impl OutcomeCounts {
     /// Adds one sample with `outcome`.
@@ -97,9 +116,13 @@ impl FromIterator<Outcome> for OutcomeCounts {
 impl Serialize for OutcomeCounts {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(5))?;
-        for (outcome, count) in self.iter() {
-            map.serialize_entry(outcome.as_str(), &count)?;
+        let generated = self.get(Outcome::Generated);
+        let mut map = serializer.serialize_map(Some(5 + usize::from(generated > 0)))?;
+        for outcome in Outcome::ANSWERED {
+            map.serialize_entry(outcome.as_str(), &self.get(outcome))?;
+        }
+        if generated > 0 {
+            map.serialize_entry(Outcome::Generated.as_str(), &generated)?;
         }
         map.end()
     }
@@ -151,6 +174,11 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&counts).unwrap(),
             r#"{"correct":2,"wrong":0,"unparsed":0,"refused":0,"error":1}"#
+        );
+        let with_report: OutcomeCounts = [Outcome::Generated, Outcome::Error].into_iter().collect();
+        assert_eq!(
+            serde_json::to_string(&with_report).unwrap(),
+            r#"{"correct":0,"wrong":0,"unparsed":0,"refused":0,"error":1,"generated":1}"#
         );
     }
 

@@ -20,6 +20,7 @@ mod compare_tables;
 mod leaderboard;
 mod paper;
 mod plan;
+mod reports;
 mod scored;
 mod summary;
 mod table;
@@ -42,6 +43,7 @@ pub use compare_tables::{
 };
 pub use leaderboard::{RankedBenchmark, correct_pairs, rank_runs};
 pub use plan::{BaselineFacts, PlanSettings, PowerPlan, plan_power, render_plan};
+pub use reports::{REPORT_METRICS, REPORT_REPLICATES, ReportSummary};
 pub use scored::{DrawError, OnePerItem, RunLabel, RunSource, ScoredRecord, ScoredRun};
 
 use medeval_core::Outcome;
@@ -85,7 +87,7 @@ fn accuracy_columns(first: &str, summary: &Summary) -> Vec<(String, Align)> {
         (ci, Align::Right),
     ];
     columns.extend(
-        Outcome::ALL
+        Outcome::ANSWERED
             .iter()
             .map(|o| (o.as_str().to_owned(), Align::Right)),
     );
@@ -111,7 +113,11 @@ fn accuracy_row(label: &str, accuracy: &Accuracy) -> Vec<String> {
         percent(accuracy.accuracy),
         percent_interval(accuracy.accuracy_ci),
     ];
-    row.extend(accuracy.counts.iter().map(|(_, count)| count.to_string()));
+    row.extend(
+        Outcome::ANSWERED
+            .iter()
+            .map(|&outcome| accuracy.counts.get(outcome).to_string()),
+    );
     row
 }
 
@@ -186,13 +192,17 @@ pub fn repeated_table(summary: &medeval_stats::RepeatedSummary) -> Table {
 /// The summary as tables: the overall row, then one table per breakdown field with its groups,
 /// the micro average (all samples) and the macro average (mean of the groups).
 pub fn summary_tables(summary: &Summary) -> Vec<Table> {
-    let mut overall = Table {
-        title: None,
-        columns: accuracy_columns("", summary),
-        rows: Vec::new(),
-    };
-    overall.push(accuracy_row("overall", &summary.overall));
-    let mut tables = vec![overall];
+    let mut tables = Vec::new();
+    // A run of report items only has no accuracy to show.
+    if summary.overall.counts.total() > 0 || summary.report.is_none() {
+        let mut overall = Table {
+            title: None,
+            columns: accuracy_columns("", summary),
+            rows: Vec::new(),
+        };
+        overall.push(accuracy_row("overall", &summary.overall));
+        tables.push(overall);
+    }
     for (field, groups) in &summary.groups {
         let mut table = Table {
             title: Some(format!("by {field}")),
@@ -222,7 +232,51 @@ pub fn summary_tables(summary: &Summary) -> Vec<Table> {
         }
         tables.push(metrics.titled("per-sample metrics (mean)"));
     }
+    tables.extend(
+        summary
+            .report
+            .as_ref()
+            .map(|r| report_table(r, summary.policy, summary.confidence)),
+    );
     tables
+}
+
+/// The corpus text metrics of a run's reports, with their intervals and how they were computed.
+pub fn report_table(
+    report: &ReportSummary,
+    policy: medeval_stats::NonJudgementPolicy,
+    confidence: f64,
+) -> Table {
+    let ci = format!("{:.0}% CI (bootstrap)", confidence * 100.0);
+    let mut table = Table::new(&[
+        ("metric", Align::Left),
+        ("value", Align::Right),
+        (ci.as_str(), Align::Right),
+    ]);
+    for key in REPORT_METRICS {
+        let Some(value) = report.metrics.get(key) else {
+            continue;
+        };
+        let interval = report
+            .metrics_ci
+            .get(key)
+            .map_or_else(|| "–".to_owned(), |[lo, hi]| format!("[{lo:.4}, {hi:.4}]"));
+        table.push(vec![key.to_owned(), format!("{value:.4}"), interval]);
+    }
+    let treatment = match policy {
+        medeval_stats::NonJudgementPolicy::CountAsWrong => "scored as empty reports",
+        medeval_stats::NonJudgementPolicy::Exclude => "left out",
+    };
+    table.titled(format!(
+        "reports: {} of {} generated ({} unparsed, {} refused, {} error: {treatment}); flavour {}, tokeniser {}, CIDEr-D on 0-10",
+        report.counts.get(Outcome::Generated),
+        report.n,
+        report.counts.get(Outcome::Unparsed),
+        report.counts.get(Outcome::Refused),
+        report.counts.get(Outcome::Error),
+        report.flavor,
+        report.tokenizer,
+    ))
 }
 
 /// Renders tables one after another, separated by blank lines.

@@ -9,6 +9,8 @@ use medeval_stats::{
 };
 use serde::Serialize;
 
+use crate::reports::{ReportSummary, summarize_reports};
+
 /// One scored sample with its item, the unit summaries are built from.
 #[derive(Debug, Clone, Copy)]
 pub struct Row<'a> {
@@ -78,6 +80,9 @@ pub struct Summary {
     /// Mean of each per-sample metric over the samples that have it (token F1 for open answers).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, f64>,
+    /// Corpus text metrics of the report items, when the run has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportSummary>,
     /// For each breakdown field: value -> accuracy of the samples with that value.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub groups: BTreeMap<String, BTreeMap<String, Accuracy>>,
@@ -90,7 +95,7 @@ pub struct Summary {
 pub const MISSING_GROUP: &str = "(missing)";
 
 /// Summarises `rows`. Report items are not judged correct or wrong, so they are left out of
-/// accuracy (their text metrics appear under `metrics`).
+/// accuracy; their corpus text metrics are under `report`.
 pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
     let judged: Vec<Row<'_>> = rows
         .iter()
@@ -132,8 +137,22 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
         clusters: estimate.as_ref().and_then(|e| e.clusters),
         bootstrap: estimate.and_then(|e| e.bootstrap),
         metrics: metric_means(rows),
+        report: summarize_reports(
+            rows,
+            options.policy,
+            options.confidence,
+            report_seed(options),
+        ),
         groups,
         macro_accuracy,
+    }
+}
+
+/// The bootstrap seed of report intervals: the accuracy bootstrap's when one was asked for.
+fn report_seed(options: &SummaryOptions) -> u64 {
+    match options.ci {
+        CiMethod::Bootstrap(b) | CiMethod::ClusterBootstrap(b) => b.seed,
+        _ => medeval_stats::DEFAULT_SEED,
     }
 }
 

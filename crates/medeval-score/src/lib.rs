@@ -15,7 +15,7 @@
 //! 2. Reasoning blocks (`<think>...</think>` and similar) are removed (module `reasoning`); the
 //!    separate `reasoning_content` is never read for answers. Nothing left: `unparsed`.
 //! 3. The text is put in Unicode NFKC, so full-width `Ｂ` and `：` read as `B` and `:`.
-//! 4. The scorer ([`mcq`], [`closed`], [`open`]) reads committed answers first ("the answer is
+//! 4. The scorer ([`mcq`], [`closed`], [`open`], [`report`]) reads committed answers first ("the answer is
 //!    B", `\boxed{B}`; the last one wins), then its own whole-response rules, then textual
 //!    refusals, and otherwise reports why nothing was read.
 //!
@@ -40,13 +40,14 @@ mod refusal;
 pub mod closed;
 pub mod mcq;
 pub mod open;
+pub mod report;
 
 use std::borrow::Cow;
 
 use medeval_core::{AnswerType, Item, Outcome, Scored};
 
 /// Version of the extraction rules; see the crate docs for when it changes.
-pub const EXTRACTOR_VERSION: &str = "1";
+pub const EXTRACTOR_VERSION: &str = "2";
 
 /// What a model returned for one request, as far as scoring is concerned.
 ///
@@ -95,8 +96,7 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
         AnswerType::Mcq => mcq::score(item, response),
         AnswerType::Closed => closed::score(item, response),
         AnswerType::Open => open::score(item, response),
-        // Report items are judged by text metrics, not by this extractor.
-        AnswerType::Report => Scored::new(Outcome::Unparsed, None, "report:text-metrics"),
+        AnswerType::Report => report::score(item, response),
     }
 }
 
@@ -140,7 +140,7 @@ pub const RULES: &[&str] = &[
     "unparsed:no-commitment",
     "unparsed:no-letter",
     "unparsed:no-yes-no",
-    "report:text-metrics",
+    "report:generated",
 ];
 
 /// The preparation every scorer shares: API refusal, reasoning removal, NFKC. `Err` carries the

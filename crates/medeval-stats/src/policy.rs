@@ -42,10 +42,14 @@ impl NonJudgementPolicy {
 
     /// The verdict of `outcome` under this policy: `Some(true)` for correct, `Some(false)` for
     /// wrong (including non-judgements counted as wrong), `None` when the item is excluded.
+    ///
+    /// A `generated` report is excluded under every policy: it is scored by text metrics, and
+    /// counting it as a wrong answer would turn a produced report into a failure.
     pub fn judge(self, outcome: Outcome) -> Option<bool> {
         match (outcome, self) {
             (Outcome::Correct, _) => Some(true),
             (Outcome::Wrong, _) => Some(false),
+            (Outcome::Generated, _) => None,
             (_, Self::CountAsWrong) => Some(false),
             (_, Self::Exclude) => None,
         }
@@ -68,6 +72,13 @@ pub struct NonJudgementCounts {
     pub refused: u64,
     /// Requests that got no response.
     pub error: u64,
+    /// Reports, which are never judged (absent from output when zero).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub generated: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 impl NonJudgementCounts {
@@ -78,13 +89,14 @@ impl NonJudgementCounts {
             Outcome::Unparsed => self.unparsed += 1,
             Outcome::Refused => self.refused += 1,
             Outcome::Error => self.error += 1,
+            Outcome::Generated => self.generated += 1,
         }
         true
     }
 
     /// All non-judgements together.
     pub fn total(&self) -> u64 {
-        self.unparsed + self.refused + self.error
+        self.unparsed + self.refused + self.error + self.generated
     }
 }
 
@@ -98,6 +110,11 @@ mod tests {
             assert_eq!(NonJudgementPolicy::CountAsWrong.judge(outcome), Some(false));
             assert_eq!(NonJudgementPolicy::Exclude.judge(outcome), None);
         }
+        assert_eq!(
+            NonJudgementPolicy::CountAsWrong.judge(Outcome::Generated),
+            None
+        );
+        assert_eq!(NonJudgementPolicy::Exclude.judge(Outcome::Generated), None);
         for policy in [
             NonJudgementPolicy::CountAsWrong,
             NonJudgementPolicy::Exclude,
@@ -124,9 +141,10 @@ mod tests {
             NonJudgementCounts {
                 unparsed: 1,
                 refused: 1,
-                error: 2
+                error: 2,
+                generated: 1,
             }
         );
-        assert_eq!(counts.total(), 4);
+        assert_eq!(counts.total(), 5);
     }
 }

@@ -225,7 +225,11 @@ pub fn render_stored_run(
     let output = args.output()?;
     let run = store.load_run(run_id)?;
     let (summary, missing) = summarize_run(&run, &options);
-    let errors = summary.overall.counts.get(Outcome::Error);
+    let errors = summary.overall.counts.get(Outcome::Error)
+        + summary
+            .report
+            .as_ref()
+            .map_or(0, |report| report.counts.get(Outcome::Error));
     let complete = missing == 0 && errors == 0 && run.status != RunStatus::Running;
     let samples_per_item = run.manifest.samples_per_item.max(1);
     let (repeated, repeated_error) = if samples_per_item > 1 {

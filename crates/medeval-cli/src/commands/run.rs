@@ -947,6 +947,8 @@ impl Progress for BarProgress {
             Outcome::Error => {
                 self.failed.fetch_add(1, Ordering::Relaxed);
             }
+            // A report is not judged: it does not move the running accuracy.
+            Outcome::Generated => {}
             _ => {
                 self.judged.fetch_add(1, Ordering::Relaxed);
             }
