@@ -335,6 +335,7 @@ fn cell(run: &RunInput<'_>, column: &Column, options: &PaperOptions) -> Cell {
             ci,
             confidence: options.confidence,
             by: Vec::new(),
+            ..SummaryOptions::default()
         },
     );
     Cell {

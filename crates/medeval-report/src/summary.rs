@@ -31,6 +31,9 @@ pub struct SummaryOptions {
     pub confidence: f64,
     /// Metadata fields to break results down by (`answer_type` is always available).
     pub by: Vec<String>,
+    /// The seed of the report metrics' bootstrap intervals (a bootstrap accuracy interval
+    /// carries its own seed in `ci`).
+    pub report_seed: u64,
 }
 
 impl Default for SummaryOptions {
@@ -41,6 +44,7 @@ impl Default for SummaryOptions {
             ci: CiMethod::Wilson,
             confidence: 0.95,
             by: Vec::new(),
+            report_seed: medeval_stats::DEFAULT_SEED,
         }
     }
 }
@@ -141,18 +145,10 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
             rows,
             options.policy,
             options.confidence,
-            report_seed(options),
+            options.report_seed,
         ),
         groups,
         macro_accuracy,
-    }
-}
-
-/// The bootstrap seed of report intervals: the accuracy bootstrap's when one was asked for.
-fn report_seed(options: &SummaryOptions) -> u64 {
-    match options.ci {
-        CiMethod::Bootstrap(b) | CiMethod::ClusterBootstrap(b) => b.seed,
-        _ => medeval_stats::DEFAULT_SEED,
     }
 }
 

@@ -49,7 +49,8 @@ pub struct ReportArgs {
     /// Bootstrap replicates (bootstrap intervals only).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub replicates: u32,
-    /// Bootstrap seed (bootstrap intervals only); recorded in the output.
+    /// Bootstrap seed (bootstrap accuracy intervals and report metric intervals); recorded in
+    /// the output.
     #[arg(long, default_value_t = medeval_stats::DEFAULT_SEED, value_name = "SEED")]
     pub bootstrap_seed: u64,
 }
@@ -93,6 +94,7 @@ impl ReportArgs {
             ci,
             confidence: self.confidence,
             by: self.by.clone(),
+            report_seed: self.bootstrap_seed,
         })
     }
 

@@ -1,0 +1,139 @@
+//! Report items in a run, as a user runs them: the real binary against a scripted
+//! OpenAI-compatible server; the summary scores the reports with corpus text metrics.
+
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use medeval_mockserver::{MockServer, Reply};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_medeval");
+
+fn medeval(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn write_report_items(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("reports.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            r#"{"id": "r1", "question": "[r1] Write the findings.", "answer": "heart size is normal", "answer_type": "report"}"#,
+            "\n",
+            r#"{"id": "r2", "question": "[r2] Write the findings.", "answer": "no pleural effusion", "answer_type": "report"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// r1 copies its reference; r2 declines.
+fn reply(prompt: &str) -> Reply {
+    if prompt.contains("[r1]") {
+        Reply::text("<think>two views</think>heart size is normal")
+    } else {
+        Reply::text("I'm sorry, but I cannot provide a diagnosis.")
+    }
+}
+
+/// Reference values by hand (pycocoevalcap's pooled BLEU): every candidate n-gram matches, so
+/// BLEU-n is the brevity penalty exp(1 - r/c), with c = 4 candidate words and r = 4 + 3
+/// reference words when the refusal enters as an empty report; ROUGE-L is the mean of 1 and 0.
+#[test]
+fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .models(&["cxr-model"])
+                .rule(|req| reply(&req.prompt))
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_report_items(dir.path());
+    let store = dir.path().join("runs.db");
+    let summary = stdout_json(&medeval(&[
+        "run",
+        "--items",
+        items.to_str().unwrap(),
+        "--endpoint",
+        &server.url(),
+        "--model",
+        "cxr-model",
+        "--store",
+        store.to_str().unwrap(),
+        "--json",
+        "--no-progress",
+    ]));
+    assert_eq!(summary["complete"], true);
+    // No item is judged: there is no accuracy.
+    assert_eq!(summary["n"], 0);
+    assert_eq!(summary["accuracy"], Value::Null);
+    let report = &summary["report"];
+    assert_eq!(report["n"], 2);
+    assert_eq!(report["n_scored"], 2);
+    assert_eq!(report["counts"]["generated"], 1);
+    assert_eq!(report["counts"]["refused"], 1);
+    assert_eq!(report["flavor"], "coco");
+    assert_eq!(report["tokenizer"], "ptb-coco");
+    let bp = (1.0f64 - 7.0 / 4.0).exp();
+    for key in ["bleu-1", "bleu-2", "bleu-3", "bleu-4"] {
+        let value = report["metrics"][key].as_f64().unwrap();
+        assert!((value - bp).abs() < 1e-6, "{key}: {value}");
+    }
+    assert!((report["metrics"]["rouge-l"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    for key in ["meteor", "cider-d"] {
+        let value = report["metrics"][key].as_f64().unwrap();
+        let ci = report["metrics_ci"][key].as_array().unwrap();
+        assert!(ci[0].as_f64().unwrap() <= value && value <= ci[1].as_f64().unwrap());
+    }
+    assert_eq!(report["bootstrap"]["replicates"], 1000);
+
+    // The stored sample keeps the report without its reasoning.
+    let run = summary["run"].as_str().unwrap();
+    let shown = medeval(&["show", run, "--store", store.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains(
+            "reports: 1 of 2 generated (0 unparsed, 1 refused, 0 error: scored as empty reports)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("bleu-4"), "{text}");
+    assert!(
+        !text.contains("accuracy"),
+        "a report run shows no accuracy:\n{text}"
+    );
+
+    // Leaving samples without a report out measures the reports that were written.
+    let excluded = stdout_json(&medeval(&[
+        "show",
+        run,
+        "--store",
+        store.to_str().unwrap(),
+        "--non-answers",
+        "exclude",
+        "--json",
+    ]));
+    assert_eq!(excluded["report"]["n_scored"], 1);
+    assert!((excluded["report"]["metrics"]["bleu-4"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+    assert!((excluded["report"]["metrics"]["rouge-l"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+}
