@@ -65,6 +65,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default="large,medium")
     parser.add_argument("--skip-medpy", action="store_true")
+    parser.add_argument("--tools", default="monai,deepmind,medpy",
+                        help="Python tools to compare with (comma-separated subset of monai,deepmind,medpy)")
     parser.add_argument("--python-repeats", type=int, default=3,
                         help="runs of MONAI and surface-distance per case (median reported); medpy runs once")
     parser.add_argument("--medeval", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "medeval"))
@@ -90,7 +92,7 @@ def main():
                 rss.append(peak)
             results[row] = {"seconds": statistics.median(walls), "cpu": statistics.median(cpus),
                             "rss": max(rss), "values": json.loads(out.splitlines()[0])}
-        tools = ["monai", "deepmind"] + ([] if args.skip_medpy else ["medpy"])
+        tools = [t for t in args.tools.split(",") if t and not (t == "medpy" and args.skip_medpy)]
         for tool in tools:
             records, peaks = [], []
             for _ in range(1 if tool == "medpy" else args.python_repeats):
