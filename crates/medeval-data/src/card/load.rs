@@ -430,6 +430,17 @@ impl<'c> Scan<'c> {
                 }
             }
         }
+        if self.rows == 0 && self.skipped_rows > 0 {
+            let error = BenchError::NothingLeft {
+                benchmark: self.benchmark.clone(),
+                skipped: self.skipped_rows,
+                reason: self.mapping.skip_reason().unwrap_or_default(),
+            };
+            match self.mode {
+                Mode::Stop => return Err(error),
+                Mode::Collect => self.problems.push(error.to_string()),
+            }
+        }
         if let Some(ids) = &self.split_ids {
             let missing: Vec<&String> = ids
                 .order

@@ -238,9 +238,9 @@ impl Mapping {
         columns.extend(self.question.required_columns());
         match &self.answer {
             AnswerSource::Column(column) => columns.push(column.clone()),
-            AnswerSource::Template { template, .. } => {
-                columns.extend(template.required_columns());
-            }
+            // Every column a reference names must exist, optional (`?`) or not: its value may
+            // be empty, but a file without it is another file, whose rows would all be skipped.
+            AnswerSource::Template { template, .. } => columns.extend(template.all_columns()),
         }
         if let AnswerTypeRule::ByColumn { column, .. } = &self.answer_type {
             columns.push(column.clone());

@@ -27,7 +27,7 @@ use mapping::Mapping;
 use schema::{AnswerTypeRule, TypeRule};
 
 /// The built-in cards' TOML, in the order `medeval bench list` prints them.
-const BUILTIN: [(&str, &str); 14] = [
+const BUILTIN: [(&str, &str); 17] = [
     ("vqa-rad", include_str!("../../cards/vqa-rad.toml")),
     ("slake", include_str!("../../cards/slake.toml")),
     ("pathvqa", include_str!("../../cards/pathvqa.toml")),
@@ -53,6 +53,12 @@ const BUILTIN: [(&str, &str); 14] = [
     (
         "vlmevalkit-tsv",
         include_str!("../../cards/vlmevalkit-tsv.toml"),
+    ),
+    ("iu-xray", include_str!("../../cards/iu-xray.toml")),
+    ("mimic-cxr", include_str!("../../cards/mimic-cxr.toml")),
+    (
+        "chexpert-plus",
+        include_str!("../../cards/chexpert-plus.toml"),
     ),
 ];
 
@@ -175,6 +181,20 @@ pub enum BenchError {
         expected: usize,
         /// Rows found.
         found: usize,
+    },
+    /// Every row of the split was skipped for lack of a reference: the wrong file, column or
+    /// section, not a benchmark to run.
+    #[error(
+        "{benchmark}: every one of the {skipped} rows of the evaluation split was skipped ({reason}); \
+         is this the right file, and does it hold this section?"
+    )]
+    NothingLeft {
+        /// The benchmark.
+        benchmark: String,
+        /// Rows skipped.
+        skipped: usize,
+        /// Why (the mapping's skip reason).
+        reason: String,
     },
     /// Ids of the split's id list are not in the data.
     #[error(
