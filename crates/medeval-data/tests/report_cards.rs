@@ -233,6 +233,13 @@ fn iu_xray_refuses_a_split_of_another_size_and_counts_items_not_skipped_rows() {
         ),
         "{refused}"
     );
+    assert!(
+        refused.to_string().starts_with(
+            "iu-xray: the evaluation split has 2 rows where the card expects 590 (not counting \
+             1 row without a reference, skipped); "
+        ),
+        "{refused}"
+    );
     // Pinned at the number of items (three test records, one without a report), the folder
     // passes; pinned at the number of records, it does not.
     let pinned = |rows: usize| {

@@ -150,6 +150,7 @@ fn read_for_run(
                 benchmark,
                 expected,
                 found: scan.rows,
+                skipped: scan.skipped_rows,
             });
         }
     }
@@ -223,8 +224,9 @@ pub fn check(
     if let Some(expected) = expected {
         if expected != scan.rows {
             scan.problems.push(format!(
-                "the evaluation split has {} rows where the card expects {expected}",
-                scan.rows
+                "the evaluation split has {} rows where the card expects {expected}{}",
+                scan.rows,
+                not_counting(scan.skipped_rows)
             ));
         }
     } else {
@@ -574,6 +576,16 @@ impl<'c> Scan<'c> {
         }
         hasher.update_field(self.images.clone().finish_hex().as_bytes());
         hasher.finish_hex()
+    }
+}
+
+/// What a row count leaves out, for messages: `""`, or ` (not counting 3 rows without a
+/// reference, skipped)`.
+pub(super) fn not_counting(skipped: usize) -> String {
+    match skipped {
+        0 => String::new(),
+        1 => " (not counting 1 row without a reference, skipped)".to_owned(),
+        n => format!(" (not counting {n} rows without a reference, skipped)"),
     }
 }
 

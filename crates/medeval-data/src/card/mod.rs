@@ -170,17 +170,20 @@ pub enum BenchError {
     },
     /// The split does not have the row count the card expects.
     #[error(
-        "{benchmark}: the evaluation split has {found} rows where the card expects {expected}; \
+        "{benchmark}: the evaluation split has {found} rows where the card expects {expected}{}; \
          a partial download, another release, or a training split mixed in? \
-         Pass --allow-row-count-mismatch to run anyway (the manifest records it)."
+         Pass --allow-row-count-mismatch to run anyway (the manifest records it).",
+        load::not_counting(*skipped)
     )]
     RowCount {
         /// The benchmark.
         benchmark: String,
         /// Rows the card expects.
         expected: usize,
-        /// Rows found.
+        /// Rows found (items: rows skipped for lack of a reference are not counted).
         found: usize,
+        /// Report rows without a reference, skipped.
+        skipped: usize,
     },
     /// Every row of the split was skipped for lack of a reference: the wrong file, column or
     /// section, not a benchmark to run.
