@@ -310,6 +310,17 @@ fn the_records_key_must_be_in_the_document() {
         "iu-xray: annotation.json: record 1: field `image_path`: image a/0.png is in none of \
          images (absent), iu_xray/images (absent)"
     );
+    // A record without the report field is malformed, not a study without a report.
+    write(
+        dir.path(),
+        "annotation.json",
+        r#"{"test": [{"id": "a", "report": "x", "image_path": []},
+                     {"id": "b", "image_path": []}]}"#,
+    );
+    assert_eq!(
+        load_error(&card("iu-xray"), &[], dir.path()),
+        "iu-xray: annotation.json: record 2: field `report`: missing (required)"
+    );
     // `records` belongs to the json layout only.
     let error = Card::parse(
         &card("pmc-vqa")

@@ -372,7 +372,8 @@ impl Mapping {
     }
 
     /// The gold text: the answer column's cell, or the reference template filled; `None` when
-    /// the column is absent or null.
+    /// the cell is null. A record without the column is an error (a JSON record missing the
+    /// field is malformed, not a study without a report).
     fn answer_text(
         &self,
         record: &Record,
@@ -380,7 +381,8 @@ impl Mapping {
     ) -> Result<Option<String>, DataError> {
         match &self.answer {
             AnswerSource::Column(column) => match record.get(column) {
-                None | Some(Cell::Null) => Ok(None),
+                None => Err(DataError::invalid(record.at(column), "missing (required)")),
+                Some(Cell::Null) => Ok(None),
                 Some(cell) => cell_text(cell)
                     .map(|text| Some(text.unwrap_or_default()))
                     .map_err(|message| DataError::invalid(record.at(column), message)),
