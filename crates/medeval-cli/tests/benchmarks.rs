@@ -689,3 +689,81 @@ fn tables_put_models_in_rows_and_benchmarks_in_columns() {
         stderr(&twice)
     );
 }
+
+/// An IU X-Ray folder in R2Gen's layout (`annotation.json` with `train`/`val`/`test`, images
+/// under `images/`): three test studies, one of them without a report, with real PNG views
+/// taken from the card fixtures.
+fn iu_xray_folder(dir: &Path) {
+    let png = std::fs::read(fixtures().join("omnimedvqa/Images/ACRIMA/Im001.png")).unwrap();
+    let record = |id: &str, report: &str| {
+        serde_json::json!({
+            "id": id,
+            "report": report,
+            "image_path": [format!("{id}/0.png"), format!("{id}/1.png")],
+            "split": "test",
+        })
+    };
+    let annotation = serde_json::json!({
+        "train": [record("CXR1_1_IM-0001", "Normal chest.")],
+        "val": [],
+        "test": [
+            record("CXR2384_IM-0942", "The heart size is within normal limits. No effusion."),
+            record("CXR2385_IM-0943", ""),
+            record("CXR2386_IM-0944", "Mild cardiomegaly. The lungs are clear."),
+        ],
+    });
+    std::fs::write(
+        dir.join("annotation.json"),
+        serde_json::to_vec_pretty(&annotation).unwrap(),
+    )
+    .unwrap();
+    for id in ["CXR2384_IM-0942", "CXR2386_IM-0944"] {
+        std::fs::create_dir_all(dir.join("images").join(id)).unwrap();
+        for view in ["0.png", "1.png"] {
+            std::fs::write(dir.join("images").join(id).join(view), &png).unwrap();
+        }
+    }
+}
+
+#[test]
+fn bench_check_of_a_report_card_counts_the_rows_without_a_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    iu_xray_folder(dir.path());
+    let data = dir.path().to_str().unwrap();
+    let checked = medeval(&["bench", "check", "iu-xray", "--data", data, "--json"]);
+    // Two items where the card pins R2Gen's 590: not usable as it is.
+    assert_eq!(checked.status.code(), Some(1));
+    let report = stdout_json(&checked);
+    assert_eq!(report["rows"], 2);
+    assert_eq!(report["expected_rows"], 590);
+    assert_eq!(report["skipped_rows"]["count"], 1);
+    assert_eq!(report["answer_types"], serde_json::json!({"report": 2}));
+    assert_eq!(report["images"], 4);
+    let annotation = std::fs::read(dir.path().join("annotation.json")).unwrap();
+    assert_eq!(
+        report["files"][0]["sha256"],
+        medeval_core::digest::sha256_hex(&annotation)
+    );
+    snapshot!(
+        "bench_check_iu_xray_json",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+
+    let text = medeval(&["bench", "check", "iu-xray", "--data", data]);
+    assert_eq!(text.status.code(), Some(1));
+    snapshot!(
+        "bench_check_iu_xray",
+        String::from_utf8_lossy(&text.stdout).replace(data, "[DIR]")
+    );
+
+    // The list shows the report cards and the section option.
+    let listed = stdout_json(&medeval(&["bench", "list", "--json"]));
+    let chexpert = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "chexpert-plus")
+        .unwrap();
+    assert_eq!(chexpert["answer_types"], serde_json::json!(["report"]));
+    assert_eq!(chexpert["options"]["section"]["default"], "findings");
+}

@@ -1,5 +1,10 @@
 //! Where a card's relative image paths are found: folders and zip archives under the benchmark
 //! folder, tried in order (SLAKE ships `imgs.zip`; users often unpack it to `imgs/`).
+//!
+//! A path that is found nowhere is an error; when the same path with another image extension
+//! exists (CheXpert Plus's table names `.jpg` files, its PNG release holds `.png` files), the
+//! message names that file, so the user sees at once that the images and the table come from
+//! different releases. The other file is never used in its place.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -87,10 +92,45 @@ impl ImageRoots {
                 }
             }
         }
-        Err(format!(
-            "image {relative} is in none of {}",
-            self.describe_roots()
-        ))
+        let mut message = format!("image {relative} is in none of {}", self.describe_roots());
+        if let Some(other) = self.with_other_extension(&relative) {
+            message.push_str(&format!(
+                "; {other} exists: the images here have another extension than the paths in the \
+                 data (images and table from different releases? see the card's notes)"
+            ));
+        }
+        Err(message)
+    }
+
+    /// A file (or zip member) in one of the roots whose path is `relative` with another image
+    /// extension, as `root/path` (or `archive.zip:member`).
+    fn with_other_extension(&self, relative: &str) -> Option<String> {
+        const EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"];
+        let path = Path::new(relative);
+        let current = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let candidates: Vec<String> = EXTENSIONS
+            .iter()
+            .filter(|ext| **ext != current)
+            .map(|ext| {
+                path.with_extension(ext)
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        self.roots.iter().find_map(|root| {
+            candidates.iter().find_map(|candidate| match root {
+                Root::Folder { dir, label } => dir.join(candidate).is_file().then(|| {
+                    if label == "." {
+                        candidate.clone()
+                    } else {
+                        format!("{label}/{candidate}")
+                    }
+                }),
+                Root::Archive(archive) => archive
+                    .lookup(candidate)
+                    .map(|(member, _)| format!("{}:{member}", archive.label())),
+            })
+        })
     }
 
     fn describe_roots(&self) -> String {
@@ -162,6 +202,35 @@ mod tests {
         assert_eq!(
             roots.locate("xmlab2/source.jpg", &mut hasher).unwrap_err(),
             "image xmlab2/source.jpg is in none of imgs, imgs.zip (absent)"
+        );
+    }
+
+    #[test]
+    fn a_miss_names_the_same_image_with_another_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("PNG/train/patient1/study1")).unwrap();
+        std::fs::write(
+            dir.path()
+                .join("PNG/train/patient1/study1/view1_frontal.png"),
+            b"png",
+        )
+        .unwrap();
+        let roots = ImageRoots::open(dir.path(), &["PNG".into(), ".".into()]).unwrap();
+        let mut hasher = Sha256Hasher::new();
+        assert_eq!(
+            roots
+                .locate("train/patient1/study1/view1_frontal.jpg", &mut hasher)
+                .unwrap_err(),
+            "image train/patient1/study1/view1_frontal.jpg is in none of PNG, .; \
+             PNG/train/patient1/study1/view1_frontal.png exists: the images here have another \
+             extension than the paths in the data (images and table from different releases? \
+             see the card's notes)"
+        );
+        // The other file is named, never used in its place.
+        assert!(
+            roots
+                .locate("train/patient1/study1/view1_frontal.jpeg", &mut hasher)
+                .is_err()
         );
     }
 }

@@ -24,7 +24,8 @@ pub mod scored;
 
 pub use card::{
     BenchError, BenchSpec, Card, CardOrigin, CheckReport, DataLocation, Loaded, RowCountPolicy,
-    Verified, all_cards, builtin_cards, check, check_global_selections, find_card, load, verify,
+    SkippedRows, Verified, all_cards, builtin_cards, check, check_global_selections, find_card,
+    load, verify,
 };
 pub use error::{DataError, Location, Unit};
 pub use jsonl::{ItemFile, parse_items_str, read_items};

@@ -724,9 +724,17 @@ fn the_manifest_record_pins_card_files_and_split() {
     assert_eq!(file.sha256, medeval_core::digest::sha256_hex(&content));
 }
 
+/// Cards over credentialed or large data have no committed fixture: `report_cards.rs` builds
+/// their folders in each test and checks them the same way.
+const BUILT_IN_THEIR_TESTS: [&str; 3] = ["iu-xray", "mimic-cxr", "chexpert-plus"];
+
 #[test]
 fn every_card_lists_its_breakdown_fields_and_loads_its_fixture() {
     for card in builtin_cards() {
+        if BUILT_IN_THEIR_TESTS.contains(&card.name()) {
+            assert!(!fixture(card.name()).exists(), "{}", card.name());
+            continue;
+        }
         let loaded = load_fixture(card.name(), &[]);
         assert!(!loaded.items.is_empty(), "{}", card.name());
         let fields = card.breakdown_fields();

@@ -252,6 +252,18 @@ fn render_check(card: &Card, dir: &std::path::Path, report: &CheckReport) -> Str
         None => format!("{} (the card pins no count)", report.rows),
     };
     let _ = writeln!(out, "rows     {rows}");
+    if let Some(reason) = &report.skipped_rows.reason {
+        let _ = writeln!(
+            out,
+            "skipped  {} {} without a reference ({reason})",
+            report.skipped_rows.count,
+            if report.skipped_rows.count == 1 {
+                "row"
+            } else {
+                "rows"
+            }
+        );
+    }
     let types: Vec<String> = report
         .answer_types
         .iter()

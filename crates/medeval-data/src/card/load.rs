@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use medeval_core::digest::Sha256Hasher;
 use medeval_core::{AnswerType, CardRecord, FileDigest, Item};
 
+use super::mapping::{Mapped, Mapping};
 use super::template::Position;
 use super::{BenchError, Card};
 use crate::error::{DataError, Location};
@@ -37,6 +38,9 @@ pub struct Loaded {
     pub benchmark: String,
     /// The items, in file order.
     pub items: Vec<Item>,
+    /// Rows of the evaluation split that are not items: report rows without a reference
+    /// (`record.rows` counts the items only).
+    pub skipped_rows: usize,
     /// What was read, for the manifest.
     pub record: CardRecord,
     /// The items' fingerprint: card, selections, file contents and image identities.
@@ -48,10 +52,13 @@ pub struct Loaded {
 pub struct CheckReport {
     /// The benchmark's name with its non-default selections.
     pub benchmark: String,
-    /// Rows of the evaluation split that were found (after selections).
+    /// Rows of the evaluation split that were found (after selections), as items: skipped
+    /// rows are not counted.
     pub rows: usize,
     /// Rows the card expects, when it pins a count.
     pub expected_rows: Option<usize>,
+    /// Rows of the split that are not items, and why.
+    pub skipped_rows: SkippedRows,
     /// Whether the folder is usable as it is: no problems.
     pub ok: bool,
     /// Everything that would stop a run, each naming its file, row and column.
@@ -73,11 +80,23 @@ pub struct CheckReport {
     pub required_columns: Vec<String>,
 }
 
+/// Rows of the evaluation split that are not items.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SkippedRows {
+    /// How many.
+    pub count: usize,
+    /// Why rows are skipped, for cards that skip any (report cards: rows without a
+    /// reference); `None` for cards whose every row must be an item.
+    pub reason: Option<String>,
+}
+
 /// A benchmark checked for a run without keeping its items (see [`verify`]).
 #[derive(Debug, Clone)]
 pub struct Verified {
     /// The benchmark's name with its non-default selections.
     pub benchmark: String,
+    /// Report rows without a reference, skipped (not items, not in `record.rows`).
+    pub skipped_rows: usize,
     /// What a run would record.
     pub record: CardRecord,
     /// The items' fingerprint.
@@ -106,6 +125,7 @@ pub fn verify(
     let loaded = read_for_run(card, selections, dir, policy, false)?;
     Ok(Verified {
         benchmark: loaded.benchmark,
+        skipped_rows: loaded.skipped_rows,
         record: loaded.record,
         fingerprint: loaded.fingerprint,
     })
@@ -130,6 +150,7 @@ fn read_for_run(
                 benchmark,
                 expected,
                 found: scan.rows,
+                skipped: scan.skipped_rows,
             });
         }
     }
@@ -150,6 +171,7 @@ fn read_for_run(
     Ok(Loaded {
         benchmark,
         items: scan.items,
+        skipped_rows: scan.skipped_rows,
         record,
         fingerprint,
     })
@@ -165,10 +187,15 @@ pub fn check(
     let selections = card.resolve_selections(selections)?;
     let benchmark = card.benchmark_name(&selections);
     let expected = card.expected_rows(&selections);
+    let (columns, required_columns) = card.columns(&selections);
     let mut report = CheckReport {
         benchmark: benchmark.clone(),
         rows: 0,
         expected_rows: expected,
+        skipped_rows: SkippedRows {
+            count: 0,
+            reason: card.mapping_for(&selections).skip_reason(),
+        },
         ok: false,
         problems: Vec::new(),
         warnings: Vec::new(),
@@ -176,8 +203,8 @@ pub fn check(
         images: 0,
         answer_types: BTreeMap::new(),
         selections: selections.clone(),
-        columns: card.columns().0,
-        required_columns: card.columns().1,
+        columns,
+        required_columns,
     };
     let mut scan = match Scan::new(card, &selections, dir, &benchmark, Mode::Collect) {
         Ok(mut scan) => {
@@ -193,11 +220,13 @@ pub fn check(
         scan.problems.push(error.to_string());
     }
     report.rows = scan.rows;
+    report.skipped_rows.count = scan.skipped_rows;
     if let Some(expected) = expected {
         if expected != scan.rows {
             scan.problems.push(format!(
-                "the evaluation split has {} rows where the card expects {expected}",
-                scan.rows
+                "the evaluation split has {} rows where the card expects {expected}{}",
+                scan.rows,
+                not_counting(scan.skipped_rows)
             ));
         }
     } else {
@@ -206,7 +235,7 @@ pub fn check(
                 .to_owned(),
         );
     }
-    for (key, sources) in card.mapping.meta_sources() {
+    for (key, sources) in scan.mapping.meta_sources() {
         if scan.rows > 0 && !scan.meta_seen.contains(key) {
             scan.warnings.push(format!(
                 "metadata field {key} ({}) is absent in every row: breakdowns by it will be empty",
@@ -246,6 +275,8 @@ enum Mode {
 /// One pass over a benchmark folder.
 struct Scan<'c> {
     card: &'c Card,
+    /// The card's mapping under the selections.
+    mapping: Mapping,
     benchmark: String,
     dir: PathBuf,
     mode: Mode,
@@ -261,6 +292,8 @@ struct Scan<'c> {
     // Results.
     items: Vec<Item>,
     rows: usize,
+    /// Report rows without a reference: not items, not in `rows`.
+    skipped_rows: usize,
     position: usize,
     first_row_of: HashMap<String, Location>,
     digests: Vec<FileDigest>,
@@ -339,8 +372,10 @@ impl<'c> Scan<'c> {
             }
         };
         let roots = ImageRoots::open(dir, &spec.item.image_roots).map_err(data)?;
+        let (columns, required) = card.columns(selections);
         Ok(Self {
             card,
+            mapping: card.mapping_for(selections).clone(),
             benchmark: benchmark.to_owned(),
             dir: dir.to_path_buf(),
             mode,
@@ -349,15 +384,12 @@ impl<'c> Scan<'c> {
             roots,
             filter: card.filter(selections),
             split_ids,
-            columns: {
-                let mut columns = card.mapping.columns();
-                columns.extend(card.filter(selections).into_keys());
-                columns
-            },
-            required: card.mapping.required_columns(),
+            columns,
+            required,
             selections: selections.clone(),
             items: Vec::new(),
             rows: 0,
+            skipped_rows: 0,
             position: 0,
             first_row_of: HashMap::new(),
             digests,
@@ -382,6 +414,7 @@ impl<'c> Scan<'c> {
             let spec = ReadSpec {
                 root: &dir,
                 file,
+                records: self.card.spec().records.as_deref(),
                 columns: &columns,
                 required: &required,
                 benchmark: &benchmark,
@@ -397,6 +430,17 @@ impl<'c> Scan<'c> {
                     }
                     Mode::Collect => self.problem(error.to_string()),
                 }
+            }
+        }
+        if self.rows == 0 && self.skipped_rows > 0 {
+            let error = BenchError::NothingLeft {
+                benchmark: self.benchmark.clone(),
+                skipped: self.skipped_rows,
+                reason: self.mapping.skip_reason().unwrap_or_default(),
+            };
+            match self.mode {
+                Mode::Stop => return Err(error),
+                Mode::Collect => self.problems.push(error.to_string()),
             }
         }
         if let Some(ids) = &self.split_ids {
@@ -432,7 +476,7 @@ impl<'c> Scan<'c> {
             return Ok(());
         }
         if let Some(ids) = &mut self.split_ids {
-            let id = self.card.mapping.id(&record, position);
+            let id = self.mapping.id(&record, position);
             match id {
                 Ok(id) if ids.ids.contains(&id) => {
                     ids.seen.insert(id);
@@ -441,29 +485,22 @@ impl<'c> Scan<'c> {
                 Err(error) => return self.row_problem(error),
             }
         }
-        self.rows += 1;
-        for (key, sources) in self.card.mapping.meta_sources() {
-            if !self.meta_seen.contains(key)
-                && sources.iter().any(|c| {
-                    if c.starts_with('_') {
-                        super::template::pseudo(&record, position, c).is_some()
-                    } else {
-                        record
-                            .get(c)
-                            .is_some_and(|cell| !matches!(cell, crate::record::Cell::Null))
-                    }
-                })
-            {
-                self.meta_seen.insert(key.clone());
-            }
-        }
-        let item = match self
-            .card
+        let mapped = self
             .mapping
-            .item(&record, position, &self.roots, &mut self.images)
-        {
-            Ok(item) => item,
-            Err(error) => return self.row_problem(error),
+            .item(&record, position, &self.roots, &mut self.images);
+        let item = match mapped {
+            Ok(Mapped::Skipped) => {
+                self.skipped_rows += 1;
+                return Ok(());
+            }
+            Ok(Mapped::Item(item)) => {
+                self.count_row(&record, position);
+                item
+            }
+            Err(error) => {
+                self.count_row(&record, position);
+                return self.row_problem(error);
+            }
         };
         if let Some(first) = self.first_row_of.get(&item.id) {
             let error = DataError::invalid(
@@ -483,6 +520,27 @@ impl<'c> Scan<'c> {
             self.items.push(item);
         }
         Ok(())
+    }
+
+    /// Counts a row of the split (an item, or a row with a problem) and notes which metadata
+    /// fields it has.
+    fn count_row(&mut self, record: &Record, position: Position) {
+        self.rows += 1;
+        for (key, sources) in self.mapping.meta_sources() {
+            if !self.meta_seen.contains(key)
+                && sources.iter().any(|c| {
+                    if c.starts_with('_') {
+                        super::template::pseudo(record, position, c).is_some()
+                    } else {
+                        record
+                            .get(c)
+                            .is_some_and(|cell| !matches!(cell, crate::record::Cell::Null))
+                    }
+                })
+            {
+                self.meta_seen.insert(key.clone());
+            }
+        }
     }
 
     /// A problem with one row: stops a run, is listed by a check.
@@ -518,6 +576,16 @@ impl<'c> Scan<'c> {
         }
         hasher.update_field(self.images.clone().finish_hex().as_bytes());
         hasher.finish_hex()
+    }
+}
+
+/// What a row count leaves out, for messages: `""`, or ` (not counting 3 rows without a
+/// reference, skipped)`.
+pub(super) fn not_counting(skipped: usize) -> String {
+    match skipped {
+        0 => String::new(),
+        1 => " (not counting 1 row without a reference, skipped)".to_owned(),
+        n => format!(" (not counting {n} rows without a reference, skipped)"),
     }
 }
 

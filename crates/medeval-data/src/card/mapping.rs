@@ -1,6 +1,11 @@
 //! From a record to an item, as a card's `[item]` table says: id, question, options, gold
 //! answer, answer type, images, metadata and cluster key, each checked with an error naming the
 //! file, row and column.
+//!
+//! A report-generation row whose reference text is empty is not an error but not an item
+//! either ([`Mapped::Skipped`]): upstream files hold studies without the section a benchmark
+//! evaluates, and every report-generation paper leaves them out. The loader counts them, so
+//! the skip is never silent.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,7 +25,7 @@ use crate::record::{Cell, Record};
 pub struct Mapping {
     id: Template,
     question: Template,
-    answer: String,
+    answer: AnswerSource,
     answer_type: AnswerTypeRule,
     gold: Gold,
     options: Option<OptionsSource>,
@@ -30,6 +35,47 @@ pub struct Mapping {
     cluster: Option<Cluster>,
     meta: Vec<(String, Vec<String>)>,
     optional_columns: Vec<String>,
+}
+
+/// Where the gold text comes from.
+#[derive(Debug, Clone)]
+enum AnswerSource {
+    /// One column (`[item] answer`).
+    Column(String),
+    /// A template over the record (`[item] reference`, or a selection's `reference`).
+    Template {
+        /// The template as written, for messages.
+        text: String,
+        /// The compiled template.
+        template: Template,
+    },
+}
+
+impl AnswerSource {
+    /// The column errors about the gold text name: the column, or a template's first column.
+    fn column(&self) -> &str {
+        match self {
+            Self::Column(column) => column,
+            Self::Template { template, .. } => template.first_column().unwrap_or("reference"),
+        }
+    }
+
+    /// How the source reads in messages: ``column `report` `` or ``template `{a}\n{b?}` ``.
+    fn describe(&self) -> String {
+        match self {
+            Self::Column(column) => format!("column `{column}`"),
+            Self::Template { text, .. } => format!("template `{}`", text.escape_default()),
+        }
+    }
+}
+
+/// What one record becomes.
+#[derive(Debug, Clone)]
+pub enum Mapped {
+    /// An item.
+    Item(Item),
+    /// Nothing: a report row whose reference text is empty (see the module docs).
+    Skipped,
 }
 
 #[derive(Debug, Clone)]
@@ -85,10 +131,28 @@ impl Mapping {
         if !mentions_mcq && spec.gold.is_some() {
             return Err("item.gold: only multiple-choice items have a gold letter".into());
         }
+        let answer = match (&spec.answer, &spec.reference) {
+            (Some(column), None) => AnswerSource::Column(column.clone()),
+            (None, Some(text)) => compile_reference("item.reference", text)?,
+            (Some(_), Some(_)) => {
+                return Err(
+                    "item: give either `answer` (the gold column) or `reference` (a template \
+                     giving the gold text), not both"
+                        .into(),
+                );
+            }
+            (None, None) => {
+                return Err(
+                    "item: give `answer` (the gold column) or `reference` (a template giving \
+                     the gold text)"
+                        .into(),
+                );
+            }
+        };
         Ok(Self {
             id: template("id", &spec.id)?,
             question: template("question", &spec.question)?,
-            answer: spec.answer.clone(),
+            answer,
             answer_type: spec.answer_type.clone(),
             gold: spec.gold.unwrap_or(Gold::Letter),
             options,
@@ -105,11 +169,49 @@ impl Mapping {
         })
     }
 
+    /// The same mapping with a selection's gold text and question templates in place of the
+    /// card's (`at` names the selection in messages).
+    pub fn with_overrides(
+        &self,
+        reference: Option<&str>,
+        question: Option<&str>,
+        at: &str,
+    ) -> Result<Self, String> {
+        let mut mapping = self.clone();
+        if let Some(text) = reference {
+            mapping.answer = compile_reference(&format!("{at}.reference"), text)?;
+        }
+        if let Some(text) = question {
+            mapping.question = Template::parse(text).map_err(|e| format!("{at}.question: {e}"))?;
+        }
+        Ok(mapping)
+    }
+
+    /// Why rows are skipped, when this mapping can produce report items (whose rows without a
+    /// reference are skipped); `None` when no row is ever skipped.
+    pub fn skip_reason(&self) -> Option<String> {
+        let reports = match &self.answer_type {
+            AnswerTypeRule::Fixed(rule) => *rule == TypeRule::Report,
+            AnswerTypeRule::ByColumn { values, .. } => {
+                values.values().any(|rule| *rule == TypeRule::Report)
+            }
+        };
+        reports.then(|| {
+            format!(
+                "no reference report: the {} is empty for these rows",
+                self.answer.describe()
+            )
+        })
+    }
+
     /// Every column the mapping reads (readers may skip decoding the rest).
     pub fn columns(&self) -> Vec<String> {
         let mut columns = self.id.all_columns();
         columns.extend(self.question.all_columns());
-        columns.push(self.answer.clone());
+        match &self.answer {
+            AnswerSource::Column(column) => columns.push(column.clone()),
+            AnswerSource::Template { template, .. } => columns.extend(template.all_columns()),
+        }
         if let AnswerTypeRule::ByColumn { column, .. } = &self.answer_type {
             columns.push(column.clone());
         }
@@ -134,7 +236,12 @@ impl Mapping {
     pub fn required_columns(&self) -> Vec<String> {
         let mut columns = self.id.required_columns();
         columns.extend(self.question.required_columns());
-        columns.push(self.answer.clone());
+        match &self.answer {
+            AnswerSource::Column(column) => columns.push(column.clone()),
+            // Every column a reference names must exist, optional (`?`) or not: its value may
+            // be empty, but a file without it is another file, whose rows would all be skipped.
+            AnswerSource::Template { template, .. } => columns.extend(template.all_columns()),
+        }
         if let AnswerTypeRule::ByColumn { column, .. } = &self.answer_type {
             columns.push(column.clone());
         }
@@ -179,16 +286,23 @@ impl Mapping {
         Ok(id)
     }
 
-    /// Builds the item of one record.
+    /// Builds the item of one record, or skips a report row without a reference.
     pub fn item(
         &self,
         record: &Record,
         position: Position,
         roots: &ImageRoots,
         fingerprint: &mut Sha256Hasher,
-    ) -> Result<Item, DataError> {
+    ) -> Result<Mapped, DataError> {
         let invalid =
             |column: &str, message: String| DataError::invalid(record.at(column), message);
+        let rule = self.rule(record)?;
+        let answer = self.answer_text(record, position)?;
+        if rule == TypeRule::Report && answer.as_deref().is_none_or(|a| a.trim().is_empty()) {
+            return Ok(Mapped::Skipped);
+        }
+        let gold_column = self.answer.column();
+        let answer = answer.ok_or_else(|| invalid(gold_column, "missing (required)".into()))?;
         let id = self.id(record, position)?;
         let question = self
             .question
@@ -200,16 +314,7 @@ impl Mapping {
                 "the question is empty",
             ));
         }
-        let answer = match record.get(&self.answer) {
-            None | Some(Cell::Null) => {
-                return Err(invalid(&self.answer, "missing (required)".into()));
-            }
-            Some(cell) => cell_text(cell)
-                .map_err(|message| invalid(&self.answer, message))?
-                .unwrap_or_default(),
-        };
         let options = self.options(record)?;
-        let rule = self.rule(record)?;
         let (answer_type, answer) = match rule {
             TypeRule::Mcq => (
                 AnswerType::Mcq,
@@ -218,7 +323,7 @@ impl Mapping {
             TypeRule::Closed => {
                 if YesNo::parse_gold(&answer).is_none() {
                     return Err(invalid(
-                        &self.answer,
+                        gold_column,
                         format!("a closed item's answer must be yes or no, found {answer:?}"),
                     ));
                 }
@@ -229,10 +334,11 @@ impl Mapping {
             }
             TypeRule::Open | TypeRule::ClosedIfYesNo => {
                 if answer.trim().is_empty() {
-                    return Err(invalid(&self.answer, "the gold answer is empty".into()));
+                    return Err(invalid(gold_column, "the gold answer is empty".into()));
                 }
                 (AnswerType::Open, answer.trim().to_owned())
             }
+            TypeRule::Report => (AnswerType::Report, answer.trim().to_owned()),
         };
         if answer_type != AnswerType::Mcq && !options.is_empty() {
             let column = self.options_column().unwrap_or("options");
@@ -245,13 +351,15 @@ impl Mapping {
         let cluster = match &self.cluster {
             None => None,
             Some(Cluster::FirstImage) => images.first().map(image_identity),
+            // A template that renders empty (its only field optional and absent) gives no key.
             Some(Cluster::Template(template)) => Some(
                 template
                     .fill(record, position)
                     .map_err(|e| invalid(&e.column, format!("(cluster key) {}", e.message)))?,
-            ),
+            )
+            .filter(|key| !key.trim().is_empty()),
         };
-        Ok(Item {
+        Ok(Mapped::Item(Item {
             id,
             question,
             images,
@@ -260,7 +368,30 @@ impl Mapping {
             answer_type,
             meta: self.meta(record, position),
             cluster,
-        })
+        }))
+    }
+
+    /// The gold text: the answer column's cell, or the reference template filled; `None` when
+    /// the cell is null. A record without the column is an error (a JSON record missing the
+    /// field is malformed, not a study without a report).
+    fn answer_text(
+        &self,
+        record: &Record,
+        position: Position,
+    ) -> Result<Option<String>, DataError> {
+        match &self.answer {
+            AnswerSource::Column(column) => match record.get(column) {
+                None => Err(DataError::invalid(record.at(column), "missing (required)")),
+                Some(Cell::Null) => Ok(None),
+                Some(cell) => cell_text(cell)
+                    .map(|text| Some(text.unwrap_or_default()))
+                    .map_err(|message| DataError::invalid(record.at(column), message)),
+            },
+            AnswerSource::Template { template, .. } => template
+                .fill(record, position)
+                .map(Some)
+                .map_err(|e| DataError::invalid(record.at(&e.column), e.message)),
+        }
     }
 
     fn options_column(&self) -> Option<&str> {
@@ -357,9 +488,9 @@ impl Mapping {
         options: &Options,
         answer: &str,
     ) -> Result<Letter, DataError> {
-        let at = || record.at(&self.answer);
+        let at = || record.at(self.answer.column());
         if options.len() < 2 {
-            let column = self.options_column().unwrap_or(&self.answer);
+            let column = self.options_column().unwrap_or(self.answer.column());
             return Err(DataError::invalid(
                 record.at(column),
                 format!(
@@ -371,7 +502,7 @@ impl Mapping {
         let letters: String = options.keys().map(|l| l.as_char()).collect();
         if let Some(count) = self.option_count {
             if options.len() != count {
-                let column = self.options_column().unwrap_or(&self.answer);
+                let column = self.options_column().unwrap_or(self.answer.column());
                 return Err(DataError::invalid(
                     record.at(column),
                     format!(
@@ -455,6 +586,21 @@ impl Mapping {
         }
         meta
     }
+}
+
+/// A reference template, checked: at least one placeholder, or every item would have the same
+/// gold text.
+fn compile_reference(at: &str, text: &str) -> Result<AnswerSource, String> {
+    let template = Template::parse(text).map_err(|e| format!("{at}: {e}"))?;
+    if template.all_columns().is_empty() {
+        return Err(format!(
+            "{at}: {text:?} names no column, so every item would have the same gold text"
+        ));
+    }
+    Ok(AnswerSource::Template {
+        text: text.to_owned(),
+        template,
+    })
 }
 
 fn compile_options(spec: &OptionsSpec) -> Result<OptionsSource, String> {

@@ -20,14 +20,14 @@ use std::path::{Path, PathBuf};
 use medeval_core::digest::sha256_hex;
 use medeval_core::{AnswerType, PromptTemplate};
 
-pub use load::{CheckReport, Loaded, RowCountPolicy, Verified, check, load, verify};
+pub use load::{CheckReport, Loaded, RowCountPolicy, SkippedRows, Verified, check, load, verify};
 pub use schema::{CardFile, Selection, SelectionValue};
 
 use mapping::Mapping;
 use schema::{AnswerTypeRule, TypeRule};
 
 /// The built-in cards' TOML, in the order `medeval bench list` prints them.
-const BUILTIN: [(&str, &str); 14] = [
+const BUILTIN: [(&str, &str); 17] = [
     ("vqa-rad", include_str!("../../cards/vqa-rad.toml")),
     ("slake", include_str!("../../cards/slake.toml")),
     ("pathvqa", include_str!("../../cards/pathvqa.toml")),
@@ -53,6 +53,12 @@ const BUILTIN: [(&str, &str); 14] = [
     (
         "vlmevalkit-tsv",
         include_str!("../../cards/vlmevalkit-tsv.toml"),
+    ),
+    ("iu-xray", include_str!("../../cards/iu-xray.toml")),
+    ("mimic-cxr", include_str!("../../cards/mimic-cxr.toml")),
+    (
+        "chexpert-plus",
+        include_str!("../../cards/chexpert-plus.toml"),
     ),
 ];
 
@@ -164,17 +170,34 @@ pub enum BenchError {
     },
     /// The split does not have the row count the card expects.
     #[error(
-        "{benchmark}: the evaluation split has {found} rows where the card expects {expected}; \
+        "{benchmark}: the evaluation split has {found} rows where the card expects {expected}{}; \
          a partial download, another release, or a training split mixed in? \
-         Pass --allow-row-count-mismatch to run anyway (the manifest records it)."
+         Pass --allow-row-count-mismatch to run anyway (the manifest records it).",
+        load::not_counting(*skipped)
     )]
     RowCount {
         /// The benchmark.
         benchmark: String,
         /// Rows the card expects.
         expected: usize,
-        /// Rows found.
+        /// Rows found (items: rows skipped for lack of a reference are not counted).
         found: usize,
+        /// Report rows without a reference, skipped.
+        skipped: usize,
+    },
+    /// Every row of the split was skipped for lack of a reference: the wrong file, column or
+    /// section, not a benchmark to run.
+    #[error(
+        "{benchmark}: every one of the {skipped} rows of the evaluation split was skipped ({reason}); \
+         is this the right file, and does it hold this section?"
+    )]
+    NothingLeft {
+        /// The benchmark.
+        benchmark: String,
+        /// Rows skipped.
+        skipped: usize,
+        /// Why (the mapping's skip reason).
+        reason: String,
     },
     /// Ids of the split's id list are not in the data.
     #[error(
@@ -199,6 +222,9 @@ pub enum BenchError {
 pub struct Card {
     file: CardFile,
     mapping: Mapping,
+    /// The mappings of selection values that set `reference` or `question` (one option at
+    /// most does), by (option, value).
+    selected_mappings: BTreeMap<(String, String), Mapping>,
     origin: CardOrigin,
     sha256: String,
     text: String,
@@ -217,9 +243,26 @@ impl Card {
         let file: CardFile = toml::from_str(text).map_err(|e| invalid(toml_message(&e)))?;
         validate(&file).map_err(&invalid)?;
         let mapping = Mapping::compile(&file.item).map_err(&invalid)?;
+        let mut selected_mappings = BTreeMap::new();
+        for (key, selection) in &file.select {
+            for (value, choice) in &selection.values {
+                if choice.reference.is_none() && choice.question.is_none() {
+                    continue;
+                }
+                let overridden = mapping
+                    .with_overrides(
+                        choice.reference.as_deref(),
+                        choice.question.as_deref(),
+                        &format!("select.{key}.values.{value}"),
+                    )
+                    .map_err(&invalid)?;
+                selected_mappings.insert((key.clone(), value.clone()), overridden);
+            }
+        }
         Ok(Self {
             file,
             mapping,
+            selected_mappings,
             origin,
             sha256: sha256_hex(text.as_bytes()),
             text: text.to_owned(),
@@ -289,6 +332,7 @@ impl Card {
                     TypeRule::ClosedIfYesNo => {
                         matches!(answer_type, AnswerType::Closed | AnswerType::Open)
                     }
+                    TypeRule::Report => *answer_type == AnswerType::Report,
                 })
             })
             .collect()
@@ -304,9 +348,28 @@ impl Card {
         self.file.select.contains_key(key)
     }
 
-    /// The columns the card reads, and which of them every file must have.
-    pub fn columns(&self) -> (Vec<String>, Vec<String>) {
-        (self.mapping.columns(), self.mapping.required_columns())
+    /// The columns the card reads under `selections`, and which of them every file must have
+    /// (the card-level filter's columns among them).
+    pub fn columns(&self, selections: &BTreeMap<String, String>) -> (Vec<String>, Vec<String>) {
+        let mapping = self.mapping_for(selections);
+        let mut columns = mapping.columns();
+        columns.extend(self.filter(selections).into_keys());
+        let mut required = mapping.required_columns();
+        required.extend(self.file.filter.keys().cloned());
+        for list in [&mut columns, &mut required] {
+            list.sort();
+            list.dedup();
+        }
+        (columns, required)
+    }
+
+    /// The mapping under `selections`: the card's, with a selected value's `reference` and
+    /// `question` templates in place of the card's.
+    fn mapping_for(&self, selections: &BTreeMap<String, String>) -> &Mapping {
+        selections
+            .iter()
+            .find_map(|(key, value)| self.selected_mappings.get(&(key.clone(), value.clone())))
+            .unwrap_or(&self.mapping)
     }
 
     /// Fields results can be broken down by: `answer_type` and the card's metadata.
@@ -381,8 +444,15 @@ impl Card {
             .or(self.file.expected_rows)
     }
 
+    /// The card's filter, with the selected values' filters (a selection's filter on a column
+    /// the card filters replaces the card's).
     fn filter(&self, selections: &BTreeMap<String, String>) -> mapping::Filter {
-        let mut filter = mapping::Filter::new();
+        let mut filter: mapping::Filter = self
+            .file
+            .filter
+            .iter()
+            .map(|(column, accepted)| (column.clone(), accepted.as_slice().to_vec()))
+            .collect();
         for (key, value) in selections {
             if let Some(choice) = self.file.select.get(key).and_then(|s| s.values.get(value)) {
                 for (column, accepted) in &choice.filter {
@@ -415,6 +485,36 @@ fn validate(file: &CardFile) -> Result<(), String> {
         if pattern.starts_with('/') || pattern.split('/').any(|s| s == "..") {
             return Err(format!(
                 "files: {pattern:?} must stay inside the benchmark folder"
+            ));
+        }
+    }
+    if file.records.is_some() && file.layout != crate::readers::Layout::Json {
+        return Err(format!(
+            "records: only the json layout has records under a top-level key (this card's layout \
+             is {})",
+            file.layout.as_str()
+        ));
+    }
+    for field in ["reference", "question"] {
+        let setting: Vec<&String> = file
+            .select
+            .iter()
+            .filter(|(_, selection)| {
+                selection.values.values().any(|choice| match field {
+                    "reference" => choice.reference.is_some(),
+                    _ => choice.question.is_some(),
+                })
+            })
+            .map(|(key, _)| key)
+            .collect();
+        if setting.len() > 1 {
+            return Err(format!(
+                "select: only one option may set `{field}` (here {} do)",
+                setting
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             ));
         }
     }

@@ -28,9 +28,18 @@ pub struct CardFile {
     /// File patterns relative to the benchmark folder; every pattern must match at least one
     /// file, and the matches are read in order.
     pub files: Vec<String>,
-    /// Rows of the evaluation split (after the default selections).
+    /// Rows of the evaluation split (after the default selections), counted as items: rows
+    /// skipped for lack of a reference report are not counted.
     #[serde(default)]
     pub expected_rows: Option<usize>,
+    /// For the `json` layout: the top-level key whose array (or object) of records is the
+    /// evaluation split (`"test"` in R2Gen's `annotation.json`); the other keys are skipped.
+    #[serde(default)]
+    pub records: Option<String>,
+    /// Keep only records whose column has one of these values (CheXpert Plus's one CSV holds
+    /// every split: `filter = { split = "valid" }`). The columns must exist.
+    #[serde(default)]
+    pub filter: BTreeMap<String, OneOrMany>,
     /// Conventions and caveats worth knowing, shown by `medeval bench card`.
     #[serde(default)]
     pub notes: Option<String>,
@@ -57,8 +66,13 @@ pub struct ItemSpec {
     pub id: String,
     /// Template for the question text (lines with an empty `{field?}` are dropped).
     pub question: String,
-    /// The column holding the gold answer.
-    pub answer: String,
+    /// The column holding the gold answer (give this or `reference`).
+    #[serde(default)]
+    pub answer: Option<String>,
+    /// A template giving the gold text (`"{section_findings}\n{section_impression?}"`), in place
+    /// of an `answer` column: reference reports often combine sections.
+    #[serde(default)]
+    pub reference: Option<String>,
     /// The rule giving each item's answer type.
     pub answer_type: AnswerTypeRule,
     /// How a multiple-choice gold answer is written.
@@ -113,7 +127,7 @@ impl OneOrMany {
 /// The answer type of each item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerTypeRule {
-    /// One rule for every item (`mcq`, `closed`, `open`, `closed-if-yes-no`).
+    /// One rule for every item (`mcq`, `closed`, `open`, `closed-if-yes-no`, `report`).
     Fixed(TypeRule),
     /// A column's value decides, through a table of values.
     ByColumn {
@@ -137,6 +151,9 @@ pub enum TypeRule {
     /// Closed when the gold answer reads as yes or no, open otherwise (the VQA-RAD/PathVQA
     /// convention).
     ClosedIfYesNo,
+    /// Report generation: the gold is the reference report text. A row whose reference is
+    /// empty is not an item: it is skipped and counted.
+    Report,
 }
 
 #[derive(Deserialize)]
@@ -153,7 +170,7 @@ impl<'de> Deserialize<'de> for AnswerTypeRule {
             type Value = AnswerTypeRule;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(
-                    "a rule (mcq, closed, open, closed-if-yes-no) or a table { column, values }",
+                    "a rule (mcq, closed, open, closed-if-yes-no, report) or a table { column, values }",
                 )
             }
             fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
@@ -233,6 +250,14 @@ pub struct SelectionValue {
     /// Rows of the evaluation split under this value.
     #[serde(default)]
     pub expected_rows: Option<usize>,
+    /// A template replacing the card's gold text (`[item] answer` or `reference`) under this
+    /// value: CheXpert Plus's `section = findings | findings-impression`.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// A template replacing the card's `[item] question` under this value (the instruction
+    /// of a report item names the sections it asks for).
+    #[serde(default)]
+    pub question: Option<String>,
 }
 
 /// A file of ids that defines the evaluation split.

@@ -3,7 +3,13 @@
 //! `{name}` is a column (`{context.contexts}` reaches into a struct); a list of values renders one
 //! per line. `{name?}` is optional: a line whose optional field is missing or empty is dropped,
 //! so `"Hint: {hint?}\n{question}"` shows the hint line only when there is a hint. A missing
-//! `{name}` without `?` is an error naming the column. Pseudo-columns describe the record itself:
+//! `{name}` without `?` is an error naming the column.
+//!
+//! A paragraph (lines between empty lines) whose placeholders are all optional and all empty
+//! is dropped whole, with its literal lines and one of the empty lines around it: a reference
+//! report `"FINDINGS:\n{findings?}\n\nIMPRESSION:\n{impression?}"` loses the `IMPRESSION:`
+//! heading of a study without an impression, and renders empty for a study with neither
+//! section. Pseudo-columns describe the record itself:
 //!
 //! | name | value |
 //! |---|---|
@@ -68,6 +74,19 @@ impl Template {
         self.columns(true)
     }
 
+    /// The top-level column of the first placeholder, in template order (pseudo-columns
+    /// excluded): the column a message about the template as a whole names.
+    pub fn first_column(&self) -> Option<&str> {
+        self.lines
+            .iter()
+            .flatten()
+            .find_map(|piece| match piece {
+                Piece::Field { path, .. } => path.first().filter(|name| !name.starts_with('_')),
+                Piece::Text(_) => None,
+            })
+            .map(String::as_str)
+    }
+
     fn columns(&self, include_optional: bool) -> Vec<String> {
         let mut names: Vec<String> = self
             .lines
@@ -88,8 +107,12 @@ impl Template {
 
     /// Fills the template from a record.
     pub fn fill(&self, record: &Record, position: Position) -> Result<String, FillError> {
+        let dropped = self.dropped_lines(record, position)?;
         let mut out: Vec<String> = Vec::with_capacity(self.lines.len());
-        'lines: for line in &self.lines {
+        'lines: for (line, dropped) in self.lines.iter().zip(dropped) {
+            if dropped {
+                continue;
+            }
             let mut text = String::new();
             for piece in line {
                 match piece {
@@ -110,6 +133,66 @@ impl Template {
             out.push(text);
         }
         Ok(out.join("\n"))
+    }
+}
+
+impl Template {
+    /// Which lines belong to dropped paragraphs (see the module docs), or to the run of empty
+    /// lines that separated a dropped paragraph from the text kept: the one before it when a
+    /// kept paragraph precedes it, else the one after it, so the output neither starts with
+    /// nor doubles an empty line the template did not.
+    fn dropped_lines(&self, record: &Record, position: Position) -> Result<Vec<bool>, FillError> {
+        let blank = |i: usize| self.lines[i].is_empty();
+        let mut dropped = vec![false; self.lines.len()];
+        let mut kept_before = false;
+        let mut start = 0;
+        while start < self.lines.len() {
+            if blank(start) {
+                start += 1;
+                continue;
+            }
+            let end = (start..self.lines.len())
+                .find(|&i| blank(i))
+                .unwrap_or(self.lines.len());
+            if !self.paragraph_is_empty(&self.lines[start..end], record, position)? {
+                kept_before = true;
+                start = end;
+                continue;
+            }
+            let (from, to) = if kept_before {
+                let run = (0..start).rev().take_while(|&i| blank(i)).count();
+                (start - run, end)
+            } else {
+                let run = (end..self.lines.len()).take_while(|&i| blank(i)).count();
+                (start, end + run)
+            };
+            dropped[from..to].iter_mut().for_each(|d| *d = true);
+            start = end;
+        }
+        Ok(dropped)
+    }
+
+    /// Whether a paragraph has placeholders, all optional and all empty for this record.
+    fn paragraph_is_empty(
+        &self,
+        lines: &[Vec<Piece>],
+        record: &Record,
+        position: Position,
+    ) -> Result<bool, FillError> {
+        let mut fields = 0;
+        for piece in lines.iter().flatten() {
+            let Piece::Field { path, optional } = piece else {
+                continue;
+            };
+            if !optional {
+                return Ok(false);
+            }
+            if value(record, position, path)?.is_some_and(|v| !v.trim().is_empty()) {
+                return Ok(false);
+            }
+            fields += 1;
+        }
+        Ok(fields > 0)
     }
 }
 
@@ -308,6 +391,51 @@ mod tests {
             "Chest CT/12345/4/9"
         );
         assert!(template.required_columns().is_empty());
+    }
+
+    #[test]
+    fn paragraphs_of_empty_optional_fields_disappear_with_their_headings() {
+        let template =
+            Template::parse("FINDINGS:\n{findings?}\n\nIMPRESSION:\n{impression?}").unwrap();
+        let at = Position { index: 0 };
+        let fill = |findings: &str, impression: &str| {
+            template
+                .fill(
+                    &record(vec![
+                        ("findings", Cell::Text(findings.into())),
+                        ("impression", Cell::Text(impression.into())),
+                    ]),
+                    at,
+                )
+                .unwrap()
+        };
+        assert_eq!(
+            fill("Clear lungs.", "Normal."),
+            "FINDINGS:\nClear lungs.\n\nIMPRESSION:\nNormal."
+        );
+        assert_eq!(fill("Clear lungs.", " "), "FINDINGS:\nClear lungs.");
+        assert_eq!(fill("", "Normal."), "IMPRESSION:\nNormal.");
+        assert_eq!(fill("", ""), "");
+        assert_eq!(template.first_column(), Some("findings"));
+
+        // Three paragraphs, the middle one dropped: one empty line stays between the others.
+        let three = Template::parse("A: {a?}\n\nB: {b?}\n\nC: {c}").unwrap();
+        let filled = three
+            .fill(
+                &record(vec![
+                    ("a", Cell::Text("1".into())),
+                    ("c", Cell::Text("3".into())),
+                ]),
+                at,
+            )
+            .unwrap();
+        assert_eq!(filled, "A: 1\n\nC: 3");
+        // A paragraph with a required field, or with no field at all, always stays.
+        let fixed = Template::parse("Notes\n\n{hint?}\n\n{question}").unwrap();
+        let filled = fixed
+            .fill(&record(vec![("question", Cell::Text("Q".into()))]), at)
+            .unwrap();
+        assert_eq!(filled, "Notes\n\nQ");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! JSON documents (an array of records, or an object of records keyed by id) and JSON Lines.
 //!
 //! A document is streamed element by element through serde's visitor, so only one record is in
-//! memory at a time however long the array is.
+//! memory at a time however long the array is. A card's `records = "test"` reads the records
+//! under one top-level key of an object (R2Gen's `annotation.json` holds `train`, `val` and
+//! `test`); the other keys are parsed past without being built (`IgnoredAny`), so a large
+//! training split costs reading time but no memory.
 
 use std::fmt;
 use std::fs::File;
@@ -9,14 +12,15 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::{Layout, ReadSpec, RecordSink};
 use crate::error::{DataError, Location, Unit};
 use crate::record::{Cell, Record};
 
-/// Reads a JSON document: `[{...}, {...}]` or `{"id": {...}, ...}`.
+/// Reads a JSON document: `[{...}, {...}]` or `{"id": {...}, ...}`; with `spec.records`, one
+/// of those under that top-level key of an object.
 pub fn read_document(spec: &ReadSpec<'_>, sink: &mut dyn RecordSink) -> Result<usize, DataError> {
     let path = spec.full_path();
     let file = File::open(&path).map_err(|e| DataError::io(spec.file, e))?;
@@ -28,7 +32,13 @@ pub fn read_document(spec: &ReadSpec<'_>, sink: &mut dyn RecordSink) -> Result<u
         count: 0,
         failure: None,
     };
-    let outcome = (&mut deserializer).deserialize_any(DocumentVisitor(&mut state));
+    let outcome = match spec.records {
+        None => (&mut deserializer).deserialize_any(DocumentVisitor(&mut state)),
+        Some(key) => (&mut deserializer).deserialize_any(KeyedVisitor {
+            key,
+            stream: &mut state,
+        }),
+    };
     if let Some(failure) = state.failure.take() {
         return Err(failure);
     }
@@ -161,6 +171,82 @@ impl<'de> Visitor<'de> for DocumentVisitor<'_, '_, '_> {
             self.0.accept(Some(key), value)?;
         }
         Ok(())
+    }
+}
+
+/// A document whose records are under one top-level key; the other keys' values are skipped.
+struct KeyedVisitor<'v, 's, 'a> {
+    key: &'v str,
+    stream: &'v mut Stream<'s, 'a>,
+}
+
+impl KeyedVisitor<'_, '_, '_> {
+    /// Sets a problem with the document's shape aside (as [`Stream::accept`] does) and stops.
+    fn fail<E: de::Error>(&mut self, message: String) -> E {
+        self.stream.failure = Some(DataError::invalid(
+            Location::file(self.stream.spec.file),
+            message,
+        ));
+        E::custom("stopped")
+    }
+}
+
+impl<'de> Visitor<'de> for KeyedVisitor<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "an object holding the records under the key {:?}",
+            self.key
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = Vec::new();
+        let mut found = false;
+        while let Some(name) = map.next_key::<String>()? {
+            if name == self.key && !found {
+                found = true;
+                map.next_value_seed(RecordsSeed(&mut *self.stream))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+            keys.push(name);
+        }
+        if found {
+            return Ok(());
+        }
+        let has = if keys.is_empty() {
+            "no keys".to_owned()
+        } else {
+            keys.iter()
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(self.fail(format!(
+            "no top-level key {:?}, which the card reads the records from (the file has {has})",
+            self.key
+        )))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, _: A) -> Result<(), A::Error> {
+        Err(self.fail(format!(
+            "the document is an array; the card reads the records under the key {:?} of an object",
+            self.key
+        )))
+    }
+}
+
+/// The records under the chosen key: an array, or an object keyed by id.
+struct RecordsSeed<'v, 's, 'a>(&'v mut Stream<'s, 'a>);
+
+impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(DocumentVisitor(self.0))
     }
 }
 

@@ -3,7 +3,7 @@
 //! | layout | files | notes |
 //! |---|---|---|
 //! | `parquet` | Hugging Face shards (`data/test-*.parquet`) | row group by row group; image columns are `{bytes, path}` structs |
-//! | `json` | a JSON array of objects, or an object of objects keyed by id | SLAKE, OmniMedVQA, PubMedQA |
+//! | `json` | a JSON array of objects, or an object of objects keyed by id; or either under one top-level key (`records`) | SLAKE, OmniMedVQA, PubMedQA, R2Gen's `annotation.json` |
 //! | `jsonl` | one JSON object per line | MedXpertQA, MedQA |
 //! | `csv` | a header row, then rows | PMC-VQA |
 //! | `vlmevalkit-tsv` | VLMEvalKit's TSV | base64 images, shared by index reference, multi-image lists; images stay on disk until sent |
@@ -59,6 +59,8 @@ pub struct ReadSpec<'a> {
     pub root: &'a Path,
     /// The file, relative to `root`.
     pub file: &'a Path,
+    /// For the `json` layout: the top-level key holding the records (the card's `records`).
+    pub records: Option<&'a str>,
     /// Columns the card reads; a reader may skip decoding the others.
     pub columns: &'a [String],
     /// Columns that must exist in the file.
