@@ -137,3 +137,108 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
     assert!((excluded["report"]["metrics"]["bleu-4"].as_f64().unwrap() - 1.0).abs() < 1e-6);
     assert!((excluded["report"]["metrics"]["rouge-l"].as_f64().unwrap() - 1.0).abs() < 1e-12);
 }
+
+/// A real PNG from the data crate's fixtures.
+fn png(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../medeval-data/tests/fixtures/omnimedvqa/Images/ACRIMA")
+        .join(name);
+    std::fs::read(path).unwrap()
+}
+
+/// `run --bench chexpert-plus` on a folder laid out as the official release: the valid rows
+/// become report items (the one without a findings section is skipped and recorded), the
+/// images are sent, and the summary scores the reports. Patients are the clusters.
+#[test]
+fn a_report_card_runs_end_to_end_and_records_skipped_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("chexpert-plus");
+    std::fs::create_dir_all(data.join("PNG/valid/patient1/study1")).unwrap();
+    std::fs::create_dir_all(data.join("PNG/valid/patient2/study1")).unwrap();
+    std::fs::write(
+        data.join("PNG/valid/patient1/study1/view1_frontal.png"),
+        png("Im001.png"),
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("PNG/valid/patient2/study1/view1_frontal.png"),
+        png("Im002.png"),
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("df_chexpert_plus_240401.csv"),
+        concat!(
+            "path_to_image,deid_patient_id,section_findings,section_impression,split,frontal_lateral\n",
+            "valid/patient1/study1/view1_frontal.png,patient1,heart size is normal,no acute disease,valid,Frontal\n",
+            "valid/patient2/study1/view1_frontal.png,patient2,no pleural effusion,normal chest,valid,Frontal\n",
+            "valid/patient3/study1/view1_frontal.png,patient3,,stable,valid,Frontal\n",
+            "train/patient9/study1/view1_frontal.png,patient9,lungs are clear,normal,train,Frontal\n",
+        ),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .models(&["cxr-model"])
+                .rule(|req| {
+                    Reply::text(if req.images == 1 {
+                        "heart size is normal"
+                    } else {
+                        "no image arrived"
+                    })
+                })
+                .start(),
+        )
+        .unwrap();
+    let store = dir.path().join("runs.db");
+    let output = medeval(&[
+        "run",
+        "--bench",
+        "chexpert-plus",
+        "--data",
+        data.to_str().unwrap(),
+        "--endpoint",
+        &server.url(),
+        "--model",
+        "cxr-model",
+        "--store",
+        store.to_str().unwrap(),
+        "--json",
+        "--no-progress",
+    ]);
+    let runs = stdout_json(&output);
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("1 row(s) without a reference report skipped"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = &runs[0];
+    assert_eq!(summary["benchmark"], "chexpert-plus");
+    assert_eq!(
+        server.chat_requests().len(),
+        2,
+        "the train row and the empty row are not sent"
+    );
+    let report = &summary["report"];
+    assert_eq!(report["n"], 2);
+    assert_eq!(report["counts"]["generated"], 2);
+    assert_eq!(report["bootstrap"]["resampled"], "clusters");
+    assert_eq!(report["bootstrap"]["units"], 2);
+    // patient1's report is a copy (ROUGE-L 1); patient2's shares no word with its reference.
+    assert!((report["metrics"]["rouge-l"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+
+    let db = rusqlite::Connection::open(&store).unwrap();
+    let manifest: String = db
+        .query_row("SELECT manifest FROM runs", [], |row| row.get(0))
+        .unwrap();
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    let card = &manifest["items"]["card"];
+    assert_eq!(card["rows"], 2, "{manifest}");
+    assert_eq!(card["skipped_rows"], 1);
+}

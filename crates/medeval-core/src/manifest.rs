@@ -56,6 +56,10 @@ pub struct CardRecord {
     /// Whether the user allowed a row count different from `expected_rows`.
     #[serde(default)]
     pub row_count_mismatch_allowed: bool,
+    /// Rows of the split that are not items because they hold no reference report (report
+    /// cards skip them, as report-generation papers do); not counted in `rows`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped_rows: usize,
 }
 
 /// The content fingerprint of one data file.
@@ -223,6 +227,10 @@ impl RunManifest {
 fn canonical_json<T: Serialize>(value: &T) -> String {
     // Serialising these plain structs cannot fail; an empty string would still hash stably.
     serde_json::to_string(value).unwrap_or_default()
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 #[cfg(test)]

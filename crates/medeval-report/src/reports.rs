@@ -106,7 +106,7 @@ pub(crate) fn summarize_reports(
     };
 
     let units = resampling_units(&scored);
-    let resampled = if units.len() < scored.len() {
+    let resampled = if scored.iter().any(|row| row.item.cluster.is_some()) {
         Resampled::Clusters
     } else {
         Resampled::Items

@@ -550,6 +550,10 @@ fn describe_verified(verified: &Verified) -> String {
         ),
         None => format!("{} rows (the card pins no count)", record.rows),
     };
+    let rows = match record.skipped_rows {
+        0 => rows,
+        skipped => format!("{rows}; {skipped} row(s) without a reference report skipped"),
+    };
     format!(
         "{}: {rows}; split {}; {} file(s) hashed",
         verified.benchmark,

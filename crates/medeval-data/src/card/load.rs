@@ -167,6 +167,7 @@ fn read_for_run(
         rows: scan.rows,
         row_count_mismatch_allowed: policy == RowCountPolicy::AllowMismatch
             && expected.is_some_and(|e| e != scan.rows),
+        skipped_rows: scan.skipped_rows,
     };
     Ok(Loaded {
         benchmark,
