@@ -175,3 +175,23 @@ fn sanity_build_says_what_it_wrote_and_what_it_skipped() {
     assert_eq!(unknown.status.code(), Some(1));
     snapshot!("error_sanity_unknown_task", text(&unknown.stderr));
 }
+
+/// `medeval bench list | head -0`: the reader goes away before medeval writes. The command ends
+/// quietly instead of panicking on the broken pipe. Repeated, because whether the write comes
+/// before or after the reader closes is a race.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    for _ in 0..30 {
+        let mut child = Command::new(BIN)
+            .args(["bench", "list"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(output.status.success(), "{stderr}");
+    }
+}

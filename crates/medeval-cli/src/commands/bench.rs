@@ -110,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         BenchCommand::Check(check) => run_check(&check),
         BenchCommand::Card(show) => {
             let cards = show.cards.cards()?;
-            print!("{}", find_card(&cards, &show.name)?.text());
+            out!("{}", find_card(&cards, &show.name)?.text())?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -120,7 +120,7 @@ fn run_list(args: &ListArgs) -> anyhow::Result<ExitCode> {
     let cards = args.cards.cards()?;
     if args.json {
         let listing: Vec<serde_json::Value> = cards.iter().map(card_json).collect();
-        println!("{}", serde_json::to_string_pretty(&listing)?);
+        outln!("{}", serde_json::to_string_pretty(&listing)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new(&[
@@ -142,11 +142,11 @@ fn run_list(args: &ListArgs) -> anyhow::Result<ExitCode> {
             options(card),
         ]);
     }
-    print!("{}", table.render(Format::Terminal));
-    println!(
+    out!("{}", table.render(Format::Terminal))?;
+    outln!(
         "\nName a benchmark's folder as its card (the first column) under --data-root, or give \
          one folder with --data. `medeval bench card NAME` prints what a card reads."
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -219,9 +219,9 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let selections = spec.selections_for(card, &args.cards.selections()?);
     let report = check(card, &selections, &args.data)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", render_check(card, &args.data, &report));
+        out!("{}", render_check(card, &args.data, &report))?;
     }
     Ok(if report.ok {
         ExitCode::SUCCESS

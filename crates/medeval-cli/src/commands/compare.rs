@@ -84,8 +84,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     correct_family(&mut comparisons)?;
 
     match format {
-        None => println!("{}", serde_json::to_string_pretty(&comparisons)?),
-        Some(format) => print!("{}", render_comparisons(&comparisons, limit, format)),
+        None => outln!("{}", serde_json::to_string_pretty(&comparisons)?)?,
+        Some(format) => out!("{}", render_comparisons(&comparisons, limit, format))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.export {
         std::fs::write(path, DEMO_ITEMS)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote the demo benchmark to {}", path.display());
+        outln!("wrote the demo benchmark to {}", path.display())?;
         return Ok(ExitCode::SUCCESS);
     }
     let items = medeval_data::parse_items_str(DEMO_ITEMS, Path::new("<bundled demo>"))?;
@@ -59,10 +59,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         limit: None,
         card: None,
     };
-    println!(
+    outln!(
         "medeval demo: {} items (modality, body part, mirroring and rotation questions on DICOM test images)\n",
         items.len()
-    );
+    )?;
 
     let mut models: Vec<Vec<String>> = BASELINES
         .iter()
@@ -97,24 +97,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let store = Store::open_existing(&args.store)?;
-    print!("{}", comparison(&store, &runs)?.render(Format::Terminal));
-    println!(
+    out!("{}", comparison(&store, &runs)?.render(Format::Terminal))?;
+    outln!(
         "\nBaselines are reference points, not models: random guesses uniformly; majority answers the\n\
          most frequent gold answer of each type (it reads the label distribution); blind answers from\n\
          the question text alone. A model has to beat all three for its accuracy to mean anything.\n"
-    );
-    println!("Runs are stored in {}. Next steps:", args.store.display());
-    println!(
+    )?;
+    outln!("Runs are stored in {}. Next steps:", args.store.display())?;
+    outln!(
         "  medeval show {} --store {} --by task     # breakdown by task",
         runs[0],
         args.store.display()
-    );
-    println!(
+    )?;
+    outln!(
         "  medeval demo --endpoint http://localhost:8000/v1 --model MODEL   # add a real model"
-    );
-    println!(
+    )?;
+    outln!(
         "  medeval demo --export demo.jsonl && medeval run --items demo.jsonl --endpoint URL --model MODEL"
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

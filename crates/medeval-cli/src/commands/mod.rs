@@ -1,5 +1,25 @@
 //! One module per subcommand. Each exposes an `Args` struct (parsed by clap) and a `run`
 //! function returning the process exit code.
+//!
+//! Output to stdout goes through [`outln!`] and [`out!`], which return the write error instead
+//! of panicking as `println!` does: `medeval show RUN | head` closes the pipe early, and `main`
+//! ends such a command quietly.
+
+/// `println!` that returns `std::io::Result<()>`; use with `?`.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` that returns `std::io::Result<()>`; use with `?`.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
 
 pub mod bench;
 pub mod classify;
@@ -18,6 +38,16 @@ pub mod seg;
 pub mod show;
 pub mod table;
 pub mod text;
+
+/// Whether `err` comes from writing to a pipe whose reader has gone (`medeval ... | head`):
+/// not a failure of the command, so it ends quietly.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
 
 /// Prints an error and its chain of causes to stderr, one cause per line. A cause whose text
 /// an earlier line already quotes (many errors name their cause in their own message) is not

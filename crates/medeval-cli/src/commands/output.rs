@@ -303,10 +303,10 @@ pub fn print_stored_runs(
             [one] if !always_array => serde_json::to_string_pretty(one)?,
             many => serde_json::to_string_pretty(many)?,
         };
-        println!("{value}");
+        outln!("{value}")?;
     } else {
         let texts: Vec<&str> = rendered.iter().map(|r| r.text.as_str()).collect();
-        print!("{}", texts.join("\n"));
+        out!("{}", texts.join("\n"))?;
     }
     Ok(rendered.iter().all(|r| r.complete))
 }
@@ -376,8 +376,8 @@ fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
 /// Prints a summary of samples that are not in a store (offline scoring).
 pub fn print_summary(summary: &Summary, output: Output) -> anyhow::Result<()> {
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(summary)?),
-        Output::Tables(format) => print!("{}", render_tables(&summary_tables(summary), format)),
+        Output::Json => outln!("{}", serde_json::to_string_pretty(summary)?)?,
+        Output::Tables(format) => out!("{}", render_tables(&summary_tables(summary), format))?,
     }
     Ok(())
 }

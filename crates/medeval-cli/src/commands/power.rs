@@ -150,8 +150,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// Prints a plan as JSON (`None`) or tables.
 pub fn print_plan(plan: &PowerPlan, format: Option<Format>) -> anyhow::Result<()> {
     match format {
-        None => println!("{}", serde_json::to_string_pretty(plan)?),
-        Some(format) => print!("{}", render_plan(plan, format)),
+        None => outln!("{}", serde_json::to_string_pretty(plan)?)?,
+        Some(format) => out!("{}", render_plan(plan, format))?,
     }
     Ok(())
 }

@@ -117,9 +117,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             {
                 object.extend(fields);
             }
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            outln!("{}", serde_json::to_string_pretty(&document)?)?;
         }
-        Output::Tables(format) => print!("{}", render_tables(&tables, format)),
+        Output::Tables(format) => out!("{}", render_tables(&tables, format))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -82,8 +82,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     correct_pairs(&mut boards)?;
 
     match format {
-        None => println!("{}", serde_json::to_string_pretty(&boards)?),
-        Some(format) => print!("{}", render_leaderboards(&boards, format)),
+        None => outln!("{}", serde_json::to_string_pretty(&boards)?)?,
+        Some(format) => out!("{}", render_leaderboards(&boards, format))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -307,7 +307,7 @@ pub fn execute_all(jobs: Vec<Job>) -> anyhow::Result<ExitCode> {
     report_args.output()?;
     if first.dry_run {
         for job in &jobs {
-            print_dry_run(&job.manifest()?, &job.items);
+            print_dry_run(&job.manifest()?, &job.items)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -436,7 +436,7 @@ fn run_benchmarks(args: Args) -> anyhow::Result<ExitCode> {
         }
         if args.dry_run {
             for job in &jobs {
-                print_dry_run(&job.manifest()?, &job.items);
+                print_dry_run(&job.manifest()?, &job.items)?;
             }
             continue;
         }
@@ -634,7 +634,7 @@ impl Job {
         self.report.options()?;
         self.report.output()?;
         if self.dry_run {
-            print_dry_run(&self.manifest()?, &self.items);
+            print_dry_run(&self.manifest()?, &self.items)?;
             return Ok(ExitCode::SUCCESS);
         }
         let report_args = self.report.clone();
@@ -824,32 +824,34 @@ fn read_prompt(path: &Path) -> anyhow::Result<PromptTemplate> {
     toml::from_str(&text).with_context(|| format!("{}: invalid prompt templates", path.display()))
 }
 
-fn print_dry_run(manifest: &RunManifest, items: &[Item]) {
-    println!(
+fn print_dry_run(manifest: &RunManifest, items: &[Item]) -> std::io::Result<()> {
+    outln!(
         "dry run: {} of {} items from {} (nothing is sent or stored)",
         items.len(),
         manifest.items.count,
         manifest.items.path
-    );
+    )?;
     for answer_type in AnswerType::ALL {
         let n = items
             .iter()
             .filter(|i| i.answer_type == answer_type)
             .count();
         if n > 0 {
-            println!("  {answer_type:<7} {n}");
+            outln!("  {answer_type:<7} {n}")?;
         }
     }
     let images: usize = items.iter().map(|i| i.images.len()).sum();
-    println!("  images  {images}");
-    println!(
+    outln!("  images  {images}")?;
+    outln!(
         "model {} · prompt {}",
-        manifest.model.name, manifest.prompt_sha256
-    );
+        manifest.model.name,
+        manifest.prompt_sha256
+    )?;
     for item in items.iter().take(3) {
-        println!("\n--- {} ({}) ---", item.id, item.answer_type);
-        println!("{}", manifest.prompt.render(item).preview());
+        outln!("\n--- {} ({}) ---", item.id, item.answer_type)?;
+        outln!("{}", manifest.prompt.render(item).preview())?;
     }
+    Ok(())
 }
 
 fn print_invocation(report: &RunReport) {

@@ -50,11 +50,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if runs.is_empty() {
-        println!("no runs in {}", args.store.store.display());
+        outln!("no runs in {}", args.store.store.display())?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new(&[
@@ -91,9 +91,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .replace('T', " "),
         ]);
     }
-    print!("{}", table.render(Format::Terminal));
-    println!(
+    out!("{}", table.render(Format::Terminal))?;
+    outln!(
         "accuracy here is correct / (items × samples per item), non-answers counting as wrong; `medeval show RUN` has intervals"
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -90,12 +90,12 @@ fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&summary_json(&summary, &options))?
-        );
+        )?;
     } else {
-        print_summary(&summary);
+        print_summary(&summary)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -130,35 +130,36 @@ fn summary_json(summary: &BuildSummary, options: &BuildOptions) -> serde_json::V
 /// How many skipped files are listed one per line before the rest are only counted.
 const SKIPPED_LISTED: usize = 10;
 
-fn print_summary(summary: &BuildSummary) {
-    println!(
+fn print_summary(summary: &BuildSummary) -> std::io::Result<()> {
+    outln!(
         "Wrote {} items about {} DICOM image(s) to {} (images in {})",
         summary.items(),
         summary.images,
         summary.items_file.display(),
         summary.images_dir.display()
-    );
-    println!();
-    println!("{:<10} {:>6} {:>9}", "task", "items", "controls");
+    )?;
+    outln!()?;
+    outln!("{:<10} {:>6} {:>9}", "task", "items", "controls")?;
     for (task, (items, controls)) in &summary.items_per_task {
-        println!("{:<10} {items:>6} {controls:>9}", task.name());
+        outln!("{:<10} {items:>6} {controls:>9}", task.name())?;
     }
     if !summary.skipped.is_empty() {
-        println!();
-        println!("Skipped {} file(s):", summary.skipped.len());
+        outln!()?;
+        outln!("Skipped {} file(s):", summary.skipped.len())?;
         for skipped in summary.skipped.iter().take(SKIPPED_LISTED) {
-            println!("  {}: {}", skipped.path.display(), skipped.reason);
+            outln!("  {}: {}", skipped.path.display(), skipped.reason)?;
         }
         if summary.skipped.len() > SKIPPED_LISTED {
-            println!(
+            outln!(
                 "  ... and {} more (--json lists all)",
                 summary.skipped.len() - SKIPPED_LISTED
-            );
+            )?;
         }
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "Next: medeval run --items {} --endpoint URL --model NAME, then medeval probe RUN",
         summary.items_file.display()
-    );
+    )?;
+    Ok(())
 }

@@ -111,8 +111,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     match format {
-        None => println!("{}", serde_json::to_string_pretty(&table)?),
-        Some(format) => print!("{}", table.to_table().render(format)),
+        None => outln!("{}", serde_json::to_string_pretty(&table)?)?,
+        Some(format) => out!("{}", table.to_table().render(format))?,
     }
     Ok(ExitCode::SUCCESS)
 }
