@@ -136,6 +136,33 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
     assert_eq!(excluded["report"]["n_scored"], 1);
     assert!((excluded["report"]["metrics"]["bleu-4"].as_f64().unwrap() - 1.0).abs() < 1e-6);
     assert!((excluded["report"]["metrics"]["rouge-l"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+
+    // Paper tables lay report runs out by metric, since they have no accuracy.
+    let table = stdout_json(&medeval(&[
+        "table",
+        run,
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(table["rows"].as_array().unwrap().len(), 0, "{table}");
+    let cell = &table["reports"]["rows"][0]["cells"][0];
+    assert_eq!(table["reports"]["rows"][0]["model"], "cxr-model");
+    assert_eq!(cell["run"], run);
+    assert!((cell["metrics"]["rouge-l"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    let markdown = medeval(&[
+        "table",
+        run,
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    assert!(markdown.contains("rouge-l"), "{markdown}");
+    assert!(markdown.contains("0.500 ["), "{markdown}");
+    assert!(!markdown.contains("Accuracy"), "{markdown}");
 }
 
 /// A real PNG from the data crate's fixtures.

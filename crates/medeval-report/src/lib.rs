@@ -19,6 +19,7 @@ mod compare;
 mod compare_tables;
 mod leaderboard;
 mod paper;
+mod paper_reports;
 mod plan;
 mod reports;
 mod scored;
@@ -42,6 +43,7 @@ pub use compare_tables::{
     DiscordantLimit, format_p, format_points, render_comparisons, render_leaderboards,
 };
 pub use leaderboard::{RankedBenchmark, correct_pairs, rank_runs};
+pub use paper_reports::{ReportCell, ReportPaperRow, ReportPaperTable};
 pub use plan::{BaselineFacts, PlanSettings, PowerPlan, plan_power, render_plan};
 pub use reports::{REPORT_METRICS, REPORT_REPLICATES, ReportSummary};
 pub use scored::{DrawError, OnePerItem, RunLabel, RunSource, ScoredRecord, ScoredRun};

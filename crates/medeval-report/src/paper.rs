@@ -14,6 +14,7 @@ use medeval_core::OutcomeCounts;
 use medeval_stats::{CiMethod, CiMethodName, NonJudgementPolicy};
 use serde::Serialize;
 
+use crate::paper_reports::{ReportPaperTable, is_report_run, report_paper_table};
 use crate::summary::{Row, SummaryOptions, summarize};
 use crate::table::{Align, Table};
 
@@ -193,6 +194,10 @@ pub struct PaperTable {
     /// silently left out.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unplaced: Vec<String>,
+    /// Report-generation runs (every item a report), which have no accuracy: their text
+    /// metrics, laid out separately.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports: Option<ReportPaperTable>,
 }
 
 /// One model's row.
@@ -251,11 +256,15 @@ pub fn paper_table(
             });
         }
     }
+    let (report_runs, accuracy_runs): (Vec<&RunInput<'_>>, Vec<&RunInput<'_>>) =
+        runs.iter().partition(|run| is_report_run(run));
+    models.retain(|model| accuracy_runs.iter().any(|run| run.model == *model));
     let columns = match layout {
-        Layout::Fixed { columns, .. } => columns.clone(),
-        Layout::Auto { sub } => auto_columns(runs, sub),
+        Layout::Fixed { columns, .. } if !accuracy_runs.is_empty() => columns.clone(),
+        Layout::Fixed { .. } => Vec::new(),
+        Layout::Auto { sub } => auto_columns(&accuracy_runs, sub),
     };
-    let unplaced = runs
+    let unplaced = accuracy_runs
         .iter()
         .filter(|run| !columns.iter().any(|c| c.benchmark == run.benchmark))
         .map(|run| format!("{} ({})", run.benchmark, run.run))
@@ -281,11 +290,12 @@ pub fn paper_table(
         columns,
         rows,
         unplaced,
+        reports: report_paper_table(&report_runs, options),
     })
 }
 
 /// Benchmarks in order of appearance, each followed by its sub-columns.
-fn auto_columns(runs: &[RunInput<'_>], sub: &[String]) -> Vec<Column> {
+fn auto_columns(runs: &[&RunInput<'_>], sub: &[String]) -> Vec<Column> {
     let mut benchmarks: Vec<&str> = Vec::new();
     for run in runs {
         if !benchmarks.contains(&run.benchmark.as_str()) {
@@ -351,7 +361,18 @@ fn cell(run: &RunInput<'_>, column: &Column, options: &PaperOptions) -> Cell {
 const CLUSTER_MARK: &str = "†";
 
 impl PaperTable {
-    /// The table to render: a `model` column, then one column per layout column. A cell reads
+    /// The tables to render: the accuracy table (when any run has judged items), then the
+    /// report metrics table (when any run is a report-generation run).
+    pub fn to_tables(&self, options: &PaperOptions) -> Vec<Table> {
+        let mut tables = Vec::new();
+        if !self.rows.is_empty() {
+            tables.push(self.to_table());
+        }
+        tables.extend(self.reports.as_ref().map(|r| r.to_table(options)));
+        tables
+    }
+
+    /// The accuracy table: a `model` column, then one column per layout column. A cell reads
     /// `72.4 [68.1, 76.3] n=451`; `–` when the model has no run on the benchmark.
     pub fn to_table(&self) -> Table {
         let mixed: Vec<bool> = (0..self.columns.len())
@@ -497,6 +518,47 @@ mod tests {
     }
 
     use Outcome::{Correct, Unparsed, Wrong};
+
+    /// A report run has no accuracy: it goes to the report table, by metric, and takes no
+    /// accuracy column; a model with only report runs gets no accuracy row.
+    #[test]
+    fn report_runs_are_laid_out_by_metric_apart_from_accuracy() {
+        let closed: Vec<Item> = (0..2)
+            .map(|i| item(i, AnswerType::Closed, None, "x"))
+            .collect();
+        let closed_scored = verdicts(&[Correct, Wrong]);
+        let reports: Vec<Item> = (0..2)
+            .map(|i| item(i, AnswerType::Report, None, "x"))
+            .collect();
+        // Both reports copy the reference "yes": every metric is perfect.
+        let report_scored: Vec<Scored> = (0..2)
+            .map(|_| Scored::new(Outcome::Generated, Some("yes".into()), "report:generated"))
+            .collect();
+        let table = paper_table(
+            &[
+                input("r1", "m1", "vqa", &closed, &closed_scored),
+                input("r2", "m1", "iu-xray", &reports, &report_scored),
+                input("r3", "m2", "iu-xray", &reports, &report_scored),
+            ],
+            &Layout::Auto { sub: vec![] },
+            &PaperOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(table.columns, vec![Column::whole("vqa", "vqa")]);
+        assert_eq!(table.rows.len(), 1, "m2 has no accuracy run");
+        let reports = table.reports.as_ref().expect("report table");
+        assert_eq!(reports.benchmarks, vec!["iu-xray".to_owned()]);
+        assert_eq!(reports.rows.len(), 2);
+        let cell = reports.rows[1].cells[0].as_ref().unwrap();
+        assert_eq!(cell.run, "r3");
+        assert!((cell.summary.metrics["rouge-l"] - 1.0).abs() < 1e-12);
+        let rendered = table.to_tables(&PaperOptions::default());
+        assert_eq!(rendered.len(), 2);
+        assert_eq!(rendered[1].columns.len(), 1 + REPORT_METRICS_LEN);
+        assert_eq!(rendered[1].rows[0][6], "1.000 [1.000, 1.000]");
+    }
+
+    const REPORT_METRICS_LEN: usize = crate::reports::REPORT_METRICS.len();
 
     #[test]
     fn cells_hold_accuracy_interval_and_n() {

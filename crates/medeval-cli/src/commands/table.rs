@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use medeval_core::Item;
 use medeval_report::{
     Format, IntervalChoice, Layout, PaperOptions, Row, RunInput, STUDY_2507_11200, paper_table,
+    render_tables,
 };
 use medeval_stats::NonJudgementPolicy;
 use medeval_store::{Store, StoredRun};
@@ -18,7 +19,9 @@ use super::output::StoreArgs;
 #[command(after_help = "\
 Every cell is the accuracy (%) of one run with its interval and n. Intervals are Wilson, or \
 cluster-robust (marked †) for benchmarks whose items share a cluster key such as an image; the \
-table's title says which. Two runs of one model on one benchmark cannot share a cell.")]
+table's title says which. Two runs of one model on one benchmark cannot share a cell. \
+Report-generation runs (IU X-Ray, MIMIC-CXR, CheXpert Plus) get a second table: BLEU-1..4, \
+METEOR, ROUGE-L and CIDEr-D per benchmark, each with its bootstrap interval.")]
 pub struct Args {
     /// Runs (ids or unique id prefixes); models and benchmarks appear in this order.
     #[arg(required = true, value_name = "RUN")]
@@ -112,7 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     match format {
         None => outln!("{}", serde_json::to_string_pretty(&table)?)?,
-        Some(format) => out!("{}", table.to_table().render(format))?,
+        Some(format) => out!("{}", render_tables(&table.to_tables(&options), format))?,
     }
     Ok(ExitCode::SUCCESS)
 }
