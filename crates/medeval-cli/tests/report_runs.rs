@@ -269,3 +269,65 @@ fn a_report_card_runs_end_to_end_and_records_skipped_rows() {
     assert_eq!(card["rows"], 2, "{manifest}");
     assert_eq!(card["skipped_rows"], 1);
 }
+
+/// `medeval compare` on two scored-sample files of report items compares text metrics, paired
+/// by item: A copies both references (ROUGE-L 1 and 1), B copies one and declines the other
+/// (1 and 0, mean 0.5), so ROUGE-L differs by 0.5.
+#[test]
+fn report_runs_are_compared_on_text_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_report_items(dir.path());
+    let score = |name: &str, responses: [&str; 2]| {
+        let predictions = dir.path().join(format!("{name}.predictions.jsonl"));
+        let lines: Vec<String> = ["r1", "r2"]
+            .iter()
+            .zip(responses)
+            .map(|(id, response)| serde_json::json!({"id": id, "response": response}).to_string())
+            .collect();
+        std::fs::write(&predictions, lines.join("\n")).unwrap();
+        let samples = dir.path().join(format!("{name}.jsonl"));
+        let output = medeval(&[
+            "score",
+            "--items",
+            items.to_str().unwrap(),
+            "--predictions",
+            predictions.to_str().unwrap(),
+            "--samples",
+            samples.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        samples
+    };
+    let a = score("a", ["heart size is normal", "no pleural effusion"]);
+    let b = score(
+        "b",
+        ["heart size is normal", "I cannot provide a diagnosis."],
+    );
+    let comparisons = stdout_json(&medeval(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--json",
+    ]));
+    let comparison = &comparisons[0];
+    assert_eq!(comparison["kind"], "report");
+    assert_eq!(comparison["n_paired"], 2);
+    assert_eq!(comparison["counts_b"]["refused"], 1);
+    let rouge = comparison["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "rouge-l")
+        .unwrap();
+    assert!((rouge["a"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    assert!((rouge["b"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    assert!((rouge["diff"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    let text = medeval(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("2 paired reports"), "{text}");
+    assert!(text.contains("rouge-l"), "{text}");
+}

@@ -194,7 +194,10 @@ impl RunComparison {
 }
 
 /// The benchmark two runs share, or an error when they name different ones.
-fn shared_benchmark(a: &ScoredRun, b: &ScoredRun) -> Result<Option<String>, CompareError> {
+pub(crate) fn shared_benchmark(
+    a: &ScoredRun,
+    b: &ScoredRun,
+) -> Result<Option<String>, CompareError> {
     match (&a.benchmark, &b.benchmark) {
         (Some(x), Some(y)) if x != y => Err(CompareError::DifferentBenchmarks {
             a: a.label.label.clone(),

@@ -16,6 +16,7 @@
 //! papers.
 
 mod compare;
+mod compare_reports;
 mod compare_tables;
 mod leaderboard;
 mod paper;
@@ -39,6 +40,7 @@ pub use compare::{
     CompareError, CompareSettings, DiscordantItem, DiscordantItems, GroupComparison, RunComparison,
     compare_runs, correct_family,
 };
+pub use compare_reports::{MetricDifference, ReportComparison, compare_report_runs, is_report_run};
 pub use compare_tables::{
     DiscordantLimit, format_p, format_points, render_comparisons, render_leaderboards,
 };

@@ -105,7 +105,7 @@ pub(crate) fn summarize_reports(
             .collect()
     };
 
-    let units = resampling_units(&scored);
+    let units = resampling_units(scored.iter().map(|row| row.item.cluster.as_deref()));
     let resampled = if scored.iter().any(|row| row.item.cluster.is_some()) {
         Resampled::Clusters
     } else {
@@ -159,17 +159,13 @@ pub(crate) fn summarize_reports(
     })
 }
 
-/// The units a replicate draws: the positions of each cluster's samples when samples carry
-/// cluster keys (several images of one patient), else one unit per sample.
-fn resampling_units(rows: &[&Row<'_>]) -> Vec<Vec<usize>> {
-    if rows.iter().all(|row| row.item.cluster.is_none()) {
-        return (0..rows.len()).map(|i| vec![i]).collect();
-    }
+/// The units a replicate draws, given each sample's cluster key: the positions of each
+/// cluster's samples (several images of one patient), and a sample without a key alone.
+pub(crate) fn resampling_units<'k>(keys: impl Iterator<Item = Option<&'k str>>) -> Vec<Vec<usize>> {
     let mut by_cluster: HashMap<&str, usize> = HashMap::new();
     let mut units: Vec<Vec<usize>> = Vec::new();
-    for (position, row) in rows.iter().enumerate() {
-        // A sample without a key is its own cluster.
-        let Some(key) = row.item.cluster.as_deref() else {
+    for (position, key) in keys.enumerate() {
+        let Some(key) = key else {
             units.push(vec![position]);
             continue;
         };

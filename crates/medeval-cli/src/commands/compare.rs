@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use medeval_report::{
-    CompareError, CompareSettings, DiscordantLimit, Format, RunComparison, compare_runs,
-    correct_family, render_comparisons,
+    CompareError, CompareSettings, DiscordantLimit, Format, ReportComparison, RunComparison,
+    compare_report_runs, compare_runs, correct_family, is_report_run, render_comparisons,
+    render_tables,
 };
 
 use super::inputs::{PairedArgs, RunLoader, match_benchmarks};
@@ -17,7 +18,9 @@ use super::output::StoreArgs;
 Each RUN is a run id (or unique prefix) in the store, or a file of scored samples as written by \
 `medeval score --samples` (an argument naming an existing file is read as a file). Runs are paired \
 by item id. Give several pairs (A1 B1 A2 B2 ...) to compare two models on several benchmarks: \
-`p_holm` (and `p_bh`) are then adjusted across all the comparisons. diff = acc A - acc B.")]
+`p_holm` (and `p_bh`) are then adjusted across all the comparisons. diff = acc A - acc B. \
+Report-generation runs are compared on BLEU-1..4, METEOR, ROUGE-L and CIDEr-D instead: the \
+difference of each corpus value with a paired bootstrap interval and p-value.")]
 pub struct Args {
     /// Runs to compare, in pairs: A B [A2 B2 ...].
     #[arg(required = true, num_args = 2.., value_name = "RUN")]
@@ -61,6 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let mut loader = RunLoader::new(&args.store.store);
     let mut comparisons: Vec<RunComparison> = Vec::new();
+    let mut report_comparisons: Vec<ReportComparison> = Vec::new();
     for pair in args.runs.chunks(2) {
         let [a, b] = pair else { continue };
         let (matched, notes) = match_benchmarks(loader.load(a)?, loader.load(b)?);
@@ -71,6 +75,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bail!("{a} and {b} have no benchmark in common");
         }
         for (run_a, run_b) in &matched {
+            if is_report_run(run_a) && is_report_run(run_b) {
+                let comparison = compare_report_runs(run_a, run_b, &settings)
+                    .with_context(|| format!("cannot compare {a} with {b}"))?;
+                report_comparisons.push(comparison);
+                continue;
+            }
             let comparison = compare_runs(run_a, run_b, &settings).map_err(|error| {
                 let hint = match error {
                     CompareError::Draw(_) => " (--draw N compares draw N of every item)",
@@ -84,8 +94,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     correct_family(&mut comparisons)?;
 
     match format {
-        None => outln!("{}", serde_json::to_string_pretty(&comparisons)?)?,
-        Some(format) => out!("{}", render_comparisons(&comparisons, limit, format))?,
+        None if report_comparisons.is_empty() => {
+            outln!("{}", serde_json::to_string_pretty(&comparisons)?)?;
+        }
+        None => {
+            let mut all: Vec<serde_json::Value> = comparisons
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<_, _>>()?;
+            for comparison in &report_comparisons {
+                let mut value = serde_json::to_value(comparison)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("kind".into(), "report".into());
+                }
+                all.push(value);
+            }
+            outln!("{}", serde_json::to_string_pretty(&all)?)?;
+        }
+        Some(format) => {
+            if !comparisons.is_empty() {
+                out!("{}", render_comparisons(&comparisons, limit, format))?;
+            }
+            let tables: Vec<_> = report_comparisons.iter().map(|c| c.to_table()).collect();
+            if !tables.is_empty() {
+                if !comparisons.is_empty() {
+                    outln!()?;
+                }
+                out!("{}", render_tables(&tables, format))?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
