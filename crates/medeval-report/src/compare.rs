@@ -100,6 +100,16 @@ pub enum CompareError {
         /// Run B's benchmark.
         b_benchmark: String,
     },
+    /// A report item has no reference to score the reports against.
+    #[error(
+        "{run}: report item {id:?} has no reference report (the `answer` field of a scored-sample file); text metrics need one"
+    )]
+    MissingReference {
+        /// The run's label.
+        run: String,
+        /// The item id.
+        id: String,
+    },
     /// A statistic could not be computed on the paired items.
     #[error("{benchmark}: {error}")]
     Stats {

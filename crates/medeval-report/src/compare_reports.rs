@@ -13,11 +13,13 @@ use std::collections::HashMap;
 use medeval_core::{AnswerType, Outcome, OutcomeCounts};
 use medeval_stats::rng::replicate_stream;
 use medeval_stats::{BootstrapRecord, NonJudgementPolicy, Resampled, percentile_interval};
-use medeval_text::{Evaluation, Flavor, Metric, Sample};
+use medeval_text::Evaluation;
 use serde::Serialize;
 
 use crate::compare::{CompareError, CompareSettings, shared_benchmark};
-use crate::reports::{REPORT_METRICS, resampling_units};
+use crate::reports::{
+    REPORT_METRICS, ReportText, draw_units, evaluate_reports, metric_values, resampling_units,
+};
 use crate::scored::{DrawError, RunLabel, ScoredRecord, ScoredRun};
 use crate::table::{Align, Table};
 
@@ -105,6 +107,16 @@ pub fn compare_report_runs(
                 .map_or_else(String::new, |id| (*id).to_owned()),
         });
     }
+    if let Some((run, record)) = paired
+        .iter()
+        .flat_map(|(ra, rb)| [(a, *ra), (b, *rb)])
+        .find(|(_, record)| record.gold.is_none())
+    {
+        return Err(CompareError::MissingReference {
+            run: run.label.label.clone(),
+            id: record.id.clone(),
+        });
+    }
     let unpaired = (records_a.len() + records_b.len() - 2 * paired.len()) as u64;
     let counts_a: OutcomeCounts = paired.iter().map(|(ra, _)| ra.outcome).collect();
     let counts_b: OutcomeCounts = paired.iter().map(|(_, rb)| rb.outcome).collect();
@@ -134,10 +146,7 @@ pub fn compare_report_runs(
     if !units.is_empty() {
         for replicate in 0..u64::from(replicates) {
             let mut rng = replicate_stream(settings.bootstrap.seed, replicate);
-            picks.clear();
-            for _ in 0..units.len() {
-                picks.extend_from_slice(&units[rng.below(units.len() as u64) as usize]);
-            }
+            draw_units(&units, &mut rng, &mut picks);
             let values_a = metric_values(&evaluation_a.corpus_over(picks.iter().copied()));
             let values_b = metric_values(&evaluation_b.corpus_over(picks.iter().copied()));
             for ((column, va), vb) in differences.iter_mut().zip(values_a).zip(values_b) {
@@ -227,35 +236,13 @@ fn one_per_item(run: &ScoredRun, draw: Option<u32>) -> Result<Vec<&ScoredRecord>
 /// The corpus text metrics of `records`: a report where one was generated, an empty one
 /// otherwise, each against the item's reference.
 fn evaluate<'a>(records: impl Iterator<Item = &'a ScoredRecord>) -> Evaluation {
-    let samples: Vec<Sample> = records
-        .map(|r| Sample {
-            id: r.id.clone(),
-            candidate: match r.outcome {
-                Outcome::Generated => r.extracted.clone().unwrap_or_default(),
-                _ => String::new(),
-            },
-            references: vec![r.gold.clone().unwrap_or_default()],
-        })
-        .collect();
-    medeval_text::evaluate(
-        &samples,
-        Flavor::Coco,
-        &[Metric::Bleu, Metric::Meteor, Metric::RougeL, Metric::CiderD],
-    )
-    .expect("pycocoevalcap defines BLEU, METEOR, ROUGE-L and CIDEr-D")
-}
-
-/// The values of [`REPORT_METRICS`], in order (NaN where absent).
-fn metric_values(values: &[(&'static str, f64)]) -> Vec<f64> {
-    REPORT_METRICS
-        .iter()
-        .map(|key| {
-            values
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or(f64::NAN, |(_, v)| *v)
-        })
-        .collect()
+    evaluate_reports(records.map(|r| ReportText {
+        id: &r.id,
+        report:
+            (r.outcome == Outcome::Generated).then(|| r.extracted.as_deref().unwrap_or_default()),
+        // Checked by the caller: every paired record has its reference.
+        reference: r.gold.as_deref().unwrap_or_default(),
+    }))
 }
 
 /// `2 min(P(d <= 0), P(d >= 0))` over the bootstrap differences, at most 1.
@@ -425,6 +412,21 @@ mod tests {
         let excluded = compare_report_runs(&a, &b, &settings(NonJudgementPolicy::Exclude)).unwrap();
         assert_eq!((excluded.n_paired, excluded.excluded), (0, 4));
         assert!(excluded.metrics.iter().all(|m| m.metric != "rouge-l"));
+    }
+
+    #[test]
+    fn a_report_without_its_reference_is_an_error_naming_it() {
+        let a = run("a", &[Some("x"), Some("y")], false);
+        let mut b = a.clone();
+        b.label.label = "b.jsonl".into();
+        b.records[1].gold = None;
+        let error = compare_report_runs(&a, &b, &settings(NonJudgementPolicy::CountAsWrong))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("b.jsonl: report item \"s1\" has no reference"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -14,9 +14,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use medeval_core::{AnswerType, Outcome, OutcomeCounts};
-use medeval_stats::rng::replicate_stream;
+use medeval_stats::rng::{Xoshiro256StarStar, replicate_stream};
 use medeval_stats::{BootstrapRecord, NonJudgementPolicy, Resampled, percentile_interval};
-use medeval_text::{Flavor, Metric, Sample};
+use medeval_text::{Evaluation, Flavor, Metric, Sample};
 use serde::Serialize;
 
 use crate::summary::Row;
@@ -76,34 +76,14 @@ pub(crate) fn summarize_reports(
             row.scored.outcome == Outcome::Generated || policy == NonJudgementPolicy::CountAsWrong
         })
         .collect();
-    let samples: Vec<Sample> = scored
-        .iter()
-        .map(|row| Sample {
-            id: row.item.id.clone(),
-            candidate: match row.scored.outcome {
-                Outcome::Generated => row.scored.extracted.clone().unwrap_or_default(),
-                _ => String::new(),
-            },
-            references: vec![row.item.answer.clone()],
-        })
-        .collect();
-    let evaluation = medeval_text::evaluate(
-        &samples,
-        Flavor::Coco,
-        &[Metric::Bleu, Metric::Meteor, Metric::RougeL, Metric::CiderD],
-    )
-    .expect("pycocoevalcap defines BLEU, METEOR, ROUGE-L and CIDEr-D");
-    let keep = |values: Vec<(&'static str, f64)>| -> Vec<f64> {
-        REPORT_METRICS
-            .iter()
-            .map(|key| {
-                values
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map_or(f64::NAN, |(_, v)| *v)
-            })
-            .collect()
-    };
+    let evaluation = evaluate_reports(scored.iter().map(|row| {
+        ReportText {
+            id: &row.item.id,
+            report: (row.scored.outcome == Outcome::Generated)
+                .then(|| row.scored.extracted.as_deref().unwrap_or_default()),
+            reference: &row.item.answer,
+        }
+    }));
 
     let units = resampling_units(scored.iter().map(|row| row.item.cluster.as_deref()));
     let resampled = if scored.iter().any(|row| row.item.cluster.is_some()) {
@@ -116,18 +96,15 @@ pub(crate) fn summarize_reports(
     if !units.is_empty() {
         for replicate in 0..u64::from(REPORT_REPLICATES) {
             let mut rng = replicate_stream(seed, replicate);
-            picks.clear();
-            for _ in 0..units.len() {
-                picks.extend_from_slice(&units[rng.below(units.len() as u64) as usize]);
-            }
-            let values = keep(evaluation.corpus_over(picks.iter().copied()));
+            draw_units(&units, &mut rng, &mut picks);
+            let values = metric_values(&evaluation.corpus_over(picks.iter().copied()));
             for (column, value) in replicates.iter_mut().zip(values) {
                 column.push(value);
             }
         }
     }
 
-    let corpus = keep(evaluation.corpus.clone());
+    let corpus = metric_values(&evaluation.corpus);
     let mut metrics = BTreeMap::new();
     let mut metrics_ci = BTreeMap::new();
     for ((key, value), mut column) in REPORT_METRICS.iter().zip(corpus).zip(replicates) {
@@ -157,6 +134,60 @@ pub(crate) fn summarize_reports(
             units: units.len(),
         },
     })
+}
+
+/// One sample's texts: the generated report (`None`: no report, scored as an empty one) and
+/// the reference.
+pub(crate) struct ReportText<'a> {
+    /// The item id.
+    pub id: &'a str,
+    /// The report, when one was generated.
+    pub report: Option<&'a str>,
+    /// The reference report.
+    pub reference: &'a str,
+}
+
+/// The corpus text metrics of `samples`, in pycocoevalcap's flavour.
+pub(crate) fn evaluate_reports<'a>(samples: impl Iterator<Item = ReportText<'a>>) -> Evaluation {
+    let samples: Vec<Sample> = samples
+        .map(|text| Sample {
+            id: text.id.to_owned(),
+            candidate: text.report.unwrap_or_default().to_owned(),
+            references: vec![text.reference.to_owned()],
+        })
+        .collect();
+    medeval_text::evaluate(
+        &samples,
+        Flavor::Coco,
+        &[Metric::Bleu, Metric::Meteor, Metric::RougeL, Metric::CiderD],
+    )
+    .expect("pycocoevalcap defines BLEU, METEOR, ROUGE-L and CIDEr-D")
+}
+
+/// The values of [`REPORT_METRICS`] among `values`, in order (NaN where absent).
+pub(crate) fn metric_values(values: &[(&'static str, f64)]) -> Vec<f64> {
+    REPORT_METRICS
+        .iter()
+        .map(|key| {
+            values
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(f64::NAN, |(_, v)| *v)
+        })
+        .collect()
+}
+
+/// Fills `picks` with the sample positions of one bootstrap replicate: as many units as there
+/// are, drawn with replacement.
+pub(crate) fn draw_units(
+    units: &[Vec<usize>],
+    rng: &mut Xoshiro256StarStar,
+    picks: &mut Vec<usize>,
+) {
+    picks.clear();
+    for _ in 0..units.len() {
+        picks.extend_from_slice(&units[rng.below(units.len() as u64) as usize]);
+    }
 }
 
 /// The units a replicate draws, given each sample's cluster key: the positions of each
