@@ -28,6 +28,8 @@ pub struct ImageRoots {
     roots: Vec<Root>,
     /// The roots the card names, for messages (including those that do not exist).
     named: Vec<String>,
+    /// The extension the card gives every relative path, if any.
+    extension: Option<String>,
 }
 
 impl ImageRoots {
@@ -57,13 +59,32 @@ impl ImageRoots {
                 });
             }
         }
-        Ok(Self { roots, named })
+        Ok(Self {
+            roots,
+            named,
+            extension: None,
+        })
+    }
+
+    /// The same roots, giving every relative path `extension` (without the dot) before it is
+    /// looked up.
+    pub fn with_extension(self, extension: Option<&str>) -> Self {
+        Self {
+            extension: extension.map(|e| e.trim_start_matches('.').to_owned()),
+            ..self
+        }
     }
 
     /// Finds the image a relative path names, feeding its identity (path relative to the
     /// benchmark folder and size, or archive member and CRC-32) to `fingerprint`.
     pub fn locate(&self, reference: &str, fingerprint: &mut Sha256Hasher) -> Result<Image, String> {
-        let relative = safe_relative(reference)?;
+        let mut relative = safe_relative(reference)?;
+        if let Some(extension) = &self.extension {
+            relative = Path::new(&relative)
+                .with_extension(extension)
+                .to_string_lossy()
+                .replace('\\', "/");
+        }
         for root in &self.roots {
             match root {
                 Root::Folder { dir, label } => {
@@ -93,6 +114,11 @@ impl ImageRoots {
             }
         }
         let mut message = format!("image {relative} is in none of {}", self.describe_roots());
+        if let Some(extension) = &self.extension {
+            message.push_str(&format!(
+                " (the card's image_extension gave the path {reference:?} the extension .{extension})"
+            ));
+        }
         if let Some(other) = self.with_other_extension(&relative) {
             message.push_str(&format!(
                 "; {other} exists: the images here have another extension than the paths in the \
@@ -203,6 +229,25 @@ mod tests {
             roots.locate("xmlab2/source.jpg", &mut hasher).unwrap_err(),
             "image xmlab2/source.jpg is in none of imgs, imgs.zip (absent)"
         );
+    }
+
+    #[test]
+    fn a_card_extension_is_applied_before_lookup_and_named_in_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("PNG/valid/p1")).unwrap();
+        std::fs::write(dir.path().join("PNG/valid/p1/view1.png"), b"png").unwrap();
+        let roots = ImageRoots::open(dir.path(), &["PNG".to_owned()])
+            .unwrap()
+            .with_extension(Some("png"));
+        let mut hasher = Sha256Hasher::new();
+        let found = roots.locate("valid/p1/view1.jpg", &mut hasher).unwrap();
+        assert_eq!(
+            found,
+            Image::Path(dir.path().join("PNG/valid/p1/view1.png"))
+        );
+        let miss = roots.locate("valid/p2/view1.jpg", &mut hasher).unwrap_err();
+        assert!(miss.contains("valid/p2/view1.png is in none of"), "{miss}");
+        assert!(miss.contains("image_extension"), "{miss}");
     }
 
     #[test]

@@ -677,6 +677,33 @@ fn a_missing_image_names_the_file_with_another_extension() {
     );
 }
 
+/// The fix the card's notes give: a renamed copy with `image_extension = "png"` reads the PNG
+/// release whose files end in `.png` while the table names `.jpg`.
+#[test]
+fn a_copy_of_the_card_with_an_image_extension_reads_the_png_release() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "df_chexpert_plus_240401.csv",
+        format!(
+            "{CHEXPERT_HEADER}\n\
+             valid/patient64541/study1/view1_frontal.jpg,,Frontal,AP,patient64541,1,x,Clear.,,Male,valid\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "PNG/valid/patient64541/study1/view1_frontal.png",
+        png(0),
+    );
+    let text = card("chexpert-plus")
+        .text()
+        .replace("name = \"chexpert-plus\"", "name = \"my-chexpert-plus\"")
+        .replace("[item]\n", "[item]\nimage_extension = \"png\"\n");
+    let loaded = load_allowing(&user_card(&text), &[], dir.path());
+    let frontal = item(&loaded, "valid/patient64541/study1/view1_frontal.jpg");
+    assert_eq!(bytes(&frontal.images[0]), png(0));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Card rules.
 

@@ -372,7 +372,9 @@ impl<'c> Scan<'c> {
                 Some(read_split_ids(dir, file).map_err(data)?)
             }
         };
-        let roots = ImageRoots::open(dir, &spec.item.image_roots).map_err(data)?;
+        let roots = ImageRoots::open(dir, &spec.item.image_roots)
+            .map_err(data)?
+            .with_extension(spec.item.image_extension.as_deref());
         let (columns, required) = card.columns(selections);
         Ok(Self {
             card,

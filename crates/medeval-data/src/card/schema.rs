@@ -92,6 +92,11 @@ pub struct ItemSpec {
     /// looked up in, in order; default: the benchmark folder itself.
     #[serde(default)]
     pub image_roots: Vec<String>,
+    /// An extension every relative image path is given before it is looked up (`png` when a
+    /// table names `.jpg` files and the images at hand are the PNG release). Explicit, hashed
+    /// with the card, and never applied unless asked for.
+    #[serde(default)]
+    pub image_extension: Option<String>,
     /// Template for the cluster key, or `image` for the first image's identity.
     #[serde(default)]
     pub cluster: Option<String>,
