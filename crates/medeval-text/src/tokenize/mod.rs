@@ -115,6 +115,15 @@ impl Tokens {
         self.ends.push(self.text.len());
     }
 
+    /// Appends one token given as ASCII characters, lower-cased.
+    pub fn push_ascii_lowercase(&mut self, token: &[char]) {
+        debug_assert!(token.iter().all(char::is_ascii));
+        // Each ASCII character is one byte of UTF-8.
+        self.text
+            .extend(token.iter().map(|c| c.to_ascii_lowercase()));
+        self.ends.push(self.text.len());
+    }
+
     /// Removes the last token.
     pub fn pop(&mut self) {
         if self.ends.pop().is_some() {

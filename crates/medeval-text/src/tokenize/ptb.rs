@@ -69,6 +69,11 @@ fn normalize_characters(text: &str) -> Vec<char> {
         out.push(' ');
     };
     for c in text.chars() {
+        // No ASCII character is rewritten or deleted; most report text is all ASCII.
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
         match c {
             '€' | '¤' | '\u{20a0}' => push_token(&mut out, "$"),
             '£' => push_token(&mut out, "#"),
@@ -143,7 +148,16 @@ impl Lexer<'_> {
 
     /// Emits the characters `start..end` as one token.
     fn emit_range(&mut self, start: usize, end: usize) {
-        self.tokens.push_chars(&self.chars[start..end]);
+        let token = &self.chars[start..end];
+        if self.coco && token.iter().all(char::is_ascii) {
+            // The common case, lower-cased while it is copied: the same result as
+            // `finish_token`'s Unicode lower-casing, which only differs from the ASCII one
+            // outside ASCII.
+            self.tokens.push_ascii_lowercase(token);
+            self.drop_coco_punctuation();
+            return;
+        }
+        self.tokens.push_chars(token);
         self.finish_token();
     }
 
@@ -152,14 +166,19 @@ impl Lexer<'_> {
     fn finish_token(&mut self) {
         if self.coco {
             self.tokens.lowercase_last();
-            let last = self.tokens.last();
-            let may_be_punctuation = matches!(
-                last.as_bytes().first(),
-                Some(b'\'' | b'`' | b'-' | b'.' | b'?' | b'!' | b',' | b':' | b';')
-            );
-            if may_be_punctuation && COCO_PUNCTUATION.contains(&last) {
-                self.tokens.pop();
-            }
+            self.drop_coco_punctuation();
+        }
+    }
+
+    /// Drops the token just pushed (already lower-cased) if it is COCO punctuation.
+    fn drop_coco_punctuation(&mut self) {
+        let last = self.tokens.last();
+        let may_be_punctuation = matches!(
+            last.as_bytes().first(),
+            Some(b'\'' | b'`' | b'-' | b'.' | b'?' | b'!' | b',' | b':' | b';')
+        );
+        if may_be_punctuation && COCO_PUNCTUATION.contains(&last) {
+            self.tokens.pop();
         }
     }
 
@@ -447,6 +466,11 @@ impl Lexer<'_> {
 
 /// Letters, digits and combining marks of any script.
 fn is_word_char(c: char) -> bool {
+    // ASCII has no combining marks; answering it here skips the category table lookup that
+    // every word boundary (a space, a period) would otherwise pay.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric()
         || matches!(
             get_general_category(c),
@@ -488,44 +512,48 @@ enum AbbrevKind {
     BeforeNumber,
 }
 
-const SENTENCE_FINAL: &[&str] = &[
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon",
-    "tue", "tues", "wed", "thu", "thurs", "fri", "ala", "ariz", "ark", "calif", "colo", "conn",
-    "dak", "fla", "ind", "kan", "kans", "ky", "md", "mich", "minn", "mont", "neb", "nev", "okla",
-    "tenn", "vt", "wis", "wisc", "wyo", "inc", "co", "cos", "corp", "ltd", "plc", "bancorp", "bhd",
-    "assn", "univ", "intl", "sys", "est", "ext", "sq", "jr", "bros", "esq", "etc", "al", "seq",
-    "bldg",
-];
-
-const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "drs", "prof", "profs", "sen", "sens", "rep", "reps", "atty", "attys",
-    "lt", "col", "gen", "messrs", "gov", "govs", "adm", "rev", "maj", "sgt", "cpl", "pvt", "capt",
-    "st", "ste", "ave", "pres", "lieut", "hon", "brig", "cmdr", "comdr", "pfc", "spc", "supt",
-    "supts", "det", "mt", "ft", "adj", "adv", "asst", "assoc", "ens", "insp", "mlle", "mme",
-    "msgr", "sfc", "sr", "vs", "alex", "wm", "jos", "cie", "cf", "treas", "ph", "invt", "elec",
-    "natl", "mfg", "mtg", "dept", "blvd", "rd",
-];
-
-const BEFORE_NUMBER: &[&str] = &["ca", "fig", "figs", "no", "nos", "art", "arts", "pp", "op"];
-
 fn abbreviation_kind(word: &[char]) -> Option<AbbrevKind> {
     if is_dotted_acronym(word) {
         return Some(AbbrevKind::Acronym);
     }
-    if word.len() > 8 {
+    // Every listed abbreviation is ASCII and at most 8 characters long, so a word that is not
+    // can be rejected without building its lower-case form.
+    if word.len() > 8 || !word.iter().all(char::is_ascii) {
         return None;
     }
-    let lower: String = word.iter().map(char::to_ascii_lowercase).collect();
-    if SENTENCE_FINAL.contains(&lower.as_str()) {
-        return Some(AbbrevKind::SentenceFinal);
+    let mut buffer = [0u8; 8];
+    for (b, c) in buffer.iter_mut().zip(word) {
+        *b = c.to_ascii_lowercase() as u8;
     }
-    if TITLES.contains(&lower.as_str()) || lower == "a.k.a" || lower == "ph.d" || lower == "ed.d" {
-        return Some(AbbrevKind::Title);
-    }
-    if BEFORE_NUMBER.contains(&lower.as_str()) {
-        return Some(AbbrevKind::BeforeNumber);
-    }
-    None
+    let lower = std::str::from_utf8(&buffer[..word.len()]).ok()?;
+    listed_abbreviation(lower)
+}
+
+/// The Stanford lexer's abbreviation lists, lower-cased (a `match` compiles to a length switch
+/// and a few comparisons instead of scanning ~150 strings per sentence end).
+fn listed_abbreviation(lower: &str) -> Option<AbbrevKind> {
+    Some(match lower {
+        "jan" | "feb" | "mar" | "apr" | "jun" | "jul" | "aug" | "sep" | "sept" | "oct" | "nov"
+        | "dec" | "mon" | "tue" | "tues" | "wed" | "thu" | "thurs" | "fri" | "ala" | "ariz"
+        | "ark" | "calif" | "colo" | "conn" | "dak" | "fla" | "ind" | "kan" | "kans" | "ky"
+        | "md" | "mich" | "minn" | "mont" | "neb" | "nev" | "okla" | "tenn" | "vt" | "wis"
+        | "wisc" | "wyo" | "inc" | "co" | "cos" | "corp" | "ltd" | "plc" | "bancorp" | "bhd"
+        | "assn" | "univ" | "intl" | "sys" | "est" | "ext" | "sq" | "jr" | "bros" | "esq"
+        | "etc" | "al" | "seq" | "bldg" => AbbrevKind::SentenceFinal,
+        "mr" | "mrs" | "ms" | "dr" | "drs" | "prof" | "profs" | "sen" | "sens" | "rep" | "reps"
+        | "atty" | "attys" | "lt" | "col" | "gen" | "messrs" | "gov" | "govs" | "adm" | "rev"
+        | "maj" | "sgt" | "cpl" | "pvt" | "capt" | "st" | "ste" | "ave" | "pres" | "lieut"
+        | "hon" | "brig" | "cmdr" | "comdr" | "pfc" | "spc" | "supt" | "supts" | "det" | "mt"
+        | "ft" | "adj" | "adv" | "asst" | "assoc" | "ens" | "insp" | "mlle" | "mme" | "msgr"
+        | "sfc" | "sr" | "vs" | "alex" | "wm" | "jos" | "cie" | "cf" | "treas" | "ph" | "invt"
+        | "elec" | "natl" | "mfg" | "mtg" | "dept" | "blvd" | "rd" | "a.k.a" | "ph.d" | "ed.d" => {
+            AbbrevKind::Title
+        }
+        "ca" | "fig" | "figs" | "no" | "nos" | "art" | "arts" | "pp" | "op" => {
+            AbbrevKind::BeforeNumber
+        }
+        _ => return None,
+    })
 }
 
 /// `x`, `e.g`, `U.S`: ASCII letters separated by single dots.
