@@ -213,17 +213,26 @@ pub struct NgramCount {
 /// The order index is kept in the key's two low bits, so that counting is a sort of plain
 /// integers.
 pub fn count_ngrams(ids: &[u64], max_order: usize) -> Vec<NgramCount> {
+    let mut counts = Vec::new();
+    count_ngrams_into(ids, max_order, &mut Vec::new(), &mut counts);
+    counts
+}
+
+/// [`count_ngrams`] into `counts` (replacing its contents), with `keys` as scratch space:
+/// buffers reused from text to text save two allocations per text.
+pub fn count_ngrams_into(
+    ids: &[u64],
+    max_order: usize,
+    keys: &mut Vec<u64>,
+    counts: &mut Vec<NgramCount>,
+) {
     debug_assert!(max_order <= MAX_ORDER);
-    let mut keys: Vec<u64> = Vec::with_capacity(ids.len() * max_order);
-    for n in 1..=max_order {
-        if ids.len() < n {
-            break;
-        }
-        keys.extend(ids.windows(n).map(order_key));
-    }
+    keys.clear();
+    keys.reserve(ids.len() * max_order);
+    for_each_ngram(ids, max_order, |_, key| keys.push(key));
     keys.sort_unstable();
-    let mut counts: Vec<NgramCount> = Vec::with_capacity(keys.len());
-    for key in keys {
+    counts.clear();
+    for &key in keys.iter() {
         match counts.last_mut() {
             Some(last) if last.key == key => last.count += 1,
             _ => counts.push(NgramCount {
@@ -233,7 +242,6 @@ pub fn count_ngrams(ids: &[u64], max_order: usize) -> Vec<NgramCount> {
             }),
         }
     }
-    counts
 }
 
 /// For every n-gram key, the maximum count over several texts (sorted by key).
