@@ -265,17 +265,63 @@ pub fn java_hash(s: &str) -> i32 {
 
 /// Statistics of the best-scoring reference for one candidate (Meteor's `SCORE` command).
 pub fn meteor_stats(candidate: &MeteorText, references: &[MeteorText]) -> MeteorStats {
-    let mut best = MeteorStats::default();
-    let mut best_score = -1.0;
-    for reference in references {
-        let stats = align(candidate, reference);
-        let score = stats.score();
-        if score > best_score {
-            best_score = score;
-            best = stats;
+    WORKSPACE.with(|workspace| {
+        let workspace = &mut *workspace.borrow_mut();
+        let mut best = MeteorStats::default();
+        let mut best_score = -1.0;
+        for reference in references {
+            let stats = align(candidate, reference, workspace);
+            let score = stats.score();
+            if score > best_score {
+                best_score = score;
+                best = stats;
+            }
         }
+        best
+    })
+}
+
+thread_local! {
+    /// Per-thread buffers for [`align`]: an alignment needs about twenty vectors, and
+    /// allocating them for every (candidate, reference) pair cost more than filling them.
+    static WORKSPACE: std::cell::RefCell<Workspace> = Default::default();
+}
+
+/// The buffers of one alignment, reused from pair to pair.
+#[derive(Default)]
+struct Workspace {
+    /// The possible matches of every reference word, grouped by reference position: those of
+    /// word `j` are `matches[starts[j]..starts[j + 1]]`.
+    matches: Vec<Match>,
+    starts: Vec<usize>,
+    test_coverage: Vec<u32>,
+    ref_coverage: Vec<u32>,
+    by_word: Vec<(i32, usize)>,
+    by_stem: Vec<(i32, usize)>,
+    fixed: Vec<Option<Match>>,
+    beam: Beam,
+}
+
+/// The buffers of [`resolve`]'s beam search.
+#[derive(Default)]
+struct Beam {
+    /// Matches chosen by the search, each with the arena index of its predecessor.
+    arena: Vec<(Match, u32)>,
+    /// Used-candidate-word bitsets, `words` u64 per path at the path's `bits` offset.
+    pool: Vec<u64>,
+    next_pool: Vec<u64>,
+    paths: Vec<Path>,
+    next: Vec<Path>,
+    scratch: Vec<Path>,
+    order: RankKeys,
+    /// The result: the chosen match (if any) of every reference position.
+    chosen: Vec<Option<Match>>,
+}
+
+impl Workspace {
+    fn candidates(&self, j: usize) -> &[Match] {
+        &self.matches[self.starts[j]..self.starts[j + 1]]
     }
-    best
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -324,6 +370,23 @@ impl Path {
         (matches << 96) | (chunks << 64) | (distance << 32)
     }
 
+    /// [`Path::rank_key`] with `position` as the tie-breaker, packed into 64 bits (16 for the
+    /// weighted matches, 14 for chunks, 22 for the distance, 12 for the position) when every
+    /// value fits.
+    fn narrow_rank_key(&self, position: usize) -> Option<u64> {
+        let fits = (0..1 << 16).contains(&self.matches_weighted)
+            && (0..1 << 14).contains(&self.chunks)
+            && (0..1 << 22).contains(&self.distance)
+            && position < 1 << 12;
+        fits.then(|| {
+            let matches = (1 << 16) - 1 - self.matches_weighted as u64;
+            (matches << 48)
+                | ((self.chunks as u64) << 34)
+                | ((self.distance as u64) << 12)
+                | position as u64
+        })
+    }
+
     fn take(&mut self, m: Match) {
         self.matches_weighted += ALIGN_UNITS[m.module];
         if self
@@ -336,19 +399,24 @@ impl Path {
     }
 }
 
-fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
+fn align(test: &MeteorText, reference: &MeteorText, ws: &mut Workspace) -> MeteorStats {
     let n_test = test.len();
     let n_ref = reference.len();
     let identical = test.hashes == reference.hashes;
-    let mut candidates: Vec<Vec<Match>> = vec![Vec::new(); n_ref];
-    let mut test_coverage = vec![0u32; n_test];
-    let mut ref_coverage = vec![0u32; n_ref];
+    ws.matches.clear();
+    ws.starts.clear();
+    ws.test_coverage.clear();
+    ws.test_coverage.resize(n_test, 0);
+    ws.ref_coverage.clear();
+    ws.ref_coverage.resize(n_ref, 0);
     // Candidate positions by word hash and by stem hash, so that each reference word finds its
     // partners by binary search; equal keys keep candidate order, as the jar's nested loops do.
-    let mut by_word: Vec<(i32, usize)> = test.hashes.iter().copied().zip(0..).collect();
-    by_word.sort_unstable();
-    let mut by_stem: Vec<(i32, usize)> = test.stem_hashes.iter().copied().zip(0..).collect();
-    by_stem.sort_unstable();
+    ws.by_word.clear();
+    ws.by_word.extend(test.hashes.iter().copied().zip(0..));
+    ws.by_word.sort_unstable();
+    ws.by_stem.clear();
+    ws.by_stem.extend(test.stem_hashes.iter().copied().zip(0..));
+    ws.by_stem.sort_unstable();
     fn partners(index: &[(i32, usize)], key: i32) -> impl Iterator<Item = usize> + '_ {
         let from = index.partition_point(|e| e.0 < key);
         index[from..]
@@ -356,42 +424,46 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
             .take_while(move |e| e.0 == key)
             .map(|e| e.1)
     }
-    for (j, slot) in candidates.iter_mut().enumerate() {
-        for i in partners(&by_word, reference.hashes[j]) {
-            slot.push(Match {
+    for j in 0..n_ref {
+        ws.starts.push(ws.matches.len());
+        for i in partners(&ws.by_word, reference.hashes[j]) {
+            ws.matches.push(Match {
                 start: j,
                 match_start: i,
                 module: EXACT,
             });
-            test_coverage[i] += 1;
-            ref_coverage[j] += 1;
+            ws.test_coverage[i] += 1;
+            ws.ref_coverage[j] += 1;
         }
         if identical {
             continue;
         }
-        for i in partners(&by_stem, reference.stem_hashes[j]) {
+        for i in partners(&ws.by_stem, reference.stem_hashes[j]) {
             if test.hashes[i] != reference.hashes[j] {
-                slot.push(Match {
+                ws.matches.push(Match {
                     start: j,
                     match_start: i,
                     module: STEM,
                 });
-                test_coverage[i] += 1;
-                ref_coverage[j] += 1;
+                ws.test_coverage[i] += 1;
+                ws.ref_coverage[j] += 1;
             }
         }
     }
+    ws.starts.push(ws.matches.len());
     // One-to-one matches whose words have no other option are definite.
-    let mut fixed: Vec<Option<Match>> = vec![None; n_ref];
-    for (j, slot) in candidates.iter().enumerate() {
-        if let [m] = slot[..]
-            && ref_coverage[j] == 1
-            && test_coverage[m.match_start] == 1
+    ws.fixed.clear();
+    ws.fixed.resize(n_ref, None);
+    for j in 0..n_ref {
+        if let [m] = ws.candidates(j)
+            && ws.ref_coverage[j] == 1
+            && ws.test_coverage[m.match_start] == 1
         {
-            fixed[j] = Some(m);
+            ws.fixed[j] = Some(*m);
         }
     }
-    let chosen = resolve(&candidates, &fixed, n_test);
+    resolve(ws, n_test);
+    let chosen = &ws.beam.chosen;
 
     let mut stats = MeteorStats {
         test_len: n_test as f64,
@@ -402,7 +474,7 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     };
     let mut chunks = 0;
     let mut last_end: Option<usize> = None;
-    for slot in &chosen {
+    for slot in chosen {
         match slot {
             None => {
                 if last_end.take().is_some() {
@@ -436,30 +508,59 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     stats
 }
 
+/// Sort keys for [`keep_best`], in two widths.
+#[derive(Default)]
+struct RankKeys {
+    narrow: Vec<u64>,
+    wide: Vec<u128>,
+}
+
 /// Reorders `paths` as a stable sort by rank would and keeps the first [`BEAM_SIZE`].
 ///
 /// Ties are broken by position, which makes every key unique, so selecting the best
 /// [`BEAM_SIZE`] and sorting only those gives exactly the stable sort's prefix.
-fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<u128>) {
-    order.clear();
-    order.extend(
-        paths
-            .iter()
-            .zip(0u32..)
-            .map(|(p, i)| p.rank_key() | u128::from(i)),
-    );
-    if order.len() > BEAM_SIZE {
-        order.select_nth_unstable(BEAM_SIZE - 1);
-        order.truncate(BEAM_SIZE);
+///
+/// The ranking fields and the position usually fit in 64 bits
+/// ([`Path::narrow_rank_key`]), and sorting `u64`s is markedly faster than sorting
+/// [`Path::rank_key`]'s `u128`s; both keys order paths identically, and the wide one is used
+/// whenever a value does not fit.
+fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, keys: &mut RankKeys) {
+    keys.narrow.clear();
+    for (position, path) in paths.iter().enumerate() {
+        match path.narrow_rank_key(position) {
+            Some(key) => keys.narrow.push(key),
+            None => break,
+        }
     }
-    order.sort_unstable();
     scratch.clear();
-    scratch.extend(order.iter().map(|&key| paths[(key as u32) as usize]));
+    if keys.narrow.len() == paths.len() {
+        select_sorted(&mut keys.narrow);
+        scratch.extend(keys.narrow.iter().map(|&key| paths[(key & 0xfff) as usize]));
+    } else {
+        keys.wide.clear();
+        keys.wide.extend(
+            paths
+                .iter()
+                .zip(0u32..)
+                .map(|(p, i)| p.rank_key() | u128::from(i)),
+        );
+        select_sorted(&mut keys.wide);
+        scratch.extend(keys.wide.iter().map(|&key| paths[(key as u32) as usize]));
+    }
     std::mem::swap(paths, scratch);
 }
 
-/// The jar's beam search over the reference positions (`Aligner.resolve`); returns the chosen
-/// match (if any) for every reference position.
+/// The [`BEAM_SIZE`] smallest keys, sorted.
+fn select_sorted<K: Ord>(keys: &mut Vec<K>) {
+    if keys.len() > BEAM_SIZE {
+        keys.select_nth_unstable(BEAM_SIZE - 1);
+        keys.truncate(BEAM_SIZE);
+    }
+    keys.sort_unstable();
+}
+
+/// The jar's beam search over the reference positions (`Aligner.resolve`) of the matches in
+/// `ws`; leaves the chosen match (if any) of every reference position in `ws.beam.chosen`.
 ///
 /// Each step sorts the paths (stably) by the jar's ranking, keeps the best [`BEAM_SIZE`], and
 /// advances them over one reference word. Steps without a choice (no candidate match, or a
@@ -467,21 +568,27 @@ fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<u12
 /// the list sorted, so the next sort is skipped. A step with choices ranks its extensions
 /// right away and records only the survivors. All shortcuts give the same sequence of beams
 /// as the jar's copy-everything loop.
-fn resolve(
-    candidates: &[Vec<Match>],
-    fixed: &[Option<Match>],
-    n_test: usize,
-) -> Vec<Option<Match>> {
-    let n = candidates.len();
+fn resolve(ws: &mut Workspace, n_test: usize) {
     let words = n_test.div_ceil(64).max(1);
-    // Matches chosen by the search, each with the arena index of its predecessor.
-    let mut arena: Vec<(Match, u32)> = Vec::new();
-    // Used-candidate-word bitsets: `words` u64 per path, at the path's `bits` offset.
-    let mut pool: Vec<u64> = vec![0; words];
+    let Beam {
+        arena,
+        pool,
+        next_pool,
+        paths,
+        next,
+        scratch,
+        order,
+        chosen,
+    } = &mut ws.beam;
+    let fixed = &ws.fixed;
+    arena.clear();
+    pool.clear();
+    pool.resize(words, 0);
     for m in fixed.iter().flatten() {
         pool[m.match_start / 64] |= 1 << (m.match_start % 64);
     }
-    let mut paths: Vec<Path> = vec![Path {
+    paths.clear();
+    paths.push(Path {
         matches_weighted: 0,
         chunks: 0,
         distance: 0,
@@ -489,28 +596,25 @@ fn resolve(
         history: u32::MAX,
         bits: 0,
         pending: u32::MAX,
-    }];
+    });
     let mut sorted = true;
-    let mut next: Vec<Path> = Vec::new();
-    let mut scratch: Vec<Path> = Vec::new();
-    let mut next_pool: Vec<u64> = Vec::new();
-    let mut order: Vec<u128> = Vec::new();
-    for current in 0..n {
+    for (current, &fixed_match) in fixed.iter().enumerate() {
         if !sorted {
-            keep_best(&mut paths, &mut scratch, &mut order);
+            keep_best(paths, scratch, order);
         }
-        if let Some(m) = fixed[current] {
+        if let Some(m) = fixed_match {
             let distance = m.start.abs_diff(m.match_start) as i32;
-            for path in &mut paths {
+            for path in paths.iter_mut() {
                 path.take(m);
                 path.distance += distance;
             }
             sorted = paths.len() <= 1;
             continue;
         }
-        if candidates[current].is_empty() {
+        let candidates = &ws.matches[ws.starts[current]..ws.starts[current + 1]];
+        if candidates.is_empty() {
             let mut changed = false;
-            for path in &mut paths {
+            for path in paths.iter_mut() {
                 if path.last_match_end.take().is_some() {
                     path.chunks += 1;
                     changed = true;
@@ -523,10 +627,10 @@ fn resolve(
         // rank the extensions here: the bitset copies and arena entries are made afterwards for
         // the BEAM_SIZE survivors, which the next step would select anyway.
         next.clear();
-        for &path in &paths {
+        for &path in paths.iter() {
             let mut path = path;
             let at = path.bits as usize;
-            for (index, &m) in candidates[current].iter().enumerate() {
+            for (index, &m) in candidates.iter().enumerate() {
                 if pool[at + m.match_start / 64] & (1 << (m.match_start % 64)) != 0 {
                     continue;
                 }
@@ -542,42 +646,42 @@ fn resolve(
             }
             next.push(path);
         }
-        keep_best(&mut next, &mut scratch, &mut order);
+        keep_best(next, scratch, order);
         next_pool.clear();
-        for path in &mut next {
+        for path in next.iter_mut() {
             let at = path.bits as usize;
             path.bits = next_pool.len() as u32;
             next_pool.extend_from_slice(&pool[at..at + words]);
             if path.pending != u32::MAX {
-                let m = candidates[current][path.pending as usize];
+                let m = candidates[path.pending as usize];
                 next_pool[path.bits as usize + m.match_start / 64] |= 1 << (m.match_start % 64);
                 arena.push((m, path.history));
                 path.history = (arena.len() - 1) as u32;
                 path.pending = u32::MAX;
             }
         }
-        std::mem::swap(&mut paths, &mut next);
-        std::mem::swap(&mut pool, &mut next_pool);
+        std::mem::swap(paths, next);
+        std::mem::swap(pool, next_pool);
         sorted = true;
     }
     if !sorted {
-        keep_best(&mut paths, &mut scratch, &mut order);
+        keep_best(paths, scratch, order);
     }
-    for path in &mut paths {
+    for path in paths.iter_mut() {
         if path.last_match_end.is_some() {
             path.chunks += 1;
         }
     }
     // The first best path, as after the jar's final stable sort.
     let best = paths.iter().min_by_key(|p| p.rank_key());
-    let mut chosen: Vec<Option<Match>> = fixed.to_vec();
+    chosen.clear();
+    chosen.extend_from_slice(fixed);
     let mut node = best.map_or(u32::MAX, |p| p.history);
     while node != u32::MAX {
         let (m, parent) = arena[node as usize];
         chosen[m.start] = Some(m);
         node = parent;
     }
-    chosen
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -853,6 +957,44 @@ mod tests {
         let stats = meteor_stats(&text("lung heart"), &[text("heart lung")]);
         assert_eq!(stats.chunks, 2.0);
         assert!((stats.score() - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn narrow_and_wide_rank_keys_order_paths_alike() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |bound: i32| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as i32 % bound
+        };
+        let paths: Vec<Path> = (0..300)
+            .map(|_| Path {
+                matches_weighted: next(8),
+                chunks: next(5),
+                distance: next(6),
+                last_match_end: None,
+                history: u32::MAX,
+                bits: 0,
+                pending: u32::MAX,
+            })
+            .collect();
+        let mut narrow: Vec<u64> = (0..paths.len())
+            .map(|i| paths[i].narrow_rank_key(i).expect("small values fit"))
+            .collect();
+        narrow.sort_unstable();
+        let mut wide: Vec<u128> = (0..paths.len())
+            .map(|i| paths[i].rank_key() | i as u128)
+            .collect();
+        wide.sort_unstable();
+        let narrow_order: Vec<u64> = narrow.iter().map(|k| k & 0xfff).collect();
+        let wide_order: Vec<u64> = wide.iter().map(|&k| k as u32 as u64).collect();
+        assert_eq!(narrow_order, wide_order);
+        let far = Path {
+            distance: 1 << 22,
+            ..paths[0]
+        };
+        assert_eq!(far.narrow_rank_key(0), None);
     }
 
     #[test]
