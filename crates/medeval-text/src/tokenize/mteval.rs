@@ -31,51 +31,61 @@ pub fn tokenize_13a(text: &str) -> String {
     let mut bytes: Vec<u8> = Vec::with_capacity(line.len() * 2 + 2);
     bytes.push(b' ');
     // ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> ' \1 '
-    for &b in line.as_bytes() {
+    let mut copied = 0;
+    for (i, &b) in line.as_bytes().iter().enumerate() {
         if is_13a_symbol(b) {
+            bytes.extend_from_slice(&line.as_bytes()[copied..i]);
             bytes.extend_from_slice(&[b' ', b, b' ']);
-        } else {
-            bytes.push(b);
+            copied = i + 1;
         }
     }
+    bytes.extend_from_slice(&line.as_bytes()[copied..]);
     bytes.push(b' ');
     let mut out = Vec::with_capacity(bytes.len() + 16);
-    // ([^0-9])([\.,]) -> '\1 \2 '
-    substitute_byte_pairs(
-        &bytes,
-        &mut out,
-        |a| !a.is_ascii_digit(),
-        is_dot_or_comma,
-        |a, b, o| {
-            o.extend_from_slice(&[a, b' ', b, b' ']);
-        },
-    );
-    // ([\.,])([^0-9]) -> ' \1 \2'
-    substitute_byte_pairs(
-        &out,
-        &mut bytes,
-        is_dot_or_comma,
-        |b| !b.is_ascii_digit(),
-        |a, b, o| {
-            o.extend_from_slice(&[b' ', a, b' ', b]);
-        },
-    );
-    // ([0-9])(-) -> '\1 \2 '
-    substitute_byte_pairs(
-        &bytes,
-        &mut out,
-        |a| a.is_ascii_digit(),
-        |b| b == b'-',
-        |a, b, o| {
-            o.extend_from_slice(&[a, b' ', b, b' ']);
-        },
-    );
+    // The next three substitutions change nothing in a text without `.`/`,` (or `-`), which
+    // saves copying it.
+    if bytes.iter().any(|&b| is_dot_or_comma(b)) {
+        // ([^0-9])([\.,]) -> '\1 \2 '
+        substitute_byte_pairs(
+            &bytes,
+            &mut out,
+            |a| !a.is_ascii_digit(),
+            is_dot_or_comma,
+            |a, b, o| {
+                o.extend_from_slice(&[a, b' ', b, b' ']);
+            },
+        );
+        // ([\.,])([^0-9]) -> ' \1 \2'
+        substitute_byte_pairs(
+            &out,
+            &mut bytes,
+            is_dot_or_comma,
+            |b| !b.is_ascii_digit(),
+            |a, b, o| {
+                o.extend_from_slice(&[b' ', a, b' ', b]);
+            },
+        );
+    }
+    if bytes.contains(&b'-') {
+        // ([0-9])(-) -> '\1 \2 '
+        substitute_byte_pairs(
+            &bytes,
+            &mut out,
+            |a| a.is_ascii_digit(),
+            |b| b == b'-',
+            |a, b, o| {
+                o.extend_from_slice(&[a, b' ', b, b' ']);
+            },
+        );
+        std::mem::swap(&mut bytes, &mut out);
+    }
     // Spaces are only inserted next to ASCII bytes, never inside a multi-byte sequence, so the
     // bytes stay valid UTF-8 and the fallback is unreachable.
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// `re.sub` of a two-character pattern over bytes (see [`substitute_pairs`]); writes into `out`.
+/// Bytes between matches are copied in runs.
 fn substitute_byte_pairs(
     text: &[u8],
     out: &mut Vec<u8>,
@@ -84,22 +94,28 @@ fn substitute_byte_pairs(
     replace: impl Fn(u8, u8, &mut Vec<u8>),
 ) {
     out.clear();
+    let mut copied = 0;
     let mut i = 0;
-    while i < text.len() {
-        if i + 1 < text.len() && first(text[i]) && second(text[i + 1]) {
+    while i + 1 < text.len() {
+        if first(text[i]) && second(text[i + 1]) {
+            out.extend_from_slice(&text[copied..i]);
             replace(text[i], text[i + 1], out);
             i += 2;
+            copied = i;
         } else {
-            out.push(text[i]);
             i += 1;
         }
     }
+    out.extend_from_slice(&text[copied..]);
 }
 
 /// sacrebleu `intl` (`TokenizerV14International`): punctuation split off unless it sits
 /// between digits, and every symbol split off. sacrebleu applies `rstrip` first.
 pub fn tokenize_intl(text: &str) -> String {
     let line = text.trim_end_matches(super::is_python_space);
+    if line.is_ascii() {
+        return tokenize_intl_ascii(line.as_bytes());
+    }
     // (\P{N})(\p{P}) -> '\1 \2 '
     let out = substitute_pairs(
         line,
@@ -136,6 +152,42 @@ pub fn tokenize_intl(text: &str) -> String {
         }
     }
     result
+}
+
+/// [`tokenize_intl`] of an ASCII line: the same substitutions over bytes, which are then the
+/// characters.
+fn tokenize_intl_ascii(line: &[u8]) -> String {
+    let number = |b: u8| is_number(char::from(b));
+    let punctuation = |b: u8| is_punctuation(char::from(b));
+    let mut first = Vec::with_capacity(line.len() * 2 + 16);
+    let mut second = Vec::with_capacity(line.len() * 2 + 16);
+    // (\P{N})(\p{P}) -> '\1 \2 '
+    substitute_byte_pairs(
+        line,
+        &mut first,
+        |a| !number(a),
+        punctuation,
+        |a, b, o| o.extend_from_slice(&[a, b' ', b, b' ']),
+    );
+    // (\p{P})(\P{N}) -> ' \1 \2'
+    substitute_byte_pairs(
+        &first,
+        &mut second,
+        punctuation,
+        |b| !number(b),
+        |a, b, o| o.extend_from_slice(&[b' ', a, b' ', b]),
+    );
+    // (\p{S}) -> ' \1 '
+    first.clear();
+    for &b in &second {
+        if is_symbol(char::from(b)) {
+            first.extend_from_slice(&[b' ', b, b' ']);
+        } else {
+            first.push(b);
+        }
+    }
+    // Only ASCII bytes went in, so the fallback is unreachable.
+    String::from_utf8(first).unwrap_or_default()
 }
 
 /// The character class of the first `13a` substitution: ASCII punctuation other than
