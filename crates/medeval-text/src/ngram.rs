@@ -23,11 +23,18 @@ pub fn fingerprint(token: &str) -> u64 {
     }
     let tail = chunks.remainder();
     if !tail.is_empty() {
-        let mut word = [0u8; 8];
-        word[..tail.len()].copy_from_slice(tail);
-        h = mix(h ^ u64::from_le_bytes(word));
+        h = mix(h ^ little_endian(tail));
     }
     mix(h)
+}
+
+/// The bytes of `tail` (at most 8) as a little-endian integer, zero-padded: what
+/// `u64::from_le_bytes` gives for them padded to eight bytes, without a variable-length copy.
+#[inline]
+fn little_endian(tail: &[u8]) -> u64 {
+    tail.iter()
+        .rev()
+        .fold(0u64, |word, &byte| (word << 8) | u64::from(byte))
 }
 
 /// `std::hash::Hasher` over [`fingerprint`]'s mixing, for the crate's string-keyed memos
@@ -51,9 +58,7 @@ impl std::hash::Hasher for FastHasher {
         }
         let tail = chunks.remainder();
         if !tail.is_empty() {
-            let mut word = [0u8; 8];
-            word[..tail.len()].copy_from_slice(tail);
-            h = mix(h ^ u64::from_le_bytes(word));
+            h = mix(h ^ little_endian(tail));
         }
         self.0 = mix(h);
     }
@@ -262,6 +267,16 @@ pub fn lookup(sorted: &[NgramCount], key: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_words_are_little_endian() {
+        for len in 0..8 {
+            let bytes = &b"\x01\x02\x03\x04\x05\x06\x07"[..len];
+            let mut word = [0u8; 8];
+            word[..len].copy_from_slice(bytes);
+            assert_eq!(little_endian(bytes), u64::from_le_bytes(word));
+        }
+    }
 
     #[test]
     fn counts_repeated_ngrams() {
