@@ -187,23 +187,24 @@ thread_local! {
 /// Bound on the memo's size; it is cleared when exceeded.
 const WORD_INFO_CAPACITY: usize = 1 << 20;
 
-fn word_info(word: &str, stemmer: &Stemmer) -> WordInfo {
-    WORD_INFO.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(info) = cache.get(word) {
-            return *info;
-        }
-        let info = WordInfo {
-            hash: java_hash(word),
-            stem_hash: java_hash(&stemmer.stem(word)),
-            function: FUNCTION_WORDS.contains(&word.to_lowercase().as_str()),
-        };
-        if cache.len() >= WORD_INFO_CAPACITY {
-            cache.clear();
-        }
-        cache.insert(word.to_owned(), info);
-        info
-    })
+fn word_info(
+    cache: &mut crate::ngram::FastMap<String, WordInfo>,
+    word: &str,
+    stemmer: &Stemmer,
+) -> WordInfo {
+    if let Some(info) = cache.get(word) {
+        return *info;
+    }
+    let info = WordInfo {
+        hash: java_hash(word),
+        stem_hash: java_hash(&stemmer.stem(word)),
+        function: FUNCTION_WORDS.contains(&word.to_lowercase().as_str()),
+    };
+    if cache.len() >= WORD_INFO_CAPACITY {
+        cache.clear();
+    }
+    cache.insert(word.to_owned(), info);
+    info
 }
 
 impl MeteorText {
@@ -221,20 +222,24 @@ impl MeteorText {
             normalized = normalize(text).to_lowercase();
             normalized.as_str()
         };
+        let capacity = words.bytes().filter(|&b| b == b' ').count() + 1;
         let mut prepared = Self {
-            hashes: Vec::new(),
-            stem_hashes: Vec::new(),
-            function: Vec::new(),
+            hashes: Vec::with_capacity(capacity),
+            stem_hashes: Vec::with_capacity(capacity),
+            function: Vec::with_capacity(capacity),
         };
-        for word in words
-            .split([' ', '\t', '\n', '\r', '\u{c}'])
-            .filter(|w| !w.is_empty())
-        {
-            let info = word_info(word, stemmer);
-            prepared.hashes.push(info.hash);
-            prepared.stem_hashes.push(info.stem_hash);
-            prepared.function.push(info.function);
-        }
+        WORD_INFO.with(|cache| {
+            let cache = &mut *cache.borrow_mut();
+            for word in words
+                .split([' ', '\t', '\n', '\r', '\u{c}'])
+                .filter(|w| !w.is_empty())
+            {
+                let info = word_info(cache, word, stemmer);
+                prepared.hashes.push(info.hash);
+                prepared.stem_hashes.push(info.stem_hash);
+                prepared.function.push(info.function);
+            }
+        });
         prepared
     }
 

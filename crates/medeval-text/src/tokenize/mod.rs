@@ -115,20 +115,12 @@ impl Tokens {
         self.ends.push(self.text.len());
     }
 
-    /// Appends one token given as ASCII characters, lower-cased.
-    pub fn push_ascii_lowercase(&mut self, token: &[char]) {
-        debug_assert!(token.iter().all(char::is_ascii));
-        // Through a small byte buffer: pushing the characters one by one would check each
-        // one's UTF-8 length and the string's capacity.
-        let mut buffer = [0u8; 32];
-        for chunk in token.chunks(buffer.len()) {
-            for (b, c) in buffer.iter_mut().zip(chunk) {
-                *b = c.to_ascii_lowercase() as u8;
-            }
-            // ASCII bytes are valid UTF-8, so the fallback is unreachable.
-            self.text
-                .push_str(std::str::from_utf8(&buffer[..chunk.len()]).unwrap_or_default());
-        }
+    /// Appends one ASCII token, lower-cased.
+    pub fn push_ascii_lowercase(&mut self, token: &str) {
+        debug_assert!(token.is_ascii());
+        let start = self.text.len();
+        self.text.push_str(token);
+        self.text[start..].make_ascii_lowercase();
         self.ends.push(self.text.len());
     }
 

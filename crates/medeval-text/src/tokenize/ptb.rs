@@ -48,6 +48,9 @@ fn lex(text: &str, coco: bool) -> Tokens {
     let chars = normalize_characters(text);
     let mut lexer = Lexer {
         chars: &chars,
+        // Character rewriting leaves ASCII untouched, so in an ASCII text character positions
+        // are byte positions of the text.
+        ascii_text: text.is_ascii().then_some(text),
         pos: 0,
         tokens: Tokens::with_capacity(text.len()),
         coco,
@@ -109,6 +112,9 @@ fn is_untokenizable(c: char) -> bool {
 
 struct Lexer<'a> {
     chars: &'a [char],
+    /// The text itself when it is all ASCII (and `chars` its bytes as characters), to copy
+    /// tokens from.
+    ascii_text: Option<&'a str>,
     pos: usize,
     tokens: Tokens,
     /// Lower-case tokens and drop the COCO punctuation as they are emitted.
@@ -148,15 +154,15 @@ impl Lexer<'_> {
 
     /// Emits the characters `start..end` as one token.
     fn emit_range(&mut self, start: usize, end: usize) {
-        let token = &self.chars[start..end];
-        if self.coco && token.iter().all(char::is_ascii) {
-            // The common case, lower-cased while it is copied: the same result as
-            // `finish_token`'s Unicode lower-casing, which only differs from the ASCII one
-            // outside ASCII.
-            self.tokens.push_ascii_lowercase(token);
+        if let (true, Some(text)) = (self.coco, self.ascii_text) {
+            // The common case: the token copied from the text and lower-cased in place, the
+            // same result as `finish_token`'s Unicode lower-casing, which only differs from
+            // the ASCII one outside ASCII.
+            self.tokens.push_ascii_lowercase(&text[start..end]);
             self.drop_coco_punctuation();
             return;
         }
+        let token = &self.chars[start..end];
         self.tokens.push_chars(token);
         self.finish_token();
     }
