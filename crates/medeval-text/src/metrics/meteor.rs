@@ -831,7 +831,9 @@ pub fn normalize(line: &str) -> String {
         s = s.replace('–', "-");
     }
     if s.contains('-') {
-        s = s.replace("--", "-");
+        if s.contains("--") {
+            s = s.replace("--", "-");
+        }
         s = replace_triples(
             &s,
             |c| is_alnum(c) || c == '.',
@@ -854,7 +856,43 @@ pub fn normalize(line: &str) -> String {
         s = replace_triples(&s, digit, apostrophe, |c| c == 's', attach);
     }
 
-    // Words ending in a dot: split unless a non-breaking prefix.
+    // Words ending in a dot: split unless a non-breaking prefix. Without a dot this step
+    // changes only the spacing, which the final whitespace pass settles the same way, unless
+    // there are tabs or line breaks (which only this step turns into spaces).
+    if s.contains('.') || s.contains(['\t', '\n', '\r', '\u{c}']) {
+        s = split_final_dots(&s);
+    }
+    if s.contains("DOTMULTI") {
+        while s.contains("DOTDOTMULTI") {
+            s = s.replace("DOTDOTMULTI", "DOTMULTI.");
+        }
+        s = s.replace("DOTMULTI", ".");
+    }
+
+    let mut out = String::with_capacity(s.len());
+    let mut in_space = false;
+    for c in s.chars() {
+        if matches!(
+            c,
+            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        ) {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out.trim_matches(|c: char| c <= ' ').to_owned()
+}
+
+/// The normaliser's step for words ending in a dot: the dot is split off unless the word is a
+/// dotted acronym (dots removed) or a non-breaking prefix; words are rejoined with single
+/// spaces.
+fn split_final_dots(s: &str) -> String {
     let words: Vec<&str> = s
         .split([' ', '\t', '\n', '\r', '\u{c}'])
         .filter(|w| !w.is_empty())
@@ -881,32 +919,7 @@ pub fn normalize(line: &str) -> String {
         }
         rebuilt.push(' ');
     }
-    s = rebuilt;
-    if s.contains("DOTMULTI") {
-        while s.contains("DOTDOTMULTI") {
-            s = s.replace("DOTDOTMULTI", "DOTMULTI.");
-        }
-        s = s.replace("DOTMULTI", ".");
-    }
-
-    let mut out = String::with_capacity(s.len());
-    let mut in_space = false;
-    for c in s.chars() {
-        if matches!(
-            c,
-            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-                ..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
-        ) {
-            if !in_space {
-                out.push(' ');
-            }
-            in_space = true;
-        } else {
-            out.push(c);
-            in_space = false;
-        }
-    }
-    out.trim_matches(|c: char| c <= ' ').to_owned()
+    rebuilt
 }
 
 /// `DOTMULTI\.([^\.])` -> `DOTDOTMULTI $1`.
@@ -1006,5 +1019,18 @@ mod tests {
     fn normalizer_splits_punctuation_and_undots_acronyms() {
         assert_eq!(normalize("the u.s. is big."), "the us is big .");
         assert_eq!(normalize("it's 2,000 (approx)"), "it 's 2,000 ( approx )");
+        // Spacing comes out the same whether or not the dot step runs.
+        assert_eq!(
+            normalize("x-ray\tshows  no\neffusion"),
+            "x ray shows no effusion"
+        );
+        assert_eq!(
+            normalize(" x-ray  shows no effusion "),
+            "x ray shows no effusion"
+        );
+        assert_eq!(
+            normalize("x-ray  shows no effusion."),
+            "x ray shows no effusion ."
+        );
     }
 }
