@@ -195,6 +195,8 @@ impl Evaluation {
 
 /// One sample, tokenised for its flavour.
 struct Prepared {
+    /// Token fingerprints of the candidate and of each reference (empty when no metric
+    /// computed needs them).
     candidate: Vec<u64>,
     references: Vec<Vec<u64>>,
     meteor: Option<(MeteorText, Vec<MeteorText>)>,
@@ -236,11 +238,26 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
             sample.references.iter().map(|r| split(r)).collect(),
         )
     });
+    // Token fingerprints serve the n-gram and LCS metrics; METEOR and ROUGE-Lsum work from
+    // their own representations.
+    let fingerprinted = metrics
+        .iter()
+        .any(|m| matches!(m, Metric::Bleu | Metric::RougeL | Metric::CiderD));
     Prepared {
-        candidate: ngram::fingerprints(candidate_tokens.iter()),
+        candidate: if fingerprinted {
+            ngram::fingerprints(candidate_tokens.iter())
+        } else {
+            Vec::new()
+        },
         references: reference_tokens
             .iter()
-            .map(|r| ngram::fingerprints(r.iter()))
+            .map(|r| {
+                if fingerprinted {
+                    ngram::fingerprints(r.iter())
+                } else {
+                    Vec::new()
+                }
+            })
             .collect(),
         meteor,
         sentences,
