@@ -110,7 +110,7 @@ impl Tokens {
     }
 
     /// Appends one token given as characters.
-    pub fn push_chars(&mut self, token: &[char]) {
+    pub fn push_chars(&mut self, token: impl IntoIterator<Item = char>) {
         self.text.extend(token);
         self.ends.push(self.text.len());
     }
@@ -204,7 +204,7 @@ mod tests {
     fn tokens_push_pop_and_lowercase() {
         let mut t = Tokens::default();
         t.push("Heart");
-        t.push_chars(&['É', 'T']);
+        t.push_chars(['É', 'T']);
         t.lowercase_last();
         assert_eq!(t.to_vec(), vec!["Heart", "ét"]);
         t.pop();

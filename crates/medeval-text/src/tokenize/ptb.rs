@@ -45,18 +45,51 @@ pub fn ptb_tokenize(text: &str) -> Tokens {
 }
 
 fn lex(text: &str, coco: bool) -> Tokens {
+    let tokens = Tokens::with_capacity(text.len());
+    if text.is_ascii() {
+        // Character rewriting leaves ASCII untouched, so an ASCII text is lexed straight from
+        // its bytes (and its tokens copied from it).
+        let mut lexer = Lexer {
+            chars: text.as_bytes(),
+            ascii_text: Some(text),
+            pos: 0,
+            tokens,
+            coco,
+        };
+        lexer.run();
+        return lexer.tokens;
+    }
     let chars = normalize_characters(text);
     let mut lexer = Lexer {
-        chars: &chars,
-        // Character rewriting leaves ASCII untouched, so in an ASCII text character positions
-        // are byte positions of the text.
-        ascii_text: text.is_ascii().then_some(text),
+        chars: &chars[..],
+        ascii_text: None,
         pos: 0,
-        tokens: Tokens::with_capacity(text.len()),
+        tokens,
         coco,
     };
     lexer.run();
     lexer.tokens
+}
+
+/// A character of the text being lexed: a byte of an ASCII text, or a `char` of any other
+/// (after [`normalize_characters`]). The lexer is written once over this trait and compiled
+/// for both, so that ASCII text, the common case, needs no `Vec<char>` copy.
+trait Unit: Copy {
+    fn ch(self) -> char;
+}
+
+impl Unit for u8 {
+    #[inline]
+    fn ch(self) -> char {
+        char::from(self)
+    }
+}
+
+impl Unit for char {
+    #[inline]
+    fn ch(self) -> char {
+        self
+    }
 }
 
 /// Character-level rewrites of the Stanford lexer, applied before tokenising: currency signs
@@ -110,10 +143,9 @@ fn is_untokenizable(c: char) -> bool {
         | '\u{1f000}'..='\u{1faff}')
 }
 
-struct Lexer<'a> {
-    chars: &'a [char],
-    /// The text itself when it is all ASCII (and `chars` its bytes as characters), to copy
-    /// tokens from.
+struct Lexer<'a, U: Unit> {
+    chars: &'a [U],
+    /// The text itself when it is all ASCII (and `chars` its bytes), to copy tokens from.
     ascii_text: Option<&'a str>,
     pos: usize,
     tokens: Tokens,
@@ -121,9 +153,9 @@ struct Lexer<'a> {
     coco: bool,
 }
 
-impl Lexer<'_> {
+impl<U: Unit> Lexer<'_, U> {
     fn at(&self, i: usize) -> Option<char> {
-        self.chars.get(i).copied()
+        self.chars.get(i).map(|u| u.ch())
     }
 
     fn starts_with(&self, s: &str) -> bool {
@@ -162,8 +194,8 @@ impl Lexer<'_> {
             self.drop_coco_punctuation();
             return;
         }
-        let token = &self.chars[start..end];
-        self.tokens.push_chars(token);
+        self.tokens
+            .push_chars(self.chars[start..end].iter().map(|u| u.ch()));
         self.finish_token();
     }
 
@@ -333,7 +365,7 @@ impl Lexer<'_> {
         let start = self.pos;
         let mut end = start + 1;
         while let Some(c) = self.at(end) {
-            let prev = self.chars[end - 1];
+            let prev = self.chars[end - 1].ch();
             let next = self.at(end + 1);
             let joins = if is_word_char(c) {
                 true
@@ -370,9 +402,10 @@ impl Lexer<'_> {
     /// Whether the apostrophe at `i` stays inside the word that started at `start`
     /// (`o'clock`, `d'Amato`).
     fn inner_apostrophe(&self, start: usize, i: usize) -> bool {
+        let first = self.chars[start].ch();
         i == start + 1
-            && self.chars[start].is_alphabetic()
-            && !matches!(self.chars[start], 'I' | 'Y' | 'y' | 'i')
+            && first.is_alphabetic()
+            && !matches!(first, 'I' | 'Y' | 'y' | 'i')
             && self.word_char_at(i + 1)
             && self.word_char_at(i + 2)
             && self.word_char_at(i + 3)
@@ -380,7 +413,7 @@ impl Lexer<'_> {
 
     /// Whether the apostrophe at `i` is the one of a final `n't` (`can't`, `don't`).
     fn negation_clitic(&self, i: usize) -> bool {
-        matches!(self.chars[i - 1], 'n' | 'N')
+        matches!(self.chars[i - 1].ch(), 'n' | 'N')
             && matches!(self.at(i + 1), Some('t' | 'T'))
             && !self.word_char_at(i + 2)
     }
@@ -400,9 +433,9 @@ impl Lexer<'_> {
         } else {
             let n = word.len();
             let tail = &word[n - 3..];
-            (matches!(tail[0], 'n' | 'N')
-                && matches!(tail[1], '\'' | '’')
-                && matches!(tail[2], 't' | 'T'))
+            (matches!(tail[0].ch(), 'n' | 'N')
+                && matches!(tail[1].ch(), '\'' | '’')
+                && matches!(tail[2].ch(), 't' | 'T'))
             .then_some(n - 3)
         };
         match split {
@@ -441,8 +474,8 @@ impl Lexer<'_> {
                 let sentence_end = match kind {
                     AbbrevKind::SentenceFinal => true,
                     AbbrevKind::Acronym => {
-                        word.iter().filter(|c| c.is_alphabetic()).count() > 1
-                            && word.iter().all(|c| c.is_uppercase() || *c == '.')
+                        word.iter().filter(|u| u.ch().is_alphabetic()).count() > 1
+                            && word.iter().all(|u| u.ch().is_uppercase() || u.ch() == '.')
                     }
                     _ => false,
                 };
@@ -486,23 +519,24 @@ fn is_word_char(c: char) -> bool {
         )
 }
 
-fn eq_ignore_ascii_case(word: &[char], ascii: &str) -> bool {
+fn eq_ignore_ascii_case<U: Unit>(word: &[U], ascii: &str) -> bool {
     word.len() == ascii.len()
         && word
             .iter()
             .zip(ascii.chars())
-            .all(|(w, a)| w.to_ascii_lowercase() == a)
+            .all(|(w, a)| w.ch().to_ascii_lowercase() == a)
 }
 
 /// `0.5mm`: the length of a decimal number glued to a unit, when the word is one.
-fn split_decimal_unit(word: &[char]) -> Option<usize> {
-    let digits_end = word
-        .iter()
-        .position(|c| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-')))?;
+fn split_decimal_unit<U: Unit>(word: &[U]) -> Option<usize> {
+    let digits_end = word.iter().position(|u| {
+        let c = u.ch();
+        !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-'))
+    })?;
     let number = &word[..digits_end];
-    (number.contains(&'.')
-        && number.last().is_some_and(char::is_ascii_digit)
-        && word[digits_end..].iter().all(|c| c.is_alphabetic()))
+    (number.iter().any(|u| u.ch() == '.')
+        && number.last().is_some_and(|u| u.ch().is_ascii_digit())
+        && word[digits_end..].iter().all(|u| u.ch().is_alphabetic()))
     .then_some(digits_end)
 }
 
@@ -518,18 +552,18 @@ enum AbbrevKind {
     BeforeNumber,
 }
 
-fn abbreviation_kind(word: &[char]) -> Option<AbbrevKind> {
+fn abbreviation_kind<U: Unit>(word: &[U]) -> Option<AbbrevKind> {
     if is_dotted_acronym(word) {
         return Some(AbbrevKind::Acronym);
     }
     // Every listed abbreviation is ASCII and at most 8 characters long, so a word that is not
     // can be rejected without building its lower-case form.
-    if word.len() > 8 || !word.iter().all(char::is_ascii) {
+    if word.len() > 8 || !word.iter().all(|u| u.ch().is_ascii()) {
         return None;
     }
     let mut buffer = [0u8; 8];
-    for (b, c) in buffer.iter_mut().zip(word) {
-        *b = c.to_ascii_lowercase() as u8;
+    for (b, u) in buffer.iter_mut().zip(word) {
+        *b = u.ch().to_ascii_lowercase() as u8;
     }
     let lower = std::str::from_utf8(&buffer[..word.len()]).ok()?;
     listed_abbreviation(lower)
@@ -563,9 +597,9 @@ fn listed_abbreviation(lower: &str) -> Option<AbbrevKind> {
 }
 
 /// `x`, `e.g`, `U.S`: ASCII letters separated by single dots.
-fn is_dotted_acronym(word: &[char]) -> bool {
+fn is_dotted_acronym<U: Unit>(word: &[U]) -> bool {
     let mut expect_letter = true;
-    for &c in word {
+    for c in word.iter().map(|u| u.ch()) {
         if expect_letter {
             if !c.is_ascii_alphabetic() {
                 return false;
