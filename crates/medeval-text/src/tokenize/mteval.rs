@@ -31,9 +31,14 @@ pub fn tokenize_13a(text: &str) -> String {
     let mut bytes: Vec<u8> = Vec::with_capacity(line.len() * 2 + 2);
     bytes.push(b' ');
     // ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> ' \1 '
+    //
+    // The class includes the space, which this turns into three spaces. Spaces are left alone
+    // here: the later substitutions only ever see a space as "not a digit" next to `.`, `,`
+    // or `-`, which a single space is as well as three, and the final split does not count
+    // spaces, so the tokens are the same.
     let mut copied = 0;
     for (i, &b) in line.as_bytes().iter().enumerate() {
-        if is_13a_symbol(b) {
+        if b != b' ' && is_13a_symbol(b) {
             bytes.extend_from_slice(&line.as_bytes()[copied..i]);
             bytes.extend_from_slice(&[b' ', b, b' ']);
             copied = i + 1;
@@ -191,7 +196,7 @@ fn tokenize_intl_ascii(line: &[u8]) -> String {
 }
 
 /// The character class of the first `13a` substitution: ASCII punctuation other than
-/// `'`, `,`, `-` and `.` (and the space, which the substitution leaves as spaces anyway).
+/// `'`, `,`, `-` and `.`, and the space.
 fn is_13a_symbol(c: u8) -> bool {
     matches!(c, b'{'..=b'~' | b'['..=b'`' | b' '..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/')
 }
@@ -287,6 +292,82 @@ mod tests {
         assert_eq!(t13a("1,000 T4-5 (left)"), "1,000 T4 - 5 ( left )");
         assert_eq!(t13a("a &amp; b"), "a & b");
         assert_eq!(t13a("it's"), "it's");
+    }
+
+    /// `re.sub` of a two-character pattern, written plainly (the reference for the tests).
+    fn literal_pairs(
+        text: &[char],
+        first: impl Fn(char) -> bool,
+        second: impl Fn(char) -> bool,
+        replace: impl Fn(char, char) -> String,
+    ) -> Vec<char> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            if i + 1 < text.len() && first(text[i]) && second(text[i + 1]) {
+                out.extend(replace(text[i], text[i + 1]).chars());
+                i += 2;
+            } else {
+                out.push(text[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// The 13a rules applied literally, the space included in the first class.
+    fn literal_13a(line: &str) -> String {
+        let mut chars = vec![' '];
+        for c in line.chars() {
+            if c.is_ascii() && is_13a_symbol(c as u8) {
+                chars.extend([' ', c, ' ']);
+            } else {
+                chars.push(c);
+            }
+        }
+        chars.push(' ');
+        let dot = |c: char| c == '.' || c == ',';
+        let chars = literal_pairs(
+            &chars,
+            |a| !a.is_ascii_digit(),
+            dot,
+            |a, b| format!("{a} {b} "),
+        );
+        let chars = literal_pairs(
+            &chars,
+            dot,
+            |b| !b.is_ascii_digit(),
+            |a, b| format!(" {a} {b}"),
+        );
+        let chars = literal_pairs(
+            &chars,
+            |a| a.is_ascii_digit(),
+            |b| b == '-',
+            |a, b| format!("{a} {b} "),
+        );
+        chars.into_iter().collect()
+    }
+
+    #[test]
+    fn thirteen_a_agrees_with_the_literal_rules_on_random_text() {
+        let alphabet: Vec<char> = " .,-'05aZ$(/:;&<>[]{}~|\t".chars().collect();
+        let mut state: u64 = 0x853c_49e6_748f_ea9b;
+        let mut next = move |bound: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % bound
+        };
+        for _ in 0..20_000 {
+            let len = next(14);
+            let line: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let expected = split_python_whitespace(&literal_13a(&line)).to_vec();
+            assert_eq!(
+                split_python_whitespace(&tokenize_13a(&line)).to_vec(),
+                expected,
+                "{line:?}"
+            );
+        }
     }
 
     #[test]
