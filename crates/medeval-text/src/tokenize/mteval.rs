@@ -162,8 +162,9 @@ pub fn tokenize_intl(text: &str) -> String {
 /// [`tokenize_intl`] of an ASCII line: the same substitutions over bytes, which are then the
 /// characters.
 fn tokenize_intl_ascii(line: &[u8]) -> String {
-    let number = |b: u8| is_number(char::from(b));
-    let punctuation = |b: u8| is_punctuation(char::from(b));
+    let number = |b: u8| ASCII_CLASSES[usize::from(b)] & NUMBER != 0;
+    let punctuation = |b: u8| ASCII_CLASSES[usize::from(b)] & PUNCTUATION != 0;
+    let symbol = |b: u8| ASCII_CLASSES[usize::from(b)] & SYMBOL != 0;
     let mut first = Vec::with_capacity(line.len() * 2 + 16);
     let mut second = Vec::with_capacity(line.len() * 2 + 16);
     // (\P{N})(\p{P}) -> '\1 \2 '
@@ -185,7 +186,7 @@ fn tokenize_intl_ascii(line: &[u8]) -> String {
     // (\p{S}) -> ' \1 '
     first.clear();
     for &b in &second {
-        if is_symbol(char::from(b)) {
+        if symbol(b) {
             first.extend_from_slice(&[b' ', b, b' ']);
         } else {
             first.push(b);
@@ -194,6 +195,35 @@ fn tokenize_intl_ascii(line: &[u8]) -> String {
     // Only ASCII bytes went in, so the fallback is unreachable.
     String::from_utf8(first).unwrap_or_default()
 }
+
+const NUMBER: u8 = 1;
+const PUNCTUATION: u8 = 2;
+const SYMBOL: u8 = 4;
+
+/// `\p{N}`, `\p{P}` and `\p{S}` of each ASCII character as bit flags, for the byte-level
+/// `intl` passes (a table lookup instead of a function call per byte).
+const ASCII_CLASSES: [u8; 128] = {
+    let mut classes = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let symbol = matches!(
+            c,
+            b'$' | b'+' | b'<' | b'=' | b'>' | b'^' | b'`' | b'|' | b'~'
+        );
+        classes[b] = if c.is_ascii_digit() {
+            NUMBER
+        } else if symbol {
+            SYMBOL
+        } else if c.is_ascii_punctuation() {
+            PUNCTUATION
+        } else {
+            0
+        };
+        b += 1;
+    }
+    classes
+};
 
 /// The character class of the first `13a` substitution: ASCII punctuation other than
 /// `'`, `,`, `-` and `.`, and the space.
@@ -393,6 +423,14 @@ mod tests {
                     | GeneralCategory::OtherSymbol
             );
             assert_eq!(is_punctuation(c), punct, "{c:?}");
+            let classes = ASCII_CLASSES[usize::from(b)];
+            assert_eq!(classes & PUNCTUATION != 0, punct, "{c:?}");
+            assert_eq!(classes & SYMBOL != 0, symbol, "{c:?}");
+            assert_eq!(
+                classes & NUMBER != 0,
+                gc == GeneralCategory::DecimalNumber,
+                "{c:?}"
+            );
             assert_eq!(is_symbol(c), symbol, "{c:?}");
             assert_eq!(is_number(c), gc == GeneralCategory::DecimalNumber, "{c:?}");
         }
