@@ -555,6 +555,14 @@ fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, keys: &mut RankKeys
     std::mem::swap(paths, scratch);
 }
 
+/// [`keep_best`] with the narrow keys of all `paths` already computed.
+fn keep_ranked(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, keys: &mut Vec<u64>) {
+    select_sorted(keys);
+    scratch.clear();
+    scratch.extend(keys.iter().map(|&key| paths[(key & 0xfff) as usize]));
+    std::mem::swap(paths, scratch);
+}
+
 /// The [`BEAM_SIZE`] smallest keys, sorted.
 fn select_sorted<K: Ord>(keys: &mut Vec<K>) {
     if keys.len() > BEAM_SIZE {
@@ -632,6 +640,9 @@ fn resolve(ws: &mut Workspace, n_test: usize) {
         // rank the extensions here: the bitset copies and arena entries are made afterwards for
         // the BEAM_SIZE survivors, which the next step would select anyway.
         next.clear();
+        order.narrow.clear();
+        // Rank keys are computed as the extensions are made, while they fit in 64 bits.
+        let mut narrow = true;
         for &path in paths.iter() {
             let mut path = path;
             let at = path.bits as usize;
@@ -642,6 +653,12 @@ fn resolve(ws: &mut Workspace, n_test: usize) {
                 let mut extended = path;
                 extended.take(m);
                 extended.pending = index as u32;
+                if narrow {
+                    match extended.narrow_rank_key(next.len()) {
+                        Some(key) => order.narrow.push(key),
+                        None => narrow = false,
+                    }
+                }
                 next.push(extended);
                 // The jar adds this distance to the path being extended, not to the new one.
                 path.distance += m.start.abs_diff(m.match_start) as i32;
@@ -649,9 +666,19 @@ fn resolve(ws: &mut Workspace, n_test: usize) {
             if path.last_match_end.take().is_some() {
                 path.chunks += 1;
             }
+            if narrow {
+                match path.narrow_rank_key(next.len()) {
+                    Some(key) => order.narrow.push(key),
+                    None => narrow = false,
+                }
+            }
             next.push(path);
         }
-        keep_best(next, scratch, order);
+        if narrow {
+            keep_ranked(next, scratch, &mut order.narrow);
+        } else {
+            keep_best(next, scratch, order);
+        }
         next_pool.clear();
         for path in next.iter_mut() {
             let at = path.bits as usize;
