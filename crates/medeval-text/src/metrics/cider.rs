@@ -16,7 +16,7 @@ use std::hash::BuildHasherDefault;
 
 use rayon::prelude::*;
 
-use crate::ngram::{self, CountTable, MAX_ORDER, NgramCount};
+use crate::ngram::{self, MAX_ORDER, NgramCount};
 
 const SIGMA: f64 = 6.0;
 
@@ -112,36 +112,47 @@ fn similarity(candidate: &Weighted, reference: &Weighted) -> [f64; MAX_ORDER] {
 /// `ln(max(1, df))` for every n-gram key found in some item's references, where df is the
 /// number of items whose references contain it.
 fn document_frequencies(items: &[(&[u64], &[Vec<u64>])]) -> DocFrequency {
-    let mut df = items
+    /// Items counted so far, and the last item counted (so that an n-gram occurring several
+    /// times in one item's references counts once, without collecting the item's distinct
+    /// n-grams first).
+    #[derive(Default)]
+    struct Seen {
+        items: u32,
+        last: usize,
+    }
+    let counts = items
         .par_iter()
+        .enumerate()
         .fold(
-            || (DocFrequency::default(), CountTable::default()),
-            |(mut df, mut distinct), (_, refs)| {
-                // The distinct n-grams of this item's references, each counted once.
-                distinct.reset(MAX_ORDER * refs.iter().map(Vec::len).sum::<usize>());
+            HashMap::<u64, Seen, BuildHasherDefault<PassThrough>>::default,
+            |mut counts, (item, (_, refs))| {
                 for reference in refs.iter() {
                     ngram::for_each_ngram(reference, MAX_ORDER, |_, key| {
-                        distinct.entry(key);
+                        let seen = counts.entry(key).or_insert(Seen {
+                            items: 0,
+                            last: usize::MAX,
+                        });
+                        if seen.last != item {
+                            seen.last = item;
+                            seen.items += 1;
+                        }
                     });
                 }
-                for (key, _) in distinct.iter() {
-                    *df.entry(key).or_default() += 1.0;
-                }
-                (df, distinct)
+                counts
             },
         )
-        .map(|(df, _)| df)
-        .reduce(DocFrequency::default, |a, b| {
+        .reduce(HashMap::default, |a, b| {
+            // Each item was counted in exactly one of the maps: add them up.
             let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
             for (k, v) in small {
-                *big.entry(k).or_default() += v;
+                big.entry(k).or_default().items += v.items;
             }
             big
         });
-    for value in df.values_mut() {
-        *value = value.max(1.0).ln();
-    }
-    df
+    counts
+        .into_iter()
+        .map(|(key, seen)| (key, f64::from(seen.items).max(1.0).ln()))
+        .collect()
 }
 
 /// Per-item CIDEr-D scores of a corpus; the corpus score is their mean.
