@@ -205,6 +205,28 @@ mod tests {
         assert_eq!(scores, vec![0.0]);
     }
 
+    /// An n-gram repeated inside one item's references (in one reference or across two)
+    /// counts once in its document frequency.
+    #[test]
+    fn document_frequency_counts_items_not_occurrences() {
+        // df("a") = df("a a") = 1 of N = 2 items: idf ln 2. The exact copy matches at orders 1
+        // and 2 (cosine 1); orders 3 and 4 have no n-grams: 10 * (1 + 1 + 0 + 0) / 4 = 5.
+        let (c1, r1) = (ids("a a"), [ids("a a")]);
+        let (c2, r2) = (ids("b"), [ids("c")]);
+        let scores = cider_d(&[(&c1, &r1), (&c2, &r2)]);
+        assert!((scores[0] - 5.0).abs() < 1e-12, "{scores:?}");
+        // A second reference "a": order 1 clipped cosine min(2w, w)·w / (2w · w) = 1/2 with
+        // the length penalty exp(-1/72) (one bigram against none); order 2 has no reference
+        // bigram. Mean over orders of the sums over references, over 2 references, x10.
+        let r1 = [ids("a a"), ids("a")];
+        let scores = cider_d(&[(&c1, &r1), (&c2, &r2)]);
+        let expected = 10.0 * ((1.0 + 0.5 * (-1.0f64 / 72.0).exp()) + 1.0) / 4.0 / 2.0;
+        assert!(
+            (scores[0] - expected).abs() < 1e-12,
+            "{scores:?} vs {expected}"
+        );
+    }
+
     #[test]
     fn unique_exact_match_scores_ten() {
         // Two items with disjoint vocabularies: every n-gram has df 1, idf log 2, and an exact
