@@ -219,7 +219,7 @@ impl MeteorText {
         let words = if plain {
             text
         } else {
-            normalized = normalize(text).to_lowercase();
+            normalized = normalize_lowercase(text);
             normalized.as_str()
         };
         let capacity = words.bytes().filter(|&b| b == b' ').count() + 1;
@@ -251,6 +251,17 @@ impl MeteorText {
     /// Whether normalisation left no words.
     pub fn is_empty(&self) -> bool {
         self.hashes.is_empty()
+    }
+}
+
+/// [`normalize`], then lower-cased (in place when ASCII, where that equals `to_lowercase`).
+fn normalize_lowercase(text: &str) -> String {
+    let mut normalized = normalize(text);
+    if normalized.is_ascii() {
+        normalized.make_ascii_lowercase();
+        normalized
+    } else {
+        normalized.to_lowercase()
     }
 }
 
@@ -742,19 +753,23 @@ fn replace_triples(
     c: impl Fn(char) -> bool,
     replace: impl Fn(char, char, char, &mut String),
 ) -> String {
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
-    let mut i = 0;
-    while i < chars.len() {
-        if i + 2 < chars.len() && a(chars[i]) && b(chars[i + 1]) && c(chars[i + 2]) {
-            replace(chars[i], chars[i + 1], chars[i + 2], &mut out);
-            i += 3;
-        } else {
-            out.push(chars[i]);
-            i += 1;
+    let mut chars = text.chars();
+    // The next three characters (`None` past the end).
+    let mut window = [chars.next(), chars.next(), chars.next()];
+    loop {
+        match window {
+            [Some(x), Some(y), Some(z)] if a(x) && b(y) && c(z) => {
+                replace(x, y, z, &mut out);
+                window = [chars.next(), chars.next(), chars.next()];
+            }
+            [Some(x), y, z] => {
+                out.push(x);
+                window = [y, z, chars.next()];
+            }
+            [None, ..] => return out,
         }
     }
-    out
 }
 
 fn spaced(x: char, middle: &str, y: char, out: &mut String) {
