@@ -168,6 +168,9 @@ struct ItemParts {
 /// Token fingerprints of each newline-separated sentence of one text.
 type Sentences = Vec<Vec<u64>>;
 
+/// Token fingerprints of a candidate and of its references.
+type Fingerprints = (Vec<u64>, Vec<Vec<u64>>);
+
 impl Evaluation {
     /// The corpus value under `key` (`bleu`, `rouge-l`, ...), if computed.
     pub fn corpus_value(&self, key: &str) -> Option<f64> {
@@ -366,19 +369,26 @@ pub fn evaluate(
     metrics.sort_unstable();
     metrics.dedup();
     let stemmer = meteor::english_stemmer();
-    let prepared: Vec<Prepared> = samples
+    let cider = metrics.contains(&Metric::CiderD);
+    // Each item is tokenised and scored in one go, while its tokens are in cache; only the
+    // token fingerprints CIDEr-D needs (a corpus-level second pass) are kept.
+    let (mut results, fingerprints): (Vec<ItemResult>, Vec<Option<Fingerprints>>) = samples
         .par_iter()
-        .map(|s| prepare(s, flavor, &metrics, &stemmer))
-        .collect();
-    let mut results: Vec<ItemResult> = prepared
-        .par_iter()
-        .map(|p| score_item(p, flavor, &metrics))
-        .collect();
+        .map(|s| {
+            let prepared = prepare(s, flavor, &metrics, &stemmer);
+            let result = score_item(&prepared, flavor, &metrics);
+            (
+                result,
+                cider.then_some((prepared.candidate, prepared.references)),
+            )
+        })
+        .unzip();
 
-    if metrics.contains(&Metric::CiderD) {
-        let items: Vec<(&[u64], &[Vec<u64>])> = prepared
+    if cider {
+        let items: Vec<(&[u64], &[Vec<u64>])> = fingerprints
             .iter()
-            .map(|p| (p.candidate.as_slice(), p.references.as_slice()))
+            .flatten()
+            .map(|(candidate, references)| (candidate.as_slice(), references.as_slice()))
             .collect();
         for (r, s) in results.iter_mut().zip(cider::cider_d(&items)) {
             r.values.push(("cider-d", s));
