@@ -216,16 +216,23 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
         .map(|r| tokenizer.tokenize(r))
         .collect();
     let meteor = metrics.contains(&Metric::Meteor).then(|| {
-        // pycocoevalcap sends the PTB output, with `|||` removed from the hypothesis.
-        let mut hypothesis = candidate_tokens.join(" ");
-        if hypothesis.contains("|||") {
-            hypothesis = hypothesis.replace("|||", "");
-        }
+        // pycocoevalcap sends the PTB output joined by spaces, with `|||` removed from the
+        // hypothesis. Texts of plain words (most, in the coco flavour) skip the joining and
+        // normalising, which would leave them as they are.
+        let meteor_text = |tokens: &Tokens, hypothesis: bool| {
+            MeteorText::from_plain_words(tokens.iter(), stemmer).unwrap_or_else(|| {
+                let mut text = tokens.join(" ");
+                if hypothesis && text.contains("|||") {
+                    text = text.replace("|||", "");
+                }
+                MeteorText::new(&text, stemmer)
+            })
+        };
         (
-            MeteorText::new(&hypothesis, stemmer),
+            meteor_text(&candidate_tokens, true),
             reference_tokens
                 .iter()
-                .map(|r| MeteorText::new(&r.join(" "), stemmer))
+                .map(|r| meteor_text(r, false))
                 .collect(),
         )
     });

@@ -223,6 +223,40 @@ impl MeteorText {
             normalized.as_str()
         };
         let capacity = words.bytes().filter(|&b| b == b' ').count() + 1;
+        Self::from_words(
+            words
+                .split([' ', '\t', '\n', '\r', '\u{c}'])
+                .filter(|w| !w.is_empty()),
+            capacity,
+            stemmer,
+        )
+    }
+
+    /// A text whose words need no normalisation: plain words (lower-case ASCII letters and
+    /// digits only), which [`MeteorText::new`] would take as they are. `None` when some word
+    /// is not plain.
+    pub fn from_plain_words<'a>(
+        words: impl ExactSizeIterator<Item = &'a str> + Clone,
+        stemmer: &Stemmer,
+    ) -> Option<Self> {
+        let plain = |word: &str| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
+        if !words.clone().all(plain) {
+            return None;
+        }
+        let capacity = words.len();
+        Some(Self::from_words(words, capacity, stemmer))
+    }
+
+    fn from_words<'a>(
+        words: impl Iterator<Item = &'a str>,
+        capacity: usize,
+        stemmer: &Stemmer,
+    ) -> Self {
         let mut prepared = Self {
             hashes: Vec::with_capacity(capacity),
             stem_hashes: Vec::with_capacity(capacity),
@@ -230,10 +264,7 @@ impl MeteorText {
         };
         WORD_INFO.with(|cache| {
             let cache = &mut *cache.borrow_mut();
-            for word in words
-                .split([' ', '\t', '\n', '\r', '\u{c}'])
-                .filter(|w| !w.is_empty())
-            {
+            for word in words {
                 let info = word_info(cache, word, stemmer);
                 prepared.hashes.push(info.hash);
                 prepared.stem_hashes.push(info.stem_hash);
@@ -993,6 +1024,21 @@ mod tests {
 
     fn text(s: &str) -> MeteorText {
         MeteorText::new(s, &english_stemmer())
+    }
+
+    #[test]
+    fn plain_words_are_prepared_as_their_text_is() {
+        let stemmer = english_stemmer();
+        let words = ["no", "acute", "cardiopulmonary", "processes", "2"];
+        let quick = MeteorText::from_plain_words(words.iter().copied(), &stemmer).expect("plain");
+        let full = text(&words.join(" "));
+        assert_eq!(quick.hashes, full.hashes);
+        assert_eq!(quick.stem_hashes, full.stem_hashes);
+        assert_eq!(quick.function, full.function);
+        for unusual in ["x-ray", "The", "2.5", ""] {
+            let words = ["a", unusual];
+            assert!(MeteorText::from_plain_words(words.iter().copied(), &stemmer).is_none());
+        }
     }
 
     #[test]

@@ -169,7 +169,7 @@ impl Tokens {
     }
 
     /// The tokens in order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
             let token = &self.text[start..end];
