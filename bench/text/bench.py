@@ -181,11 +181,11 @@ def main():
     print()
     print(f"{'metric':<28}{'pairs':>8}{'medeval s':>11}{'cpu s':>8}{'load':>6}{'python s':>10}"
           f"{'speed-up':>10}{'medeval value':>16}{'python value':>15}")
-    for (name, n), (ours, cpu, load, theirs, mine, value) in results.items():
+    for (name, n), (ours, cpu, busy, theirs, mine, value) in results.items():
         python = f"{theirs:10.2f}" if theirs else f"{'-':>10}"
         ratio = f"{theirs / ours:9.0f}x" if theirs else f"{'-':>10}"
         ref_value = f"{value:15.6f}" if value is not None else f"{'-':>15}"
-        print(f"{name:<28}{n:>8}{ours:11.3f}{cpu:8.3f}{load:6.2f}{python}{ratio}{mine:16.6f}"
+        print(f"{name:<28}{n:>8}{ours:11.3f}{cpu:8.3f}{busy:6.2f}{python}{ratio}{mine:16.6f}"
               f"{ref_value}")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
