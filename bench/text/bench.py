@@ -3,13 +3,15 @@
 Run through bench/text/run.sh, which creates the venv and builds the release binary. For each
 corpus size it writes synthetic radiology report pairs (bench/text/synth.py, deterministic) as
 JSONL, times `medeval text` end to end (process start, JSON reading, tokenisation, metric; the
-median of several runs), times the Python tools on the same pairs (tokenisation + metric, in
+median wall and CPU time of several runs, with the machine's load average, since other jobs
+slow it down), times the Python tools on the same pairs (tokenisation + metric, in
 process), checks that medeval's corpus values agree, and prints a side-by-side table.
 """
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,16 +50,26 @@ def load(refs_path, cands_path):
 
 
 def time_medeval(binary, refs, cands, flavor, metric, extra, repeats):
+    """Median wall time and median CPU time (user + system) of the process, and its output."""
     cmd = [binary, "text", "--references", refs, "--candidates", cands, "--flavor", flavor,
            "--metrics", metric, "--json", *extra]
     times = []
+    cpu_times = []
     out = None
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         out = json.loads(proc.stdout)
-    return statistics.median(times), out
+    return statistics.median(times), statistics.median(cpu_times), out
+
+
+def load_average():
+    """The 1-minute load average: other jobs on the machine slow every timing down."""
+    return os.getloadavg()[0]
 
 
 def python_timers(samples):
@@ -155,29 +167,34 @@ def main():
         refs_path, cands_path = write_corpus(args.out, n)
         timers = python_timers(load(refs_path, cands_path)) if n in python_sizes else {}
         for name, flavor, metric, extra, key in CASES:
-            ours, out = time_medeval(args.binary, refs_path, cands_path, flavor, metric, extra,
-                                     args.repeats)
+            load_before = load_average()
+            ours, cpu, out = time_medeval(args.binary, refs_path, cands_path, flavor, metric,
+                                          extra, args.repeats)
+            load_after = load_average()
             theirs, value = timers[name]() if name in timers else (None, None)
-            results[(name, n)] = (ours, theirs, out[key], value)
-            print(f"  measured {name} n={n}: medeval {ours:.3f} s"
+            results[(name, n)] = (ours, cpu, max(load_before, load_after), theirs, out[key],
+                                  value)
+            print(f"  measured {name} n={n}: medeval {ours:.3f} s (cpu {cpu:.3f} s, load "
+                  f"{load_before:.2f}-{load_after:.2f})"
                   + (f", python {theirs:.2f} s" if theirs else ""), file=sys.stderr, flush=True)
 
     print()
-    print(f"{'metric':<28}{'pairs':>8}{'medeval s':>11}{'python s':>10}{'speed-up':>10}"
-          f"{'medeval value':>16}{'python value':>15}")
-    for (name, n), (ours, theirs, mine, value) in results.items():
+    print(f"{'metric':<28}{'pairs':>8}{'medeval s':>11}{'cpu s':>8}{'load':>6}{'python s':>10}"
+          f"{'speed-up':>10}{'medeval value':>16}{'python value':>15}")
+    for (name, n), (ours, cpu, busy, theirs, mine, value) in results.items():
         python = f"{theirs:10.2f}" if theirs else f"{'-':>10}"
         ratio = f"{theirs / ours:9.0f}x" if theirs else f"{'-':>10}"
         ref_value = f"{value:15.6f}" if value is not None else f"{'-':>15}"
-        print(f"{name:<28}{n:>8}{ours:11.3f}{python}{ratio}{mine:16.6f}{ref_value}")
+        print(f"{name:<28}{n:>8}{ours:11.3f}{cpu:8.3f}{busy:6.2f}{python}{ratio}{mine:16.6f}"
+              f"{ref_value}")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         print()
         print(f"scaling {small} -> {large} pairs ({large / small:.0f}x more):")
         for name, *_ in CASES:
-            a = results[(name, small)][0]
-            b = results[(name, large)][0]
-            print(f"  {name:<28}{b / a:6.1f}x time")
+            a, a_cpu = results[(name, small)][:2]
+            b, b_cpu = results[(name, large)][:2]
+            print(f"  {name:<28}{b / a:6.1f}x time{b_cpu / a_cpu:7.1f}x cpu")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ bash bench/text/venv.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release --quiet -p medeval-cli
 echo "machine: $(nproc) cores; $(uname -sm)"
+echo "before: $(uptime)"
 bench/text/.venv/bin/python bench/text/bench.py \
   --binary "$CARGO_TARGET_DIR/release/medeval" \
   --sizes "${SIZES:-10000,100000}" \
   --python-sizes "${PYTHON_SIZES:-10000}" \
   --repeats "${REPEATS:-5}"
+echo "after: $(uptime)"

@@ -168,6 +168,9 @@ struct ItemParts {
 /// Token fingerprints of each newline-separated sentence of one text.
 type Sentences = Vec<Vec<u64>>;
 
+/// Token fingerprints of a candidate and of its references.
+type Fingerprints = (Vec<u64>, Vec<Vec<u64>>);
+
 impl Evaluation {
     /// The corpus value under `key` (`bleu`, `rouge-l`, ...), if computed.
     pub fn corpus_value(&self, key: &str) -> Option<f64> {
@@ -195,6 +198,8 @@ impl Evaluation {
 
 /// One sample, tokenised for its flavour.
 struct Prepared {
+    /// Token fingerprints of the candidate and of each reference (empty when no metric
+    /// computed needs them).
     candidate: Vec<u64>,
     references: Vec<Vec<u64>>,
     meteor: Option<(MeteorText, Vec<MeteorText>)>,
@@ -211,16 +216,23 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
         .map(|r| tokenizer.tokenize(r))
         .collect();
     let meteor = metrics.contains(&Metric::Meteor).then(|| {
-        // pycocoevalcap sends the PTB output, with `|||` removed from the hypothesis.
-        let mut hypothesis = candidate_tokens.join(" ");
-        if hypothesis.contains("|||") {
-            hypothesis = hypothesis.replace("|||", "");
-        }
+        // pycocoevalcap sends the PTB output joined by spaces, with `|||` removed from the
+        // hypothesis. Texts of plain words (most, in the coco flavour) skip the joining and
+        // normalising, which would leave them as they are.
+        let meteor_text = |tokens: &Tokens, hypothesis: bool| {
+            MeteorText::from_plain_words(tokens.iter(), stemmer).unwrap_or_else(|| {
+                let mut text = tokens.join(" ");
+                if hypothesis && text.contains("|||") {
+                    text = text.replace("|||", "");
+                }
+                MeteorText::new(&text, stemmer)
+            })
+        };
         (
-            MeteorText::new(&hypothesis, stemmer),
+            meteor_text(&candidate_tokens, true),
             reference_tokens
                 .iter()
-                .map(|r| MeteorText::new(&r.join(" "), stemmer))
+                .map(|r| meteor_text(r, false))
                 .collect(),
         )
     });
@@ -236,11 +248,26 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
             sample.references.iter().map(|r| split(r)).collect(),
         )
     });
+    // Token fingerprints serve the n-gram and LCS metrics; METEOR and ROUGE-Lsum work from
+    // their own representations.
+    let fingerprinted = metrics
+        .iter()
+        .any(|m| matches!(m, Metric::Bleu | Metric::RougeL | Metric::CiderD));
     Prepared {
-        candidate: ngram::fingerprints(candidate_tokens.iter()),
+        candidate: if fingerprinted {
+            ngram::fingerprints(candidate_tokens.iter())
+        } else {
+            Vec::new()
+        },
         references: reference_tokens
             .iter()
-            .map(|r| ngram::fingerprints(r.iter()))
+            .map(|r| {
+                if fingerprinted {
+                    ngram::fingerprints(r.iter())
+                } else {
+                    Vec::new()
+                }
+            })
             .collect(),
         meteor,
         sentences,
@@ -349,19 +376,26 @@ pub fn evaluate(
     metrics.sort_unstable();
     metrics.dedup();
     let stemmer = meteor::english_stemmer();
-    let prepared: Vec<Prepared> = samples
+    let cider = metrics.contains(&Metric::CiderD);
+    // Each item is tokenised and scored in one go, while its tokens are in cache; only the
+    // token fingerprints CIDEr-D needs (a corpus-level second pass) are kept.
+    let (mut results, fingerprints): (Vec<ItemResult>, Vec<Option<Fingerprints>>) = samples
         .par_iter()
-        .map(|s| prepare(s, flavor, &metrics, &stemmer))
-        .collect();
-    let mut results: Vec<ItemResult> = prepared
-        .par_iter()
-        .map(|p| score_item(p, flavor, &metrics))
-        .collect();
+        .map(|s| {
+            let prepared = prepare(s, flavor, &metrics, &stemmer);
+            let result = score_item(&prepared, flavor, &metrics);
+            (
+                result,
+                cider.then_some((prepared.candidate, prepared.references)),
+            )
+        })
+        .unzip();
 
-    if metrics.contains(&Metric::CiderD) {
-        let items: Vec<(&[u64], &[Vec<u64>])> = prepared
+    if cider {
+        let items: Vec<(&[u64], &[Vec<u64>])> = fingerprints
             .iter()
-            .map(|p| (p.candidate.as_slice(), p.references.as_slice()))
+            .flatten()
+            .map(|(candidate, references)| (candidate.as_slice(), references.as_slice()))
             .collect();
         for (r, s) in results.iter_mut().zip(cider::cider_d(&items)) {
             r.values.push(("cider-d", s));

@@ -13,7 +13,7 @@
 //!   of 0 when nothing matches at all, on a 0-100 scale; sentence BLEU additionally uses the
 //!   *effective order* (only orders with at least one candidate n-gram count).
 
-use crate::ngram::{self, MAX_ORDER, NgramCount};
+use crate::ngram::{self, CountTable, MAX_ORDER};
 
 /// Per-item BLEU statistics.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -31,21 +31,10 @@ pub struct BleuStats {
 impl BleuStats {
     /// Statistics of one candidate (as token fingerprints) against its references.
     pub fn compute(candidate: &[u64], references: &[Vec<u64>]) -> Self {
-        let candidate_counts = ngram::count_ngrams(candidate, MAX_ORDER);
-        let max_ref = match references {
-            [single] => ngram::count_ngrams(single, MAX_ORDER),
-            _ => {
-                let counts: Vec<Vec<NgramCount>> = references
-                    .iter()
-                    .map(|r| ngram::count_ngrams(r, MAX_ORDER))
-                    .collect();
-                ngram::max_counts(&counts)
-            }
-        };
-        let mut correct = [0u64; MAX_ORDER];
-        for c in &candidate_counts {
-            correct[usize::from(c.order)] += u64::from(c.count.min(ngram::lookup(&max_ref, c.key)));
-        }
+        let correct = TABLES.with(|tables| {
+            let (budget, scratch) = &mut *tables.borrow_mut();
+            clipped_matches(candidate, references, budget, scratch)
+        });
         let len = candidate.len();
         let mut total = [0u64; MAX_ORDER];
         for (k, t) in total.iter_mut().enumerate() {
@@ -73,6 +62,49 @@ impl BleuStats {
             self.total[k] += other.total[k];
         }
     }
+}
+
+thread_local! {
+    /// Per-thread count tables for [`clipped_matches`], reused from item to item.
+    static TABLES: std::cell::RefCell<(CountTable, CountTable)> = Default::default();
+}
+
+/// Clipped n-gram matches per order: `Σ_g min(count of g in the candidate, max over references
+/// of the count of g)`.
+///
+/// The reference maxima are a budget per n-gram that each candidate occurrence draws on: an
+/// occurrence matches while its n-gram has budget left, so an n-gram occurring `c` times
+/// matches `min(c, budget)` times, the clipped count, without counting the candidate first.
+fn clipped_matches(
+    candidate: &[u64],
+    references: &[Vec<u64>],
+    budget: &mut CountTable,
+    scratch: &mut CountTable,
+) -> [u64; MAX_ORDER] {
+    let longest = references.iter().map(Vec::len).max().unwrap_or(0);
+    budget.reset(MAX_ORDER * references.iter().map(Vec::len).sum::<usize>());
+    if let [single] = references {
+        ngram::for_each_ngram(single, MAX_ORDER, |_, key| *budget.entry(key) += 1);
+    } else {
+        for reference in references {
+            scratch.reset(MAX_ORDER * longest);
+            ngram::for_each_ngram(reference, MAX_ORDER, |_, key| *scratch.entry(key) += 1);
+            for (key, count) in scratch.iter() {
+                let max = budget.entry(key);
+                *max = (*max).max(count);
+            }
+        }
+    }
+    let mut correct = [0u64; MAX_ORDER];
+    ngram::for_each_ngram(candidate, MAX_ORDER, |order, key| {
+        if let Some(left) = budget.get_mut(key)
+            && *left > 0
+        {
+            *left -= 1;
+            correct[order] += 1;
+        }
+    });
+    correct
 }
 
 /// pycocoevalcap BLEU-1..4 (0-1 scale) from (corpus or item) statistics.
@@ -188,5 +220,19 @@ mod tests {
         );
         assert_eq!(stats.correct[0], 2);
         assert_eq!(stats.total[0], 7);
+    }
+
+    #[test]
+    fn clipping_takes_the_maximum_count_over_references() {
+        // "the" occurs at most twice in one reference, "the the" at most once.
+        let stats = BleuStats::compute(
+            &ids("the the the"),
+            &[ids("the cat"), ids("the the dog"), ids("a the")],
+        );
+        assert_eq!(stats.correct[..3], [2, 1, 0]);
+        assert_eq!(stats.total[..3], [3, 2, 1]);
+        // Scored item after item, the budgets of one item do not leak into the next.
+        let again = BleuStats::compute(&ids("the the the"), &[ids("dog")]);
+        assert_eq!(again.correct[0], 0);
     }
 }

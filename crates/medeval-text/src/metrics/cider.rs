@@ -42,55 +42,59 @@ impl std::hash::Hasher for PassThrough {
 /// `ln(max(1, df))` so that weighing texts does not recompute logarithms.
 type DocFrequency = HashMap<u64, f64, BuildHasherDefault<PassThrough>>;
 
-/// One text's n-gram counts and its length in bigrams.
-struct Counted {
-    counts: Vec<NgramCount>,
-    bigrams: usize,
-}
-
-impl Counted {
-    fn new(ids: &[u64]) -> Self {
-        Self {
-            counts: ngram::count_ngrams(ids, MAX_ORDER),
-            bigrams: ids.len().saturating_sub(1),
-        }
-    }
-}
-
-/// A tf-idf vector: weights sorted by n-gram key, plus the norm per order.
+/// A tf-idf vector: weights in n-gram key order, plus the norm per order.
+#[derive(Default)]
 struct Weighted {
     weights: Vec<(u64, u8, f64)>,
     norms: [f64; MAX_ORDER],
     bigrams: usize,
 }
 
-fn weigh(counted: &Counted, df: &DocFrequency, log_n: f64) -> Weighted {
+/// Buffers one rayon job reuses from item to item.
+#[derive(Default)]
+struct Scratch {
+    keys: Vec<u64>,
+    counts: Vec<NgramCount>,
+    candidate: Weighted,
+    reference: Weighted,
+}
+
+/// The tf-idf vector of the text `ids` into `out`.
+///
+/// Weights are produced, and their squares summed into the norms, in n-gram key order: the
+/// order of the floating-point sums is part of the result, so it must not depend on how the
+/// n-grams were counted.
+fn weigh(
+    ids: &[u64],
+    df: &DocFrequency,
+    log_n: f64,
+    scratch_keys: &mut Vec<u64>,
+    counts: &mut Vec<NgramCount>,
+    out: &mut Weighted,
+) {
+    ngram::count_ngrams_into(ids, MAX_ORDER, scratch_keys, counts);
     let mut norms = [0.0; MAX_ORDER];
-    let weights = counted
-        .counts
-        .iter()
-        .map(|c| {
-            let log_df = df.get(&c.key).copied().unwrap_or(0.0);
-            let w = f64::from(c.count) * (log_n - log_df);
-            norms[usize::from(c.order)] += w * w;
-            (c.key, c.order, w)
-        })
-        .collect();
+    out.weights.clear();
+    out.weights.extend(counts.iter().map(|c| {
+        let log_df = df.get(&c.key).copied().unwrap_or(0.0);
+        let w = f64::from(c.count) * (log_n - log_df);
+        norms[usize::from(c.order)] += w * w;
+        (c.key, c.order, w)
+    }));
     for n in &mut norms {
         *n = n.sqrt();
     }
-    Weighted {
-        weights,
-        norms,
-        bigrams: counted.bigrams,
-    }
+    out.norms = norms;
+    out.bigrams = ids.len().saturating_sub(1);
 }
 
 fn similarity(candidate: &Weighted, reference: &Weighted) -> [f64; MAX_ORDER] {
     let mut val = [0.0; MAX_ORDER];
+    // Both vectors are sorted by key: walk them together.
+    let mut others = reference.weights.iter().peekable();
     for &(key, order, w) in &candidate.weights {
-        if let Ok(i) = reference.weights.binary_search_by_key(&key, |e| e.0) {
-            let r = reference.weights[i].2;
+        while others.next_if(|e| e.0 < key).is_some() {}
+        if let Some(&&(_, _, r)) = others.peek().filter(|e| e.0 == key) {
             val[usize::from(order)] += w.min(r) * r;
         }
     }
@@ -105,63 +109,76 @@ fn similarity(candidate: &Weighted, reference: &Weighted) -> [f64; MAX_ORDER] {
     val
 }
 
-/// Per-item CIDEr-D scores of a corpus; the corpus score is their mean.
-///
-/// `items` holds, for each item, the candidate and reference token fingerprints.
-pub fn cider_d(items: &[(&[u64], &[Vec<u64>])]) -> Vec<f64> {
-    let counted: Vec<(Counted, Vec<Counted>)> = items
+/// `ln(max(1, df))` for every n-gram key found in some item's references, where df is the
+/// number of items whose references contain it.
+fn document_frequencies(items: &[(&[u64], &[Vec<u64>])]) -> DocFrequency {
+    /// Items counted so far, and the last item counted (so that an n-gram occurring several
+    /// times in one item's references counts once, without collecting the item's distinct
+    /// n-grams first).
+    #[derive(Default)]
+    struct Seen {
+        items: u32,
+        last: usize,
+    }
+    let counts = items
         .par_iter()
-        .map(|(c, refs)| {
-            (
-                Counted::new(c),
-                refs.iter().map(|r| Counted::new(r)).collect(),
-            )
-        })
-        .collect();
-    let mut df: DocFrequency = counted
-        .par_iter()
-        .fold(DocFrequency::default, |mut df, (_, refs)| {
-            if let [single] = &refs[..] {
-                // One reference: its n-gram keys are already distinct.
-                for c in &single.counts {
-                    *df.entry(c.key).or_default() += 1.0;
+        .enumerate()
+        .fold(
+            HashMap::<u64, Seen, BuildHasherDefault<PassThrough>>::default,
+            |mut counts, (item, (_, refs))| {
+                for reference in refs.iter() {
+                    ngram::for_each_ngram(reference, MAX_ORDER, |_, key| {
+                        let seen = counts.entry(key).or_insert(Seen {
+                            items: 0,
+                            last: usize::MAX,
+                        });
+                        if seen.last != item {
+                            seen.last = item;
+                            seen.items += 1;
+                        }
+                    });
                 }
-                return df;
-            }
-            let mut keys: Vec<u64> = refs
-                .iter()
-                .flat_map(|r| r.counts.iter().map(|c| c.key))
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            for k in keys {
-                *df.entry(k).or_default() += 1.0;
-            }
-            df
-        })
-        .reduce(DocFrequency::default, |mut a, b| {
-            let (mut big, small) = if a.len() >= b.len() {
-                (a, b)
-            } else {
-                (b, std::mem::take(&mut a))
-            };
+                counts
+            },
+        )
+        .reduce(HashMap::default, |a, b| {
+            // Each item was counted in exactly one of the maps: add them up.
+            let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
             for (k, v) in small {
-                *big.entry(k).or_default() += v;
+                big.entry(k).or_default().items += v.items;
             }
             big
         });
-    for value in df.values_mut() {
-        *value = value.max(1.0).ln();
-    }
+    counts
+        .into_iter()
+        .map(|(key, seen)| (key, f64::from(seen.items).max(1.0).ln()))
+        .collect()
+}
+
+/// Per-item CIDEr-D scores of a corpus; the corpus score is their mean.
+///
+/// `items` holds, for each item, the candidate and reference token fingerprints. Two passes
+/// over the corpus: document frequencies from the references, then each item's score. The
+/// n-grams are counted again in the second pass rather than kept from the first: recounting a
+/// report is cheaper than storing every text's n-grams (hundreds of megabytes at 100,000
+/// items) and reading them back.
+pub fn cider_d(items: &[(&[u64], &[Vec<u64>])]) -> Vec<f64> {
+    let df = document_frequencies(items);
     let log_n = (items.len() as f64).ln();
-    counted
+    items
         .par_iter()
-        .map(|(candidate, refs)| {
-            let candidate = weigh(candidate, &df, log_n);
+        .map_init(Scratch::default, |scratch, (candidate, refs)| {
+            let Scratch {
+                keys,
+                counts,
+                candidate: weighted_candidate,
+                reference,
+            } = scratch;
+            weigh(candidate, &df, log_n, keys, counts, weighted_candidate);
             let mut sum = [0.0; MAX_ORDER];
-            for r in refs {
-                let r = weigh(r, &df, log_n);
-                let val = similarity(&candidate, &r);
+            for r in refs.iter() {
+                weigh(r, &df, log_n, keys, counts, reference);
+                let val = similarity(weighted_candidate, reference);
                 for n in 0..MAX_ORDER {
                     sum[n] += val[n];
                 }
@@ -186,6 +203,28 @@ mod tests {
         let refs = [ids("a b c")];
         let scores = cider_d(&[(&ids("a b c"), &refs)]);
         assert_eq!(scores, vec![0.0]);
+    }
+
+    /// An n-gram repeated inside one item's references (in one reference or across two)
+    /// counts once in its document frequency.
+    #[test]
+    fn document_frequency_counts_items_not_occurrences() {
+        // df("a") = df("a a") = 1 of N = 2 items: idf ln 2. The exact copy matches at orders 1
+        // and 2 (cosine 1); orders 3 and 4 have no n-grams: 10 * (1 + 1 + 0 + 0) / 4 = 5.
+        let (c1, r1) = (ids("a a"), [ids("a a")]);
+        let (c2, r2) = (ids("b"), [ids("c")]);
+        let scores = cider_d(&[(&c1, &r1), (&c2, &r2)]);
+        assert!((scores[0] - 5.0).abs() < 1e-12, "{scores:?}");
+        // A second reference "a": order 1 clipped cosine min(2w, w)·w / (2w · w) = 1/2 with
+        // the length penalty exp(-1/72) (one bigram against none); order 2 has no reference
+        // bigram. Mean over orders of the sums over references, over 2 references, x10.
+        let r1 = [ids("a a"), ids("a")];
+        let scores = cider_d(&[(&c1, &r1), (&c2, &r2)]);
+        let expected = 10.0 * ((1.0 + 0.5 * (-1.0f64 / 72.0).exp()) + 1.0) / 4.0 / 2.0;
+        assert!(
+            (scores[0] - expected).abs() < 1e-12,
+            "{scores:?} vs {expected}"
+        );
     }
 
     #[test]

@@ -187,23 +187,24 @@ thread_local! {
 /// Bound on the memo's size; it is cleared when exceeded.
 const WORD_INFO_CAPACITY: usize = 1 << 20;
 
-fn word_info(word: &str, stemmer: &Stemmer) -> WordInfo {
-    WORD_INFO.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(info) = cache.get(word) {
-            return *info;
-        }
-        let info = WordInfo {
-            hash: java_hash(word),
-            stem_hash: java_hash(&stemmer.stem(word)),
-            function: FUNCTION_WORDS.contains(&word.to_lowercase().as_str()),
-        };
-        if cache.len() >= WORD_INFO_CAPACITY {
-            cache.clear();
-        }
-        cache.insert(word.to_owned(), info);
-        info
-    })
+fn word_info(
+    cache: &mut crate::ngram::FastMap<String, WordInfo>,
+    word: &str,
+    stemmer: &Stemmer,
+) -> WordInfo {
+    if let Some(info) = cache.get(word) {
+        return *info;
+    }
+    let info = WordInfo {
+        hash: java_hash(word),
+        stem_hash: java_hash(&stemmer.stem(word)),
+        function: FUNCTION_WORDS.contains(&word.to_lowercase().as_str()),
+    };
+    if cache.len() >= WORD_INFO_CAPACITY {
+        cache.clear();
+    }
+    cache.insert(word.to_owned(), info);
+    info
 }
 
 impl MeteorText {
@@ -218,23 +219,58 @@ impl MeteorText {
         let words = if plain {
             text
         } else {
-            normalized = normalize(text).to_lowercase();
+            normalized = normalize_lowercase(text);
             normalized.as_str()
         };
-        let mut prepared = Self {
-            hashes: Vec::new(),
-            stem_hashes: Vec::new(),
-            function: Vec::new(),
+        let capacity = words.bytes().filter(|&b| b == b' ').count() + 1;
+        Self::from_words(
+            words
+                .split([' ', '\t', '\n', '\r', '\u{c}'])
+                .filter(|w| !w.is_empty()),
+            capacity,
+            stemmer,
+        )
+    }
+
+    /// A text whose words need no normalisation: plain words (lower-case ASCII letters and
+    /// digits only), which [`MeteorText::new`] would take as they are. `None` when some word
+    /// is not plain.
+    pub fn from_plain_words<'a>(
+        words: impl ExactSizeIterator<Item = &'a str> + Clone,
+        stemmer: &Stemmer,
+    ) -> Option<Self> {
+        let plain = |word: &str| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         };
-        for word in words
-            .split([' ', '\t', '\n', '\r', '\u{c}'])
-            .filter(|w| !w.is_empty())
-        {
-            let info = word_info(word, stemmer);
-            prepared.hashes.push(info.hash);
-            prepared.stem_hashes.push(info.stem_hash);
-            prepared.function.push(info.function);
+        if !words.clone().all(plain) {
+            return None;
         }
+        let capacity = words.len();
+        Some(Self::from_words(words, capacity, stemmer))
+    }
+
+    fn from_words<'a>(
+        words: impl Iterator<Item = &'a str>,
+        capacity: usize,
+        stemmer: &Stemmer,
+    ) -> Self {
+        let mut prepared = Self {
+            hashes: Vec::with_capacity(capacity),
+            stem_hashes: Vec::with_capacity(capacity),
+            function: Vec::with_capacity(capacity),
+        };
+        WORD_INFO.with(|cache| {
+            let cache = &mut *cache.borrow_mut();
+            for word in words {
+                let info = word_info(cache, word, stemmer);
+                prepared.hashes.push(info.hash);
+                prepared.stem_hashes.push(info.stem_hash);
+                prepared.function.push(info.function);
+            }
+        });
         prepared
     }
 
@@ -246,6 +282,17 @@ impl MeteorText {
     /// Whether normalisation left no words.
     pub fn is_empty(&self) -> bool {
         self.hashes.is_empty()
+    }
+}
+
+/// [`normalize`], then lower-cased (in place when ASCII, where that equals `to_lowercase`).
+fn normalize_lowercase(text: &str) -> String {
+    let mut normalized = normalize(text);
+    if normalized.is_ascii() {
+        normalized.make_ascii_lowercase();
+        normalized
+    } else {
+        normalized.to_lowercase()
     }
 }
 
@@ -265,17 +312,63 @@ pub fn java_hash(s: &str) -> i32 {
 
 /// Statistics of the best-scoring reference for one candidate (Meteor's `SCORE` command).
 pub fn meteor_stats(candidate: &MeteorText, references: &[MeteorText]) -> MeteorStats {
-    let mut best = MeteorStats::default();
-    let mut best_score = -1.0;
-    for reference in references {
-        let stats = align(candidate, reference);
-        let score = stats.score();
-        if score > best_score {
-            best_score = score;
-            best = stats;
+    WORKSPACE.with(|workspace| {
+        let workspace = &mut *workspace.borrow_mut();
+        let mut best = MeteorStats::default();
+        let mut best_score = -1.0;
+        for reference in references {
+            let stats = align(candidate, reference, workspace);
+            let score = stats.score();
+            if score > best_score {
+                best_score = score;
+                best = stats;
+            }
         }
+        best
+    })
+}
+
+thread_local! {
+    /// Per-thread buffers for [`align`]: an alignment needs about twenty vectors, and
+    /// allocating them for every (candidate, reference) pair cost more than filling them.
+    static WORKSPACE: std::cell::RefCell<Workspace> = Default::default();
+}
+
+/// The buffers of one alignment, reused from pair to pair.
+#[derive(Default)]
+struct Workspace {
+    /// The possible matches of every reference word, grouped by reference position: those of
+    /// word `j` are `matches[starts[j]..starts[j + 1]]`.
+    matches: Vec<Match>,
+    starts: Vec<usize>,
+    test_coverage: Vec<u32>,
+    ref_coverage: Vec<u32>,
+    by_word: Vec<(i32, usize)>,
+    by_stem: Vec<(i32, usize)>,
+    fixed: Vec<Option<Match>>,
+    beam: Beam,
+}
+
+/// The buffers of [`resolve`]'s beam search.
+#[derive(Default)]
+struct Beam {
+    /// Matches chosen by the search, each with the arena index of its predecessor.
+    arena: Vec<(Match, u32)>,
+    /// Used-candidate-word bitsets, `words` u64 per path at the path's `bits` offset.
+    pool: Vec<u64>,
+    next_pool: Vec<u64>,
+    paths: Vec<Path>,
+    next: Vec<Path>,
+    scratch: Vec<Path>,
+    order: RankKeys,
+    /// The result: the chosen match (if any) of every reference position.
+    chosen: Vec<Option<Match>>,
+}
+
+impl Workspace {
+    fn candidates(&self, j: usize) -> &[Match] {
+        &self.matches[self.starts[j]..self.starts[j + 1]]
     }
-    best
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -324,6 +417,23 @@ impl Path {
         (matches << 96) | (chunks << 64) | (distance << 32)
     }
 
+    /// [`Path::rank_key`] with `position` as the tie-breaker, packed into 64 bits (16 for the
+    /// weighted matches, 14 for chunks, 22 for the distance, 12 for the position) when every
+    /// value fits.
+    fn narrow_rank_key(&self, position: usize) -> Option<u64> {
+        let fits = (0..1 << 16).contains(&self.matches_weighted)
+            && (0..1 << 14).contains(&self.chunks)
+            && (0..1 << 22).contains(&self.distance)
+            && position < 1 << 12;
+        fits.then(|| {
+            let matches = (1 << 16) - 1 - self.matches_weighted as u64;
+            (matches << 48)
+                | ((self.chunks as u64) << 34)
+                | ((self.distance as u64) << 12)
+                | position as u64
+        })
+    }
+
     fn take(&mut self, m: Match) {
         self.matches_weighted += ALIGN_UNITS[m.module];
         if self
@@ -336,19 +446,24 @@ impl Path {
     }
 }
 
-fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
+fn align(test: &MeteorText, reference: &MeteorText, ws: &mut Workspace) -> MeteorStats {
     let n_test = test.len();
     let n_ref = reference.len();
     let identical = test.hashes == reference.hashes;
-    let mut candidates: Vec<Vec<Match>> = vec![Vec::new(); n_ref];
-    let mut test_coverage = vec![0u32; n_test];
-    let mut ref_coverage = vec![0u32; n_ref];
+    ws.matches.clear();
+    ws.starts.clear();
+    ws.test_coverage.clear();
+    ws.test_coverage.resize(n_test, 0);
+    ws.ref_coverage.clear();
+    ws.ref_coverage.resize(n_ref, 0);
     // Candidate positions by word hash and by stem hash, so that each reference word finds its
     // partners by binary search; equal keys keep candidate order, as the jar's nested loops do.
-    let mut by_word: Vec<(i32, usize)> = test.hashes.iter().copied().zip(0..).collect();
-    by_word.sort_unstable();
-    let mut by_stem: Vec<(i32, usize)> = test.stem_hashes.iter().copied().zip(0..).collect();
-    by_stem.sort_unstable();
+    ws.by_word.clear();
+    ws.by_word.extend(test.hashes.iter().copied().zip(0..));
+    ws.by_word.sort_unstable();
+    ws.by_stem.clear();
+    ws.by_stem.extend(test.stem_hashes.iter().copied().zip(0..));
+    ws.by_stem.sort_unstable();
     fn partners(index: &[(i32, usize)], key: i32) -> impl Iterator<Item = usize> + '_ {
         let from = index.partition_point(|e| e.0 < key);
         index[from..]
@@ -356,42 +471,46 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
             .take_while(move |e| e.0 == key)
             .map(|e| e.1)
     }
-    for (j, slot) in candidates.iter_mut().enumerate() {
-        for i in partners(&by_word, reference.hashes[j]) {
-            slot.push(Match {
+    for j in 0..n_ref {
+        ws.starts.push(ws.matches.len());
+        for i in partners(&ws.by_word, reference.hashes[j]) {
+            ws.matches.push(Match {
                 start: j,
                 match_start: i,
                 module: EXACT,
             });
-            test_coverage[i] += 1;
-            ref_coverage[j] += 1;
+            ws.test_coverage[i] += 1;
+            ws.ref_coverage[j] += 1;
         }
         if identical {
             continue;
         }
-        for i in partners(&by_stem, reference.stem_hashes[j]) {
+        for i in partners(&ws.by_stem, reference.stem_hashes[j]) {
             if test.hashes[i] != reference.hashes[j] {
-                slot.push(Match {
+                ws.matches.push(Match {
                     start: j,
                     match_start: i,
                     module: STEM,
                 });
-                test_coverage[i] += 1;
-                ref_coverage[j] += 1;
+                ws.test_coverage[i] += 1;
+                ws.ref_coverage[j] += 1;
             }
         }
     }
+    ws.starts.push(ws.matches.len());
     // One-to-one matches whose words have no other option are definite.
-    let mut fixed: Vec<Option<Match>> = vec![None; n_ref];
-    for (j, slot) in candidates.iter().enumerate() {
-        if let [m] = slot[..]
-            && ref_coverage[j] == 1
-            && test_coverage[m.match_start] == 1
+    ws.fixed.clear();
+    ws.fixed.resize(n_ref, None);
+    for j in 0..n_ref {
+        if let [m] = ws.candidates(j)
+            && ws.ref_coverage[j] == 1
+            && ws.test_coverage[m.match_start] == 1
         {
-            fixed[j] = Some(m);
+            ws.fixed[j] = Some(*m);
         }
     }
-    let chosen = resolve(&candidates, &fixed, n_test);
+    resolve(ws, n_test);
+    let chosen = &ws.beam.chosen;
 
     let mut stats = MeteorStats {
         test_len: n_test as f64,
@@ -402,7 +521,7 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     };
     let mut chunks = 0;
     let mut last_end: Option<usize> = None;
-    for slot in &chosen {
+    for slot in chosen {
         match slot {
             None => {
                 if last_end.take().is_some() {
@@ -436,30 +555,67 @@ fn align(test: &MeteorText, reference: &MeteorText) -> MeteorStats {
     stats
 }
 
+/// Sort keys for [`keep_best`], in two widths.
+#[derive(Default)]
+struct RankKeys {
+    narrow: Vec<u64>,
+    wide: Vec<u128>,
+}
+
 /// Reorders `paths` as a stable sort by rank would and keeps the first [`BEAM_SIZE`].
 ///
 /// Ties are broken by position, which makes every key unique, so selecting the best
 /// [`BEAM_SIZE`] and sorting only those gives exactly the stable sort's prefix.
-fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<u128>) {
-    order.clear();
-    order.extend(
-        paths
-            .iter()
-            .zip(0u32..)
-            .map(|(p, i)| p.rank_key() | u128::from(i)),
-    );
-    if order.len() > BEAM_SIZE {
-        order.select_nth_unstable(BEAM_SIZE - 1);
-        order.truncate(BEAM_SIZE);
+///
+/// The ranking fields and the position usually fit in 64 bits
+/// ([`Path::narrow_rank_key`]), and sorting `u64`s is markedly faster than sorting
+/// [`Path::rank_key`]'s `u128`s; both keys order paths identically, and the wide one is used
+/// whenever a value does not fit.
+fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, keys: &mut RankKeys) {
+    keys.narrow.clear();
+    for (position, path) in paths.iter().enumerate() {
+        match path.narrow_rank_key(position) {
+            Some(key) => keys.narrow.push(key),
+            None => break,
+        }
     }
-    order.sort_unstable();
     scratch.clear();
-    scratch.extend(order.iter().map(|&key| paths[(key as u32) as usize]));
+    if keys.narrow.len() == paths.len() {
+        select_sorted(&mut keys.narrow);
+        scratch.extend(keys.narrow.iter().map(|&key| paths[(key & 0xfff) as usize]));
+    } else {
+        keys.wide.clear();
+        keys.wide.extend(
+            paths
+                .iter()
+                .zip(0u32..)
+                .map(|(p, i)| p.rank_key() | u128::from(i)),
+        );
+        select_sorted(&mut keys.wide);
+        scratch.extend(keys.wide.iter().map(|&key| paths[(key as u32) as usize]));
+    }
     std::mem::swap(paths, scratch);
 }
 
-/// The jar's beam search over the reference positions (`Aligner.resolve`); returns the chosen
-/// match (if any) for every reference position.
+/// [`keep_best`] with the narrow keys of all `paths` already computed.
+fn keep_ranked(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, keys: &mut Vec<u64>) {
+    select_sorted(keys);
+    scratch.clear();
+    scratch.extend(keys.iter().map(|&key| paths[(key & 0xfff) as usize]));
+    std::mem::swap(paths, scratch);
+}
+
+/// The [`BEAM_SIZE`] smallest keys, sorted.
+fn select_sorted<K: Ord>(keys: &mut Vec<K>) {
+    if keys.len() > BEAM_SIZE {
+        keys.select_nth_unstable(BEAM_SIZE - 1);
+        keys.truncate(BEAM_SIZE);
+    }
+    keys.sort_unstable();
+}
+
+/// The jar's beam search over the reference positions (`Aligner.resolve`) of the matches in
+/// `ws`; leaves the chosen match (if any) of every reference position in `ws.beam.chosen`.
 ///
 /// Each step sorts the paths (stably) by the jar's ranking, keeps the best [`BEAM_SIZE`], and
 /// advances them over one reference word. Steps without a choice (no candidate match, or a
@@ -467,21 +623,27 @@ fn keep_best(paths: &mut Vec<Path>, scratch: &mut Vec<Path>, order: &mut Vec<u12
 /// the list sorted, so the next sort is skipped. A step with choices ranks its extensions
 /// right away and records only the survivors. All shortcuts give the same sequence of beams
 /// as the jar's copy-everything loop.
-fn resolve(
-    candidates: &[Vec<Match>],
-    fixed: &[Option<Match>],
-    n_test: usize,
-) -> Vec<Option<Match>> {
-    let n = candidates.len();
+fn resolve(ws: &mut Workspace, n_test: usize) {
     let words = n_test.div_ceil(64).max(1);
-    // Matches chosen by the search, each with the arena index of its predecessor.
-    let mut arena: Vec<(Match, u32)> = Vec::new();
-    // Used-candidate-word bitsets: `words` u64 per path, at the path's `bits` offset.
-    let mut pool: Vec<u64> = vec![0; words];
+    let Beam {
+        arena,
+        pool,
+        next_pool,
+        paths,
+        next,
+        scratch,
+        order,
+        chosen,
+    } = &mut ws.beam;
+    let fixed = &ws.fixed;
+    arena.clear();
+    pool.clear();
+    pool.resize(words, 0);
     for m in fixed.iter().flatten() {
         pool[m.match_start / 64] |= 1 << (m.match_start % 64);
     }
-    let mut paths: Vec<Path> = vec![Path {
+    paths.clear();
+    paths.push(Path {
         matches_weighted: 0,
         chunks: 0,
         distance: 0,
@@ -489,28 +651,25 @@ fn resolve(
         history: u32::MAX,
         bits: 0,
         pending: u32::MAX,
-    }];
+    });
     let mut sorted = true;
-    let mut next: Vec<Path> = Vec::new();
-    let mut scratch: Vec<Path> = Vec::new();
-    let mut next_pool: Vec<u64> = Vec::new();
-    let mut order: Vec<u128> = Vec::new();
-    for current in 0..n {
+    for (current, &fixed_match) in fixed.iter().enumerate() {
         if !sorted {
-            keep_best(&mut paths, &mut scratch, &mut order);
+            keep_best(paths, scratch, order);
         }
-        if let Some(m) = fixed[current] {
+        if let Some(m) = fixed_match {
             let distance = m.start.abs_diff(m.match_start) as i32;
-            for path in &mut paths {
+            for path in paths.iter_mut() {
                 path.take(m);
                 path.distance += distance;
             }
             sorted = paths.len() <= 1;
             continue;
         }
-        if candidates[current].is_empty() {
+        let candidates = &ws.matches[ws.starts[current]..ws.starts[current + 1]];
+        if candidates.is_empty() {
             let mut changed = false;
-            for path in &mut paths {
+            for path in paths.iter_mut() {
                 if path.last_match_end.take().is_some() {
                     path.chunks += 1;
                     changed = true;
@@ -523,16 +682,25 @@ fn resolve(
         // rank the extensions here: the bitset copies and arena entries are made afterwards for
         // the BEAM_SIZE survivors, which the next step would select anyway.
         next.clear();
-        for &path in &paths {
+        order.narrow.clear();
+        // Rank keys are computed as the extensions are made, while they fit in 64 bits.
+        let mut narrow = true;
+        for &path in paths.iter() {
             let mut path = path;
             let at = path.bits as usize;
-            for (index, &m) in candidates[current].iter().enumerate() {
+            for (index, &m) in candidates.iter().enumerate() {
                 if pool[at + m.match_start / 64] & (1 << (m.match_start % 64)) != 0 {
                     continue;
                 }
                 let mut extended = path;
                 extended.take(m);
                 extended.pending = index as u32;
+                if narrow {
+                    match extended.narrow_rank_key(next.len()) {
+                        Some(key) => order.narrow.push(key),
+                        None => narrow = false,
+                    }
+                }
                 next.push(extended);
                 // The jar adds this distance to the path being extended, not to the new one.
                 path.distance += m.start.abs_diff(m.match_start) as i32;
@@ -540,44 +708,54 @@ fn resolve(
             if path.last_match_end.take().is_some() {
                 path.chunks += 1;
             }
+            if narrow {
+                match path.narrow_rank_key(next.len()) {
+                    Some(key) => order.narrow.push(key),
+                    None => narrow = false,
+                }
+            }
             next.push(path);
         }
-        keep_best(&mut next, &mut scratch, &mut order);
+        if narrow {
+            keep_ranked(next, scratch, &mut order.narrow);
+        } else {
+            keep_best(next, scratch, order);
+        }
         next_pool.clear();
-        for path in &mut next {
+        for path in next.iter_mut() {
             let at = path.bits as usize;
             path.bits = next_pool.len() as u32;
             next_pool.extend_from_slice(&pool[at..at + words]);
             if path.pending != u32::MAX {
-                let m = candidates[current][path.pending as usize];
+                let m = candidates[path.pending as usize];
                 next_pool[path.bits as usize + m.match_start / 64] |= 1 << (m.match_start % 64);
                 arena.push((m, path.history));
                 path.history = (arena.len() - 1) as u32;
                 path.pending = u32::MAX;
             }
         }
-        std::mem::swap(&mut paths, &mut next);
-        std::mem::swap(&mut pool, &mut next_pool);
+        std::mem::swap(paths, next);
+        std::mem::swap(pool, next_pool);
         sorted = true;
     }
     if !sorted {
-        keep_best(&mut paths, &mut scratch, &mut order);
+        keep_best(paths, scratch, order);
     }
-    for path in &mut paths {
+    for path in paths.iter_mut() {
         if path.last_match_end.is_some() {
             path.chunks += 1;
         }
     }
     // The first best path, as after the jar's final stable sort.
     let best = paths.iter().min_by_key(|p| p.rank_key());
-    let mut chosen: Vec<Option<Match>> = fixed.to_vec();
+    chosen.clear();
+    chosen.extend_from_slice(fixed);
     let mut node = best.map_or(u32::MAX, |p| p.history);
     while node != u32::MAX {
         let (m, parent) = arena[node as usize];
         chosen[m.start] = Some(m);
         node = parent;
     }
-    chosen
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -606,19 +784,23 @@ fn replace_triples(
     c: impl Fn(char) -> bool,
     replace: impl Fn(char, char, char, &mut String),
 ) -> String {
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
-    let mut i = 0;
-    while i < chars.len() {
-        if i + 2 < chars.len() && a(chars[i]) && b(chars[i + 1]) && c(chars[i + 2]) {
-            replace(chars[i], chars[i + 1], chars[i + 2], &mut out);
-            i += 3;
-        } else {
-            out.push(chars[i]);
-            i += 1;
+    let mut chars = text.chars();
+    // The next three characters (`None` past the end).
+    let mut window = [chars.next(), chars.next(), chars.next()];
+    loop {
+        match window {
+            [Some(x), Some(y), Some(z)] if a(x) && b(y) && c(z) => {
+                replace(x, y, z, &mut out);
+                window = [chars.next(), chars.next(), chars.next()];
+            }
+            [Some(x), y, z] => {
+                out.push(x);
+                window = [y, z, chars.next()];
+            }
+            [None, ..] => return out,
         }
     }
-    out
 }
 
 fn spaced(x: char, middle: &str, y: char, out: &mut String) {
@@ -722,7 +904,9 @@ pub fn normalize(line: &str) -> String {
         s = s.replace('–', "-");
     }
     if s.contains('-') {
-        s = s.replace("--", "-");
+        if s.contains("--") {
+            s = s.replace("--", "-");
+        }
         s = replace_triples(
             &s,
             |c| is_alnum(c) || c == '.',
@@ -745,7 +929,43 @@ pub fn normalize(line: &str) -> String {
         s = replace_triples(&s, digit, apostrophe, |c| c == 's', attach);
     }
 
-    // Words ending in a dot: split unless a non-breaking prefix.
+    // Words ending in a dot: split unless a non-breaking prefix. Without a dot this step
+    // changes only the spacing, which the final whitespace pass settles the same way, unless
+    // there are tabs or line breaks (which only this step turns into spaces).
+    if s.contains('.') || s.contains(['\t', '\n', '\r', '\u{c}']) {
+        s = split_final_dots(&s);
+    }
+    if s.contains("DOTMULTI") {
+        while s.contains("DOTDOTMULTI") {
+            s = s.replace("DOTDOTMULTI", "DOTMULTI.");
+        }
+        s = s.replace("DOTMULTI", ".");
+    }
+
+    let mut out = String::with_capacity(s.len());
+    let mut in_space = false;
+    for c in s.chars() {
+        if matches!(
+            c,
+            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        ) {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out.trim_matches(|c: char| c <= ' ').to_owned()
+}
+
+/// The normaliser's step for words ending in a dot: the dot is split off unless the word is a
+/// dotted acronym (dots removed) or a non-breaking prefix; words are rejoined with single
+/// spaces.
+fn split_final_dots(s: &str) -> String {
     let words: Vec<&str> = s
         .split([' ', '\t', '\n', '\r', '\u{c}'])
         .filter(|w| !w.is_empty())
@@ -772,32 +992,7 @@ pub fn normalize(line: &str) -> String {
         }
         rebuilt.push(' ');
     }
-    s = rebuilt;
-    if s.contains("DOTMULTI") {
-        while s.contains("DOTDOTMULTI") {
-            s = s.replace("DOTDOTMULTI", "DOTMULTI.");
-        }
-        s = s.replace("DOTMULTI", ".");
-    }
-
-    let mut out = String::with_capacity(s.len());
-    let mut in_space = false;
-    for c in s.chars() {
-        if matches!(
-            c,
-            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-                ..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
-        ) {
-            if !in_space {
-                out.push(' ');
-            }
-            in_space = true;
-        } else {
-            out.push(c);
-            in_space = false;
-        }
-    }
-    out.trim_matches(|c: char| c <= ' ').to_owned()
+    rebuilt
 }
 
 /// `DOTMULTI\.([^\.])` -> `DOTDOTMULTI $1`.
@@ -832,6 +1027,21 @@ mod tests {
     }
 
     #[test]
+    fn plain_words_are_prepared_as_their_text_is() {
+        let stemmer = english_stemmer();
+        let words = ["no", "acute", "cardiopulmonary", "processes", "2"];
+        let quick = MeteorText::from_plain_words(words.iter().copied(), &stemmer).expect("plain");
+        let full = text(&words.join(" "));
+        assert_eq!(quick.hashes, full.hashes);
+        assert_eq!(quick.stem_hashes, full.stem_hashes);
+        assert_eq!(quick.function, full.function);
+        for unusual in ["x-ray", "The", "2.5", ""] {
+            let words = ["a", unusual];
+            assert!(MeteorText::from_plain_words(words.iter().copied(), &stemmer).is_none());
+        }
+    }
+
+    #[test]
     fn java_hash_matches_java() {
         // "hello".hashCode() == 99162322 in Java.
         assert_eq!(java_hash("hello"), 99_162_322);
@@ -856,8 +1066,59 @@ mod tests {
     }
 
     #[test]
+    fn narrow_and_wide_rank_keys_order_paths_alike() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |bound: i32| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as i32 % bound
+        };
+        let paths: Vec<Path> = (0..300)
+            .map(|_| Path {
+                matches_weighted: next(8),
+                chunks: next(5),
+                distance: next(6),
+                last_match_end: None,
+                history: u32::MAX,
+                bits: 0,
+                pending: u32::MAX,
+            })
+            .collect();
+        let mut narrow: Vec<u64> = (0..paths.len())
+            .map(|i| paths[i].narrow_rank_key(i).expect("small values fit"))
+            .collect();
+        narrow.sort_unstable();
+        let mut wide: Vec<u128> = (0..paths.len())
+            .map(|i| paths[i].rank_key() | i as u128)
+            .collect();
+        wide.sort_unstable();
+        let narrow_order: Vec<u64> = narrow.iter().map(|k| k & 0xfff).collect();
+        let wide_order: Vec<u64> = wide.iter().map(|&k| k as u32 as u64).collect();
+        assert_eq!(narrow_order, wide_order);
+        let far = Path {
+            distance: 1 << 22,
+            ..paths[0]
+        };
+        assert_eq!(far.narrow_rank_key(0), None);
+    }
+
+    #[test]
     fn normalizer_splits_punctuation_and_undots_acronyms() {
         assert_eq!(normalize("the u.s. is big."), "the us is big .");
         assert_eq!(normalize("it's 2,000 (approx)"), "it 's 2,000 ( approx )");
+        // Spacing comes out the same whether or not the dot step runs.
+        assert_eq!(
+            normalize("x-ray\tshows  no\neffusion"),
+            "x ray shows no effusion"
+        );
+        assert_eq!(
+            normalize(" x-ray  shows no effusion "),
+            "x ray shows no effusion"
+        );
+        assert_eq!(
+            normalize("x-ray  shows no effusion."),
+            "x ray shows no effusion ."
+        );
     }
 }

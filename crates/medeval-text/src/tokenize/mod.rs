@@ -110,8 +110,17 @@ impl Tokens {
     }
 
     /// Appends one token given as characters.
-    pub fn push_chars(&mut self, token: &[char]) {
+    pub fn push_chars(&mut self, token: impl IntoIterator<Item = char>) {
         self.text.extend(token);
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends one ASCII token, lower-cased.
+    pub fn push_ascii_lowercase(&mut self, token: &str) {
+        debug_assert!(token.is_ascii());
+        let start = self.text.len();
+        self.text.push_str(token);
+        self.text[start..].make_ascii_lowercase();
         self.ends.push(self.text.len());
     }
 
@@ -160,7 +169,7 @@ impl Tokens {
     }
 
     /// The tokens in order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
             let token = &self.text[start..end];
@@ -195,7 +204,7 @@ mod tests {
     fn tokens_push_pop_and_lowercase() {
         let mut t = Tokens::default();
         t.push("Heart");
-        t.push_chars(&['É', 'T']);
+        t.push_chars(['É', 'T']);
         t.lowercase_last();
         assert_eq!(t.to_vec(), vec!["Heart", "ét"]);
         t.pop();

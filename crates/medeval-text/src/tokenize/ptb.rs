@@ -45,15 +45,51 @@ pub fn ptb_tokenize(text: &str) -> Tokens {
 }
 
 fn lex(text: &str, coco: bool) -> Tokens {
+    let tokens = Tokens::with_capacity(text.len());
+    if text.is_ascii() {
+        // Character rewriting leaves ASCII untouched, so an ASCII text is lexed straight from
+        // its bytes (and its tokens copied from it).
+        let mut lexer = Lexer {
+            chars: text.as_bytes(),
+            ascii_text: Some(text),
+            pos: 0,
+            tokens,
+            coco,
+        };
+        lexer.run();
+        return lexer.tokens;
+    }
     let chars = normalize_characters(text);
     let mut lexer = Lexer {
-        chars: &chars,
+        chars: &chars[..],
+        ascii_text: None,
         pos: 0,
-        tokens: Tokens::with_capacity(text.len()),
+        tokens,
         coco,
     };
     lexer.run();
     lexer.tokens
+}
+
+/// A character of the text being lexed: a byte of an ASCII text, or a `char` of any other
+/// (after [`normalize_characters`]). The lexer is written once over this trait and compiled
+/// for both, so that ASCII text, the common case, needs no `Vec<char>` copy.
+trait Unit: Copy {
+    fn ch(self) -> char;
+}
+
+impl Unit for u8 {
+    #[inline]
+    fn ch(self) -> char {
+        char::from(self)
+    }
+}
+
+impl Unit for char {
+    #[inline]
+    fn ch(self) -> char {
+        self
+    }
 }
 
 /// Character-level rewrites of the Stanford lexer, applied before tokenising: currency signs
@@ -69,6 +105,11 @@ fn normalize_characters(text: &str) -> Vec<char> {
         out.push(' ');
     };
     for c in text.chars() {
+        // No ASCII character is rewritten or deleted; most report text is all ASCII.
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
         match c {
             '€' | '¤' | '\u{20a0}' => push_token(&mut out, "$"),
             '£' => push_token(&mut out, "#"),
@@ -102,17 +143,19 @@ fn is_untokenizable(c: char) -> bool {
         | '\u{1f000}'..='\u{1faff}')
 }
 
-struct Lexer<'a> {
-    chars: &'a [char],
+struct Lexer<'a, U: Unit> {
+    chars: &'a [U],
+    /// The text itself when it is all ASCII (and `chars` its bytes), to copy tokens from.
+    ascii_text: Option<&'a str>,
     pos: usize,
     tokens: Tokens,
     /// Lower-case tokens and drop the COCO punctuation as they are emitted.
     coco: bool,
 }
 
-impl Lexer<'_> {
+impl<U: Unit> Lexer<'_, U> {
     fn at(&self, i: usize) -> Option<char> {
-        self.chars.get(i).copied()
+        self.chars.get(i).map(|u| u.ch())
     }
 
     fn starts_with(&self, s: &str) -> bool {
@@ -143,7 +186,16 @@ impl Lexer<'_> {
 
     /// Emits the characters `start..end` as one token.
     fn emit_range(&mut self, start: usize, end: usize) {
-        self.tokens.push_chars(&self.chars[start..end]);
+        if let (true, Some(text)) = (self.coco, self.ascii_text) {
+            // The common case: the token copied from the text and lower-cased in place, the
+            // same result as `finish_token`'s Unicode lower-casing, which only differs from
+            // the ASCII one outside ASCII.
+            self.tokens.push_ascii_lowercase(&text[start..end]);
+            self.drop_coco_punctuation();
+            return;
+        }
+        self.tokens
+            .push_chars(self.chars[start..end].iter().map(|u| u.ch()));
         self.finish_token();
     }
 
@@ -152,14 +204,19 @@ impl Lexer<'_> {
     fn finish_token(&mut self) {
         if self.coco {
             self.tokens.lowercase_last();
-            let last = self.tokens.last();
-            let may_be_punctuation = matches!(
-                last.as_bytes().first(),
-                Some(b'\'' | b'`' | b'-' | b'.' | b'?' | b'!' | b',' | b':' | b';')
-            );
-            if may_be_punctuation && COCO_PUNCTUATION.contains(&last) {
-                self.tokens.pop();
-            }
+            self.drop_coco_punctuation();
+        }
+    }
+
+    /// Drops the token just pushed (already lower-cased) if it is COCO punctuation.
+    fn drop_coco_punctuation(&mut self) {
+        let last = self.tokens.last();
+        let may_be_punctuation = matches!(
+            last.as_bytes().first(),
+            Some(b'\'' | b'`' | b'-' | b'.' | b'?' | b'!' | b',' | b':' | b';')
+        );
+        if may_be_punctuation && COCO_PUNCTUATION.contains(&last) {
+            self.tokens.pop();
         }
     }
 
@@ -308,7 +365,7 @@ impl Lexer<'_> {
         let start = self.pos;
         let mut end = start + 1;
         while let Some(c) = self.at(end) {
-            let prev = self.chars[end - 1];
+            let prev = self.chars[end - 1].ch();
             let next = self.at(end + 1);
             let joins = if is_word_char(c) {
                 true
@@ -345,9 +402,10 @@ impl Lexer<'_> {
     /// Whether the apostrophe at `i` stays inside the word that started at `start`
     /// (`o'clock`, `d'Amato`).
     fn inner_apostrophe(&self, start: usize, i: usize) -> bool {
+        let first = self.chars[start].ch();
         i == start + 1
-            && self.chars[start].is_alphabetic()
-            && !matches!(self.chars[start], 'I' | 'Y' | 'y' | 'i')
+            && first.is_alphabetic()
+            && !matches!(first, 'I' | 'Y' | 'y' | 'i')
             && self.word_char_at(i + 1)
             && self.word_char_at(i + 2)
             && self.word_char_at(i + 3)
@@ -355,7 +413,7 @@ impl Lexer<'_> {
 
     /// Whether the apostrophe at `i` is the one of a final `n't` (`can't`, `don't`).
     fn negation_clitic(&self, i: usize) -> bool {
-        matches!(self.chars[i - 1], 'n' | 'N')
+        matches!(self.chars[i - 1].ch(), 'n' | 'N')
             && matches!(self.at(i + 1), Some('t' | 'T'))
             && !self.word_char_at(i + 2)
     }
@@ -375,9 +433,9 @@ impl Lexer<'_> {
         } else {
             let n = word.len();
             let tail = &word[n - 3..];
-            (matches!(tail[0], 'n' | 'N')
-                && matches!(tail[1], '\'' | '’')
-                && matches!(tail[2], 't' | 'T'))
+            (matches!(tail[0].ch(), 'n' | 'N')
+                && matches!(tail[1].ch(), '\'' | '’')
+                && matches!(tail[2].ch(), 't' | 'T'))
             .then_some(n - 3)
         };
         match split {
@@ -416,8 +474,8 @@ impl Lexer<'_> {
                 let sentence_end = match kind {
                     AbbrevKind::SentenceFinal => true,
                     AbbrevKind::Acronym => {
-                        word.iter().filter(|c| c.is_alphabetic()).count() > 1
-                            && word.iter().all(|c| c.is_uppercase() || *c == '.')
+                        word.iter().filter(|u| u.ch().is_alphabetic()).count() > 1
+                            && word.iter().all(|u| u.ch().is_uppercase() || u.ch() == '.')
                     }
                     _ => false,
                 };
@@ -447,6 +505,11 @@ impl Lexer<'_> {
 
 /// Letters, digits and combining marks of any script.
 fn is_word_char(c: char) -> bool {
+    // ASCII has no combining marks; answering it here skips the category table lookup that
+    // every word boundary (a space, a period) would otherwise pay.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric()
         || matches!(
             get_general_category(c),
@@ -456,23 +519,24 @@ fn is_word_char(c: char) -> bool {
         )
 }
 
-fn eq_ignore_ascii_case(word: &[char], ascii: &str) -> bool {
+fn eq_ignore_ascii_case<U: Unit>(word: &[U], ascii: &str) -> bool {
     word.len() == ascii.len()
         && word
             .iter()
             .zip(ascii.chars())
-            .all(|(w, a)| w.to_ascii_lowercase() == a)
+            .all(|(w, a)| w.ch().to_ascii_lowercase() == a)
 }
 
 /// `0.5mm`: the length of a decimal number glued to a unit, when the word is one.
-fn split_decimal_unit(word: &[char]) -> Option<usize> {
-    let digits_end = word
-        .iter()
-        .position(|c| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-')))?;
+fn split_decimal_unit<U: Unit>(word: &[U]) -> Option<usize> {
+    let digits_end = word.iter().position(|u| {
+        let c = u.ch();
+        !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-'))
+    })?;
     let number = &word[..digits_end];
-    (number.contains(&'.')
-        && number.last().is_some_and(char::is_ascii_digit)
-        && word[digits_end..].iter().all(|c| c.is_alphabetic()))
+    (number.iter().any(|u| u.ch() == '.')
+        && number.last().is_some_and(|u| u.ch().is_ascii_digit())
+        && word[digits_end..].iter().all(|u| u.ch().is_alphabetic()))
     .then_some(digits_end)
 }
 
@@ -488,50 +552,54 @@ enum AbbrevKind {
     BeforeNumber,
 }
 
-const SENTENCE_FINAL: &[&str] = &[
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon",
-    "tue", "tues", "wed", "thu", "thurs", "fri", "ala", "ariz", "ark", "calif", "colo", "conn",
-    "dak", "fla", "ind", "kan", "kans", "ky", "md", "mich", "minn", "mont", "neb", "nev", "okla",
-    "tenn", "vt", "wis", "wisc", "wyo", "inc", "co", "cos", "corp", "ltd", "plc", "bancorp", "bhd",
-    "assn", "univ", "intl", "sys", "est", "ext", "sq", "jr", "bros", "esq", "etc", "al", "seq",
-    "bldg",
-];
-
-const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "drs", "prof", "profs", "sen", "sens", "rep", "reps", "atty", "attys",
-    "lt", "col", "gen", "messrs", "gov", "govs", "adm", "rev", "maj", "sgt", "cpl", "pvt", "capt",
-    "st", "ste", "ave", "pres", "lieut", "hon", "brig", "cmdr", "comdr", "pfc", "spc", "supt",
-    "supts", "det", "mt", "ft", "adj", "adv", "asst", "assoc", "ens", "insp", "mlle", "mme",
-    "msgr", "sfc", "sr", "vs", "alex", "wm", "jos", "cie", "cf", "treas", "ph", "invt", "elec",
-    "natl", "mfg", "mtg", "dept", "blvd", "rd",
-];
-
-const BEFORE_NUMBER: &[&str] = &["ca", "fig", "figs", "no", "nos", "art", "arts", "pp", "op"];
-
-fn abbreviation_kind(word: &[char]) -> Option<AbbrevKind> {
+fn abbreviation_kind<U: Unit>(word: &[U]) -> Option<AbbrevKind> {
     if is_dotted_acronym(word) {
         return Some(AbbrevKind::Acronym);
     }
-    if word.len() > 8 {
+    // Every listed abbreviation is ASCII and at most 8 characters long, so a word that is not
+    // can be rejected without building its lower-case form.
+    if word.len() > 8 || !word.iter().all(|u| u.ch().is_ascii()) {
         return None;
     }
-    let lower: String = word.iter().map(char::to_ascii_lowercase).collect();
-    if SENTENCE_FINAL.contains(&lower.as_str()) {
-        return Some(AbbrevKind::SentenceFinal);
+    let mut buffer = [0u8; 8];
+    for (b, u) in buffer.iter_mut().zip(word) {
+        *b = u.ch().to_ascii_lowercase() as u8;
     }
-    if TITLES.contains(&lower.as_str()) || lower == "a.k.a" || lower == "ph.d" || lower == "ed.d" {
-        return Some(AbbrevKind::Title);
-    }
-    if BEFORE_NUMBER.contains(&lower.as_str()) {
-        return Some(AbbrevKind::BeforeNumber);
-    }
-    None
+    let lower = std::str::from_utf8(&buffer[..word.len()]).ok()?;
+    listed_abbreviation(lower)
+}
+
+/// The Stanford lexer's abbreviation lists, lower-cased (a `match` compiles to a length switch
+/// and a few comparisons instead of scanning ~150 strings per sentence end).
+fn listed_abbreviation(lower: &str) -> Option<AbbrevKind> {
+    Some(match lower {
+        "jan" | "feb" | "mar" | "apr" | "jun" | "jul" | "aug" | "sep" | "sept" | "oct" | "nov"
+        | "dec" | "mon" | "tue" | "tues" | "wed" | "thu" | "thurs" | "fri" | "ala" | "ariz"
+        | "ark" | "calif" | "colo" | "conn" | "dak" | "fla" | "ind" | "kan" | "kans" | "ky"
+        | "md" | "mich" | "minn" | "mont" | "neb" | "nev" | "okla" | "tenn" | "vt" | "wis"
+        | "wisc" | "wyo" | "inc" | "co" | "cos" | "corp" | "ltd" | "plc" | "bancorp" | "bhd"
+        | "assn" | "univ" | "intl" | "sys" | "est" | "ext" | "sq" | "jr" | "bros" | "esq"
+        | "etc" | "al" | "seq" | "bldg" => AbbrevKind::SentenceFinal,
+        "mr" | "mrs" | "ms" | "dr" | "drs" | "prof" | "profs" | "sen" | "sens" | "rep" | "reps"
+        | "atty" | "attys" | "lt" | "col" | "gen" | "messrs" | "gov" | "govs" | "adm" | "rev"
+        | "maj" | "sgt" | "cpl" | "pvt" | "capt" | "st" | "ste" | "ave" | "pres" | "lieut"
+        | "hon" | "brig" | "cmdr" | "comdr" | "pfc" | "spc" | "supt" | "supts" | "det" | "mt"
+        | "ft" | "adj" | "adv" | "asst" | "assoc" | "ens" | "insp" | "mlle" | "mme" | "msgr"
+        | "sfc" | "sr" | "vs" | "alex" | "wm" | "jos" | "cie" | "cf" | "treas" | "ph" | "invt"
+        | "elec" | "natl" | "mfg" | "mtg" | "dept" | "blvd" | "rd" | "a.k.a" | "ph.d" | "ed.d" => {
+            AbbrevKind::Title
+        }
+        "ca" | "fig" | "figs" | "no" | "nos" | "art" | "arts" | "pp" | "op" => {
+            AbbrevKind::BeforeNumber
+        }
+        _ => return None,
+    })
 }
 
 /// `x`, `e.g`, `U.S`: ASCII letters separated by single dots.
-fn is_dotted_acronym(word: &[char]) -> bool {
+fn is_dotted_acronym<U: Unit>(word: &[U]) -> bool {
     let mut expect_letter = true;
-    for &c in word {
+    for c in word.iter().map(|u| u.ch()) {
         if expect_letter {
             if !c.is_ascii_alphabetic() {
                 return false;
