@@ -231,8 +231,9 @@ impl<U: Unit> Lexer<'_, U> {
     }
 
     fn next_token(&mut self, c: char) {
-        // Multi-character punctuation first.
-        if self.starts_with("...") {
+        // Multi-character punctuation first (`c` is the current character: checking it first
+        // spares most tokens the comparisons).
+        if c == '.' && self.starts_with("...") {
             let mut end = self.pos;
             while self.at(end) == Some('.') {
                 end += 1;
@@ -240,7 +241,7 @@ impl<U: Unit> Lexer<'_, U> {
             self.pos = end;
             return self.emit("...");
         }
-        if self.starts_with("--") {
+        if c == '-' && self.starts_with("--") {
             let mut end = self.pos;
             while self.at(end) == Some('-') {
                 end += 1;
@@ -248,7 +249,7 @@ impl<U: Unit> Lexer<'_, U> {
             self.pos = end;
             return self.emit("--");
         }
-        if self.starts_with("``") || self.starts_with("''") {
+        if (c == '`' && self.starts_with("``")) || (c == '\'' && self.starts_with("''")) {
             self.pos += 2;
             return self.emit_range(self.pos - 2, self.pos);
         }
@@ -365,6 +366,11 @@ impl<U: Unit> Lexer<'_, U> {
         let start = self.pos;
         let mut end = start + 1;
         while let Some(c) = self.at(end) {
+            if c.is_ascii_alphanumeric() {
+                // A word character: joins whatever surrounds it.
+                end += 1;
+                continue;
+            }
             let prev = self.chars[end - 1].ch();
             let next = self.at(end + 1);
             let joins = if is_word_char(c) {
