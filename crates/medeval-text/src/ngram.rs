@@ -179,6 +179,10 @@ impl CountTable {
         let generation = self.generation;
         let slot = &mut self.slots[i];
         if slot.generation != generation {
+            debug_assert!(
+                self.occupied.len() < self.mask,
+                "count table sized for fewer keys"
+            );
             *slot = Slot {
                 key,
                 count: 0,
