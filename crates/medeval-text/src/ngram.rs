@@ -2,8 +2,11 @@
 //!
 //! Every metric here compares n-grams (n = 1..4) between a candidate and its references. Tokens
 //! are first reduced to 64-bit fingerprints and an n-gram to a 64-bit key mixed from its
-//! order and token fingerprints, so counting is a sort of plain integers instead of hashing
-//! strings and tuples as the Python tools do. Two different n-grams share a key with
+//! order and token fingerprints, so counting works on plain integers instead of hashing
+//! strings and tuples as the Python tools do: a sort where the n-grams are needed in key order
+//! ([`count_ngrams`], for CIDEr-D's floating-point sums), otherwise a small reused
+//! open-addressing table ([`CountTable`], for BLEU's clipped counts). Two different n-grams
+//! share a key with
 //! probability about k²/2⁶³ for k distinct n-grams (about 10⁻⁷ for a million), which is far
 //! below the 1e-6 agreement the tests demand.
 
@@ -176,6 +179,10 @@ impl CountTable {
         let generation = self.generation;
         let slot = &mut self.slots[i];
         if slot.generation != generation {
+            debug_assert!(
+                self.occupied.len() < self.mask,
+                "count table sized for fewer keys"
+            );
             *slot = Slot {
                 key,
                 count: 0,
@@ -249,14 +256,6 @@ pub fn count_ngrams_into(
     }
 }
 
-/// For every n-gram key, the maximum count over several texts (sorted by key).
-pub fn max_counts(texts: &[Vec<NgramCount>]) -> Vec<NgramCount> {
-    let mut all: Vec<NgramCount> = texts.iter().flatten().copied().collect();
-    all.sort_unstable_by_key(|c| (c.key, std::cmp::Reverse(c.count)));
-    all.dedup_by_key(|c| c.key);
-    all
-}
-
 /// Count of `key` in a key-sorted list, 0 when absent.
 pub fn lookup(sorted: &[NgramCount], key: u64) -> u32 {
     sorted
@@ -308,14 +307,5 @@ mod tests {
         }
         assert_eq!(table.get_mut(7 << 50 | 1), None);
         assert_eq!(table.iter().count(), 100);
-    }
-
-    #[test]
-    fn max_counts_take_the_largest() {
-        let a = count_ngrams(&fingerprints(["x", "x"]), 1);
-        let b = count_ngrams(&fingerprints(["x"]), 1);
-        let m = max_counts(&[a, b]);
-        assert_eq!(m.len(), 1);
-        assert_eq!(m[0].count, 2);
     }
 }

@@ -16,6 +16,10 @@
 /// mark the positions where the LCS grows, and each token of the longer sequence updates it
 /// with one multi-word addition and a few bitwise operations per 64 tokens, instead of one
 /// table cell per pair of tokens. The result is the same integer as the table's.
+///
+/// The bit vectors of the shorter sequence's distinct tokens take `distinct × length / 64`
+/// words; for the rare pair of very long texts where that would exceed [`MAX_MASK_WORDS`], the
+/// table is computed row by row instead (linear memory, quadratic time).
 pub fn lcs_len(a: &[u64], b: &[u64]) -> usize {
     let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
     if short.is_empty() {
@@ -26,6 +30,27 @@ pub fn lcs_len(a: &[u64], b: &[u64]) -> usize {
 
 thread_local! {
     static LCS_SCRATCH: std::cell::RefCell<BitParallelLcs> = Default::default();
+}
+
+/// Bound on the bit vectors [`lcs_len`] builds (8 MB).
+const MAX_MASK_WORDS: usize = 1 << 20;
+
+/// The LCS table computed one row at a time (over the shorter sequence).
+fn lcs_by_rows(long: &[u64], short: &[u64]) -> usize {
+    let mut row = vec![0u32; short.len() + 1];
+    for x in long {
+        let mut diagonal = 0u32;
+        for (j, y) in short.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if x == y {
+                diagonal + 1
+            } else {
+                above.max(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[short.len()] as usize
 }
 
 /// Buffers for [`lcs_len`], reused from call to call.
@@ -47,6 +72,14 @@ impl BitParallelLcs {
         self.positions.clear();
         self.positions.extend(short.iter().copied().zip(0..));
         self.positions.sort_unstable();
+        let distinct = 1 + self
+            .positions
+            .windows(2)
+            .filter(|w| w[0].0 != w[1].0)
+            .count();
+        if distinct * words > MAX_MASK_WORDS {
+            return lcs_by_rows(long, short);
+        }
         self.tokens.clear();
         self.masks.clear();
         for &(token, position) in &self.positions {
@@ -294,6 +327,18 @@ mod tests {
             let a: Vec<u64> = (0..n).map(|_| next(alphabet)).collect();
             let b: Vec<u64> = (0..m).map(|_| next(alphabet)).collect();
             assert_eq!(lcs_len(&a, &b), lcs_by_table(&a, &b), "{a:?} / {b:?}");
+            assert_eq!(lcs_by_rows(&a, &b), lcs_by_table(&a, &b), "{a:?} / {b:?}");
+        }
+    }
+
+    #[test]
+    fn very_long_texts_fall_back_to_linear_memory() {
+        // 3,000 distinct tokens would need 3,000 x 47 mask words: within the bound. 10,000 x
+        // 157 is not, and takes the row-by-row table.
+        for n in [3_000u64, 10_000] {
+            let a: Vec<u64> = (0..n).collect();
+            let b: Vec<u64> = (0..n).map(|i| (i * 7) % n).collect();
+            assert_eq!(lcs_len(&a, &b), lcs_by_rows(&a, &b));
         }
     }
 
