@@ -63,9 +63,14 @@ pub struct ItemFile {
 /// Reads and validates a native JSONL items file.
 pub fn read_items(path: &Path) -> Result<ItemFile, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
-    let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
+    // `Path::parent` of a bare file name is the empty path, which still means "the
+    // current directory" for resolving the file's relative image paths.
+    let base_dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
     let mut reader = HashingReader::new(file);
-    let items = parse_items(BufReader::new(&mut reader), path, base_dir)?;
+    let items = parse_items(BufReader::new(&mut reader), path, Some(base_dir))?;
     Ok(ItemFile {
         path: path.to_path_buf(),
         sha256: reader.hasher.finish_hex(),
@@ -76,10 +81,16 @@ pub fn read_items(path: &Path) -> Result<ItemFile, DataError> {
 /// Parses items from JSONL text held in memory (bundled benchmarks). `name` labels errors;
 /// relative image paths are not allowed because there is no folder to resolve them against.
 pub fn parse_items_str(text: &str, name: &Path) -> Result<Vec<Item>, DataError> {
-    parse_items(text.as_bytes(), name, Path::new(""))
+    parse_items(text.as_bytes(), name, None)
 }
 
-fn parse_items(reader: impl BufRead, path: &Path, base_dir: &Path) -> Result<Vec<Item>, DataError> {
+/// `base_dir` is the folder relative image paths resolve against; `None` when the items
+/// have no file on disk, so relative paths are refused.
+fn parse_items(
+    reader: impl BufRead,
+    path: &Path,
+    base_dir: Option<&Path>,
+) -> Result<Vec<Item>, DataError> {
     let mut items = Vec::new();
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
     for (index, line) in reader.lines().enumerate() {
@@ -126,7 +137,8 @@ fn parse_items(reader: impl BufRead, path: &Path, base_dir: &Path) -> Result<Vec
 struct ItemParser<'a> {
     path: &'a Path,
     line: usize,
-    base_dir: &'a Path,
+    /// Where relative image paths resolve; `None` for items held only in memory.
+    base_dir: Option<&'a Path>,
 }
 
 impl ItemParser<'_> {
@@ -274,13 +286,16 @@ impl ItemParser<'_> {
             });
         }
         let relative = Path::new(reference);
-        if relative.is_relative() && self.base_dir.as_os_str().is_empty() {
-            return Err(self.invalid(
-                field,
-                "relative image paths need an items file on disk; use a data: URI",
-            ));
-        }
-        let full = self.base_dir.join(relative);
+        let full = match self.base_dir {
+            Some(base_dir) => base_dir.join(relative),
+            None if relative.is_absolute() => relative.to_path_buf(),
+            None => {
+                return Err(self.invalid(
+                    field,
+                    "relative image paths need an items file on disk; use a data: URI",
+                ));
+            }
+        };
         if !full.is_file() {
             return Err(self.invalid(
                 field,
