@@ -430,6 +430,134 @@ fn the_api_key_is_sent_but_never_stored_or_printed() {
     );
 }
 
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn a_key_echoed_by_the_server_is_removed_before_it_is_stored_or_printed() {
+    const KEY: &str = "sk-medeval-echo-93d1b7c2aa";
+    let rt = runtime();
+    // Refuses q0 and q1 with 401 and fails q2 with 500, echoing the Authorization header in
+    // each error body, as OpenAI's "Incorrect API key provided" and many proxies do.
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .api_key(KEY)
+                .echo_credentials()
+                .rule(|req| answer_rule(&req.prompt))
+                .faults(|req| match item_of(&req.prompt).as_str() {
+                    "q0" | "q1" => Some(Fault::Status {
+                        code: 401,
+                        retry_after: None,
+                    }),
+                    "q2" => Some(Fault::Status {
+                        code: 500,
+                        retry_after: None,
+                    }),
+                    _ => None,
+                })
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_items(dir.path(), 6);
+    let store = dir.path().join("runs.db");
+    let output = Command::new(BIN)
+        .args([
+            "run",
+            "--items",
+            items.to_str().unwrap(),
+            "--endpoint",
+            &server.url(),
+            "--model",
+            "mock-model",
+            "--store",
+            store.to_str().unwrap(),
+            "--api-key-env",
+            "MEDEVAL_TEST_KEY",
+            "--max-attempts",
+            "2",
+            "--retry-base-ms",
+            "1",
+            "--no-progress",
+        ])
+        .env("MEDEVAL_TEST_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "three items ended in error");
+    let echoed = server
+        .chat_requests()
+        .iter()
+        .filter(|r| {
+            matches!(
+                item_of(r.prompt.as_deref().unwrap_or_default()).as_str(),
+                "q0" | "q1" | "q2"
+            )
+        })
+        .count();
+    assert_eq!(echoed, 4, "401s are not retried, the 500 is retried once");
+    for stream in [&output.stdout, &output.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains(KEY));
+    }
+    let shown = medeval(&["show", "--store", store.to_str().unwrap(), "--json"]);
+    assert!(!String::from_utf8_lossy(&shown.stdout).contains(KEY));
+    assert_eq!(files_containing(dir.path(), KEY), Vec::<PathBuf>::new());
+    // What the server said is kept, with the credential replaced.
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let errors: Vec<String> = conn
+        .prepare("SELECT error FROM samples WHERE error IS NOT NULL ORDER BY item_id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    for error in &errors {
+        assert!(
+            error.contains("Incorrect API key provided: Bearer <redacted>"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn an_endpoint_with_credentials_in_its_url_is_refused_before_anything_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_items(dir.path(), 2);
+    let store = dir.path().join("runs.db");
+    for endpoint in [
+        "http://user:hunter2secret@127.0.0.1:9/v1",
+        "http://127.0.0.1:9/v1?api-key=hunter2secret",
+    ] {
+        let output = medeval(&[
+            "run",
+            "--items",
+            items.to_str().unwrap(),
+            "--endpoint",
+            endpoint,
+            "--model",
+            "m",
+            "--store",
+            store.to_str().unwrap(),
+            "--no-progress",
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("--api-key-env"), "{stderr}");
+        assert!(!stderr.contains("hunter2secret"), "{stderr}");
+        assert!(!store.exists() || files_containing(dir.path(), "hunter2secret").is_empty());
+    }
+}
+
 #[test]
 fn dry_runs_and_bad_endpoints_call_nothing_and_say_why() {
     let rt = runtime();
@@ -577,4 +705,65 @@ fn offline_scoring_follows_the_contract() {
         err.contains("preds.jsonl:2: prediction for id \"zz\", which is not an item of"),
         "{err}"
     );
+}
+
+#[test]
+fn a_bare_items_file_name_resolves_its_images_from_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("images")).unwrap();
+    image::GrayImage::from_pixel(8, 8, image::Luma([90u8]))
+        .save(dir.path().join("images/ct.png"))
+        .unwrap();
+    std::fs::write(
+        dir.path().join("items.jsonl"),
+        concat!(
+            r#"{"id": "m1", "question": "Modality?", "images": ["images/ct.png"], "options": {"A": "CT", "B": "MRI"}, "answer": "A"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("preds.jsonl"),
+        concat!(r#"{"id": "m1", "response": "A"}"#, "\n"),
+    )
+    .unwrap();
+    // Exactly the form `sanity build` prints as the next step: a bare file name.
+    let in_dir = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let run = in_dir(&[
+        "run",
+        "--items",
+        "items.jsonl",
+        "--baseline",
+        "majority",
+        "--store",
+        "runs.db",
+        "--no-progress",
+        "--json",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(stdout_json(&run)["n"], 1);
+    let scored = in_dir(&[
+        "score",
+        "--items",
+        "items.jsonl",
+        "--predictions",
+        "preds.jsonl",
+        "--json",
+    ]);
+    assert!(
+        scored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scored.stderr)
+    );
+    assert_eq!(stdout_json(&scored)["counts"]["correct"], 1);
 }

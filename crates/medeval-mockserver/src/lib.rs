@@ -118,6 +118,7 @@ pub struct MockServerBuilder {
     latency: Duration,
     models: Vec<String>,
     api_key: Option<String>,
+    echo_credentials: bool,
     rule: Rule,
     faults: FaultRule,
 }
@@ -128,6 +129,7 @@ impl Default for MockServerBuilder {
             latency: Duration::ZERO,
             models: vec!["mock-model".into()],
             api_key: None,
+            echo_credentials: false,
             rule: Arc::new(|_| Reply::text("A")),
             faults: Arc::new(|_| None),
         }
@@ -150,6 +152,13 @@ impl MockServerBuilder {
     /// Requires `Authorization: Bearer <key>`; other requests get 401.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+
+    /// Echoes the `Authorization` header it received in every error body, as OpenAI's
+    /// "Incorrect API key provided: …" and many proxies' error pages do.
+    pub fn echo_credentials(mut self) -> Self {
+        self.echo_credentials = true;
         self
     }
 
@@ -381,10 +390,15 @@ async fn handle(state: &State, request: HttpRequest) -> Action {
         let expected = format!("Bearer {key}");
         if request.headers.get("authorization") != Some(&expected) {
             lock(&state.log).push(record);
+            let message = echoed(
+                &state.config,
+                request.headers.get("authorization"),
+                "invalid API key",
+            );
             return Action::Respond(json_response(
                 401,
                 &[],
-                &error_body("invalid API key", "authentication_error"),
+                &error_body(&message, "authentication_error"),
             ));
         }
     }
@@ -458,6 +472,7 @@ async fn chat(state: &State, seq: u64, body: Vec<u8>, mut record: RecordedReques
     let fault = (state.config.faults)(&chat);
     record.prompt = Some(prompt);
     record.fault = fault.as_ref().map(Fault::name);
+    let authorization = record.headers.get("authorization").cloned();
     lock(&state.log).push(record);
 
     if let Some(fault) = fault {
@@ -468,10 +483,11 @@ async fn chat(state: &State, seq: u64, body: Vec<u8>, mut record: RecordedReques
                     .as_deref()
                     .map(|v| vec![("Retry-After", v)])
                     .unwrap_or_default();
+                let message = echoed(&state.config, authorization.as_ref(), "injected failure");
                 Action::Respond(json_response(
                     code,
                     &headers,
-                    &error_body("injected failure", "server_error"),
+                    &error_body(&message, "server_error"),
                 ))
             }
             Fault::Hang(duration) => {
@@ -553,6 +569,17 @@ fn completion_body(seq: u64, request: &Value, reply: &Reply) -> Value {
             "total_tokens": prompt_chars / 4 + reply.content.split_whitespace().count() as u64,
         }
     })
+}
+
+/// An error message, with the received `Authorization` header appended when the server
+/// was told to echo credentials.
+fn echoed(config: &MockServerBuilder, authorization: Option<&String>, message: &str) -> String {
+    match authorization {
+        Some(sent) if config.echo_credentials => {
+            format!("{message}. Incorrect API key provided: {sent}")
+        }
+        _ => message.to_owned(),
+    }
 }
 
 fn error_body(message: &str, kind: &str) -> Value {

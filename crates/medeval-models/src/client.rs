@@ -18,7 +18,9 @@ use medeval_core::{Completion, Usage};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
 
+use crate::health::{Availability, Breaker, EndpointHealth, Verdict};
 use crate::limiter::Limiter;
+use crate::redact::Redactor;
 
 /// Longest `Retry-After` honoured; a server asking for more is waited on for this long.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
@@ -33,6 +35,11 @@ impl ApiKey {
     /// Wraps a key read from the environment.
     pub fn new(key: impl Into<String>) -> Self {
         Self(key.into())
+    }
+
+    /// The key itself, for the request header and for removing it from what comes back.
+    pub(crate) fn secret(&self) -> &str {
+        &self.0
     }
 }
 
@@ -177,6 +184,26 @@ impl RequestError {
         }
     }
 
+    /// The same error with `f` applied to its server-provided text (credential removal).
+    pub fn map_text(self, f: impl FnOnce(String) -> String) -> Self {
+        match self {
+            Self::Connect(text) => Self::Connect(f(text)),
+            Self::Timeout(limit) => Self::Timeout(limit),
+            Self::Http {
+                status,
+                message,
+                retry_after,
+            } => Self::Http {
+                status,
+                message: f(message),
+                retry_after,
+            },
+            Self::Body(text) => Self::Body(f(text)),
+            Self::Malformed(text) => Self::Malformed(f(text)),
+            Self::NoMessage(text) => Self::NoMessage(f(text)),
+        }
+    }
+
     /// The HTTP status, when a response arrived.
     pub fn http_status(&self) -> Option<u16> {
         match self {
@@ -231,6 +258,7 @@ struct Endpoint {
     chat_url: String,
     models_url: String,
     in_flight: AtomicUsize,
+    breaker: Breaker,
 }
 
 /// A client for one model behind one or more OpenAI-compatible endpoints.
@@ -241,6 +269,8 @@ pub struct ChatClient {
     limiter: Arc<Limiter>,
     config: ClientConfig,
     next: AtomicUsize,
+    /// Applied to everything a server sends back before it leaves the client.
+    redactor: Redactor,
 }
 
 impl ChatClient {
@@ -266,6 +296,7 @@ impl ChatClient {
             http,
             endpoints,
             limiter: Limiter::new(config.concurrency),
+            redactor: Redactor::new(config.api_key.as_ref()),
             config,
             next: AtomicUsize::new(0),
         })
@@ -298,7 +329,7 @@ impl ChatClient {
                 .get(&endpoint.models_url)
                 .timeout(self.config.connect_timeout + Duration::from_secs(20));
             if let Some(key) = &self.config.api_key {
-                request = request.header(AUTHORIZATION, format!("Bearer {}", key.0));
+                request = request.header(AUTHORIZATION, format!("Bearer {}", key.secret()));
             }
             let response = request.send().await.map_err(|e| ClientError::Unreachable {
                 endpoint: endpoint.base.clone(),
@@ -331,7 +362,7 @@ impl ChatClient {
                     return Err(ClientError::Unexpected {
                         endpoint: endpoint.base.clone(),
                         status,
-                        body: snippet(&body),
+                        body: self.redactor.error_text(&snippet(&body)),
                     });
                 }
             }
@@ -345,17 +376,26 @@ impl ChatClient {
         let mut attempts = Vec::new();
         let max_attempts = self.config.max_attempts.max(1);
         let mut number = 0;
+        let mut failed_on = None;
         loop {
             number += 1;
             let slot = self.limiter.acquire().await;
-            let endpoint = self.pick_endpoint();
+            let (index, probe) = self.pick_endpoint(failed_on);
+            let endpoint = &self.endpoints[index];
             endpoint.in_flight.fetch_add(1, Ordering::SeqCst);
             let attempt_started = SystemTime::now();
             let clock = Instant::now();
-            let result = self.send_once(endpoint, body).await;
+            let result = self
+                .send_once(endpoint, body)
+                .await
+                .map(|completion| self.without_key(completion))
+                .map_err(|error| error.map_text(|text| self.redactor.error_text(&text)));
             let latency = clock.elapsed();
             endpoint.in_flight.fetch_sub(1, Ordering::SeqCst);
             drop(slot);
+            let verdict = health_verdict(&result);
+            endpoint.breaker.record(verdict, probe, Instant::now());
+            failed_on = (verdict == Verdict::Failed).then_some(index);
 
             attempts.push(Attempt {
                 number,
@@ -407,14 +447,49 @@ impl ChatClient {
         }
     }
 
-    /// The endpoint with the fewest requests in flight; ties go round-robin.
-    fn pick_endpoint(&self) -> &Endpoint {
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
+    /// The endpoint for the next attempt, and whether the attempt is its breaker's half-open
+    /// probe: among the endpoints that take requests, the one with the fewest in flight (ties
+    /// go round-robin), other than `avoid` (where this request just failed) when there is a
+    /// choice. When every endpoint is out, the one whose cool-down ends first.
+    fn pick_endpoint(&self, avoid: Option<usize>) -> (usize, bool) {
+        let now = Instant::now();
         let n = self.endpoints.len();
-        (0..n)
-            .map(|offset| &self.endpoints[(start + offset) % n])
-            .min_by_key(|e| e.in_flight.load(Ordering::SeqCst))
-            .unwrap_or(&self.endpoints[0])
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let in_flight = |&i: &usize| self.endpoints[i].in_flight.load(Ordering::SeqCst);
+        // Another request may take a half-open endpoint's probe between looking and admitting:
+        // then look again, at most once per endpoint.
+        for _ in 0..n {
+            let open = |i: &usize| {
+                !matches!(
+                    self.endpoints[*i].breaker.availability(now),
+                    Availability::Open(_)
+                )
+            };
+            let order = || (0..n).map(|offset| (start + offset) % n).filter(open);
+            let chosen = order()
+                .filter(|&i| Some(i) != avoid)
+                .min_by_key(in_flight)
+                .or_else(|| order().min_by_key(in_flight));
+            let Some(index) = chosen else { break };
+            if let Some(probe) = self.endpoints[index].breaker.admit(now) {
+                return (index, probe);
+            }
+        }
+        let back_soonest =
+            (0..n).min_by_key(|&i| match self.endpoints[i].breaker.availability(now) {
+                Availability::Open(until) => until,
+                Availability::Closed | Availability::HalfOpen => now,
+            });
+        (back_soonest.unwrap_or(0), false)
+    }
+
+    /// Attempts, failures and breaker state of every endpoint, for the run's report.
+    pub fn endpoint_health(&self) -> Vec<EndpointHealth> {
+        let now = Instant::now();
+        self.endpoints
+            .iter()
+            .map(|e| e.breaker.health(&e.base, now))
+            .collect()
     }
 
     /// Exponential back-off with "equal jitter": half the delay fixed, half random.
@@ -441,7 +516,7 @@ impl ChatClient {
             .header(CONTENT_TYPE, "application/json")
             .body(body.clone());
         if let Some(key) = &self.config.api_key {
-            request = request.header(AUTHORIZATION, format!("Bearer {}", key.0));
+            request = request.header(AUTHORIZATION, format!("Bearer {}", key.secret()));
         }
         let response = request.send().await.map_err(|e| self.transport_error(&e))?;
         let status = response.status().as_u16();
@@ -465,6 +540,22 @@ impl ChatClient {
             });
         }
         parse_completion(&bytes)
+    }
+
+    /// A completion with this client's key removed from every text in it: a server may
+    /// echo the request, and what it sends back is stored and shown.
+    fn without_key(&self, completion: Completion) -> Completion {
+        let strip = |text: String| match self.redactor.remove_key(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(cleaned) => cleaned,
+        };
+        Completion {
+            content: strip(completion.content),
+            reasoning: completion.reasoning.map(strip),
+            refusal: completion.refusal.map(strip),
+            raw: strip(completion.raw),
+            ..completion
+        }
     }
 
     fn transport_error(&self, err: &reqwest::Error) -> RequestError {
@@ -522,6 +613,17 @@ pub fn parse_completion(bytes: &[u8]) -> Result<Completion, RequestError> {
     })
 }
 
+/// Whether an attempt's result says its endpoint is alive. A 4xx or 429 is an answer (the
+/// request or the rate is the problem); connection failures, timeouts, cut or non-JSON bodies
+/// and 5xx say the server is not serving.
+fn health_verdict(result: &Result<Completion, RequestError>) -> Verdict {
+    match result {
+        Ok(_) | Err(RequestError::NoMessage(_)) => Verdict::Alive,
+        Err(RequestError::Http { status, .. }) if *status < 500 && *status != 408 => Verdict::Alive,
+        Err(_) => Verdict::Failed,
+    }
+}
+
 /// `Retry-After` as seconds or as an HTTP date.
 fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
@@ -535,29 +637,66 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     )
 }
 
+/// Checks and normalises one endpoint URL.
+///
+/// URLs carrying credentials (`user:password@host`) or a query string (`?api-key=…`) are
+/// refused: the URL is recorded in the manifest and every attempt row, and the chat and model
+/// paths are appended to it, so a query would end up in the wrong place. Keys travel only in
+/// the `Authorization` header, read from `--api-key-env`.
 fn endpoint(url: &str) -> Result<Endpoint, ClientError> {
-    let bad = |reason: &str| ClientError::BadUrl {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
     let trimmed = url.trim().trim_end_matches('/');
     let base = trimmed
         .strip_suffix("/chat/completions")
         .unwrap_or(trimmed)
         .to_owned();
-    let parsed = reqwest::Url::parse(&base).map_err(|e| bad(&e.to_string()))?;
+    let parsed = reqwest::Url::parse(&base);
+    // The URL as shown in errors: never with its password or query.
+    let shown = match &parsed {
+        Ok(parsed) => without_secrets(parsed),
+        Err(_) => url.to_owned(),
+    };
+    let bad = |reason: &str| ClientError::BadUrl {
+        url: shown.clone(),
+        reason: reason.to_owned(),
+    };
+    let parsed = parsed.map_err(|e| bad(&e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("the scheme must be http or https"));
     }
     if parsed.host_str().is_none() {
         return Err(bad("it has no host"));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad(
+            "it carries credentials (user:password@host), which would be stored with the run; \
+             put the key in an environment variable and name it with --api-key-env",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad(
+            "it has a query string or fragment (?... or #...), which would be stored with the run \
+             and cut from the chat path; give the base URL only (e.g. http://host:8000/v1) and \
+             pass a key with --api-key-env",
+        ));
+    }
     Ok(Endpoint {
         chat_url: format!("{base}/chat/completions"),
         models_url: format!("{base}/models"),
         base,
         in_flight: AtomicUsize::new(0),
+        breaker: Breaker::default(),
     })
+}
+
+/// `url` without user name, password, query or fragment, for error messages.
+fn without_secrets(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    // Only fails for URLs that cannot have credentials, which then have none to remove.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 /// rustls with the *ring* provider and the platform's certificate store.
@@ -632,6 +771,22 @@ mod tests {
         assert_eq!(e.models_url, "https://api.example.com/v1/models");
         assert!(endpoint("localhost:8000").is_err());
         assert!(endpoint("ftp://host/v1").is_err());
+    }
+
+    #[test]
+    fn endpoints_with_credentials_are_refused_without_repeating_them() {
+        for url in [
+            "http://user:hunter2@localhost:8000/v1",
+            "http://token@localhost:8000/v1",
+            "https://gateway.example/v1?api-key=hunter2",
+            "https://gateway.example/v1/chat/completions?api-version=2024-06-01",
+            "https://gateway.example/v1#hunter2",
+        ] {
+            let error = endpoint(url).unwrap_err().to_string();
+            assert!(error.contains("--api-key-env"), "{url}: {error}");
+            assert!(!error.contains("hunter2"), "{url}: {error}");
+            assert!(!error.contains("token@"), "{url}: {error}");
+        }
     }
 
     #[test]

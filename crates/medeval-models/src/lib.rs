@@ -7,8 +7,10 @@
 
 mod baseline;
 mod client;
+mod health;
 pub mod images;
 mod limiter;
+mod redact;
 pub mod request;
 
 pub use baseline::Baseline;
@@ -16,3 +18,4 @@ pub use client::{
     ApiKey, Attempt, ChatClient, ClientConfig, ClientError, Exchange, RequestError,
     parse_completion,
 };
+pub use health::EndpointHealth;

@@ -241,3 +241,57 @@ async fn several_endpoints_share_the_load() {
         "endpoint a served {na}, b served {nb}"
     );
 }
+
+#[tokio::test]
+async fn a_dead_endpoint_is_taken_out_and_its_retries_go_to_the_live_one() {
+    let live = MockServer::builder()
+        .latency(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let dying = MockServer::builder()
+        .latency(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let dying_url = dying.url();
+    let mut both = config(&live.url());
+    both.endpoints.push(dying_url.clone());
+    both.concurrency = 8;
+    both.max_attempts = 3;
+    let client = std::sync::Arc::new(ChatClient::new(both).unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..400 {
+        let client = std::sync::Arc::clone(&client);
+        tasks.spawn(async move { client.complete(&body(&format!("q{i}"))).await });
+    }
+    // The second server dies once a tenth of the requests have been answered.
+    let mut dying = Some(dying);
+    let (mut answered, mut failed, mut attempts) = (0, 0, 0);
+    while let Some(exchange) = tasks.join_next().await {
+        let exchange = exchange.unwrap();
+        attempts += exchange.attempts.len();
+        match exchange.result {
+            Ok(_) => answered += 1,
+            Err(_) => failed += 1,
+        }
+        if answered == 40 {
+            drop(dying.take());
+        }
+    }
+    assert_eq!(
+        (answered, failed),
+        (400, 0),
+        "no request may fail while one endpoint lives"
+    );
+    let health = client.endpoint_health();
+    let dead = health.iter().find(|h| h.endpoint == dying_url).unwrap();
+    // Three failures open the breaker; within this short run its first probe may come due.
+    assert!(dead.times_opened >= 1, "{health:?}");
+    assert!(
+        dead.failures <= 12,
+        "a dead endpoint drew {} failed attempts: {health:?}",
+        dead.failures
+    );
+    assert!(attempts <= 400 + 12, "{attempts} attempts for 400 requests");
+}

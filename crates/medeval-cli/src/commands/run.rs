@@ -660,15 +660,17 @@ impl Job {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
+        let mut client = None;
         let answerer = match &self.model.baseline {
             Some(name) => Answerer::Baseline(parse_baseline(name)?),
             None => {
-                let client = Arc::new(self.client(&manifest)?);
-                let warnings = runtime.block_on(client.preflight())?;
+                let endpoint_client = Arc::new(self.client(&manifest)?);
+                let warnings = runtime.block_on(endpoint_client.preflight())?;
                 for warning in warnings {
                     eprintln!("warning: {warning}");
                 }
-                Answerer::Endpoint(client)
+                client = Some(Arc::clone(&endpoint_client));
+                Answerer::Endpoint(endpoint_client)
             }
         };
         let mut store = Store::open(&self.store)
@@ -686,6 +688,9 @@ impl Job {
                 std::future::pending::<()>().await;
             }
         }))?;
+        if let Some(client) = client {
+            print_endpoint_health(&client);
+        }
         Ok((store, report))
     }
 
@@ -879,6 +884,31 @@ fn print_invocation(report: &RunReport) {
     }
     if report.interrupted {
         eprintln!("interrupted; run the same command again to continue where it stopped");
+    }
+}
+
+/// One stderr line per endpoint when a run spread its requests over several, or an endpoint was
+/// taken out: where the attempts went and which endpoint failed.
+fn print_endpoint_health(client: &ChatClient) {
+    let health = client.endpoint_health();
+    if health.len() < 2 && health.iter().all(|h| h.times_opened == 0) {
+        return;
+    }
+    for endpoint in health {
+        let mut line = format!(
+            "endpoint {}: {} attempt(s), {} failed",
+            endpoint.endpoint, endpoint.attempts, endpoint.failures
+        );
+        if endpoint.times_opened > 0 {
+            line.push_str(&format!(
+                ", taken out {} time(s) after failures in a row",
+                endpoint.times_opened
+            ));
+        }
+        if endpoint.out_now {
+            line.push_str(", out at the end of the run");
+        }
+        eprintln!("{line}");
     }
 }
 
