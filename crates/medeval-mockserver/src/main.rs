@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use medeval_mockserver::{MockServer, Reply};
+use medeval_mockserver::{Fault, MockServer, Reply};
 
 /// Serve a scripted OpenAI-compatible chat endpoint on loopback.
 #[derive(Debug, Parser)]
@@ -23,6 +23,13 @@ struct Args {
     /// Model id to serve (repeatable).
     #[arg(long = "model", default_value = "mock-model")]
     models: Vec<String>,
+    /// Fail every chat request whose prompt contains this text (with --fail-status).
+    #[arg(long, value_name = "TEXT", requires = "fail_status")]
+    fail_prompt_containing: Option<String>,
+    /// Answer chat requests with this HTTP status instead (all of them unless
+    /// --fail-prompt-containing narrows it down).
+    #[arg(long, value_name = "CODE")]
+    fail_status: Option<u16>,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -37,10 +44,20 @@ fn main() -> std::io::Result<()> {
     runtime.block_on(async {
         let models: Vec<&str> = args.models.iter().map(String::as_str).collect();
         let answer = args.answer.clone();
+        let failing = args.fail_prompt_containing.clone();
+        let status = args.fail_status;
         let server = MockServer::builder()
             .latency(Duration::from_millis(args.latency_ms))
             .models(&models)
             .rule(move |_| Reply::text(answer.clone()))
+            .faults(move |request| {
+                let code = status?;
+                let text = failing.as_deref().unwrap_or("");
+                request.prompt.contains(text).then_some(Fault::Status {
+                    code,
+                    retry_after: None,
+                })
+            })
             .start_on(SocketAddr::from(([127, 0, 0, 1], args.port)))
             .await?;
         println!("{}", server.url());
