@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::FromArgMatches;
+use medeval::summary::summarize_samples;
+use medeval::{Connection, EndpointModel, ItemSet, ModelSpec, RunSpec};
 use medeval_core::{ItemsSource, digest::sha256_hex};
+use medeval_models::Baseline;
 use medeval_report::{Align, Format, Table, percent, percent_interval};
 use medeval_store::Store;
 
-use super::output::{ReportArgs, summarize_run};
-use super::run::{DecodingArgs, Job, ModelArgs};
+use super::run::{Execution, Runner};
 
 /// The demo items, embedded.
 const DEMO_ITEMS: &str = include_str!("../../demo/items.jsonl");
@@ -64,37 +65,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         items.len()
     )?;
 
-    let mut models: Vec<Vec<String>> = BASELINES
+    let mut models = BASELINES
         .iter()
-        .map(|b| vec!["--baseline".to_owned(), (*b).to_owned()])
-        .collect();
+        .map(|name| {
+            Baseline::parse(name)
+                .map(ModelSpec::Baseline)
+                .with_context(|| format!("unknown baseline {name}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if let (Some(endpoint), Some(model)) = (&args.endpoint, &args.model) {
-        models.push(vec![
-            "--endpoint".into(),
-            endpoint.clone(),
-            "--model".into(),
-            model.clone(),
-        ]);
+        models.push(ModelSpec::Endpoint(EndpointModel {
+            endpoints: vec![endpoint.clone()],
+            name: model.clone(),
+            api_key_env: None,
+            connection: Connection::default(),
+        }));
     }
-
-    let mut runs = Vec::new();
-    for model_args in models {
-        let job = Job {
-            source: source.clone(),
-            items: items.clone(),
-            model: parse_defaults::<ModelArgs>(&model_args)?,
-            decoding: parse_defaults::<DecodingArgs>(&[])?,
-            store: args.store.clone(),
-            report: parse_defaults::<ReportArgs>(&[])?,
-            dry_run: false,
-            fresh: false,
-            progress: args.endpoint.is_some(),
-            variant: None,
-            prompt: None,
-        };
-        let (_, report) = job.start()?;
-        runs.push(report.run_id);
+    let items = ItemSet {
+        source,
+        items,
+        card_prompt: None,
+    };
+    let specs = models
+        .into_iter()
+        .map(|model| RunSpec::builder(model).build(items.clone(), None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let execution = Execution {
+        store: args.store.clone(),
+        dry_run: false,
+        fresh: false,
+        progress: args.endpoint.is_some(),
+    };
+    let mut runner = Runner::new(&execution, specs.iter().map(RunSpec::samples).sum());
+    for spec in specs {
+        runner.run(spec)?;
     }
+    let runs = runner.run_ids().to_vec();
+    drop(runner.into_store());
 
     let store = Store::open_existing(&args.store)?;
     out!("{}", comparison(&store, &runs)?.render(Format::Terminal))?;
@@ -130,7 +137,7 @@ fn comparison(store: &Store, runs: &[String]) -> anyhow::Result<Table> {
     }
     let summaries: Vec<_> = stored
         .iter()
-        .map(|run| summarize_run(run, &options).0)
+        .map(|run| summarize_samples(run, &options).0)
         .collect();
     let tasks: Vec<String> = summaries
         .first()
@@ -179,11 +186,4 @@ fn comparison(store: &Store, runs: &[String]) -> anyhow::Result<Table> {
         table.push(row);
     }
     Ok(table)
-}
-
-/// Parses an argument group from `args` alone, so every default is clap's own.
-fn parse_defaults<T: clap::Args + FromArgMatches>(args: &[String]) -> anyhow::Result<T> {
-    let command = T::augment_args(clap::Command::new("demo").no_binary_name(true));
-    let matches = command.try_get_matches_from(args)?;
-    Ok(T::from_arg_matches(&matches)?)
 }

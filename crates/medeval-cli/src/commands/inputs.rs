@@ -12,7 +12,7 @@ use anyhow::Context;
 use medeval_data::ScoredFile;
 use medeval_report::{RunLabel, RunSource, ScoredRecord, ScoredRun};
 use medeval_stats::{Bootstrap, NonJudgementPolicy};
-use medeval_store::{Store, StoredRun};
+use medeval_store::Store;
 
 use super::output::parse_policy;
 
@@ -106,7 +106,7 @@ impl RunLoader {
             )
         })?;
         let run = store.load_run(&run_id)?;
-        Ok(run_from_store(&run))
+        Ok(medeval::scored_run(&run))
     }
 
     fn store(&mut self) -> anyhow::Result<&Store> {
@@ -120,51 +120,6 @@ impl RunLoader {
             self.store = Some(store);
         }
         self.store.as_ref().context("the store could not be opened")
-    }
-}
-
-/// A stored run as scored records, one per sample, in the run's item order.
-pub fn run_from_store(run: &StoredRun) -> ScoredRun {
-    let items: HashMap<&str, &medeval_store::ItemRecord> = run
-        .items
-        .iter()
-        .map(|item| (item.id.as_str(), item))
-        .collect();
-    let records: Vec<ScoredRecord> = run
-        .samples
-        .iter()
-        .filter_map(|sample| {
-            let item = items.get(sample.item_id.as_str())?;
-            Some(ScoredRecord {
-                id: item.id.clone(),
-                sample: sample.sample,
-                outcome: sample.scored.outcome,
-                extracted: sample.scored.extracted.clone(),
-                gold: Some(item.answer.clone()),
-                answer_type: Some(item.answer_type),
-                cluster: item.cluster.clone(),
-                meta: item.meta.clone(),
-            })
-        })
-        .collect();
-    let answered: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    let missing_items = run
-        .items
-        .iter()
-        .filter(|item| !answered.contains(item.id.as_str()))
-        .count() as u64;
-    ScoredRun {
-        label: RunLabel {
-            label: run.id.clone(),
-            source: RunSource::Store {
-                run: run.id.clone(),
-            },
-            model: Some(run.manifest.model.name.clone()),
-        },
-        benchmark: Some(run.manifest.items.benchmark.clone()),
-        items_sha256: Some(run.manifest.items.sha256.clone()),
-        missing_items,
-        records,
     }
 }
 

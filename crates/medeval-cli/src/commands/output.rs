@@ -3,15 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use medeval_core::{Item, Outcome};
+use medeval::summarize_stored;
 use medeval_report::{
-    Format, Row, Summary, SummaryOptions, render_tables, repeated_table, summarize, summary_tables,
+    Format, Summary, SummaryOptions, render_tables, repeated_table, summary_tables,
 };
-
-use super::inputs::run_from_store;
-use medeval_stats::{Bootstrap, CiMethod, NonJudgementPolicy, RepeatedSummary, TieRule};
-use medeval_store::{RunStatus, Store, StoredRun};
-use serde::Serialize;
+use medeval_stats::{Bootstrap, CiMethod, NonJudgementPolicy};
+use medeval_store::{Store, StoredRun};
 
 /// The default store file, in the current directory.
 pub const DEFAULT_STORE: &str = "medeval.db";
@@ -123,89 +120,6 @@ pub fn parse_policy(name: &str) -> anyhow::Result<NonJudgementPolicy> {
     }
 }
 
-/// A stored run's summary as printed by `--json`.
-#[derive(Debug, Serialize)]
-pub struct RunSummary<'a> {
-    /// Run id.
-    pub run: &'a str,
-    /// Benchmark name.
-    pub benchmark: &'a str,
-    /// Model name.
-    pub model: &'a str,
-    /// Recorded status.
-    pub status: &'a str,
-    /// Whether every item of the run has a final response (no errors, nothing missing).
-    pub complete: bool,
-    /// Samples of the run not stored yet, one per item and draw (interrupted or limited
-    /// invocations); with one sample per item, the items without a response.
-    pub missing: u64,
-    /// Samples per item the run asks for.
-    pub samples_per_item: u32,
-    /// The summary. With several samples per item its accuracy is over all samples and its
-    /// intervals are clustered by item.
-    #[serde(flatten)]
-    pub summary: Summary,
-    /// Mean accuracy, within-item variance, majority vote and any-correct, for runs with
-    /// several samples per item.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repeated: Option<RepeatedSummary>,
-    /// Why `repeated` could not be computed (no judged sample, one cluster).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repeated_error: Option<String>,
-}
-
-/// The clustered counterpart of an interval method: samples of one item are not independent.
-fn clustered_method(ci: CiMethod) -> CiMethod {
-    match ci {
-        CiMethod::Bootstrap(bootstrap) | CiMethod::ClusterBootstrap(bootstrap) => {
-            CiMethod::ClusterBootstrap(bootstrap)
-        }
-        _ => CiMethod::ClusterRobust,
-    }
-}
-
-/// Summarises a stored run; returns the summary and the number of samples not stored yet.
-///
-/// With several samples per item, every sample counts in the accuracy and the intervals are
-/// clustered by item (items sharing a cluster key stay in one cluster): an iid interval over
-/// k·n samples would pretend to k times the evidence.
-pub fn summarize_run(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64) {
-    let samples_per_item = run.manifest.samples_per_item.max(1);
-    let mut options = options.clone();
-    let mut items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
-    if samples_per_item > 1 {
-        options.ci = clustered_method(options.ci);
-        for item in &mut items {
-            if item.cluster.is_none() {
-                // A prefix no benchmark's keys use keeps item ids apart from image keys.
-                item.cluster = Some(format!("\u{1}item:{}", item.id));
-            }
-        }
-    }
-    let options = &options;
-    let by_id: std::collections::HashMap<&str, &Item> =
-        items.iter().map(|item| (item.id.as_str(), item)).collect();
-    let rows: Vec<Row<'_>> = run
-        .samples
-        .iter()
-        .filter_map(|sample| {
-            by_id.get(sample.item_id.as_str()).map(|item| Row {
-                item,
-                scored: &sample.scored,
-            })
-        })
-        .collect();
-    let stored: std::collections::HashSet<(&str, u32)> = run
-        .samples
-        .iter()
-        .filter(|s| s.sample < samples_per_item)
-        .map(|s| (s.item_id.as_str(), s.sample))
-        .collect();
-    let missing =
-        (items.len() as u64 * u64::from(samples_per_item)).saturating_sub(stored.len() as u64);
-    (summarize(&rows, options), missing)
-}
-
 /// A stored run's summary, rendered as [`ReportArgs`] ask.
 #[derive(Debug)]
 pub struct RenderedRun {
@@ -226,57 +140,27 @@ pub fn render_stored_run(
     let options = args.options()?;
     let output = args.output()?;
     let run = store.load_run(run_id)?;
-    let (summary, missing) = summarize_run(&run, &options);
-    let errors = summary.overall.counts.get(Outcome::Error)
-        + summary
-            .report
-            .as_ref()
-            .map_or(0, |report| report.counts.get(Outcome::Error));
-    let complete = missing == 0 && errors == 0 && run.status != RunStatus::Running;
-    let samples_per_item = run.manifest.samples_per_item.max(1);
-    let (repeated, repeated_error) = if samples_per_item > 1 {
-        match run_from_store(&run).repeated_summary(
-            options.policy,
-            TieRule::Wrong,
-            options.confidence,
-            true,
-        ) {
-            Ok(summary) => (Some(summary), None),
-            Err(error) => (None, Some(error.to_string())),
-        }
-    } else {
-        (None, None)
-    };
+    let summary = summarize_stored(&run, &options);
     let text = match output {
         Output::Json => String::new(),
         Output::Tables(format) => {
             let header = if format == Format::Terminal {
-                run_header(&run, missing, errors)
+                run_header(&run, summary.missing, summary.errors())
             } else {
                 String::new()
             };
-            let header = match &repeated_error {
+            let header = match &summary.repeated_error {
                 Some(error) => format!("{header}repeated sampling: not computed: {error}\n\n"),
                 None => header,
             };
             let mut tables = Vec::new();
-            tables.extend(repeated.as_ref().map(repeated_table));
-            tables.extend(summary_tables(&summary));
+            tables.extend(summary.repeated.as_ref().map(repeated_table));
+            tables.extend(summary_tables(&summary.summary));
             header + &render_tables(&tables, format)
         }
     };
-    let json = serde_json::to_value(RunSummary {
-        run: &run.id,
-        benchmark: &run.manifest.items.benchmark,
-        model: &run.manifest.model.name,
-        status: run.status.as_str(),
-        complete,
-        missing,
-        samples_per_item,
-        summary,
-        repeated,
-        repeated_error,
-    })?;
+    let complete = summary.complete;
+    let json = serde_json::to_value(summary)?;
     Ok(RenderedRun {
         complete,
         json,

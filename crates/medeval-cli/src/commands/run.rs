@@ -1,29 +1,26 @@
 //! `medeval run`: a model (or a baseline) over a benchmark, every response stored as it arrives.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use medeval::plan::{self, BenchmarkPlan, BenchmarkRequest, Planned};
+use medeval::{Connection, EndpointModel, ModelSpec, RunSpec, RunSpecBuilder, Sampling, Session};
 use medeval_core::{
-    AnswerType, Decoding, ImageEncoding, ImagePolicy, Item, ItemsSource, ModelKind, ModelRecord,
-    Outcome, PromptTemplate, RunManifest,
+    AnswerType, ImageEncoding, ImagePolicy, Item, Outcome, PromptTemplate, RunManifest,
 };
-use medeval_data::{BenchSpec, Card, DataLocation, RowCountPolicy, Verified, find_card};
-use medeval_models::{ApiKey, Baseline, ChatClient, ClientConfig};
-use medeval_run::{Answerer, Progress, RunPlan, RunReport, execute};
+use medeval_data::{DataLocation, RowCountPolicy, Verified};
+use medeval_models::{Baseline, EndpointHealth};
+use medeval_probe::Variant;
+use medeval_report::{BaselineFacts, plan_power};
+use medeval_run::{Progress, RunReport};
 use medeval_store::{SampleRecord, Store};
 
-use medeval_probe::{Variant, VariantError};
-
-use medeval_report::{BaselineFacts, plan_power};
-
 use super::bench::CardArgs;
-use super::output::{ReportArgs, StoreArgs, print_stored_run, print_stored_runs};
+use super::output::{ReportArgs, StoreArgs, print_stored_runs};
 use super::power::{PlanArgs, print_plan};
 
 /// Exit code of a run that ended with samples still in error or missing.
@@ -189,8 +186,84 @@ impl ProbeArgs {
     }
 }
 
+impl ModelArgs {
+    /// What answers: a baseline, or the model behind the endpoints.
+    fn spec(&self) -> anyhow::Result<ModelSpec> {
+        if let Some(name) = &self.baseline {
+            return Ok(ModelSpec::Baseline(parse_baseline(name)?));
+        }
+        let name = self
+            .model
+            .clone()
+            .context("--model is required with --endpoint")?;
+        let timeout = Duration::try_from_secs_f64(self.timeout)
+            .ok()
+            .filter(|timeout| !timeout.is_zero())
+            .context("--timeout must be a positive number of seconds")?;
+        Ok(ModelSpec::Endpoint(EndpointModel {
+            endpoints: self.endpoints.clone(),
+            name,
+            api_key_env: self.api_key_env.clone(),
+            connection: Connection {
+                concurrency: self.concurrency.max(1),
+                timeout,
+                max_attempts: self.max_attempts.max(1),
+                retry_base: Duration::from_millis(self.retry_base_ms),
+            },
+        }))
+    }
+}
+
+impl DecodingArgs {
+    fn sampling(&self) -> anyhow::Result<Sampling> {
+        let extra_body = self
+            .extra_body
+            .as_deref()
+            .map(|text| serde_json::from_str(text).context("--extra-body is not valid JSON"))
+            .transpose()?;
+        Ok(Sampling {
+            temperature: self.temperature,
+            top_p: self.top_p,
+            max_tokens: self.max_tokens,
+            seed: self.seed,
+            extra_body,
+        })
+    }
+}
+
+impl Args {
+    /// The settings every run of the command shares.
+    fn settings(&self) -> anyhow::Result<RunSpecBuilder> {
+        let mut settings = RunSpec::builder(self.model.spec()?)
+            .sampling(self.decoding.sampling()?)
+            .images(ImagePolicy {
+                encoding: parse_image_format(&self.decoding.image_format)?,
+                max_side: self.decoding.image_max_side,
+            })
+            .samples_per_item(self.decoding.samples_per_item)
+            .cache(!self.decoding.no_cache);
+        if let Some(path) = &self.decoding.prompt {
+            settings = settings.prompt(read_prompt(path)?);
+        }
+        Ok(settings)
+    }
+
+    /// How the runs are executed and reported.
+    fn execution(&self) -> Execution {
+        Execution {
+            store: self.store.store.clone(),
+            dry_run: self.dry_run,
+            fresh: self.fresh,
+            progress: !self.no_progress && !self.dry_run,
+        }
+    }
+}
+
 /// Runs `medeval run`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Argument problems are reported before anything is read, contacted or written.
+    args.report.options()?;
+    args.report.output()?;
     match args.items.clone() {
         Some(path) => run_items(&path, args),
         None => run_benchmarks(args),
@@ -199,53 +272,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// `medeval run --items FILE`.
 fn run_items(path: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let file = medeval_data::read_items(path)?;
-    let benchmark = file
-        .path
-        .file_stem()
-        .map_or_else(|| "items".to_owned(), |s| s.to_string_lossy().into_owned());
-    let source = ItemsSource {
-        benchmark,
-        path: path.display().to_string(),
-        sha256: file.sha256,
-        count: file.items.len(),
-        limit: args.limit,
-        card: None,
-    };
-    let mut items = file.items;
-    if let Some(limit) = args.limit {
-        items.truncate(limit);
-    }
+    let set = plan::items_file(path, args.limit)?;
     let variants = args.probe.parse()?;
     if args.plan {
-        return print_run_plan(&args, &items, !variants.is_empty());
+        return print_run_plan(&args, &set.items, !variants.is_empty());
     }
     if args.planning.is_given() {
         bail!(
             "--effect, --accuracy, --alpha, --power, --discordance, --design-effect and --test plan a comparison: add --plan"
         );
     }
-    let job = Job {
-        source,
-        items,
-        model: args.model,
-        decoding: args.decoding,
-        store: args.store.store,
-        report: args.report,
-        dry_run: args.dry_run,
-        fresh: args.fresh,
-        progress: !args.no_progress,
-        variant: None,
-        prompt: None,
-    };
-    if variants.is_empty() {
-        return job.execute();
+    let settings = args.settings()?;
+    let mut specs = Vec::new();
+    for planned in plan::runs_for(&settings, set, &variants, args.probe.variant_seed)? {
+        match planned {
+            Planned::Run(spec) => specs.push(*spec),
+            // With one items file, a variant that applies to none of them is a mistake.
+            Planned::NotApplicable { reason, .. } => bail!(reason),
+        }
     }
-    let jobs = variants
-        .into_iter()
-        .map(|variant| job.with_variant(variant, args.probe.variant_seed))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    execute_all(jobs)
+    let execution = args.execution();
+    let total = specs.iter().map(RunSpec::samples).sum();
+    let mut runner = Runner::new(&execution, total);
+    for spec in specs {
+        runner.run(spec)?;
+    }
+    runner.finish(&args.report, true)
 }
 
 /// The accuracy `--plan` assumes without `--accuracy`: under independent errors the discordance
@@ -297,39 +349,6 @@ fn print_run_plan(args: &Args, items: &[Item], has_variants: bool) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs several jobs one after another and prints their summaries together.
-pub fn execute_all(jobs: Vec<Job>) -> anyhow::Result<ExitCode> {
-    let Some(first) = jobs.first() else {
-        return Ok(ExitCode::SUCCESS);
-    };
-    let report_args = first.report.clone();
-    report_args.options()?;
-    report_args.output()?;
-    if first.dry_run {
-        for job in &jobs {
-            print_dry_run(&job.manifest()?, &job.items)?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let total = jobs.iter().map(Job::samples).sum();
-    let bar = BarProgress::new(first.progress, total);
-    let mut store = None;
-    let mut run_ids = Vec::new();
-    for job in jobs {
-        bar.begin(&job.label());
-        let (opened, report) = job.start_with(&bar)?;
-        bar.suspend(|| print_invocation(&report));
-        run_ids.push(report.run_id);
-        store = Some(opened);
-    }
-    bar.finish();
-    let Some(store) = store else {
-        return Ok(ExitCode::SUCCESS);
-    };
-    let complete = print_stored_runs(&store, &run_ids, &report_args, false)?;
-    Ok(exit_code(complete))
-}
-
 fn exit_code(complete: bool) -> ExitCode {
     if complete {
         ExitCode::SUCCESS
@@ -338,203 +357,169 @@ fn exit_code(complete: bool) -> ExitCode {
     }
 }
 
-/// One benchmark of a `--bench` run, resolved to its card, options and folder.
-struct Benchmark {
-    card: Card,
-    selections: BTreeMap<String, String>,
-    dir: PathBuf,
+/// How a command's runs are executed and reported.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    /// The store file.
+    pub store: PathBuf,
+    /// Show what would be sent; send and store nothing.
+    pub dry_run: bool,
+    /// Start new runs even when identical ones are stored.
+    pub fresh: bool,
+    /// Draw a progress bar (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Executes the runs of one command in one [`Session`] (opened at the first run, so a dry
+/// run creates no store), under one progress bar, and prints their summaries together.
+pub struct Runner<'e> {
+    execution: &'e Execution,
+    bar: BarProgress,
+    session: Option<Session>,
+    run_ids: Vec<String>,
+}
+
+impl<'e> Runner<'e> {
+    /// A runner for about `samples` samples (the bar is corrected as benchmarks load).
+    pub fn new(execution: &'e Execution, samples: u64) -> Self {
+        Self {
+            execution,
+            bar: BarProgress::new(execution.progress, samples),
+            session: None,
+            run_ids: Vec::new(),
+        }
+    }
+
+    /// Runs one spec to the end (or to Ctrl-C), or prints it for a dry run.
+    pub fn run(&mut self, spec: RunSpec) -> anyhow::Result<()> {
+        if let Some(variant) = spec.variant() {
+            if spec.left_out() > 0 && !spec.items().is_empty() {
+                self.bar.suspend(|| {
+                    eprintln!(
+                        "note: {}: {variant} applies to {} only; {} other item(s) are left out",
+                        spec.manifest().items.benchmark,
+                        variant.applies_to(),
+                        spec.left_out()
+                    );
+                });
+            }
+        }
+        if self.execution.dry_run {
+            print_dry_run(spec.manifest(), spec.items())?;
+            return Ok(());
+        }
+        let session = match &mut self.session {
+            Some(session) => session,
+            None => self.session.insert(Session::new(&self.execution.store)?),
+        };
+        let warnings = session.connect(&spec)?;
+        self.bar.suspend(|| {
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+        });
+        self.bar.begin(&spec.label());
+        let report = session.run(spec, self.execution.fresh, &self.bar, async {
+            // If the handler cannot be installed, the run simply cannot be interrupted cleanly.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })?;
+        self.bar.suspend(|| print_invocation(&report));
+        self.run_ids.push(report.run_id);
+        Ok(())
+    }
+
+    /// The ids of the runs made so far, in order.
+    pub fn run_ids(&self) -> &[String] {
+        &self.run_ids
+    }
+
+    /// A benchmark was loaded: its estimated sample count is replaced by the real one.
+    pub fn correct_estimate(&self, estimated: u64, actual: u64) {
+        self.bar.correct_estimate(estimated, actual);
+    }
+
+    /// Ends the command: clears the bar, reports endpoint health, prints every run's summary
+    /// (one JSON object rather than an array when `single` and there is one run), and returns
+    /// the exit status: 3 while some run is incomplete.
+    pub fn finish(self, report: &ReportArgs, single: bool) -> anyhow::Result<ExitCode> {
+        self.bar.finish();
+        let Some(session) = self.session else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        for (_, health) in session.endpoint_health() {
+            print_endpoint_health(&health);
+        }
+        let Some(store) = session.into_store() else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        let complete = print_stored_runs(&store, &self.run_ids, report, !single)?;
+        Ok(exit_code(complete))
+    }
+
+    /// Ends the runs without printing summaries, returning the store they were written to.
+    pub fn into_store(self) -> Option<Store> {
+        self.bar.finish();
+        self.session.and_then(Session::into_store)
+    }
 }
 
 /// `medeval run --bench ...`: every benchmark verified first, then loaded and run one at a
 /// time, under one progress bar; the summaries are printed together at the end.
 fn run_benchmarks(args: Args) -> anyhow::Result<ExitCode> {
-    let benchmarks = resolve_benchmarks(&args.bench)?;
-    check_breakdown_fields(&benchmarks, &args.report.by)?;
-    args.report.options()?;
-    args.report.output()?;
     let variants = args.probe.parse()?;
-    let policy = if args.bench.allow_row_count_mismatch {
-        RowCountPolicy::AllowMismatch
-    } else {
-        RowCountPolicy::Enforce
+    let request = BenchmarkRequest {
+        names: args.bench.bench.clone(),
+        cards: args.bench.cards.cards()?,
+        card_files: args.bench.cards.cards.clone(),
+        selections: args.bench.cards.selections()?,
+        data: match (&args.bench.data, &args.bench.data_root) {
+            (Some(dir), _) => Some(DataLocation::Folder(dir.clone())),
+            (None, Some(root)) => Some(DataLocation::Root(root.clone())),
+            (None, None) => None,
+        },
+        row_counts: if args.bench.allow_row_count_mismatch {
+            RowCountPolicy::AllowMismatch
+        } else {
+            RowCountPolicy::Enforce
+        },
+        by: args.report.by.clone(),
     };
-
-    // Every benchmark is checked before the first request: a wrong folder or row count found
-    // after hours of requests to the benchmarks before it would waste them.
-    let mut estimates = Vec::with_capacity(benchmarks.len());
-    for benchmark in &benchmarks {
-        let verified = medeval_data::verify(
-            &benchmark.card,
-            &benchmark.selections,
-            &benchmark.dir,
-            policy,
-        )?;
-        eprintln!("{}", describe_verified(&verified));
-        let rows = args.limit.map_or(verified.record.rows, |limit| {
-            limit.min(verified.record.rows)
-        });
-        estimates.push(
-            rows as u64
+    let settings = args.settings()?;
+    let benchmarks = BenchmarkPlan::resolve(&request, |verified| {
+        eprintln!("{}", describe_verified(verified));
+    })?;
+    let estimates: Vec<u64> = benchmarks
+        .benchmarks()
+        .iter()
+        .map(|benchmark| {
+            let rows = benchmark.verified().record.rows;
+            args.limit.map_or(rows, |limit| limit.min(rows)) as u64
                 * u64::from(args.decoding.samples_per_item.max(1))
-                * variants.len().max(1) as u64,
-        );
-    }
-
-    let bar = BarProgress::new(!args.no_progress && !args.dry_run, estimates.iter().sum());
-    let mut store = None;
-    let mut run_ids = Vec::new();
-    for (benchmark, estimate) in benchmarks.iter().zip(estimates) {
-        let loaded = medeval_data::load(
-            &benchmark.card,
-            &benchmark.selections,
-            &benchmark.dir,
-            policy,
-        )?;
-        let source = ItemsSource {
-            benchmark: loaded.benchmark.clone(),
-            path: benchmark.dir.display().to_string(),
-            sha256: loaded.fingerprint.clone(),
-            count: loaded.items.len(),
-            limit: args.limit,
-            card: Some(loaded.record.clone()),
-        };
-        let mut items = loaded.items;
-        if let Some(limit) = args.limit {
-            items.truncate(limit);
-        }
-        let job = Job {
-            source,
-            items,
-            model: args.model.clone(),
-            decoding: args.decoding.clone(),
-            store: args.store.store.clone(),
-            report: args.report.clone(),
-            dry_run: args.dry_run,
-            fresh: args.fresh,
-            progress: !args.no_progress,
-            variant: None,
-            prompt: Some(benchmark.card.prompt()),
-        };
-        let mut jobs = Vec::with_capacity(variants.len().max(1));
-        for variant in &variants {
-            match job.with_variant(variant.clone(), args.probe.variant_seed) {
-                Ok(varied) => jobs.push(varied),
-                // In a multi-benchmark run a variant may suit some benchmarks and not others.
-                Err(error)
-                    if matches!(
-                        error.downcast_ref::<VariantError>(),
-                        Some(VariantError::NotApplicable(_))
-                    ) =>
-                {
-                    eprintln!("note: {}: {error}; no run", job.source.benchmark);
-                }
-                Err(error) => return Err(error),
+                * variants.len().max(1) as u64
+        })
+        .collect();
+    let execution = args.execution();
+    let mut runner = Runner::new(&execution, estimates.iter().sum());
+    for (benchmark, estimate) in benchmarks.benchmarks().iter().zip(estimates) {
+        let items = benchmark.load(args.limit)?;
+        let planned = plan::runs_for(&settings, items, &variants, args.probe.variant_seed)?;
+        let mut specs = Vec::with_capacity(planned.len());
+        for planned in planned {
+            match planned {
+                Planned::Run(spec) => specs.push(*spec),
+                Planned::NotApplicable {
+                    benchmark, reason, ..
+                } => eprintln!("note: {benchmark}: {reason}; no run"),
             }
         }
-        if variants.is_empty() {
-            jobs.push(job);
-        }
-        if args.dry_run {
-            for job in &jobs {
-                print_dry_run(&job.manifest()?, &job.items)?;
-            }
-            continue;
-        }
-        bar.correct_estimate(estimate, jobs.iter().map(Job::samples).sum());
-        for job in jobs {
-            bar.begin(&job.label());
-            let (opened, report) = job.start_with(&bar)?;
-            bar.suspend(|| print_invocation(&report));
-            run_ids.push(report.run_id);
-            store = Some(opened);
+        runner.correct_estimate(estimate, specs.iter().map(RunSpec::samples).sum());
+        for spec in specs {
+            runner.run(spec)?;
         }
     }
-    bar.finish();
-    let Some(store) = store else {
-        return Ok(ExitCode::SUCCESS);
-    };
-    let complete = print_stored_runs(&store, &run_ids, &args.report, true)?;
-    Ok(exit_code(complete))
-}
-
-/// The cards, options and folders of `--bench`, `--card`, `--data`/`--data-root`.
-fn resolve_benchmarks(args: &BenchArgs) -> anyhow::Result<Vec<Benchmark>> {
-    let cards = args.cards.cards()?;
-    let mut specs = args
-        .bench
-        .iter()
-        .filter(|name| !name.trim().is_empty())
-        .map(|name| BenchSpec::parse(name))
-        .collect::<Result<Vec<_>, _>>()?;
-    if specs.is_empty() {
-        // `--card FILE` alone runs the user's cards.
-        for path in &args.cards.cards {
-            let card = Card::from_file(path)?;
-            specs.push(BenchSpec::parse(card.name())?);
-        }
-    }
-    if specs.is_empty() {
-        bail!("name the benchmarks to run with --bench (see `medeval bench list`)");
-    }
-    let location = match (&args.data, &args.data_root) {
-        (Some(dir), _) => DataLocation::Folder(dir.clone()),
-        (None, Some(root)) => DataLocation::Root(root.clone()),
-        (None, None) => bail!(
-            "--bench needs the data: --data DIR (one benchmark's folder) or --data-root DIR (one \
-             sub-folder per benchmark, named as `medeval bench list` prints them)"
-        ),
-    };
-    let global = args.cards.selections()?;
-    let chosen = specs
-        .iter()
-        .map(|spec| find_card(&cards, &spec.name))
-        .collect::<Result<Vec<_>, _>>()?;
-    medeval_data::check_global_selections(&chosen, &global)?;
-    let mut benchmarks: Vec<Benchmark> = Vec::with_capacity(specs.len());
-    for (spec, card) in specs.iter().zip(chosen) {
-        let selections = card.resolve_selections(&spec.selections_for(card, &global))?;
-        let name = card.benchmark_name(&selections);
-        if benchmarks
-            .iter()
-            .any(|b| b.card.benchmark_name(&b.selections) == name)
-        {
-            bail!("--bench names {name} twice");
-        }
-        benchmarks.push(Benchmark {
-            dir: location.folder_for(card, specs.len())?,
-            card: card.clone(),
-            selections,
-        });
-    }
-    Ok(benchmarks)
-}
-
-/// `--by` fields must be fields of at least one of the benchmarks: a misspelt field would
-/// otherwise print one `(missing)` group and look like a result.
-fn check_breakdown_fields(benchmarks: &[Benchmark], by: &[String]) -> anyhow::Result<()> {
-    for field in by {
-        if !benchmarks
-            .iter()
-            .any(|b| b.card.breakdown_fields().contains(field))
-        {
-            let mut known: Vec<String> = benchmarks
-                .iter()
-                .flat_map(|b| b.card.breakdown_fields())
-                .collect();
-            known.sort();
-            known.dedup();
-            bail!(
-                "--by {field}: not a field of {}; fields: {}",
-                benchmarks
-                    .iter()
-                    .map(|b| b.card.name())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                known.join(", ")
-            );
-        }
-    }
-    Ok(())
+    runner.finish(&args.report, false)
 }
 
 /// One line per verified benchmark: rows against the card, files hashed.
@@ -560,240 +545,6 @@ fn describe_verified(verified: &Verified) -> String {
         record.split,
         record.files.len()
     )
-}
-
-/// Everything one invocation needs, however the items were obtained.
-pub struct Job {
-    /// Where the items came from.
-    pub source: ItemsSource,
-    /// The items to cover (limit applied).
-    pub items: Vec<Item>,
-    /// Model settings.
-    pub model: ModelArgs,
-    /// Request settings.
-    pub decoding: DecodingArgs,
-    /// The store file.
-    pub store: PathBuf,
-    /// Summary settings.
-    pub report: ReportArgs,
-    /// Dry run.
-    pub dry_run: bool,
-    /// New run.
-    pub fresh: bool,
-    /// Draw a progress bar (when stderr is a terminal).
-    pub progress: bool,
-    /// The probe variant the items were expanded by, and its seed.
-    pub variant: Option<(Variant, u64)>,
-    /// The benchmark card's prompt templates, used unless `--prompt` gives others.
-    pub prompt: Option<PromptTemplate>,
-}
-
-impl Job {
-    /// The same job over the items of `variant` (expanded with `seed`).
-    pub fn with_variant(&self, variant: Variant, seed: u64) -> anyhow::Result<Job> {
-        let expansion = variant.expand(&self.items, seed)?;
-        if expansion.left_out > 0 && !expansion.items.is_empty() {
-            eprintln!(
-                "note: {}: {variant} applies to {} only; {} other item(s) are left out",
-                self.source.benchmark,
-                variant.applies_to(),
-                expansion.left_out
-            );
-        }
-        Ok(Job {
-            source: self.source.clone(),
-            items: expansion.items,
-            model: self.model.clone(),
-            decoding: self.decoding.clone(),
-            store: self.store.clone(),
-            report: self.report.clone(),
-            dry_run: self.dry_run,
-            fresh: self.fresh,
-            progress: self.progress,
-            variant: Some((variant, seed)),
-            prompt: self.prompt.clone(),
-        })
-    }
-
-    /// Samples the job covers (items times samples per item).
-    pub fn samples(&self) -> u64 {
-        self.items.len() as u64 * u64::from(self.decoding.samples_per_item.max(1))
-    }
-
-    /// What the progress bar calls the job: the benchmark and the variant.
-    fn label(&self) -> String {
-        match &self.variant {
-            Some((variant, _)) => format!("{} [{variant}]", self.source.benchmark),
-            None => self.source.benchmark.clone(),
-        }
-    }
-
-    /// Runs the job and prints the run's summary.
-    pub fn execute(self) -> anyhow::Result<ExitCode> {
-        // Argument problems are reported before anything is contacted or written.
-        self.report.options()?;
-        self.report.output()?;
-        if self.dry_run {
-            print_dry_run(&self.manifest()?, &self.items)?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        let report_args = self.report.clone();
-        let (store, report) = self.start()?;
-        print_invocation(&report);
-        let complete = print_stored_run(&store, &report.run_id, &report_args)?;
-        Ok(exit_code(complete))
-    }
-
-    /// Runs the job to the end (or until Ctrl-C) without printing a summary, with a progress
-    /// bar of its own.
-    pub fn start(self) -> anyhow::Result<(Store, RunReport)> {
-        let bar = BarProgress::new(self.progress, self.samples());
-        let result = self.start_with(&bar);
-        bar.finish();
-        result
-    }
-
-    /// Runs the job, reporting progress to `bar` (shared by the jobs of one command).
-    fn start_with(self, bar: &BarProgress) -> anyhow::Result<(Store, RunReport)> {
-        let manifest = self.manifest()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        let mut client = None;
-        let answerer = match &self.model.baseline {
-            Some(name) => Answerer::Baseline(parse_baseline(name)?),
-            None => {
-                let endpoint_client = Arc::new(self.client(&manifest)?);
-                let warnings = runtime.block_on(endpoint_client.preflight())?;
-                for warning in warnings {
-                    eprintln!("warning: {warning}");
-                }
-                client = Some(Arc::clone(&endpoint_client));
-                Answerer::Endpoint(endpoint_client)
-            }
-        };
-        let mut store = Store::open(&self.store)
-            .with_context(|| format!("cannot open the store {}", self.store.display()))?;
-        let plan = RunPlan {
-            manifest,
-            items: self.items,
-            answerer,
-            fresh: self.fresh,
-            window: self.model.concurrency.max(1) * 2,
-        };
-        let report = runtime.block_on(execute(&mut store, plan, bar, async {
-            // If the handler cannot be installed, the run simply cannot be interrupted cleanly.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }))?;
-        if let Some(client) = client {
-            print_endpoint_health(&client);
-        }
-        Ok((store, report))
-    }
-
-    fn manifest(&self) -> anyhow::Result<RunManifest> {
-        let prompt = match (&self.decoding.prompt, &self.prompt) {
-            (Some(path), _) => read_prompt(path)?,
-            (None, Some(card)) => card.clone(),
-            (None, None) => PromptTemplate::default(),
-        };
-        let extra_body = self
-            .decoding
-            .extra_body
-            .as_deref()
-            .map(|text| -> anyhow::Result<serde_json::Value> {
-                let value: serde_json::Value =
-                    serde_json::from_str(text).context("--extra-body is not valid JSON")?;
-                medeval_models::request::check_extra_body(&value)
-                    .map_err(|e| anyhow::anyhow!("--extra-body: {e}"))?;
-                Ok(value)
-            })
-            .transpose()?;
-        if self.decoding.samples_per_item == 0 {
-            bail!("--samples-per-item must be at least 1");
-        }
-        if self.decoding.samples_per_item > 1 {
-            if self.model.baseline.is_some() {
-                bail!(
-                    "--samples-per-item {} needs a model: a baseline answers every draw the same",
-                    self.decoding.samples_per_item
-                );
-            }
-            if self.decoding.temperature.is_nan() || self.decoding.temperature <= 0.0 {
-                bail!(
-                    "--samples-per-item {} needs --temperature above 0: at temperature {} every draw is the same answer, and {} copies of it would look like {} times the evidence",
-                    self.decoding.samples_per_item,
-                    self.decoding.temperature,
-                    self.decoding.samples_per_item,
-                    self.decoding.samples_per_item
-                );
-            }
-        }
-        let model = match (&self.model.baseline, &self.model.model) {
-            (Some(name), _) => ModelRecord {
-                kind: ModelKind::Baseline,
-                name: parse_baseline(name)?.model_name(),
-                endpoints: Vec::new(),
-                api_key_env: None,
-            },
-            (None, Some(model)) => ModelRecord {
-                kind: ModelKind::Endpoint,
-                name: model.clone(),
-                endpoints: self.model.endpoints.clone(),
-                api_key_env: self.model.api_key_env.clone(),
-            },
-            (None, None) => bail!("--model is required with --endpoint"),
-        };
-        Ok(RunManifest {
-            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            items: self.source.clone(),
-            prompt_sha256: prompt.sha256(),
-            prompt,
-            model,
-            decoding: Decoding {
-                temperature: Some(self.decoding.temperature),
-                top_p: self.decoding.top_p,
-                max_tokens: self.decoding.max_tokens,
-                seed: self.decoding.seed,
-                extra_body,
-            },
-            images: ImagePolicy {
-                encoding: parse_image_format(&self.decoding.image_format)?,
-                max_side: self.decoding.image_max_side,
-            },
-            samples_per_item: self.decoding.samples_per_item,
-            cache: !self.decoding.no_cache,
-            extractor_version: medeval_score::EXTRACTOR_VERSION.to_owned(),
-            variant: self
-                .variant
-                .as_ref()
-                .map(|(variant, seed)| variant.recorded(*seed)),
-            started_at: None,
-            finished_at: None,
-        })
-    }
-
-    fn client(&self, manifest: &RunManifest) -> anyhow::Result<ChatClient> {
-        let mut config =
-            ClientConfig::new(self.model.endpoints.clone(), manifest.model.name.clone());
-        if let Some(var) = &self.model.api_key_env {
-            let key = std::env::var(var).with_context(|| {
-                format!("--api-key-env {var}: the environment variable is not set")
-            })?;
-            config.api_key = Some(ApiKey::new(key));
-        }
-        if !(self.model.timeout.is_finite() && self.model.timeout > 0.0) {
-            bail!("--timeout must be a positive number of seconds");
-        }
-        config.timeout = Duration::from_secs_f64(self.model.timeout);
-        config.max_attempts = self.model.max_attempts.max(1);
-        config.retry_base = Duration::from_millis(self.model.retry_base_ms);
-        config.concurrency = self.model.concurrency.max(1);
-        Ok(ChatClient::new(config)?)
-    }
 }
 
 fn parse_baseline(name: &str) -> anyhow::Result<Baseline> {
@@ -889,8 +640,7 @@ fn print_invocation(report: &RunReport) {
 
 /// One stderr line per endpoint when a run spread its requests over several, or an endpoint was
 /// taken out: where the attempts went and which endpoint failed.
-fn print_endpoint_health(client: &ChatClient) {
-    let health = client.endpoint_health();
+fn print_endpoint_health(health: &[EndpointHealth]) {
     if health.len() < 2 && health.iter().all(|h| h.times_opened == 0) {
         return;
     }

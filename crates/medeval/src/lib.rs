@@ -1,0 +1,30 @@
+//! medeval as a library: the one API boundary the command-line tool, the viewer and the Python
+//! package share.
+//!
+//! A front end maps its own input (flags, a web form, Python arguments) to the typed values
+//! here, and prints or shows what comes back; everything in between lives here, once:
+//!
+//! - [`plan`]: where items come from: a native items file ([`plan::items_file`]) or benchmark
+//!   cards, resolved, verified and loaded ([`BenchmarkPlan`]), expanded into one run per probe
+//!   variant ([`plan::runs_for`]).
+//! - [`spec`]: what a run is ([`RunSpec`], built by [`RunSpecBuilder`]): the manifest that
+//!   identifies it, checked before anything is contacted or written.
+//! - [`session`]: one runtime, one client per endpoint set and the store for a whole command
+//!   ([`Session`]).
+//! - [`summary`]: a stored run summarised ([`RunSummary`], the `show --json` schema), and the
+//!   one place that decides whether a run is complete.
+//!
+//! The leaf crates (`medeval-core`, `-data`, `-models`, `-score`, `-store`, `-run`, `-report`,
+//! `-stats`, `-probe`) stay usable on their own; this crate composes them.
+
+pub mod plan;
+pub mod session;
+pub mod spec;
+pub mod summary;
+
+pub use plan::{BenchmarkPlan, BenchmarkRequest, PlanError, Planned, PlannedBenchmark};
+pub use session::{Session, SessionError};
+pub use spec::{
+    Connection, EndpointModel, ItemSet, ModelSpec, RunSpec, RunSpecBuilder, Sampling, SpecError,
+};
+pub use summary::{RunSummary, scored_run, summarize_stored};

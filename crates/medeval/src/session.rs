@@ -1,0 +1,173 @@
+//! One command's worth of running: one async runtime, one client per model and endpoint set,
+//! and the store, shared by every run the command makes.
+//!
+//! A command that runs three benchmarks with five variants makes fifteen runs; they share one
+//! runtime and one connection pool, and each endpoint is checked (reachable, key accepted,
+//! model served) once, before its first request.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use medeval_models::{ApiKey, ChatClient, ClientConfig, ClientError, EndpointHealth};
+use medeval_run::{Answerer, Progress, RunError, RunPlan, RunReport, execute};
+use medeval_store::{Store, StoreError};
+
+use crate::spec::{Connection, EndpointModel, ModelSpec, RunSpec};
+
+/// Why a session cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The store could not be opened.
+    #[error("cannot open the store {}", path.display())]
+    Store {
+        /// The store file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+    /// The API key's variable is not set.
+    #[error("--api-key-env {0}: the environment variable is not set")]
+    ApiKeyNotSet(String),
+    /// The client could not be built, or an endpoint failed its check.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The run failed (samples committed before the failure are kept).
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// A client built for one model and endpoint set, and the settings it was built from.
+#[derive(Debug)]
+struct Connected {
+    model: EndpointModel,
+    client: Arc<ChatClient>,
+}
+
+/// The runtime, clients and store of one command.
+///
+/// The store is opened (or created) when the first run starts, after its endpoints answered:
+/// a command that fails its checks leaves no file behind.
+#[derive(Debug)]
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    store_path: PathBuf,
+    store: Option<Store>,
+    clients: Vec<Connected>,
+}
+
+impl Session {
+    /// A session whose runs are written to the store at `path`.
+    pub fn new(path: &Path) -> Result<Self, SessionError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(SessionError::Runtime)?;
+        Ok(Self {
+            runtime,
+            store_path: path.to_path_buf(),
+            store: None,
+            clients: Vec::new(),
+        })
+    }
+
+    /// Connects to the endpoints of `spec`'s model unless this session already has: builds the
+    /// client (reading the API key from its variable) and checks every endpoint. Returns
+    /// warnings about endpoints whose model list could not be read. Baselines need nothing.
+    pub fn connect(&mut self, spec: &RunSpec) -> Result<Vec<String>, SessionError> {
+        match spec.model() {
+            ModelSpec::Baseline(_) => Ok(Vec::new()),
+            ModelSpec::Endpoint(model) => self.client_for(model).map(|(_, warnings)| warnings),
+        }
+    }
+
+    /// Executes `spec` to the end, or until `stop` completes (then the run is left resumable).
+    /// With `fresh`, a new run is started even if an identical one is stored.
+    pub fn run(
+        &mut self,
+        spec: RunSpec,
+        fresh: bool,
+        progress: &dyn Progress,
+        stop: impl Future<Output = ()>,
+    ) -> Result<RunReport, SessionError> {
+        let (manifest, items, model) = spec.into_parts();
+        let (answerer, in_flight) = match &model {
+            ModelSpec::Baseline(baseline) => (
+                Answerer::Baseline(*baseline),
+                Connection::default().concurrency,
+            ),
+            ModelSpec::Endpoint(endpoint) => {
+                let (client, _) = self.client_for(endpoint)?;
+                (
+                    Answerer::Endpoint(client),
+                    endpoint.connection.concurrency.max(1),
+                )
+            }
+        };
+        let plan = RunPlan {
+            manifest,
+            items,
+            answerer,
+            fresh,
+            // Twice the requests in flight: images of the next samples are prepared while
+            // earlier ones are on the wire.
+            window: in_flight * 2,
+        };
+        let store = match &mut self.store {
+            Some(store) => store,
+            None => self.store.insert(open_store(&self.store_path)?),
+        };
+        Ok(self
+            .runtime
+            .block_on(execute(store, plan, progress, stop))?)
+    }
+
+    /// Attempts, failures and breaker state of every endpoint this session used, per model.
+    pub fn endpoint_health(&self) -> Vec<(String, Vec<EndpointHealth>)> {
+        self.clients
+            .iter()
+            .map(|c| (c.model.name.clone(), c.client.endpoint_health()))
+            .collect()
+    }
+
+    /// The session's store, for summaries after the runs; `None` when no run started.
+    pub fn into_store(self) -> Option<Store> {
+        self.store
+    }
+
+    fn client_for(
+        &mut self,
+        model: &EndpointModel,
+    ) -> Result<(Arc<ChatClient>, Vec<String>), SessionError> {
+        if let Some(connected) = self.clients.iter().find(|c| &c.model == model) {
+            return Ok((Arc::clone(&connected.client), Vec::new()));
+        }
+        let mut config = ClientConfig::new(model.endpoints.clone(), model.name.clone());
+        if let Some(var) = &model.api_key_env {
+            let key = std::env::var(var).map_err(|_| SessionError::ApiKeyNotSet(var.clone()))?;
+            config.api_key = Some(ApiKey::new(key));
+        }
+        config.timeout = model.connection.timeout;
+        config.max_attempts = model.connection.max_attempts.max(1);
+        config.retry_base = model.connection.retry_base;
+        config.concurrency = model.connection.concurrency.max(1);
+        let client = Arc::new(ChatClient::new(config)?);
+        let warnings = self.runtime.block_on(client.preflight())?;
+        self.clients.push(Connected {
+            model: model.clone(),
+            client: Arc::clone(&client),
+        });
+        Ok((client, warnings))
+    }
+}
+
+fn open_store(path: &Path) -> Result<Store, SessionError> {
+    Store::open(path).map_err(|source| SessionError::Store {
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,193 @@
+//! A stored run, summarised: what `medeval show --json` prints, what tables and viewers read.
+//!
+//! Whether a run is *complete* and how many samples are *missing* is decided here and nowhere
+//! else: a run is complete when every draw of every item has a stored sample, none ended in
+//! error, and the run is not marked running.
+
+use std::collections::{HashMap, HashSet};
+
+use medeval_core::{Item, Outcome};
+use medeval_report::{Row, RunLabel, RunSource, ScoredRecord, ScoredRun, Summary, SummaryOptions};
+use medeval_stats::{CiMethod, RepeatedSummary, TieRule};
+use medeval_store::{RunStatus, StoredRun};
+use serde::Serialize;
+
+/// A stored run's summary, as `medeval show --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// Run id.
+    pub run: String,
+    /// Benchmark name.
+    pub benchmark: String,
+    /// Model name.
+    pub model: String,
+    /// Recorded status.
+    pub status: String,
+    /// Whether every item of the run has a final response (no errors, nothing missing).
+    pub complete: bool,
+    /// Samples of the run not stored yet, one per item and draw (interrupted or limited
+    /// invocations); with one sample per item, the items without a response.
+    pub missing: u64,
+    /// Samples per item the run asks for.
+    pub samples_per_item: u32,
+    /// The summary. With several samples per item its accuracy is over all samples and its
+    /// intervals are clustered by item.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Mean accuracy, within-item variance, majority vote and any-correct, for runs with
+    /// several samples per item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated: Option<RepeatedSummary>,
+    /// Why `repeated` could not be computed (no judged sample, one cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated_error: Option<String>,
+}
+
+impl RunSummary {
+    /// Samples that ended in error, judged and report samples together.
+    pub fn errors(&self) -> u64 {
+        self.summary.overall.counts.get(Outcome::Error)
+            + self
+                .summary
+                .report
+                .as_ref()
+                .map_or(0, |report| report.counts.get(Outcome::Error))
+    }
+}
+
+/// Summarises a stored run under `options`.
+pub fn summarize_stored(run: &StoredRun, options: &SummaryOptions) -> RunSummary {
+    let (summary, missing) = summarize_samples(run, options);
+    let samples_per_item = run.manifest.samples_per_item.max(1);
+    let (repeated, repeated_error) = if samples_per_item > 1 {
+        match scored_run(run).repeated_summary(
+            options.policy,
+            TieRule::Wrong,
+            options.confidence,
+            true,
+        ) {
+            Ok(summary) => (Some(summary), None),
+            Err(error) => (None, Some(error.to_string())),
+        }
+    } else {
+        (None, None)
+    };
+    let mut summary = RunSummary {
+        run: run.id.clone(),
+        benchmark: run.manifest.items.benchmark.clone(),
+        model: run.manifest.model.name.clone(),
+        status: run.status.as_str().to_owned(),
+        complete: false,
+        missing,
+        samples_per_item,
+        summary,
+        repeated,
+        repeated_error,
+    };
+    summary.complete = missing == 0 && summary.errors() == 0 && run.status != RunStatus::Running;
+    summary
+}
+
+/// The clustered counterpart of an interval method: samples of one item are not independent.
+fn clustered_method(ci: CiMethod) -> CiMethod {
+    match ci {
+        CiMethod::Bootstrap(bootstrap) | CiMethod::ClusterBootstrap(bootstrap) => {
+            CiMethod::ClusterBootstrap(bootstrap)
+        }
+        _ => CiMethod::ClusterRobust,
+    }
+}
+
+/// Summarises a stored run's samples; returns the summary and the number of samples not
+/// stored yet.
+///
+/// With several samples per item, every sample counts in the accuracy and the intervals are
+/// clustered by item (items sharing a cluster key stay in one cluster): an iid interval over
+/// k·n samples would pretend to k times the evidence.
+pub fn summarize_samples(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64) {
+    let samples_per_item = run.manifest.samples_per_item.max(1);
+    let mut options = options.clone();
+    let mut items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
+    if samples_per_item > 1 {
+        options.ci = clustered_method(options.ci);
+        for item in &mut items {
+            if item.cluster.is_none() {
+                // A prefix no benchmark's keys use keeps item ids apart from image keys.
+                item.cluster = Some(format!("\u{1}item:{}", item.id));
+            }
+        }
+    }
+    let by_id: HashMap<&str, &Item> = items.iter().map(|item| (item.id.as_str(), item)).collect();
+    let rows: Vec<Row<'_>> = run
+        .samples
+        .iter()
+        .filter_map(|sample| {
+            by_id.get(sample.item_id.as_str()).map(|item| Row {
+                item,
+                scored: &sample.scored,
+            })
+        })
+        .collect();
+    (
+        medeval_report::summarize(&rows, &options),
+        missing_samples(run),
+    )
+}
+
+/// Draws of the run's items that have no stored sample yet.
+pub fn missing_samples(run: &StoredRun) -> u64 {
+    let samples_per_item = run.manifest.samples_per_item.max(1);
+    let stored: HashSet<(&str, u32)> = run
+        .samples
+        .iter()
+        .filter(|s| s.sample < samples_per_item)
+        .map(|s| (s.item_id.as_str(), s.sample))
+        .collect();
+    (run.items.len() as u64 * u64::from(samples_per_item)).saturating_sub(stored.len() as u64)
+}
+
+/// A stored run as scored records, one per sample, in the run's item order: the shape
+/// comparisons, rankings and power plans read, whether a run came from a store or a file.
+pub fn scored_run(run: &StoredRun) -> ScoredRun {
+    let items: HashMap<&str, &medeval_store::ItemRecord> = run
+        .items
+        .iter()
+        .map(|item| (item.id.as_str(), item))
+        .collect();
+    let records: Vec<ScoredRecord> = run
+        .samples
+        .iter()
+        .filter_map(|sample| {
+            let item = items.get(sample.item_id.as_str())?;
+            Some(ScoredRecord {
+                id: item.id.clone(),
+                sample: sample.sample,
+                outcome: sample.scored.outcome,
+                extracted: sample.scored.extracted.clone(),
+                gold: Some(item.answer.clone()),
+                answer_type: Some(item.answer_type),
+                cluster: item.cluster.clone(),
+                meta: item.meta.clone(),
+            })
+        })
+        .collect();
+    let answered: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let missing_items = run
+        .items
+        .iter()
+        .filter(|item| !answered.contains(item.id.as_str()))
+        .count() as u64;
+    ScoredRun {
+        label: RunLabel {
+            label: run.id.clone(),
+            source: RunSource::Store {
+                run: run.id.clone(),
+            },
+            model: Some(run.manifest.model.name.clone()),
+        },
+        benchmark: Some(run.manifest.items.benchmark.clone()),
+        items_sha256: Some(run.manifest.items.sha256.clone()),
+        missing_items,
+        records,
+    }
+}

@@ -1,0 +1,121 @@
+//! The library's run path without the command line: an items file planned into a spec, run in
+//! a session against a real HTTP server on loopback, summarised from the store.
+
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use medeval::plan::{self, Planned};
+use medeval::{Connection, EndpointModel, ModelSpec, RunSpec, Session, summarize_stored};
+use medeval_mockserver::{Fault, MockServer, Reply};
+use medeval_probe::Variant;
+use medeval_report::SummaryOptions;
+use medeval_run::Quiet;
+
+const ITEMS: &str = concat!(
+    r#"{"id": "m1", "question": "[m1] Modality?", "options": {"A": "CT", "B": "MRI"}, "answer": "A"}"#,
+    "\n",
+    r#"{"id": "m2", "question": "[m2] Organ?", "options": {"A": "Liver", "B": "Spleen", "C": "Kidney"}, "answer": "B"}"#,
+    "\n",
+    r#"{"id": "c1", "question": "[c1] Fracture?", "answer": "yes"}"#,
+    "\n",
+    r#"{"id": "c2", "question": "[c2] Effusion?", "answer": "no"}"#,
+    "\n",
+);
+
+fn endpoint(url: String) -> ModelSpec {
+    ModelSpec::Endpoint(EndpointModel {
+        endpoints: vec![url],
+        name: "mock-model".into(),
+        api_key_env: None,
+        connection: Connection {
+            retry_base: Duration::from_millis(1),
+            max_attempts: 2,
+            ..Connection::default()
+        },
+    })
+}
+
+#[test]
+fn a_session_runs_planned_specs_and_their_summaries_say_what_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.jsonl");
+    std::fs::write(&path, ITEMS).unwrap();
+    let session_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Always answers "A" and "yes"; c2 fails with HTTP 500 on every attempt.
+    let server = session_runtime
+        .block_on(
+            MockServer::builder()
+                .rule(|request| {
+                    Reply::text(if request.prompt.contains("[c") {
+                        "Yes."
+                    } else {
+                        "The answer is A."
+                    })
+                })
+                .faults(|request| {
+                    request.prompt.contains("[c2]").then_some(Fault::Status {
+                        code: 500,
+                        retry_after: None,
+                    })
+                })
+                .start(),
+        )
+        .unwrap();
+    let settings = RunSpec::builder(endpoint(server.url()));
+    let items = plan::items_file(&path, None).unwrap();
+    let planned = plan::runs_for(
+        &settings,
+        items,
+        &[
+            Variant::parse("circular").unwrap(),
+            Variant::parse("no-image").unwrap(),
+        ],
+        0,
+    )
+    .unwrap();
+    // Circular applies to the two multiple-choice items (2 + 3 rotations); no-image to none.
+    let [Planned::Run(circular), Planned::NotApplicable { .. }] = planned.as_slice() else {
+        panic!("{planned:?}");
+    };
+    assert_eq!(circular.items().len(), 5);
+    assert_eq!(circular.left_out(), 2);
+
+    let store_path = dir.path().join("runs.db");
+    let mut session = Session::new(&store_path).unwrap();
+    assert!(!store_path.exists(), "nothing is written before a run");
+    let plain = settings
+        .build(plan::items_file(&path, None).unwrap(), None)
+        .unwrap();
+    assert!(session.connect(&plain).unwrap().is_empty());
+    let report = session
+        .run(plain, false, &Quiet, std::future::pending())
+        .unwrap();
+    assert_eq!(
+        (report.requested, report.answered, report.failed),
+        (4, 3, 1)
+    );
+
+    let store = session.into_store().unwrap();
+    let run = store.load_run(&report.run_id).unwrap();
+    let summary = summarize_stored(&run, &SummaryOptions::default());
+    // m1 (gold A) and c1 (gold yes) are right, m2 is wrong, c2 ended in error.
+    assert_eq!(
+        summary
+            .summary
+            .overall
+            .counts
+            .get(medeval_core::Outcome::Correct),
+        2
+    );
+    assert_eq!(summary.errors(), 1);
+    assert_eq!(summary.missing, 0);
+    assert!(!summary.complete, "a run with an error is not complete");
+    // c2 was attempted twice (one retry), every other item once.
+    assert_eq!(server.chat_requests().len(), 5);
+}
