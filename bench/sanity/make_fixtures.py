@@ -8,10 +8,15 @@ Run by hand after changing it (the files are committed):
 
 The files are written by pydicom, independently of the Rust reader, and cover what the builder
 must handle: explicit and implicit VR little endian, signed 16-bit CT with a rescale and a window,
-unsigned 16-bit MR without a window, MONOCHROME1 8-bit radiography, RGB ultrasound, a multi-frame
-image, JPEG baseline (encapsulated), a transfer syntax the builder does not decode, an image with
-burned-in annotation, and a file that is not DICOM at all. Header values (modality, body part,
-orientation) are the answers the tests expect.
+unsigned 16-bit MR without a window, MONOCHROME1 8-bit radiography, RGB ultrasound that declares
+Burned In Annotation = NO, a multi-frame image, JPEG baseline (encapsulated), a transfer syntax the
+builder does not decode, an image with burned-in annotation, and a file that is not DICOM at all.
+Header values (modality, body part, orientation) are the answers the tests expect. The grey-scale
+CT, MR and radiography images carry no Burned In Annotation attribute, as most scanners write them.
+
+A second folder, `burned_in_unknown/`, holds a grey-scale CT and an RGB ultrasound image, neither
+with Burned In Annotation: the ultrasound image is left out unless unknown burned-in annotation
+is explicitly allowed.
 """
 
 import io
@@ -22,15 +27,21 @@ from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import (
+    ComputedRadiographyImageStorage,
+    CTImageStorage,
+    DigitalXRayImageStorageForPresentation,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     JPEG2000Lossless,
     JPEGBaseline8Bit,
-    SecondaryCaptureImageStorage,
+    MRImageStorage,
+    UltrasoundImageStorage,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "crates" / "medeval-sanity" / "tests" / "fixtures" / "dicom"
+FIXTURES = ROOT / "crates" / "medeval-sanity" / "tests" / "fixtures"
+OUT = FIXTURES / "dicom"
+UNKNOWN = FIXTURES / "burned_in_unknown"
 
 # Fixed UIDs so that the files are byte-for-byte reproducible.
 PREFIX = "1.2.826.0.1.3680043.10.1087."
@@ -38,6 +49,17 @@ PREFIX = "1.2.826.0.1.3680043.10.1087."
 
 def uid(n: int) -> str:
     return f"{PREFIX}{n}"
+
+
+# The storage SOP class of each modality (Secondary Capture would mark every image as a possible
+# screen capture with burned-in text).
+SOP_CLASSES = {
+    "CT": CTImageStorage,
+    "MR": MRImageStorage,
+    "CR": ComputedRadiographyImageStorage,
+    "DX": DigitalXRayImageStorageForPresentation,
+    "US": UltrasoundImageStorage,
+}
 
 
 def dataset(
@@ -53,13 +75,13 @@ def dataset(
     orientation: list[float] | None = None,
 ) -> Dataset:
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    meta.MediaStorageSOPClassUID = SOP_CLASSES[modality]
     meta.MediaStorageSOPInstanceUID = uid(1000 + series * 10 + instance)
     meta.TransferSyntaxUID = transfer_syntax
     meta.ImplementationClassUID = uid(1)
     ds = Dataset()
     ds.file_meta = meta
-    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     ds.PatientName = "Sanity^Fixture"
     ds.PatientID = "FIXTURE"
@@ -87,9 +109,30 @@ def monochrome(ds: Dataset, pixels: np.ndarray, *, signed: bool, photometric: st
     ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
 
 
-def save(ds: Dataset, name: str) -> None:
+def save(ds: Dataset, name: str, folder: Path = OUT) -> None:
     little = ds.file_meta.TransferSyntaxUID != ImplicitVRLittleEndian
-    ds.save_as(OUT / name, enforce_file_format=True, implicit_vr=not little, little_endian=True)
+    ds.save_as(folder / name, enforce_file_format=True, implicit_vr=not little, little_endian=True)
+
+
+def burned_in_unknown() -> None:
+    # Neither file says whether text is burned in: the CT slice (grey scale) is used, the RGB
+    # ultrasound image only when unknown burned-in annotation is allowed.
+    ds = dataset(
+        transfer_syntax=ExplicitVRLittleEndian,
+        modality="CT",
+        study=7,
+        series=9,
+        instance=1,
+        rows=8,
+        columns=8,
+        body_part="HEAD",
+        orientation=[1, 0, 0, 0, 1, 0],
+    )
+    hu = np.full((8, 8), 1000, dtype=np.int16)
+    hu[2:6, 2:6] = 1100
+    monochrome(ds, hu, signed=True)
+    save(ds, "ct.dcm", UNKNOWN)
+    us_rgb(burned_in=None, folder=UNKNOWN, name="us_rgb.dcm")
 
 
 def ct_series() -> None:
@@ -177,7 +220,7 @@ def cr_monochrome1() -> None:
     save(ds, "cr/chest.dcm")
 
 
-def us_rgb() -> None:
+def us_rgb(*, burned_in: str | None = "NO", folder: Path = OUT, name: str = "us/rgb.dcm") -> None:
     ds = dataset(
         transfer_syntax=ExplicitVRLittleEndian,
         modality="US",
@@ -187,6 +230,8 @@ def us_rgb() -> None:
         rows=10,
         columns=14,
     )
+    if burned_in is not None:
+        ds.BurnedInAnnotation = burned_in
     rgb = np.zeros((10, 14, 3), dtype=np.uint8)
     rgb[..., 0] = 200
     rgb[5:, :, 2] = 120
@@ -198,7 +243,7 @@ def us_rgb() -> None:
     ds.HighBit = 7
     ds.PixelRepresentation = 0
     ds.PixelData = rgb.tobytes()
-    save(ds, "us/rgb.dcm")
+    save(ds, name, folder)
 
 
 def us_burned_in() -> None:
@@ -276,6 +321,8 @@ def main() -> None:
     dx_jpeg()
     unsupported_jpeg2000()
     (OUT / "README.txt").write_text("Not DICOM: the builder skips files without the DICM magic.\n")
+    UNKNOWN.mkdir(parents=True, exist_ok=True)
+    burned_in_unknown()
 
 
 if __name__ == "__main__":

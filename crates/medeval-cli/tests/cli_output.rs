@@ -176,6 +176,33 @@ fn sanity_build_says_what_it_wrote_and_what_it_skipped() {
     snapshot!("error_sanity_unknown_task", text(&unknown.stderr));
 }
 
+#[test]
+fn sanity_build_leaves_out_images_that_may_show_burned_in_text_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let dicom = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../medeval-sanity/tests/fixtures/burned_in_unknown");
+    let build = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sanity",
+            "build",
+            "--dicom-dir",
+            dicom.to_str().unwrap(),
+            "--out",
+            out,
+            "--tasks",
+            "modality",
+        ];
+        args.extend(extra);
+        medeval(dir.path(), &args)
+    };
+    let refused = build("default.jsonl", &[]);
+    assert!(refused.status.success(), "{}", text(&refused.stderr));
+    snapshot!("sanity_build_burned_in_unknown", text(&refused.stdout));
+    let allowed = build("allowed.jsonl", &["--allow-unknown-burned-in"]);
+    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+    snapshot!("sanity_build_burned_in_allowed", text(&allowed.stdout));
+}
+
 /// `medeval bench list | head -0`: the reader goes away before medeval writes. The command ends
 /// quietly instead of panicking on the broken pipe. Repeated, because whether the write comes
 /// before or after the reader closes is a race.

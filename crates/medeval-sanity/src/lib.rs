@@ -12,9 +12,20 @@
 //! like any benchmark, and `medeval probe RUN` reports accuracy per task and the false-alarm rate
 //! on controls (with the rule-of-three bound when there are none).
 //!
-//! Nothing from the header but the modality and body part reaches an item; images whose header
-//! declares burned-in annotation are left out.
+//! Nothing from the header but the modality and body part (each a short code string) reaches an
+//! item: no names, identifiers, dates, UIDs or file paths (folder names often carry patient names
+//! or ids; [`BuildSummary::sources`] maps source ids back to files for the person building).
+//! Images whose header declares burned-in annotation are left out, and so, unless
+//! [`BuildOptions::allow_unknown_burned_in`] is set, are images of a kind that routinely carries
+//! burned-in text (ultrasound, secondary capture, angiography, endoscopy, colour images ...; see
+//! [`burned_in_risk`]) whose header does not say Burned In Annotation = NO.
+//!
+//! DICOM files are read by a bounded reader of the crate's own: every length a file declares is
+//! checked against the file's size before anything is read, and frame sizes against the header
+//! and [`MAX_FRAME_PIXELS`], so a small malformed file is rejected in milliseconds, with its
+//! reason, without allocating what it declares.
 
+mod dicom;
 mod pixels;
 mod scan;
 mod tasks;
@@ -28,9 +39,12 @@ use image::DynamicImage;
 use image::imageops::FilterType;
 use medeval_perturb::SplitMix64;
 
-pub use pixels::{Layout, Window, is_decodable_transfer_syntax, render};
-pub use scan::{Scan, SkipReason, Skipped, SourceImage, scan};
-pub use tasks::{Task, body_part_name, modality_name, plane};
+pub use dicom::{MAX_DEPTH, MAX_FRAGMENTS, MAX_VALUE_LEN, Malformed, Tag};
+pub use pixels::{Layout, MAX_FRAME_PIXELS, Window, is_decodable_transfer_syntax, render};
+pub use scan::{
+    BURNED_IN_MODALITIES, Scan, SkipReason, Skipped, SourceImage, burned_in_risk, scan,
+};
+pub use tasks::{META_FIELDS, Task, body_part_name, modality_name, plane};
 
 /// What can stop a build. Files that cannot be used are not errors: they are listed as skipped.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +101,10 @@ pub struct BuildOptions {
     pub tasks: Vec<Task>,
     /// Replace an existing output file and images folder.
     pub force: bool,
+    /// Use images of a kind that routinely carries burned-in text (see [`burned_in_risk`]) even
+    /// when their header does not say Burned In Annotation = NO. Off by default: such images may
+    /// show patient names, dates or ids. Burned In Annotation = YES is refused either way.
+    pub allow_unknown_burned_in: bool,
 }
 
 impl Default for BuildOptions {
@@ -98,6 +116,7 @@ impl Default for BuildOptions {
             max_side: 1024,
             tasks: Task::ALL.to_vec(),
             force: false,
+            allow_unknown_burned_in: false,
         }
     }
 }
@@ -115,6 +134,19 @@ pub struct BuildSummary {
     pub items_per_task: BTreeMap<Task, (usize, usize)>,
     /// Files left out, with the reason.
     pub skipped: Vec<Skipped>,
+    /// The DICOM file each source id (`img0001`, the `source_id` of items) was rendered from,
+    /// in id order. Kept out of the items file: folder and file names often carry patient names
+    /// or ids.
+    pub sources: Vec<UsedSource>,
+}
+
+/// A DICOM file a build used, and the id its items carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedSource {
+    /// The source id, e.g. `img0001`.
+    pub id: String,
+    /// The file, relative to the scanned folder.
+    pub path: PathBuf,
 }
 
 impl BuildSummary {
@@ -131,9 +163,10 @@ pub fn build(
     items_file: &Path,
     options: &BuildOptions,
 ) -> Result<BuildSummary, SanityError> {
-    let mut scan = scan::scan(root)?;
+    let mut scan = scan::scan(root, options.allow_unknown_burned_in)?;
     let selected = select(&scan.images, options);
     let mut sources = Vec::with_capacity(selected.len());
+    let mut used = Vec::with_capacity(selected.len());
     let mut studies: BTreeMap<String, usize> = BTreeMap::new();
     for image in selected {
         match render(&root.join(&image.path)) {
@@ -141,9 +174,13 @@ pub fn build(
                 let study = image.study.clone().unwrap_or_else(|| series_key(image));
                 let next = studies.len() + 1;
                 let study_index = *studies.entry(study).or_insert(next);
+                let id = format!("img{:04}", sources.len() + 1);
+                used.push(UsedSource {
+                    id: id.clone(),
+                    path: image.path.clone(),
+                });
                 sources.push(tasks::Source {
-                    id: format!("img{:04}", sources.len() + 1),
-                    path: image.path.to_string_lossy().into_owned(),
+                    id,
                     image: fit(pixels, options.max_side),
                     modality: image.modality.clone(),
                     body_part: image.body_part.clone(),
@@ -196,6 +233,7 @@ pub fn build(
         images: sources.len(),
         items_per_task,
         skipped: scan.skipped,
+        sources: used,
     })
 }
 

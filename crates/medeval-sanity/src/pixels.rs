@@ -8,18 +8,25 @@
 //!
 //! Native (uncompressed) little-endian transfer syntaxes and 8-bit JPEG baseline are decoded;
 //! everything else is reported as skipped, never guessed.
+//!
+//! Nothing is allocated on the header's word alone: a frame may hold at most
+//! [`MAX_FRAME_PIXELS`] pixels, native pixel data must hold every frame the header describes
+//! before one is read, only the middle frame is read, a compressed frame may be at most about twice
+//! its uncompressed size, and the JPEG decoder may not produce an image larger than Rows x Columns.
 
 use std::path::Path;
 
-use dicom_dictionary_std::tags;
-use dicom_object::OpenFileOptions;
 use image::{DynamicImage, GrayImage, RgbImage};
 
-use crate::scan::{Header, SkipReason};
+use crate::dicom::{DicomFile, Malformed, tags};
+use crate::scan::SkipReason;
 
 const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
 const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
 const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
+
+/// The most pixels one frame may have (8192 x 8192): larger frames are skipped, not decoded.
+pub const MAX_FRAME_PIXELS: u64 = 1 << 26;
 
 /// True for the transfer syntaxes whose pixel data [`render`] decodes.
 pub fn is_decodable_transfer_syntax(uid: &str) -> bool {
@@ -54,40 +61,102 @@ impl Window {
     }
 }
 
-/// Reads `path` in full and renders its (middle) frame as an 8-bit grey or RGB image.
-pub fn render(path: &Path) -> Result<DynamicImage, SkipReason> {
-    let object = OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|e| SkipReason::Unreadable(e.to_string()))?;
-    let header = Header(&object);
-    let layout = Layout::read(&header)?;
-    let pixel_data = object
-        .element_opt(tags::PIXEL_DATA)
-        .ok()
-        .flatten()
-        .ok_or(SkipReason::NoPixelData)?;
-    match object.meta().transfer_syntax() {
+/// Where the frame to show is in the file, once its size has been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FrameBytes {
+    /// Native pixel data: the middle frame's offset and length.
+    Native {
+        /// First byte of the frame.
+        offset: u64,
+        /// Its length.
+        len: u64,
+    },
+    /// JPEG: the (offset, length) of the fragments that make up the middle frame.
+    Jpeg(Vec<(u64, u64)>),
+}
+
+/// Checks that the file's pixel data holds what its header describes, within the limits, and
+/// finds the frame to show. Only headers are read. The transfer syntax must be decodable.
+pub(crate) fn check(file: &mut DicomFile) -> Result<(Layout, FrameBytes), SkipReason> {
+    let layout = Layout::read(file)?;
+    let pixel_data = file.pixel_data().ok_or(SkipReason::NoPixelData)?;
+    match file.transfer_syntax() {
         JPEG_BASELINE => {
-            let fragments = pixel_data.value().fragments().ok_or_else(|| {
-                SkipReason::Unreadable("JPEG transfer syntax without encapsulated fragments".into())
-            })?;
-            decode_jpeg_frame(fragments, layout.frames)
+            let fragments = file.fragments()?;
+            let frame = if layout.frames <= 1 {
+                fragments
+            } else if fragments.len() == layout.frames {
+                vec![fragments[layout.frames / 2]]
+            } else {
+                return Err(SkipReason::UnsupportedPixels(format!(
+                    "{} JPEG frames in {} fragments",
+                    layout.frames,
+                    fragments.len()
+                )));
+            };
+            let len: u64 = frame.iter().map(|(_, len)| len).sum();
+            let limit = layout.frame_len().saturating_mul(2).saturating_add(1 << 16);
+            if len > limit {
+                return Err(Malformed::CompressedFrameTooLarge { len, limit }.into());
+            }
+            Ok((layout, FrameBytes::Jpeg(frame)))
         }
         IMPLICIT_VR_LITTLE_ENDIAN | EXPLICIT_VR_LITTLE_ENDIAN => {
-            let bytes = pixel_data
-                .to_bytes()
-                .map_err(|e| SkipReason::Unreadable(format!("pixel data: {e}")))?;
-            let window = header_window(&header);
-            layout.render_native(&bytes, window)
+            let available = pixel_data.len.ok_or(Malformed::PixelDataEncoding(
+                "has an undefined length under a native transfer syntax",
+            ))?;
+            let frame_len = layout.frame_len();
+            let needed = u128::from(frame_len) * layout.frames as u128;
+            if needed > u128::from(available) {
+                return Err(Malformed::PixelDataTooShort {
+                    available,
+                    needed,
+                    frames: layout.frames as u64,
+                    rows: layout.rows as u64,
+                    columns: layout.columns as u64,
+                    samples: layout.samples as u64,
+                    bits_allocated: u64::from(layout.bits_allocated),
+                }
+                .into());
+            }
+            // The middle frame ends within the pixel data, which ends within the file.
+            let offset = pixel_data.offset + (layout.frames / 2) as u64 * frame_len;
+            Ok((
+                layout,
+                FrameBytes::Native {
+                    offset,
+                    len: frame_len,
+                },
+            ))
         }
         other => Err(SkipReason::UnsupportedTransferSyntax(other.to_owned())),
     }
 }
 
-fn header_window(header: &Header<'_>) -> Option<Window> {
-    let center = header.float(tags::WINDOW_CENTER)?;
-    let width = header.float(tags::WINDOW_WIDTH)?;
-    (width >= 1.0 && center.is_finite()).then_some(Window { center, width })
+/// Reads `path` and renders its (middle) frame as an 8-bit grey or RGB image. Only that frame is
+/// read, after its size has been checked against the header, the file and [`MAX_FRAME_PIXELS`].
+pub fn render(path: &Path) -> Result<DynamicImage, SkipReason> {
+    let mut file = DicomFile::open(path)?;
+    let (layout, frame) = check(&mut file)?;
+    match frame {
+        FrameBytes::Native { offset, len } => {
+            let bytes = file.read_at(offset, len)?;
+            layout.render_frame(&bytes, header_window(&file))
+        }
+        FrameBytes::Jpeg(fragments) => {
+            let mut data = Vec::new();
+            for (offset, len) in fragments {
+                data.extend(file.read_at(offset, len)?);
+            }
+            decode_jpeg_frame(&data, &layout)
+        }
+    }
+}
+
+fn header_window(file: &DicomFile) -> Option<Window> {
+    let center = file.float(tags::WINDOW_CENTER)?;
+    let width = file.float(tags::WINDOW_WIDTH)?;
+    (width >= 1.0 && center.is_finite() && width.is_finite()).then_some(Window { center, width })
 }
 
 /// How the pixels of one file are laid out (image pixel module, PS3.3 C.7.6.3).
@@ -118,36 +187,46 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn read(header: &Header<'_>) -> Result<Self, SkipReason> {
-        let positive = |tag, name: &str| {
-            header
-                .int(tag)
-                .filter(|v| *v > 0)
+    fn read(file: &DicomFile) -> Result<Self, SkipReason> {
+        let dimension = |tag, name: &str| {
+            file.int(tag)
+                .filter(|v| (1..=i64::from(u16::MAX)).contains(v))
                 .map(|v| v as usize)
-                .ok_or_else(|| SkipReason::UnsupportedPixels(format!("missing or zero {name}")))
+                .ok_or_else(|| SkipReason::UnsupportedPixels(format!("missing or invalid {name}")))
         };
-        let rows = positive(tags::ROWS, "Rows")?;
-        let columns = positive(tags::COLUMNS, "Columns")?;
-        let frames = header
-            .int(tags::NUMBER_OF_FRAMES)
-            .filter(|v| *v > 0)
-            .unwrap_or(1) as usize;
-        let samples = header.int(tags::SAMPLES_PER_PIXEL).unwrap_or(1) as usize;
-        let photometric = header
+        let rows = dimension(tags::ROWS, "Rows")?;
+        let columns = dimension(tags::COLUMNS, "Columns")?;
+        let pixels = rows as u64 * columns as u64;
+        if pixels > MAX_FRAME_PIXELS {
+            return Err(SkipReason::UnsupportedPixels(format!(
+                "a frame of {columns}x{rows} pixels exceeds the {MAX_FRAME_PIXELS}-pixel limit"
+            )));
+        }
+        let frames = match file.int(tags::NUMBER_OF_FRAMES) {
+            Some(n) if n > 0 => usize::try_from(n).map_err(|_| {
+                SkipReason::UnsupportedPixels(format!("Number of Frames {n} is out of range"))
+            })?,
+            _ => 1,
+        };
+        let samples = file.int(tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+        let photometric = file
             .text(tags::PHOTOMETRIC_INTERPRETATION)
             .unwrap_or_else(|| "MONOCHROME2".to_owned());
-        match (photometric.as_str(), samples) {
-            ("MONOCHROME1" | "MONOCHROME2", 1) | ("RGB", 3) => {}
+        let samples: usize = match (photometric.as_str(), samples) {
+            ("MONOCHROME1" | "MONOCHROME2", 1) => 1,
+            ("RGB", 3) => 3,
             (other, n) => {
                 return Err(SkipReason::UnsupportedPixels(format!(
                     "photometric interpretation {other} with {n} samples per pixel"
                 )));
             }
-        }
-        let bits_allocated = header.int(tags::BITS_ALLOCATED).unwrap_or(0) as u16;
-        let bits_stored = header
+        };
+        let bits = |tag| file.int(tag).and_then(|v| u16::try_from(v).ok());
+        let bits_allocated = bits(tags::BITS_ALLOCATED).unwrap_or(0);
+        let bits_stored = file
             .int(tags::BITS_STORED)
-            .map_or(bits_allocated, |v| v as u16);
+            .map_or(Some(bits_allocated), |v| u16::try_from(v).ok())
+            .unwrap_or(0);
         let supported = match samples {
             1 => matches!(bits_allocated, 8 | 16),
             _ => bits_allocated == 8,
@@ -164,54 +243,59 @@ impl Layout {
             samples,
             bits_allocated,
             bits_stored,
-            signed: header.int(tags::PIXEL_REPRESENTATION) == Some(1),
+            signed: file.int(tags::PIXEL_REPRESENTATION) == Some(1),
             inverted: photometric == "MONOCHROME1",
-            planar: header.int(tags::PLANAR_CONFIGURATION) == Some(1),
-            slope: header
+            planar: file.int(tags::PLANAR_CONFIGURATION) == Some(1),
+            slope: file
                 .float(tags::RESCALE_SLOPE)
                 .filter(|s| s.is_finite() && *s != 0.0)
                 .unwrap_or(1.0),
-            intercept: header
+            intercept: file
                 .float(tags::RESCALE_INTERCEPT)
                 .filter(|i| i.is_finite())
                 .unwrap_or(0.0),
         })
     }
 
-    fn frame_len(&self) -> usize {
-        self.rows * self.columns * self.samples * usize::from(self.bits_allocated / 8)
+    /// Bytes in one frame (saturating: a layout built by hand may describe an impossible one).
+    pub fn frame_len(&self) -> u64 {
+        (self.rows as u64)
+            .saturating_mul(self.columns as u64)
+            .saturating_mul(self.samples as u64)
+            .saturating_mul(u64::from(self.bits_allocated / 8))
     }
 
-    /// Renders the middle frame of native little-endian pixel data.
-    pub fn render_native(
+    /// Renders one frame of native little-endian pixel data (`frame` holds at least
+    /// [`frame_len`](Self::frame_len) bytes).
+    pub fn render_frame(
         &self,
-        bytes: &[u8],
+        frame: &[u8],
         window: Option<Window>,
     ) -> Result<DynamicImage, SkipReason> {
         let frame_len = self.frame_len();
-        let start = (self.frames / 2) * frame_len;
-        let frame = bytes.get(start..start + frame_len).ok_or_else(|| {
-            SkipReason::Unreadable(format!(
-                "pixel data holds {} bytes; {} frames of {}x{} need {}",
-                bytes.len(),
-                self.frames,
-                self.columns,
-                self.rows,
-                self.frames * frame_len
-            ))
-        })?;
+        let frame = usize::try_from(frame_len)
+            .ok()
+            .and_then(|n| frame.get(..n))
+            .ok_or_else(|| {
+                SkipReason::Malformed(Malformed::PixelDataTooShort {
+                    available: frame.len() as u64,
+                    needed: u128::from(frame_len),
+                    frames: 1,
+                    rows: self.rows as u64,
+                    columns: self.columns as u64,
+                    samples: self.samples as u64,
+                    bits_allocated: u64::from(self.bits_allocated),
+                })
+            })?;
         if self.samples == 3 {
             return self.rgb(frame).map(DynamicImage::ImageRgb8);
         }
-        let values: Vec<f64> = self
+        let modality = |v: i64| v as f64 * self.slope + self.intercept;
+        let window = window.unwrap_or_else(|| full_range(self.stored_values(frame).map(modality)));
+        let pixels = self
             .stored_values(frame)
-            .map(|v| v as f64 * self.slope + self.intercept)
-            .collect();
-        let window = window.unwrap_or_else(|| full_range(&values));
-        let pixels = values
-            .iter()
-            .map(|&v| {
-                let y = window.apply(v);
+            .map(|v| {
+                let y = window.apply(modality(v));
                 if self.inverted { 255 - y } else { y }
             })
             .collect();
@@ -262,10 +346,10 @@ impl Layout {
 }
 
 /// A window spanning the frame's range, for images without one in the header.
-fn full_range(values: &[f64]) -> Window {
+fn full_range(values: impl IntoIterator<Item = f64>) -> Window {
     let (lo, hi) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
     if !lo.is_finite() || hi <= lo {
@@ -282,19 +366,43 @@ fn full_range(values: &[f64]) -> Window {
     }
 }
 
-fn decode_jpeg_frame(fragments: &[Vec<u8>], frames: usize) -> Result<DynamicImage, SkipReason> {
-    let data: Vec<u8> = if frames <= 1 {
-        fragments.concat()
-    } else if fragments.len() == frames {
-        fragments[frames / 2].clone()
-    } else {
-        return Err(SkipReason::UnsupportedPixels(format!(
-            "{frames} JPEG frames in {} fragments",
-            fragments.len()
-        )));
+/// Decodes one JPEG frame, refusing (before decoding) an image larger than the header's Rows x
+/// Columns, and then one of another size.
+fn decode_jpeg_frame(data: &[u8], layout: &Layout) -> Result<DynamicImage, SkipReason> {
+    let (columns, rows) = (layout.columns as u32, layout.rows as u32);
+    let reader = |limit_size: bool| {
+        let mut limits = image::Limits::default();
+        if limit_size {
+            limits.max_image_width = Some(columns);
+            limits.max_image_height = Some(rows);
+        }
+        let mut reader =
+            image::ImageReader::with_format(std::io::Cursor::new(data), image::ImageFormat::Jpeg);
+        reader.limits(limits);
+        reader
     };
-    let image = image::load_from_memory_with_format(&data, image::ImageFormat::Jpeg)
-        .map_err(|e| SkipReason::Unreadable(format!("JPEG frame: {e}")))?;
+    let unreadable = |e: image::ImageError| SkipReason::Unreadable(format!("JPEG frame: {e}"));
+    // The frame header first (no pixels are decoded), to name a size mismatch as such.
+    let (width, height) = reader(false).into_dimensions().map_err(unreadable)?;
+    if (width, height) != (columns, rows) {
+        return Err(Malformed::FrameSizeMismatch {
+            width,
+            height,
+            columns: u64::from(columns),
+            rows: u64::from(rows),
+        }
+        .into());
+    }
+    let image = reader(true).decode().map_err(unreadable)?;
+    if (image.width(), image.height()) != (columns, rows) {
+        return Err(Malformed::FrameSizeMismatch {
+            width: image.width(),
+            height: image.height(),
+            columns: u64::from(columns),
+            rows: u64::from(rows),
+        }
+        .into());
+    }
     Ok(match image {
         DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => image,
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
@@ -323,7 +431,7 @@ mod tests {
 
     #[test]
     fn full_range_maps_min_to_black_and_max_to_white() {
-        let window = full_range(&[100.0, 250.0, 400.0]);
+        let window = full_range([100.0, 250.0, 400.0]);
         assert_eq!(window.apply(100.0), 0);
         assert_eq!(window.apply(400.0), 255);
         assert_eq!(window.apply(250.0), 128);
@@ -331,7 +439,7 @@ mod tests {
 
     #[test]
     fn constant_frames_render_black() {
-        let window = full_range(&[7.0, 7.0]);
+        let window = full_range([7.0, 7.0]);
         assert_eq!(window.apply(7.0), 0);
     }
 

@@ -1,35 +1,63 @@
 //! Finding DICOM images in a folder and reading the header fields the tasks need.
 //!
-//! Only the header is read here (parsing stops at Pixel Data), so scanning a folder of thousands
-//! of slices is fast; pixels are decoded later, only for the images a benchmark uses.
+//! Only the header is read here (parsing stops at Pixel Data, and only item headers of the pixel
+//! data are read to check its size), so scanning a folder of thousands of slices is fast and a
+//! malformed file costs no more memory than a few header fields; pixels are decoded later, only
+//! for the images a benchmark uses.
+//!
+//! Images that may show burned-in text are refused here: always when the header says Burned In
+//! Annotation = YES, and by default when the image is of a kind that routinely carries such text
+//! (see [`burned_in_risk`]) and the header does not say exactly NO.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use dicom_dictionary_std::tags;
-use dicom_object::{DefaultDicomObject, OpenFileOptions};
-
 use crate::SanityError;
-use crate::pixels::is_decodable_transfer_syntax;
+use crate::dicom::{DicomFile, Malformed, tags};
+use crate::pixels::{self, is_decodable_transfer_syntax};
+
+/// Modalities whose images routinely carry text burned into the pixels (patient name, dates,
+/// operator notes): ultrasound, secondary capture and other, angiography and fluoroscopy,
+/// endoscopy, external-camera and ophthalmic photography. Their images are used only when Burned
+/// In Annotation (0028,0301) is exactly `NO`, unless unknown burned-in annotation is allowed.
+pub const BURNED_IN_MODALITIES: [&str; 9] =
+    ["US", "IVUS", "SC", "OT", "XA", "RF", "ES", "XC", "OP"];
+
+/// The Secondary Capture Image Storage SOP classes (screen captures and scanned documents)
+/// start with this UID.
+const SECONDARY_CAPTURE_SOP_CLASS: &str = "1.2.840.10008.5.1.4.1.1.7";
 
 /// Why a file found in the folder does not become part of the benchmark.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SkipReason {
     /// The file does not start with a DICOM preamble and `DICM` magic.
     NotDicom,
-    /// The file claims to be DICOM but could not be parsed.
+    /// The file could not be read, or its compressed pixel data could not be decoded.
     Unreadable(String),
+    /// The file's structure contradicts itself or its size (a length running past the end of
+    /// the file, pixel data shorter than the frames the header describes ...); found before
+    /// anything the file declares is allocated.
+    Malformed(Malformed),
     /// The data set holds no image (a structured report, a DICOMDIR, a presentation state ...).
     NoPixelData,
     /// The pixels are compressed with a transfer syntax the builder does not decode.
     UnsupportedTransferSyntax(String),
-    /// The pixel layout is one the builder does not decode (photometric interpretation, bits).
+    /// The pixel layout is one the builder does not decode (photometric interpretation, bits,
+    /// a frame larger than [`MAX_FRAME_PIXELS`](crate::MAX_FRAME_PIXELS)).
     UnsupportedPixels(String),
     /// The header says text is burned into the pixels (Burned In Annotation = YES): such images
     /// may show patient data, so they are never sent to a model.
     BurnedInAnnotation,
+    /// The image is of a kind that routinely carries burned-in text (see
+    /// [`burned_in_risk`]) and its header does not say Burned In Annotation = NO. Such images
+    /// are used only when unknown burned-in annotation is explicitly allowed.
+    BurnedInAnnotationUnknown {
+        /// What makes burned-in text likely, e.g. `modality US`.
+        risk: String,
+        /// The Burned In Annotation value found; `None` when the attribute is absent.
+        value: Option<String>,
+    },
 }
 
 impl std::fmt::Display for SkipReason {
@@ -37,6 +65,7 @@ impl std::fmt::Display for SkipReason {
         match self {
             Self::NotDicom => f.write_str("not a DICOM file (no DICM magic)"),
             Self::Unreadable(why) => write!(f, "unreadable DICOM: {why}"),
+            Self::Malformed(why) => write!(f, "malformed DICOM: {why}"),
             Self::NoPixelData => f.write_str("no pixel data"),
             Self::UnsupportedTransferSyntax(uid) => write!(
                 f,
@@ -45,6 +74,16 @@ impl std::fmt::Display for SkipReason {
             Self::UnsupportedPixels(why) => write!(f, "unsupported pixel layout: {why}"),
             Self::BurnedInAnnotation => {
                 f.write_str("burned-in annotation (the pixels may show patient data)")
+            }
+            Self::BurnedInAnnotationUnknown { risk, value } => {
+                let value = match value {
+                    Some(v) => format!("is {v:?}"),
+                    None => "is absent".to_owned(),
+                };
+                write!(
+                    f,
+                    "burned-in annotation not ruled out ({risk}; Burned In Annotation (0028,0301) {value}, not NO): the pixels may show patient data (--allow-unknown-burned-in uses such images)"
+                )
             }
         }
     }
@@ -95,10 +134,14 @@ impl Scan {
             let kind = match &skipped.reason {
                 SkipReason::NotDicom => "not DICOM".to_owned(),
                 SkipReason::Unreadable(_) => "unreadable".to_owned(),
+                SkipReason::Malformed(_) => "malformed".to_owned(),
                 SkipReason::NoPixelData => "no pixel data".to_owned(),
                 SkipReason::UnsupportedTransferSyntax(uid) => format!("transfer syntax {uid}"),
                 SkipReason::UnsupportedPixels(_) => "unsupported pixel layout".to_owned(),
                 SkipReason::BurnedInAnnotation => "burned-in annotation".to_owned(),
+                SkipReason::BurnedInAnnotationUnknown { .. } => {
+                    "burned-in annotation not ruled out".to_owned()
+                }
             };
             *counts.entry(kind).or_insert(0) += 1;
         }
@@ -107,8 +150,10 @@ impl Scan {
 }
 
 /// Scans `root` recursively (following the sorted directory order, not symlinked folders) for
-/// DICOM images.
-pub fn scan(root: &Path) -> Result<Scan, SanityError> {
+/// DICOM images. With `allow_unknown_burned_in`, images at risk of burned-in text (see
+/// [`burned_in_risk`]) are used even when their header does not say Burned In Annotation = NO;
+/// Burned In Annotation = YES is refused either way.
+pub fn scan(root: &Path, allow_unknown_burned_in: bool) -> Result<Scan, SanityError> {
     if !root.is_dir() {
         return Err(SanityError::NotADirectory(root.to_owned()));
     }
@@ -118,7 +163,7 @@ pub fn scan(root: &Path) -> Result<Scan, SanityError> {
     let mut scan = Scan::default();
     for path in files {
         let relative = path.strip_prefix(root).unwrap_or(&path).to_owned();
-        match read_header(&path) {
+        match read_header(&path, allow_unknown_burned_in) {
             Ok(mut image) => {
                 image.path = relative;
                 scan.images.push(image);
@@ -155,80 +200,91 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SanityError
     Ok(())
 }
 
-/// True when the file has the 128-byte preamble followed by `DICM` (PS3.10 section 7.1).
-fn has_dicom_magic(path: &Path) -> bool {
-    let mut head = [0u8; 132];
-    fs::File::open(path)
-        .and_then(|mut file| file.read_exact(&mut head))
-        .is_ok()
-        && &head[128..] == b"DICM"
-}
-
-/// Opens a DICOM file, stopping before the pixel data.
-pub(crate) fn open_header(path: &Path) -> Result<DefaultDicomObject, SkipReason> {
-    OpenFileOptions::new()
-        .read_until(tags::PIXEL_DATA)
-        .open_file(path)
-        .map_err(|e| SkipReason::Unreadable(e.to_string()))
-}
-
-fn read_header(path: &Path) -> Result<SourceImage, SkipReason> {
-    if !has_dicom_magic(path) {
-        return Err(SkipReason::NotDicom);
+/// What makes burned-in text likely in an image whose header does not rule it out: a modality
+/// in [`BURNED_IN_MODALITIES`] or none, a Secondary Capture SOP class, or a photometric
+/// interpretation other than MONOCHROME1 or MONOCHROME2 (colour, or none given). `None` for a
+/// grey-scale image of another modality, such as a CT or MR slice.
+pub fn burned_in_risk(
+    modality: Option<&str>,
+    photometric_interpretation: Option<&str>,
+    sop_class: Option<&str>,
+) -> Option<String> {
+    match modality {
+        None => return Some("no recognisable modality".to_owned()),
+        Some(m) if BURNED_IN_MODALITIES.contains(&m) => return Some(format!("modality {m}")),
+        Some(_) => {}
     }
-    let object = open_header(path)?;
-    let header = Header(&object);
-    if header.int(tags::ROWS).is_none() || header.int(tags::COLUMNS).is_none() {
+    if let Some(uid) = sop_class
+        && let Some(rest) = uid.strip_prefix(SECONDARY_CAPTURE_SOP_CLASS)
+        && (rest.is_empty() || rest.starts_with('.'))
+    {
+        return Some("Secondary Capture SOP class".to_owned());
+    }
+    match photometric_interpretation {
+        Some("MONOCHROME1" | "MONOCHROME2") => None,
+        Some(other) => Some(format!("photometric interpretation {other}")),
+        None => Some("no photometric interpretation".to_owned()),
+    }
+}
+
+/// A Code String value (Modality, Body Part Examined) as it may leave the header: at most 16
+/// letters, digits, spaces and underscores (PS3.5 6.2). Anything else is not a code and is
+/// dropped, so that free text cannot reach an item.
+fn code_string(value: Option<String>) -> Option<String> {
+    value.filter(|v| {
+        v.len() <= 16
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'_')
+    })
+}
+
+fn read_header(path: &Path, allow_unknown_burned_in: bool) -> Result<SourceImage, SkipReason> {
+    let mut file = DicomFile::open(path)?;
+    if file.pixel_data().is_none()
+        || file.int(tags::ROWS).is_none()
+        || file.int(tags::COLUMNS).is_none()
+    {
         return Err(SkipReason::NoPixelData);
     }
-    let transfer_syntax = object.meta().transfer_syntax().to_owned();
+    let transfer_syntax = file.transfer_syntax().to_owned();
     if !is_decodable_transfer_syntax(&transfer_syntax) {
         return Err(SkipReason::UnsupportedTransferSyntax(transfer_syntax));
     }
-    if header
-        .text(tags::BURNED_IN_ANNOTATION)
+    let modality = code_string(file.text(tags::MODALITY));
+    let burned_in = file.text(tags::BURNED_IN_ANNOTATION);
+    if burned_in
+        .as_deref()
         .is_some_and(|v| v.eq_ignore_ascii_case("YES"))
     {
         return Err(SkipReason::BurnedInAnnotation);
     }
-    let orientation = header
+    if burned_in.as_deref() != Some("NO")
+        && !allow_unknown_burned_in
+        && let Some(risk) = burned_in_risk(
+            modality.as_deref(),
+            file.text(tags::PHOTOMETRIC_INTERPRETATION).as_deref(),
+            file.sop_class().as_deref(),
+        )
+    {
+        return Err(SkipReason::BurnedInAnnotationUnknown {
+            risk,
+            value: burned_in,
+        });
+    }
+    // The pixel data must hold what the header describes, within the limits, before the image
+    // is selected; nothing but item headers is read here.
+    pixels::check(&mut file)?;
+    let orientation = file
         .floats(tags::IMAGE_ORIENTATION_PATIENT)
-        .and_then(|v| <[f64; 6]>::try_from(v).ok());
+        .and_then(|v| <[f64; 6]>::try_from(v).ok())
+        .filter(|v| v.iter().all(|c| c.is_finite()));
     Ok(SourceImage {
         path: path.to_owned(),
-        modality: header.text(tags::MODALITY),
-        body_part: header.text(tags::BODY_PART_EXAMINED),
+        modality,
+        body_part: code_string(file.text(tags::BODY_PART_EXAMINED)),
         orientation,
-        study: header.text(tags::STUDY_INSTANCE_UID),
-        series: header.text(tags::SERIES_INSTANCE_UID),
-        instance: header.int(tags::INSTANCE_NUMBER),
+        study: file.text(tags::STUDY_INSTANCE_UID),
+        series: file.text(tags::SERIES_INSTANCE_UID),
+        instance: file.int(tags::INSTANCE_NUMBER),
     })
-}
-
-/// Typed, forgiving access to header values: a missing or malformed value is `None`.
-pub(crate) struct Header<'a>(pub(crate) &'a DefaultDicomObject);
-
-impl Header<'_> {
-    /// A string value, trimmed; `None` when absent or empty.
-    pub(crate) fn text(&self, tag: dicom_object::Tag) -> Option<String> {
-        let element = self.0.element_opt(tag).ok()??;
-        let value = element.to_str().ok()?;
-        let trimmed = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-        (!trimmed.is_empty()).then(|| trimmed.to_owned())
-    }
-
-    /// An integer value (the first, when several).
-    pub(crate) fn int(&self, tag: dicom_object::Tag) -> Option<i64> {
-        self.0.element_opt(tag).ok()??.to_int::<i64>().ok()
-    }
-
-    /// A floating-point value (the first, when several).
-    pub(crate) fn float(&self, tag: dicom_object::Tag) -> Option<f64> {
-        self.floats(tag)?.first().copied()
-    }
-
-    /// All floating-point values.
-    pub(crate) fn floats(&self, tag: dicom_object::Tag) -> Option<Vec<f64>> {
-        self.0.element_opt(tag).ok()??.to_multi_float64().ok()
-    }
 }

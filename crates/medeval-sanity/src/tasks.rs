@@ -130,8 +130,6 @@ pub fn plane(orientation: &[f64; 6]) -> Option<&'static str> {
 pub struct Source {
     /// Short id, `img0001`, prefix of its item ids and image file names.
     pub id: String,
-    /// The DICOM file, relative to the scanned folder, for the `source` metadata field.
-    pub path: String,
     /// The rendered image.
     pub image: DynamicImage,
     /// Modality code.
@@ -230,6 +228,9 @@ fn draw<T: Clone>(rng: &mut SplitMix64, pool: &[T], k: usize) -> Vec<T> {
 
 const LETTERS: [&str; 5] = ["A", "B", "C", "D", "E"];
 
+/// Every key an item's `meta` may hold.
+pub const META_FIELDS: [&str; 5] = ["task", "control", "transform", "source_id", "modality"];
+
 struct ItemWriter<'a> {
     source: &'a Source,
     images_dir: &'a str,
@@ -264,12 +265,15 @@ impl ItemWriter<'_> {
         name
     }
 
+    /// The item's metadata: what the item is (task, control, transform), the source id and the
+    /// modality code, nothing else. No header field that could identify a patient, a study or a
+    /// place (names, ids, dates, UIDs, institution) and no file path (folder names often carry
+    /// patient names or ids) is ever written here; [`META_FIELDS`] lists every key.
     fn meta(&self, facts: &Facts<'_>) -> Map<String, Value> {
         let mut meta = Map::new();
         meta.insert("task".into(), facts.task.name().into());
         meta.insert("control".into(), facts.control.into());
         meta.insert("transform".into(), facts.transform.into());
-        meta.insert("source".into(), self.source.path.clone().into());
         meta.insert("source_id".into(), self.source.id.clone().into());
         if let Some(modality) = &self.source.modality {
             meta.insert("modality".into(), modality.clone().into());

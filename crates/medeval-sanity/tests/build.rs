@@ -47,13 +47,13 @@ impl Built {
 
     /// The source id (`img0003`) of a DICOM file.
     fn source_id(&self, source: &str) -> String {
-        self.items
+        self.summary
+            .sources
             .iter()
-            .find(|i| i["meta"]["source"] == source)
-            .unwrap_or_else(|| panic!("no item from {source}"))["meta"]["source_id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+            .find(|s| s.path == Path::new(source))
+            .unwrap_or_else(|| panic!("no image from {source}"))
+            .id
+            .clone()
     }
 
     fn gold_text(&self, id: &str) -> String {

@@ -51,6 +51,12 @@ struct BuildArgs {
     /// Replace an existing items file and images folder.
     #[arg(long)]
     force: bool,
+    /// Also use images of kinds that routinely carry burned-in text (US, SC, OT, XA, RF, ES, XC,
+    /// OP, IVUS, Secondary Capture, colour or unknown photometric interpretation, no modality)
+    /// when their header does not say Burned In Annotation (0028,0301) = NO. Such images may
+    /// show patient names, dates or ids; check them first. YES is refused either way.
+    #[arg(long)]
+    allow_unknown_burned_in: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -82,6 +88,7 @@ fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         max_side: args.max_side,
         tasks,
         force: args.force,
+        allow_unknown_burned_in: args.allow_unknown_burned_in,
     };
     let summary = build(&args.dicom_dir, &args.out, &options).with_context(|| {
         format!(
