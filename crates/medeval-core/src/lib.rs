@@ -12,6 +12,7 @@ mod item;
 mod manifest;
 mod outcome;
 mod prompt;
+mod rng;
 
 pub use completion::{Completion, Usage};
 pub use item::{
@@ -23,3 +24,4 @@ pub use manifest::{
 };
 pub use outcome::{Outcome, OutcomeCounts, Scored};
 pub use prompt::{PromptPart, PromptTemplate, RenderedPrompt};
+pub use rng::SplitMix64;

@@ -12,12 +12,11 @@
 //! MRI-like corruptions (ghosting, bias field) follow the ideas of TorchIO's artefact transforms,
 //! implemented in the image domain. `docs/probes.md` tabulates every parameter.
 
-mod noise;
-
 use image::{DynamicImage, ImageBuffer, Luma, Rgb};
 use medeval_core::{Corruption, ImageTransform};
 
-pub use noise::SplitMix64;
+/// The seeded stream the corruptions draw from; defined in `medeval-core` so every crate shares it.
+pub use medeval_core::SplitMix64;
 
 /// Additive Gaussian noise standard deviations (ImageNet-C).
 const GAUSSIAN_NOISE: [f32; 5] = [0.08, 0.12, 0.18, 0.26, 0.38];

@@ -10,7 +10,9 @@
 use std::fmt;
 
 use medeval_core::digest::Sha256Hasher;
-use medeval_core::{AnswerType, Corruption, Image, ImageTransform, Item, Letter, Options};
+use medeval_core::{
+    AnswerType, Corruption, Image, ImageTransform, Item, Letter, Options, SplitMix64,
+};
 
 /// Metadata key holding the id of the item a variant item was made from.
 pub const SOURCE_ID: &str = "source_id";
@@ -362,7 +364,8 @@ fn seeded_orders(item: &Item, k: u32, seed: u64) -> Vec<Vec<usize>> {
     for _ in 1..k {
         let mut order: Vec<usize> = (0..n).collect();
         for i in (1..n).rev() {
-            state = splitmix(state);
+            // Each output seeds the next draw's stream (output feedback, not one running stream).
+            state = SplitMix64::new(state).next_u64();
             let j = (state % (i as u64 + 1)) as usize;
             order.swap(i, j);
         }
@@ -430,13 +433,6 @@ fn derive_seed(seed: u64, id: &str, position: usize) -> u64 {
     hasher.update_field(&(position as u64).to_le_bytes());
     let hex = hasher.finish_hex();
     u64::from_str_radix(&hex[..16], 16).unwrap_or(seed)
-}
-
-fn splitmix(state: u64) -> u64 {
-    let mut z = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -20,28 +20,9 @@
 
 use crate::special::{binomial_cdf, binomial_pmf};
 
-/// The SplitMix64 generator: a 64-bit counter advanced by the golden-ratio increment and passed
-/// through a mixing function. Used here to derive seeds, not to draw bootstrap indices.
-#[derive(Debug, Clone)]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    /// A generator whose counter starts at `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
-
-    /// The next output.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+/// The SplitMix64 generator (medeval's one seeded stream, from `medeval-core`). Used here to
+/// derive seeds, not to draw bootstrap indices.
+pub use medeval_core::SplitMix64;
 
 /// The xoshiro256** generator: 256 bits of state, period 2²⁵⁶ - 1, fast and statistically strong.
 #[derive(Debug, Clone)]

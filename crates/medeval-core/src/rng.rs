@@ -1,5 +1,7 @@
-//! A small seeded random stream, identical on every platform and in every version of medeval, so
-//! a corruption recorded by its seed can be reproduced exactly.
+//! The one small seeded random stream every seeded choice in medeval uses (corruption noise,
+//! option shuffles, sanity-task draws, bootstrap seeding); kept apart so each crate that draws
+//! shares one definition, identical on every platform and in every version, and a choice recorded
+//! by its seed can be reproduced exactly.
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): a 64-bit state advanced by a fixed odd constant and
 /// mixed by two multiply-xorshift rounds.
