@@ -250,3 +250,39 @@ fn stores_from_newer_versions_and_foreign_files_are_refused_untouched() {
 fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+#[test]
+fn sqlite_failures_are_opaque_and_name_the_store_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder where the file should be: SQLite cannot open it.
+    let err = Store::open(dir.path()).unwrap_err();
+    let StoreError::Backend { location, source } = &err else {
+        panic!("expected a backend error, got {err:?}");
+    };
+    assert_eq!(location, &dir.path().display().to_string());
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!("store {}: ", dir.path().display())),
+        "{message}"
+    );
+    assert!(message.ends_with(&source.to_string()), "{message}");
+}
+
+#[test]
+fn a_database_of_someone_else_is_refused_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    rusqlite_conn(&path)
+        .execute_batch("CREATE TABLE patients (id INTEGER PRIMARY KEY, name TEXT);")
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: the database holds tables but no medeval schema; refusing to write into it",
+            path.display()
+        )
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}

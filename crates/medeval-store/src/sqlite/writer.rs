@@ -1,11 +1,16 @@
 //! The sample writer: a thread that owns one connection and commits samples as they arrive.
+//!
+//! The sample upsert here is where the SQLite backend keeps the [`RunStore`](crate::RunStore)
+//! contract's central promise: an answered sample is never overwritten.
 
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, params};
 
-use crate::{SampleRecord, StoreError, metrics_json, to_json};
+use super::{Result, metrics_json, to_json};
+use crate::{SampleRecord, SampleSink, StoreError};
 
 /// Most samples committed in one transaction; a batch is whatever has queued up, up to this.
 const MAX_BATCH: usize = 256;
@@ -29,15 +34,15 @@ struct CacheEntry {
 #[derive(Debug)]
 pub struct SampleWriter {
     sender: Option<Sender<Write>>,
-    thread: Option<JoinHandle<Result<u64, StoreError>>>,
+    thread: Option<JoinHandle<std::result::Result<u64, StoreError>>>,
 }
 
 impl SampleWriter {
-    pub(crate) fn spawn(conn: Connection, run_id: String) -> Self {
+    pub(super) fn spawn(conn: Connection, path: PathBuf, run_id: String) -> Self {
         let (sender, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("medeval-store-writer".into())
-            .spawn(move || write_loop(conn, &run_id, receiver))
+            .spawn(move || write_loop(conn, &run_id, receiver).map_err(|e| e.at(&path)))
             .ok();
         Self {
             sender: Some(sender),
@@ -47,7 +52,11 @@ impl SampleWriter {
 
     /// Queues a final sample. `cache_model` (the model name) asks for the response to be added to
     /// the response cache under the sample's request digest.
-    pub fn write(&self, record: SampleRecord, cache_model: Option<&str>) -> Result<(), StoreError> {
+    pub fn write(
+        &self,
+        record: SampleRecord,
+        cache_model: Option<&str>,
+    ) -> std::result::Result<(), StoreError> {
         let cache = match (cache_model, &record.request_sha256, &record.completion) {
             (Some(model), Some(key), Some(_)) if !record.cached => Some(CacheEntry {
                 key: key.clone(),
@@ -63,16 +72,30 @@ impl SampleWriter {
     }
 
     /// Waits until every queued sample is committed; returns how many were written.
-    pub fn finish(mut self) -> Result<u64, StoreError> {
+    pub fn finish(mut self) -> std::result::Result<u64, StoreError> {
         self.join()
     }
 
-    fn join(&mut self) -> Result<u64, StoreError> {
+    fn join(&mut self) -> std::result::Result<u64, StoreError> {
         drop(self.sender.take());
         match self.thread.take() {
             Some(thread) => thread.join().map_err(|_| StoreError::WriterStopped)?,
             None => Err(StoreError::WriterStopped),
         }
+    }
+}
+
+impl SampleSink for SampleWriter {
+    fn write(
+        &self,
+        record: SampleRecord,
+        cache_model: Option<&str>,
+    ) -> std::result::Result<(), StoreError> {
+        SampleWriter::write(self, record, cache_model)
+    }
+
+    fn finish(self: Box<Self>) -> std::result::Result<u64, StoreError> {
+        SampleWriter::finish(*self)
     }
 }
 
@@ -86,11 +109,7 @@ impl Drop for SampleWriter {
     }
 }
 
-fn write_loop(
-    mut conn: Connection,
-    run_id: &str,
-    receiver: Receiver<Write>,
-) -> Result<u64, StoreError> {
+fn write_loop(mut conn: Connection, run_id: &str, receiver: Receiver<Write>) -> Result<u64> {
     let mut written = 0u64;
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
@@ -110,11 +129,13 @@ fn write_loop(
     Ok(written)
 }
 
-fn insert_sample(conn: &Connection, run_id: &str, write: &Write) -> Result<(), StoreError> {
+fn insert_sample(conn: &Connection, run_id: &str, write: &Write) -> Result<()> {
     let record = &write.record;
     let status = if record.is_answered() { "ok" } else { "error" };
     let usage = record.completion.as_ref().and_then(|c| c.usage);
-    // An answered sample is final: a later error for the same sample never replaces it.
+    // The contract's "an answered sample is never overwritten": a row with a response is final
+    // (the `WHERE` below leaves it as it is, whether the later write is an error or another
+    // answer); a row that ended in error is replaced by whatever comes next.
     conn.prepare_cached(
         "INSERT INTO samples (run_id, item_id, sample, status, completion, error, latency_ms, attempts, cached,
                               request_sha256, prompt_tokens, completion_tokens, outcome, extracted, rule, metrics, completed_at)

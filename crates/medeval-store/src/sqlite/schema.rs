@@ -6,6 +6,7 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::Result;
 use crate::StoreError;
 
 /// The schema version this build writes. A store with a higher version was written by a newer
@@ -79,31 +80,63 @@ CREATE TABLE IF NOT EXISTS response_cache (
 );
 ";
 
-/// Applies the connection settings every connection to a store uses.
-pub fn configure(conn: &Connection) -> Result<(), StoreError> {
+/// Checks that the file at `conn` is a medeval store this build can read (or an empty file),
+/// and only then makes it one: WAL journaling, and the schema when it has none.
+///
+/// Nothing is written before the check passes, because switching to WAL rewrites the file's
+/// header: a foreign database or a newer store must be refused exactly as it was.
+pub(super) fn open(conn: &mut Connection) -> Result<()> {
+    settings(conn)?;
+    check(conn)?;
+    use_wal(conn)?;
+    migrate(conn)
+}
+
+/// Applies the settings every further connection to an opened store uses.
+pub(super) fn configure(conn: &Connection) -> Result<()> {
+    settings(conn)?;
+    use_wal(conn)
+}
+
+/// Per-connection settings, which change nothing in the file.
+fn settings(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+/// Switches the file to WAL journaling (a no-op once it is).
+fn use_wal(conn: &Connection) -> Result<()> {
     // `journal_mode` returns a row, so it is read rather than executed.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Unsupported(format!(
             "the store could not be switched to WAL journaling (got {mode:?}); is it on a network file system?"
-        )));
+        ))
+        .into());
     }
-    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
     Ok(())
 }
 
 /// Creates the schema in a new store, or checks the version of an existing one.
-pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+fn migrate(conn: &mut Connection) -> Result<()> {
     // IMMEDIATE takes the write lock up front, so two processes opening a new store at once
-    // cannot both create the schema.
+    // cannot both create the schema; the check is repeated under the lock for the same reason.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    check_or_create(&tx)?;
+    if !check(&tx)? {
+        tx.execute_batch(SCHEMA)?;
+        tx.execute(
+            "INSERT INTO store_meta (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
+            params![SCHEMA_VERSION.to_string(), env!("CARGO_PKG_VERSION")],
+        )?;
+    }
     tx.commit()?;
     Ok(())
 }
 
-fn check_or_create(conn: &Connection) -> Result<(), StoreError> {
+/// Whether the database holds a medeval schema this build reads (`true`) or nothing at all
+/// (`false`); anything else is an error. Only reads.
+fn check(conn: &Connection) -> Result<bool> {
     let has_meta: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_meta')",
         [],
@@ -130,9 +163,10 @@ fn check_or_create(conn: &Connection) -> Result<(), StoreError> {
             return Err(StoreError::NewerSchema {
                 found: version,
                 supported: SCHEMA_VERSION,
-            });
+            }
+            .into());
         }
-        return Ok(());
+        return Ok(true);
     }
     let has_other_tables: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
@@ -142,12 +176,8 @@ fn check_or_create(conn: &Connection) -> Result<(), StoreError> {
     if has_other_tables {
         return Err(StoreError::Unsupported(
             "the database holds tables but no medeval schema; refusing to write into it".into(),
-        ));
+        )
+        .into());
     }
-    conn.execute_batch(SCHEMA)?;
-    conn.execute(
-        "INSERT INTO store_meta (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
-        params![SCHEMA_VERSION.to_string(), env!("CARGO_PKG_VERSION")],
-    )?;
-    Ok(())
+    Ok(false)
 }
