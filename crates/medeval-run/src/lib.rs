@@ -3,7 +3,7 @@
 //! ```text
 //! items --render + prepare images (blocking pool)--> request body
 //!       --response cache? --ChatClient (bounded, retried)--> completion
-//!       --medeval-score--> verdict --SampleWriter (committed as it completes)--> store
+//!       --medeval-score--> verdict --SampleSink (committed as it completes)--> store
 //! ```
 //!
 //! A run is identified by its manifest ([`RunManifest::identity`]). Executing a plan whose run
@@ -14,6 +14,12 @@
 //!
 //! At most `window` samples are being prepared or requested at once, so memory stays flat however
 //! large the benchmark; the [`ChatClient`] limits how many requests are on the wire.
+//!
+//! The engine reaches the store only through [`RunStore`], and relies on its contract rather than
+//! on any backend: an answered sample is never overwritten (so a duplicate is harmless), a sample
+//! is done once committed (so resuming is just "request what is not answered"), and a run
+//! continued under other extraction rules stays stale until rescored. Any backend that passes
+//! `medeval_store::conformance` runs here unchanged.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,7 +32,7 @@ use medeval_models::request::{ChatBody, chat_body};
 use medeval_models::{Baseline, ChatClient, Exchange};
 use medeval_score::{EXTRACTOR_VERSION, Response};
 use medeval_store::{
-    AttemptRecord, CacheReader, RunStatus, SampleRecord, Store, StoreError, timestamp,
+    AttemptRecord, ResponseCache, RunStatus, RunStore, SampleRecord, StoreError, timestamp,
 };
 use tokio::task::JoinSet;
 
@@ -108,8 +114,12 @@ pub enum RunError {
 }
 
 /// Executes `plan` against `store` until every sample is final or `stop` completes.
-pub async fn execute(
-    store: &mut Store,
+///
+/// Any [`RunStore`] will do (`&mut Store`, or `&mut dyn RunStore` when the backend is chosen at
+/// run time). Every sample handed to the store's sink is committed before this returns, even
+/// when it returns an error; a `stop` leaves the run [`RunStatus::Incomplete`] and resumable.
+pub async fn execute<S: RunStore + ?Sized>(
+    store: &mut S,
     plan: RunPlan,
     progress: &dyn Progress,
     stop: impl Future<Output = ()>,
@@ -280,7 +290,7 @@ struct RequestContext {
     decoding: Decoding,
     images: ImagePolicy,
     samples_per_item: u32,
-    cache: Option<Mutex<CacheReader>>,
+    cache: Option<Mutex<Box<dyn ResponseCache>>>,
     cpu: tokio::sync::Semaphore,
 }
 
@@ -437,7 +447,7 @@ fn exchange_record(
 }
 
 /// Scores every stored response of `run_id` again with the current rules.
-fn rescore(store: &mut Store, run_id: &str) -> Result<(), StoreError> {
+fn rescore<S: RunStore + ?Sized>(store: &mut S, run_id: &str) -> Result<(), StoreError> {
     let run = store.load_run(run_id)?;
     let items: HashMap<&str, Item> = run
         .items
