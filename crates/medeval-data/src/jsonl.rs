@@ -36,6 +36,7 @@ use medeval_core::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
 use serde_json::{Map, Value};
 
 use crate::error::{DataError, Location};
+use crate::json_lines::JsonLines;
 
 /// Fields an item line may carry.
 const KNOWN_FIELDS: [&str; 8] = [
@@ -93,22 +94,8 @@ fn parse_items(
 ) -> Result<Vec<Item>, DataError> {
     let mut items = Vec::new();
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
-    for (index, line) in reader.lines().enumerate() {
-        let line_no = index + 1;
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => {
-                DataError::invalid(Location::line(path, line_no), "line is not valid UTF-8")
-            }
-            _ => DataError::io(path, e),
-        })?;
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let value: Value = serde_json::from_str(text).map_err(|e| DataError::Json {
-            location: Location::line(path, line_no),
-            message: json_error_message(&e),
-        })?;
+    for line in JsonLines::trimmed(reader, path) {
+        let (line_no, value) = line?;
         let item = ItemParser {
             path,
             line: line_no,
@@ -418,15 +405,6 @@ fn decode_data_uri(rest: &str) -> Result<Vec<u8>, String> {
         return Err("data: URI holds no bytes".into());
     }
     Ok(bytes)
-}
-
-/// serde_json's message without its own "at line 1 column N" (every line is line 1 to it).
-pub(crate) fn json_error_message(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    let message = message
-        .find(" at line ")
-        .map_or(message.as_str(), |at| &message[..at]);
-    format!("{message} (column {})", err.column())
 }
 
 fn json_kind(value: &Value) -> &'static str {

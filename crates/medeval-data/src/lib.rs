@@ -16,6 +16,7 @@ pub mod card;
 mod error;
 mod glob;
 mod images;
+mod json_lines;
 pub mod jsonl;
 pub mod predictions;
 pub mod readers;

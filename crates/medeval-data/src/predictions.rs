@@ -4,13 +4,13 @@
 //! (separated chain of thought, kept for audit) and `"refusal"` (an API-level refusal).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 use serde_json::Value;
 
 use crate::error::{DataError, Location};
-use crate::jsonl::json_error_message;
+use crate::json_lines::JsonLines;
 
 /// One prediction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,21 +33,8 @@ const FIELDS: [&str; 4] = ["id", "response", "reasoning", "refusal"];
 pub fn read_predictions(path: &Path) -> Result<HashMap<String, Prediction>, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut predictions: HashMap<String, Prediction> = HashMap::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line_no = index + 1;
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => {
-                DataError::invalid(Location::line(path, line_no), "line is not valid UTF-8")
-            }
-            _ => DataError::io(path, e),
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: Value = serde_json::from_str(&line).map_err(|e| DataError::Json {
-            location: Location::line(path, line_no),
-            message: json_error_message(&e),
-        })?;
+    for line in JsonLines::new(BufReader::new(file), path) {
+        let (line_no, value) = line?;
         let prediction = parse(path, line_no, value)?;
         if let Some(first) = predictions.get(&prediction.id) {
             return Err(DataError::DuplicateId {

@@ -26,14 +26,14 @@
 //! `(id, sample)` pair may appear only once per benchmark.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use medeval_core::{AnswerType, Meta, Outcome};
 use serde_json::{Map, Value};
 
 use crate::error::{DataError, Location};
-use crate::jsonl::json_error_message;
+use crate::json_lines::JsonLines;
 
 /// Fields a scored-sample line may carry.
 const FIELDS: [&str; 12] = [
@@ -93,21 +93,8 @@ pub fn read_scored_samples(path: &Path) -> Result<ScoredFile, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut samples = Vec::new();
     let mut seen: HashMap<(Option<String>, String, u32), usize> = HashMap::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line_no = index + 1;
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => {
-                DataError::invalid(Location::line(path, line_no), "line is not valid UTF-8")
-            }
-            _ => DataError::io(path, e),
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: Value = serde_json::from_str(&line).map_err(|e| DataError::Json {
-            location: Location::line(path, line_no),
-            message: json_error_message(&e),
-        })?;
+    for line in JsonLines::new(BufReader::new(file), path) {
+        let (line_no, value) = line?;
         let sample = parse(path, line_no, value)?;
         let key = (sample.benchmark.clone(), sample.id.clone(), sample.sample);
         if let Some(&first_line) = seen.get(&key) {

@@ -151,6 +151,28 @@ fn missing_or_corrupt_images_are_named() {
 }
 
 #[test]
+fn a_byte_order_mark_before_the_first_line_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\u{feff}{\"id\": \"a\", \"question\": \"q\", \"answer\": \"yes\"}\n\
+                {\"id\": \"b\", \"question\": \"r\", \"answer\": \"no\"}\n";
+    let path = write(dir.path(), "bench.jsonl", text);
+    let file = read_items(&path).unwrap();
+    let ids: Vec<&str> = file.items.iter().map(|item| item.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(file.items[0].answer_type, AnswerType::Closed);
+    // The fingerprint is of the file's bytes, mark included.
+    assert_eq!(
+        file.sha256,
+        medeval_core::digest::sha256_hex(text.as_bytes())
+    );
+    // Only a mark at the very start is skipped; one later is an error naming its line.
+    assert_eq!(
+        error_of("{\"id\": \"a\", \"question\": \"q\", \"answer\": \"yes\"}\n\u{feff}{}\n"),
+        "DIR/bench.jsonl:2: not valid JSON: expected value (column 1)"
+    );
+}
+
+#[test]
 fn invalid_utf8_names_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.jsonl");

@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::{Layout, ReadSpec, RecordSink};
 use crate::error::{DataError, Location, Unit};
+use crate::json_lines::JsonLines;
 use crate::record::{Cell, Record};
 
 /// Reads a JSON document: `[{...}, {...}]` or `{"id": {...}, ...}`; with `spec.records`, one
@@ -54,22 +55,8 @@ pub fn read_lines(spec: &ReadSpec<'_>, sink: &mut dyn RecordSink) -> Result<usiz
     let file = File::open(&path).map_err(|e| DataError::io(spec.file, e))?;
     let label = spec.label();
     let mut count = 0;
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line_no = index + 1;
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => DataError::invalid(
-                Location::line(spec.file, line_no),
-                "line is not valid UTF-8",
-            ),
-            _ => DataError::io(spec.file, e),
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: Value = serde_json::from_str(&line).map_err(|e| DataError::Json {
-            location: Location::line(spec.file, line_no),
-            message: crate::jsonl::json_error_message(&e),
-        })?;
+    for line in JsonLines::new(BufReader::new(file), spec.file) {
+        let (line_no, value) = line?;
         let Value::Object(object) = value else {
             return Err(DataError::invalid(
                 Location::line(spec.file, line_no),
