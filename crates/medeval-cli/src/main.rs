@@ -1,7 +1,8 @@
 //! `medeval`: evaluate medical AI models with explicit rules and honest statistics.
 //!
-//! This binary only parses arguments and wires the library crates together; each subcommand
-//! lives in its own module under `commands/`.
+//! The binary maps flags to the typed settings of the `medeval` library and its leaf crates,
+//! shows progress and prints results; each subcommand lives in its own module under
+//! `commands/`.
 
 mod commands;
 
@@ -11,7 +12,9 @@ use clap::{Parser, Subcommand};
 
 /// Evaluate medical AI models with explicit, versioned scoring rules and honest statistics.
 #[derive(Debug, Parser)]
-#[command(name = "medeval", version, about, max_term_width = 100)]
+// No `about` attribute: it would print the package description; the doc comment above is the
+// user's summary.
+#[command(name = "medeval", version, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -4,13 +4,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use medeval_report::{
-    CompareError, CompareSettings, DiscordantLimit, Format, ReportComparison, RunComparison,
+    CompareError, CompareSettings, DiscordantLimit, ReportComparison, RunComparison,
     compare_report_runs, compare_runs, correct_family, is_report_run, render_comparisons,
     render_tables,
 };
 
 use super::inputs::{PairedArgs, RunLoader, match_benchmarks};
 use super::output::StoreArgs;
+use super::values::OutputFormat;
 
 /// Arguments of `medeval compare`.
 #[derive(Debug, clap::Args)]
@@ -33,9 +34,9 @@ pub struct Args {
     /// Print the comparisons as JSON: an array with one object per benchmark.
     #[arg(long)]
     pub json: bool,
-    /// Output format: table, markdown, csv, latex or json.
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    pub format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub format: OutputFormat,
     /// Discordant items listed per direction in tables: a number, or `all`. JSON lists all.
     #[arg(long, default_value = "10", value_name = "N|all")]
     pub discordant: String,
@@ -51,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.runs.len()
         );
     }
-    let format = output_format(&args)?;
+    let format = args.format.tables(args.json);
     let limit = discordant_limit(&args.discordant)?;
     let settings = CompareSettings {
         policy: args.paired.policy()?,
@@ -125,19 +126,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `None` for JSON.
-fn output_format(args: &Args) -> anyhow::Result<Option<Format>> {
-    if args.json || args.format == "json" {
-        return Ok(None);
-    }
-    Format::parse(&args.format).map(Some).with_context(|| {
-        format!(
-            "unknown --format {:?}; expected table, markdown, csv, latex or json",
-            args.format
-        )
-    })
 }
 
 fn discordant_limit(text: &str) -> anyhow::Result<DiscordantLimit> {

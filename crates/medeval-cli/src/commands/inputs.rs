@@ -14,15 +14,15 @@ use medeval_report::{RunLabel, RunSource, ScoredRecord, ScoredRun};
 use medeval_stats::{Bootstrap, NonJudgementPolicy};
 use medeval_store::Store;
 
-use super::output::parse_policy;
+use super::values::NonAnswers;
 
 /// Statistics settings shared by `compare`, `rank` and `power`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PairedArgs {
     /// How unparsed, refused and error outcomes enter: count-as-wrong (the item stays, as a
     /// wrong answer) or exclude (items where either run has one are left out and counted).
-    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
-    pub non_answers: String,
+    #[arg(long, value_enum, default_value_t = NonAnswers::CountAsWrong, value_name = "POLICY")]
+    pub non_answers: NonAnswers,
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
     pub confidence: f64,
@@ -44,7 +44,7 @@ pub struct PairedArgs {
 impl PairedArgs {
     /// The non-judgement policy asked for.
     pub fn policy(&self) -> anyhow::Result<NonJudgementPolicy> {
-        parse_policy(&self.non_answers)
+        Ok(self.non_answers.into())
     }
 
     /// The bootstrap asked for.

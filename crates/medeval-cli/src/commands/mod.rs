@@ -38,6 +38,7 @@ pub mod seg;
 pub mod show;
 pub mod table;
 pub mod text;
+pub mod values;
 
 /// Whether `err` comes from writing to a pipe whose reader has gone (`medeval ... | head`):
 /// not a failure of the command, so it ends quietly.

@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use medeval::summarize_stored;
 use medeval_report::{
     Format, Summary, SummaryOptions, render_tables, repeated_table, summary_tables,
 };
-use medeval_stats::{Bootstrap, CiMethod, NonJudgementPolicy};
+use medeval_stats::Bootstrap;
+
+use super::values::{IntervalMethod, NonAnswers, OutputFormat};
 use medeval_store::{Store, StoredRun};
 
 /// The default store file, in the current directory.
@@ -16,7 +18,7 @@ pub const DEFAULT_STORE: &str = "medeval.db";
 /// Where runs are stored.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StoreArgs {
-    /// The run store (SQLite). Created if missing.
+    /// The run store (an SQLite file); `medeval run` creates it when it does not exist.
     #[arg(long, default_value = DEFAULT_STORE, value_name = "FILE")]
     pub store: PathBuf,
 }
@@ -30,19 +32,18 @@ pub struct ReportArgs {
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Output format: table, markdown, csv, latex or json.
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    pub format: String,
-    /// Interval method: wilson, clopper-pearson, wald, cluster (cluster-robust), bootstrap or
-    /// cluster-bootstrap.
-    #[arg(long, default_value = "wilson", value_name = "METHOD")]
-    pub ci: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub format: OutputFormat,
+    /// Interval method for accuracy.
+    #[arg(long, value_enum, default_value_t = IntervalMethod::Wilson, value_name = "METHOD")]
+    pub ci: IntervalMethod,
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
     pub confidence: f64,
-    /// How unparsed, refused and error samples enter accuracy: count-as-wrong or exclude.
-    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
-    pub non_answers: String,
+    /// How unparsed, refused and error samples enter accuracy.
+    #[arg(long, value_enum, default_value_t = NonAnswers::CountAsWrong, value_name = "POLICY")]
+    pub non_answers: NonAnswers,
     /// Bootstrap replicates (bootstrap intervals only).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub replicates: u32,
@@ -68,18 +69,8 @@ impl ReportArgs {
             replicates: self.replicates,
             seed: self.bootstrap_seed,
         };
-        let ci = match self.ci.as_str() {
-            "wilson" => CiMethod::Wilson,
-            "clopper-pearson" => CiMethod::ClopperPearson,
-            "wald" => CiMethod::Wald,
-            "cluster" | "cluster-robust" => CiMethod::ClusterRobust,
-            "bootstrap" => CiMethod::Bootstrap(bootstrap),
-            "cluster-bootstrap" => CiMethod::ClusterBootstrap(bootstrap),
-            other => bail!(
-                "unknown --ci {other:?}; expected wilson, clopper-pearson, wald, cluster, bootstrap or cluster-bootstrap"
-            ),
-        };
-        let policy = parse_policy(&self.non_answers)?;
+        let ci = self.ci.method(bootstrap);
+        let policy = self.non_answers.into();
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             bail!(
                 "--confidence must be between 0 and 1, got {}",
@@ -97,26 +88,10 @@ impl ReportArgs {
 
     /// Where and how to print.
     pub fn output(&self) -> anyhow::Result<Output> {
-        if self.json || self.format == "json" {
-            return Ok(Output::Json);
-        }
-        Format::parse(&self.format)
-            .map(Output::Tables)
-            .with_context(|| {
-                format!(
-                    "unknown --format {:?}; expected table, markdown, csv, latex or json",
-                    self.format
-                )
-            })
-    }
-}
-
-/// Parses `--non-answers`: `count-as-wrong` or `exclude`.
-pub fn parse_policy(name: &str) -> anyhow::Result<NonJudgementPolicy> {
-    match name {
-        "count-as-wrong" | "count_as_wrong" => Ok(NonJudgementPolicy::CountAsWrong),
-        "exclude" => Ok(NonJudgementPolicy::Exclude),
-        other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
+        Ok(self
+            .format
+            .tables(self.json)
+            .map_or(Output::Json, Output::Tables))
     }
 }
 

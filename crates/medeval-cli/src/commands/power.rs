@@ -8,7 +8,8 @@ use medeval_report::{BaselineFacts, Format, PlanSettings, PowerPlan, plan_power,
 use medeval_stats::{NonJudgementPolicy, PowerMethod};
 
 use super::inputs::RunLoader;
-use super::output::{StoreArgs, parse_policy};
+use super::output::StoreArgs;
+use super::values::{NonAnswers, OutputFormat};
 
 /// Arguments of `medeval power`.
 #[derive(Debug, clap::Args)]
@@ -29,19 +30,28 @@ pub struct Args {
     pub plan: PlanArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// How unparsed, refused and error outcomes enter the baseline's accuracy: count-as-wrong or
-    /// exclude.
-    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
-    pub non_answers: String,
+    /// How unparsed, refused and error outcomes enter the baseline's accuracy.
+    #[arg(long, value_enum, default_value_t = NonAnswers::CountAsWrong, value_name = "POLICY")]
+    pub non_answers: NonAnswers,
     /// Measure the baseline's design effect as if its items were independent.
     #[arg(long)]
     pub ignore_clusters: bool,
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Output format: table, markdown, csv, latex or json.
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    pub format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub format: OutputFormat,
+}
+
+/// `--test`: the paired test a plan is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlannedTest {
+    /// McNemar's test, sized by Connor (1987).
+    Mcnemar,
+    /// The normal approximation to the paired difference.
+    #[value(alias = "paired_z")]
+    PairedZ,
 }
 
 /// The planning assumptions `power` and `run --plan` share.
@@ -66,9 +76,9 @@ pub struct PlanArgs {
     /// Assumed design effect of clustered items (from `medeval show RUN --ci cluster`).
     #[arg(long, value_name = "DEFF")]
     pub design_effect: Option<f64>,
-    /// The test the plan is for: mcnemar (Connor 1987) or paired-z.
-    #[arg(long, default_value = "mcnemar", value_name = "TEST")]
-    pub test: String,
+    /// The test the plan is for.
+    #[arg(long, value_enum, default_value_t = PlannedTest::Mcnemar, value_name = "TEST")]
+    pub test: PlannedTest,
 }
 
 impl PlanArgs {
@@ -80,7 +90,7 @@ impl PlanArgs {
             || self.design_effect.is_some()
             || self.alpha != 0.05
             || self.power != 0.8
-            || self.test != "mcnemar"
+            || self.test != PlannedTest::Mcnemar
     }
 
     /// The settings these arguments ask for.
@@ -90,10 +100,9 @@ impl PlanArgs {
         items: Option<u64>,
         use_clusters: bool,
     ) -> anyhow::Result<PlanSettings> {
-        let method = match self.test.as_str() {
-            "mcnemar" => PowerMethod::McNemarConnor,
-            "paired-z" | "paired_z" => PowerMethod::NormalPairedDifference,
-            other => bail!("unknown --test {other:?}; expected mcnemar or paired-z"),
+        let method = match self.test {
+            PlannedTest::Mcnemar => PowerMethod::McNemarConnor,
+            PlannedTest::PairedZ => PowerMethod::NormalPairedDifference,
         };
         if let Some(accuracy) = self.accuracy {
             if !(0.0..=1.0).contains(&accuracy) {
@@ -116,8 +125,8 @@ impl PlanArgs {
 
 /// Runs `medeval power`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let format = output_format(args.json, &args.format)?;
-    let policy = parse_policy(&args.non_answers)?;
+    let format = args.format.tables(args.json);
+    let policy = args.non_answers.into();
     let settings = args
         .plan
         .settings(policy, args.items, !args.ignore_clusters)?;
@@ -154,14 +163,4 @@ pub fn print_plan(plan: &PowerPlan, format: Option<Format>) -> anyhow::Result<()
         Some(format) => out!("{}", render_plan(plan, format))?,
     }
     Ok(())
-}
-
-/// `None` for JSON.
-fn output_format(json: bool, format: &str) -> anyhow::Result<Option<Format>> {
-    if json || format == "json" {
-        return Ok(None);
-    }
-    Format::parse(format).map(Some).with_context(|| {
-        format!("unknown --format {format:?}; expected table, markdown, csv, latex or json")
-    })
 }

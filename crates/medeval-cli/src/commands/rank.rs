@@ -2,14 +2,14 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use medeval_report::{
-    CompareError, CompareSettings, Format, RankedBenchmark, correct_pairs, rank_runs,
-    render_leaderboards,
+    CompareError, CompareSettings, RankedBenchmark, correct_pairs, rank_runs, render_leaderboards,
 };
 
 use super::inputs::{PairedArgs, RunLoader, group_benchmarks};
 use super::output::StoreArgs;
+use super::values::OutputFormat;
 
 /// Arguments of `medeval rank`.
 #[derive(Debug, clap::Args)]
@@ -28,25 +28,16 @@ pub struct Args {
     /// Print the leaderboards as JSON: an array with one object per benchmark.
     #[arg(long)]
     pub json: bool,
-    /// Output format: table, markdown, csv, latex or json.
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    pub format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub format: OutputFormat,
     #[command(flatten)]
     pub paired: PairedArgs,
 }
 
 /// Runs `medeval rank`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let format = if args.json || args.format == "json" {
-        None
-    } else {
-        Some(Format::parse(&args.format).with_context(|| {
-            format!(
-                "unknown --format {:?}; expected table, markdown, csv, latex or json",
-                args.format
-            )
-        })?)
-    };
+    let format = args.format.tables(args.json);
     let settings = CompareSettings {
         policy: args.paired.policy()?,
         confidence: args.paired.confidence()?,

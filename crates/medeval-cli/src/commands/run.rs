@@ -35,7 +35,7 @@ first request. Re-running the same command continues the runs: answered items ar
 again, items that ended in error are retried. Exit status: 0 when every item has a response, 3 when \
 some are still missing or in error, 1 on failure.")]
 pub struct Args {
-    /// Benchmark items in medeval's JSONL format (see docs/item-format.md).
+    /// Benchmark items in medeval's JSONL format (see "Item files" in docs/runs.md).
     #[arg(
         long,
         value_name = "FILE",
@@ -65,14 +65,15 @@ pub struct Args {
     /// for --effect, minimum detectable effect), then exit: call nothing, store nothing.
     #[arg(long, conflicts_with = "dry_run")]
     pub plan: bool,
-    #[command(flatten, next_help_heading = "Planning (with --plan)")]
-    pub planning: PlanArgs,
     /// Start a new run even if an identical one is in the store.
     #[arg(long)]
     pub fresh: bool,
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    // Last: every argument after a heading is listed under it.
+    #[command(flatten, next_help_heading = "Planning (with --plan)")]
+    pub planning: PlanArgs,
 }
 
 /// Benchmarks read through their cards.

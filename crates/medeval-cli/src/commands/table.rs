@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use medeval_core::Item;
 use medeval_report::{
-    Format, IntervalChoice, Layout, PaperOptions, Row, RunInput, STUDY_2507_11200, paper_table,
+    IntervalChoice, Layout, PaperOptions, Row, RunInput, STUDY_2507_11200, paper_table,
     render_tables,
 };
-use medeval_stats::NonJudgementPolicy;
 use medeval_store::{Store, StoredRun};
 
 use super::output::StoreArgs;
+use super::values::{NonAnswers, OutputFormat};
 
 /// Arguments of `medeval table`.
 #[derive(Debug, clap::Args)]
@@ -28,9 +28,9 @@ pub struct Args {
     pub runs: Vec<String>,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Output format: terminal, markdown, csv, latex or json.
-    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
-    pub format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub format: OutputFormat,
     /// Sub-columns per value of these fields where a benchmark has several (comma-separated or
     /// repeated): answer_type for open/closed, question_type for understanding/reasoning ...
     #[arg(long, value_name = "FIELD", value_delimiter = ',')]
@@ -39,31 +39,38 @@ pub struct Args {
     /// of arXiv 2507.11200, MedXpertQA-MM split into understanding and reasoning).
     #[arg(long, value_name = "NAME", conflicts_with = "sub")]
     pub layout: Option<String>,
-    /// Interval method: auto (cluster-robust where items carry cluster keys, Wilson
-    /// elsewhere), wilson or cluster.
-    #[arg(long, default_value = "auto", value_name = "METHOD")]
-    pub ci: String,
+    /// Interval method: auto is cluster-robust where items carry cluster keys, Wilson
+    /// elsewhere.
+    #[arg(long, value_enum, default_value_t = TableInterval::Auto, value_name = "METHOD")]
+    pub ci: TableInterval,
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
     pub confidence: f64,
-    /// How unparsed, refused and error samples enter accuracy: count-as-wrong or exclude.
-    #[arg(long, default_value = "count-as-wrong", value_name = "POLICY")]
-    pub non_answers: String,
+    /// How unparsed, refused and error samples enter accuracy.
+    #[arg(long, value_enum, default_value_t = NonAnswers::CountAsWrong, value_name = "POLICY")]
+    pub non_answers: NonAnswers,
     /// Lay out runs that still have items without a response (their cells cover the answered
     /// items only).
     #[arg(long)]
     pub allow_incomplete: bool,
 }
 
+/// `--ci` of `table`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableInterval {
+    /// Cluster-robust where items carry cluster keys, Wilson elsewhere.
+    Auto,
+    /// Wilson score interval.
+    Wilson,
+    /// Cluster-robust (sandwich) standard error.
+    #[value(alias = "cluster-robust")]
+    Cluster,
+}
+
 /// Runs `medeval table`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = options(&args)?;
-    let format = match args.format.as_str() {
-        "json" => None,
-        name => Some(Format::parse(name).with_context(|| {
-            format!("unknown --format {name:?}; expected terminal, markdown, csv, latex or json")
-        })?),
-    };
+    let format = args.format.tables(false);
     let layout = match &args.layout {
         None => Layout::Auto {
             sub: args.sub.clone(),
@@ -121,17 +128,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn options(args: &Args) -> anyhow::Result<PaperOptions> {
-    let interval = match args.ci.as_str() {
-        "auto" => IntervalChoice::Auto,
-        "wilson" => IntervalChoice::Wilson,
-        "cluster" | "cluster-robust" => IntervalChoice::ClusterRobust,
-        other => bail!("unknown --ci {other:?}; expected auto, wilson or cluster"),
+    let interval = match args.ci {
+        TableInterval::Auto => IntervalChoice::Auto,
+        TableInterval::Wilson => IntervalChoice::Wilson,
+        TableInterval::Cluster => IntervalChoice::ClusterRobust,
     };
-    let policy = match args.non_answers.as_str() {
-        "count-as-wrong" | "count_as_wrong" => NonJudgementPolicy::CountAsWrong,
-        "exclude" => NonJudgementPolicy::Exclude,
-        other => bail!("unknown --non-answers {other:?}; expected count-as-wrong or exclude"),
-    };
+    let policy = args.non_answers.into();
     if !(args.confidence > 0.0 && args.confidence < 1.0) {
         bail!(
             "--confidence must be between 0 and 1, got {}",
