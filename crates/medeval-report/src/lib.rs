@@ -20,20 +20,21 @@ mod compare_reports;
 mod compare_tables;
 mod leaderboard;
 mod paper;
+mod paper_input;
 mod paper_reports;
 mod plan;
 mod reports;
+mod row;
 mod scored;
 mod summary;
 mod table;
 
 pub use paper::{
-    Cell, Column, IntervalChoice, Layout, PaperError, PaperOptions, PaperRow, PaperTable, RunInput,
-    STUDY_2507_11200, paper_table,
+    Cell, Column, Layout, PaperError, PaperRow, PaperTable, STUDY_2507_11200, paper_table,
 };
-pub use summary::{
-    Accuracy, MISSING_GROUP, Row, Summary, SummaryOptions, is_non_judgement, summarize,
-};
+pub use paper_input::{IntervalChoice, PaperOptions, RunInput};
+pub use row::Row;
+pub use summary::{Accuracy, MISSING_GROUP, Summary, SummaryOptions, is_non_judgement, summarize};
 pub use table::{Align, Format, Table};
 
 pub use compare::{

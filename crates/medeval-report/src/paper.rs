@@ -14,22 +14,11 @@ use medeval_core::OutcomeCounts;
 use medeval_stats::{CiMethod, CiMethodName, NonJudgementPolicy};
 use serde::Serialize;
 
+use crate::paper_input::{IntervalChoice, PaperOptions, RunInput};
 use crate::paper_reports::{ReportPaperTable, is_report_run, report_paper_table};
-use crate::summary::{Row, SummaryOptions, summarize};
+use crate::row::Row;
+use crate::summary::{SummaryOptions, summarize};
 use crate::table::{Align, Table};
-
-/// The scored samples of one run, with what places it in the table.
-#[derive(Debug, Clone)]
-pub struct RunInput<'a> {
-    /// The run id.
-    pub run: String,
-    /// The row: the model (or baseline) name.
-    pub model: String,
-    /// The column: the benchmark, with its variant when it has one (`medqa [circular]`).
-    pub benchmark: String,
-    /// The samples with their items.
-    pub rows: Vec<Row<'a>>,
-}
 
 /// One column: a benchmark, or the items of a benchmark whose `field` has one value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -123,39 +112,6 @@ impl Layout {
         match self {
             Self::Auto { .. } => "auto",
             Self::Fixed { name, .. } => name,
-        }
-    }
-}
-
-/// Which interval each cell gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IntervalChoice {
-    /// Cluster-robust for runs whose items carry cluster keys, Wilson for the others.
-    Auto,
-    /// Wilson for every cell.
-    Wilson,
-    /// Cluster-robust for every cell (items without a key are their own cluster).
-    ClusterRobust,
-}
-
-/// How cells are computed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PaperOptions {
-    /// How `unparsed`, `refused` and `error` enter accuracy.
-    pub policy: NonJudgementPolicy,
-    /// Interval level.
-    pub confidence: f64,
-    /// Interval method.
-    pub interval: IntervalChoice,
-}
-
-impl Default for PaperOptions {
-    /// Non-judgements count as wrong, 95% intervals, the method chosen per run.
-    fn default() -> Self {
-        Self {
-            policy: NonJudgementPolicy::CountAsWrong,
-            confidence: 0.95,
-            interval: IntervalChoice::Auto,
         }
     }
 }

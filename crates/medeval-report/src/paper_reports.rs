@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use medeval_core::AnswerType;
 use serde::Serialize;
 
-use crate::paper::{PaperOptions, RunInput};
+use crate::paper_input::{PaperOptions, RunInput};
 use crate::reports::{REPORT_METRICS, ReportSummary, summarize_reports};
 use crate::table::{Align, Table};
 

@@ -19,7 +19,7 @@ use medeval_stats::{BootstrapRecord, NonJudgementPolicy, Resampled, percentile_i
 use medeval_text::{Evaluation, Flavor, Metric, Sample};
 use serde::Serialize;
 
-use crate::summary::Row;
+use crate::row::Row;
 
 /// The metrics reported for report items, with the keys [`ReportSummary::metrics`] uses.
 pub const REPORT_METRICS: [&str; 7] = [

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use medeval_core::{AnswerType, Item, Outcome, OutcomeCounts, Scored};
+use medeval_core::{AnswerType, Outcome, OutcomeCounts};
 use medeval_stats::{
     AccuracyEstimate, CiMethod, CiMethodName, ClusterSummary, NonJudgementPolicy, RunOutcomes,
     estimate_accuracy,
@@ -10,15 +10,7 @@ use medeval_stats::{
 use serde::Serialize;
 
 use crate::reports::{ReportSummary, summarize_reports};
-
-/// One scored sample with its item, the unit summaries are built from.
-#[derive(Debug, Clone, Copy)]
-pub struct Row<'a> {
-    /// The item.
-    pub item: &'a Item,
-    /// The verdict on its response.
-    pub scored: &'a Scored,
-}
+use crate::row::Row;
 
 /// How a summary is computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,7 +194,7 @@ pub fn is_non_judgement(outcome: Outcome) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use medeval_core::{Meta, Options};
+    use medeval_core::{Item, Meta, Options, Scored};
 
     fn item(id: usize, modality: Option<&str>, cluster: Option<&str>) -> Item {
         let mut meta = Meta::new();
