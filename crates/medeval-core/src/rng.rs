@@ -1,10 +1,8 @@
-//! The one small seeded random stream every seeded choice in medeval uses (corruption noise,
-//! option shuffles, sanity-task draws, bootstrap seeding); kept apart so each crate that draws
-//! shares one definition, identical on every platform and in every version, and a choice recorded
-//! by its seed can be reproduced exactly.
+//! `SplitMix64`, medeval's one seeded random stream, kept here so every crate that draws shares it.
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): a 64-bit state advanced by a fixed odd constant and
-/// mixed by two multiply-xorshift rounds.
+/// mixed by two multiply-xorshift rounds. Its numbers are identical on every platform and in
+/// every version of medeval, so a choice recorded by its seed can be reproduced exactly.
 #[derive(Debug, Clone)]
 pub struct SplitMix64 {
     state: u64,

@@ -1,6 +1,4 @@
-//! Reading JSON Lines, shared by every JSONL format (items, predictions, scored samples, card data
-//! files): numbered lines, blank lines skipped, a leading byte-order mark dropped, and `file:line`
-//! errors, so that each format's reader validates only its own fields.
+//! Line numbering, blanks, BOM and `file:line` errors of JSON Lines, shared by every JSONL format.
 
 use std::io::{BufRead, Lines};
 use std::iter::Enumerate;
