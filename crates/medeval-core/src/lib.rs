@@ -20,7 +20,7 @@ pub use item::{
 };
 pub use manifest::{
     CardRecord, Decoding, FileDigest, ImageEncoding, ImagePolicy, ItemsSource, ModelKind,
-    ModelRecord, RunManifest,
+    ModelRecord, RunManifest, ScorerId,
 };
 pub use outcome::{Outcome, OutcomeCounts, Scored};
 pub use prompt::{PromptPart, PromptTemplate, RenderedPrompt};

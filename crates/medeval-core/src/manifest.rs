@@ -189,8 +189,11 @@ pub struct RunManifest {
     pub samples_per_item: u32,
     /// Whether the response cache was used.
     pub cache: bool,
-    /// Version of the answer extraction rules the outcomes were scored with.
-    pub extractor_version: String,
+    /// What turned the responses into verdicts, and which version of it. Stores written before
+    /// scorers had names recorded only the rules' version (`"extractor_version": "2"`); that
+    /// reads as the rule scorer of that version.
+    #[serde(alias = "extractor_version", deserialize_with = "ScorerId::recorded")]
+    pub scorer: ScorerId,
     /// The probe variant the items were transformed by (`circular`, `no-image`,
     /// `corrupt:jpeg@1..5` ...), if any. Part of the identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -221,6 +224,58 @@ impl RunManifest {
             hasher.update_field(variant.as_bytes());
         }
         hasher.finish_hex()
+    }
+}
+
+/// The identity of a scorer: its name and the version of its rules (or of its judge, rubric or
+/// box matching). Two runs scored by scorers with different identities may disagree on the
+/// same response, so a stored run scored by another identity is scored again before it is
+/// continued, and every summary says which scorer produced its numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ScorerId {
+    /// The scorer's name: `rules` for the versioned extraction rules.
+    pub name: String,
+    /// The version of what it does; any change that can change a verdict changes it.
+    pub version: String,
+}
+
+impl ScorerId {
+    /// The name of the rule scorer (answer extraction by ordered, versioned rules).
+    pub const RULES: &'static str = "rules";
+
+    /// The rule scorer at `version`.
+    pub fn rules(version: impl Into<String>) -> Self {
+        Self {
+            name: Self::RULES.to_owned(),
+            version: version.into(),
+        }
+    }
+
+    /// Reads an identity as any release recorded it: an object, or (before scorers had names)
+    /// the rule scorer's version as a bare string.
+    fn recorded<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Recorded {
+            Identity(ScorerId),
+            RulesVersion(String),
+        }
+        Ok(match Recorded::deserialize(deserializer)? {
+            Recorded::Identity(identity) => identity,
+            Recorded::RulesVersion(version) => Self::rules(version),
+        })
+    }
+}
+
+impl std::fmt::Display for ScorerId {
+    /// `extractor v2` for the rule scorer (as summaries have always said), `NAME vVERSION` for
+    /// any other.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.name == Self::RULES {
+            write!(f, "extractor v{}", self.version)
+        } else {
+            write!(f, "{} v{}", self.name, self.version)
+        }
     }
 }
 
@@ -263,11 +318,30 @@ mod tests {
             images: ImagePolicy::default(),
             samples_per_item: 1,
             cache: true,
-            extractor_version: "1".into(),
+            scorer: ScorerId::rules("1"),
             variant: None,
             started_at: None,
             finished_at: None,
         }
+    }
+
+    #[test]
+    fn a_bare_extractor_version_of_earlier_releases_reads_as_the_rule_scorer() {
+        let mut json = serde_json::to_value(manifest()).unwrap();
+        let object = json.as_object_mut().unwrap();
+        assert_eq!(
+            object.remove("scorer").unwrap(),
+            serde_json::json!({"name": "rules", "version": "1"})
+        );
+        object.insert("extractor_version".into(), "2".into());
+        let read: RunManifest = serde_json::from_value(json).unwrap();
+        assert_eq!(read.scorer, ScorerId::rules("2"));
+        assert_eq!(read.scorer.to_string(), "extractor v2");
+        let judge = ScorerId {
+            name: "judge:open-equivalence".into(),
+            version: "1".into(),
+        };
+        assert_eq!(judge.to_string(), "judge:open-equivalence v1");
     }
 
     #[test]
@@ -276,7 +350,7 @@ mod tests {
         let mut more_endpoints = base.clone();
         more_endpoints.model.endpoints.push("http://b/v1".into());
         more_endpoints.items.limit = Some(3);
-        more_endpoints.extractor_version = "2".into();
+        more_endpoints.scorer = ScorerId::rules("2");
         assert_eq!(base.identity(), more_endpoints.identity());
 
         let mut hotter = base.clone();

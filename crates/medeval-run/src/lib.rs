@@ -26,11 +26,13 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, UNIX_EPOCH};
 
-use medeval_core::{Completion, Decoding, ImagePolicy, Item, PromptTemplate, RunManifest, Scored};
+use medeval_core::{
+    Completion, Decoding, ImagePolicy, Item, PromptTemplate, RunManifest, Scored, ScorerId,
+};
 use medeval_models::images::prepare;
 use medeval_models::request::{ChatBody, chat_body};
 use medeval_models::{Baseline, ChatClient, Exchange};
-use medeval_score::{EXTRACTOR_VERSION, Response};
+use medeval_score::{Response, RuleScorer, Scorer};
 use medeval_store::{
     AttemptRecord, ResponseCache, RunStatus, RunStore, SampleRecord, StoreError, timestamp,
 };
@@ -58,6 +60,23 @@ pub struct RunPlan {
     pub fresh: bool,
     /// Samples being prepared or requested at once.
     pub window: usize,
+    /// Turns responses into verdicts; its identity is recorded in the manifest, and stored
+    /// verdicts of another identity are scored again by it before the run continues.
+    pub scorer: Arc<dyn Scorer>,
+}
+
+impl RunPlan {
+    /// A plan scored by the extraction rules ([`RuleScorer`]).
+    pub fn new(manifest: RunManifest, items: Vec<Item>, answerer: Answerer, window: usize) -> Self {
+        Self {
+            manifest,
+            items,
+            answerer,
+            fresh: false,
+            window,
+            scorer: Arc::new(RuleScorer),
+        }
+    }
 }
 
 /// Receives progress as the run goes; the CLI draws a progress bar from it.
@@ -93,9 +112,11 @@ pub struct RunReport {
     pub failed: u64,
     /// Of those answered, how many came from the response cache.
     pub cached: u64,
-    /// When stored samples were scored again because the extraction rules changed: the old
-    /// extractor version.
-    pub rescored_from: Option<String>,
+    /// When stored samples were scored again because the scorer changed (new extraction rules,
+    /// another judge): the scorer that had scored them.
+    pub rescored_from: Option<ScorerId>,
+    /// The scorer the run's verdicts are by.
+    pub scorer: ScorerId,
     /// Whether the invocation was stopped before it finished.
     pub interrupted: bool,
     /// The run's status afterwards.
@@ -130,14 +151,15 @@ pub async fn execute<S: RunStore + ?Sized>(
         answerer,
         fresh,
         window,
+        scorer,
     } = plan;
-    manifest.extractor_version = EXTRACTOR_VERSION.to_owned();
+    manifest.scorer = scorer.id();
     let start = store.begin_run(&manifest, &items, fresh)?;
     let run_id = start.run_id.clone();
 
-    let rescored_from = match start.stale_extractor.clone() {
+    let rescored_from = match start.stale_scorer.clone() {
         Some(old) => {
-            rescore(store, &run_id)?;
+            rescore(store, &run_id, scorer.as_ref()).await?;
             Some(old)
         }
         None => None,
@@ -167,6 +189,7 @@ pub async fn execute<S: RunStore + ?Sized>(
         failed: 0,
         cached: 0,
         rescored_from,
+        scorer: manifest.scorer.clone(),
         interrupted: false,
         status: RunStatus::Running,
     };
@@ -180,7 +203,9 @@ pub async fn execute<S: RunStore + ?Sized>(
             for (index, sample) in pending {
                 let item = &items[index];
                 let text = answers.get(&item.id).cloned().unwrap_or_default();
-                let record = answered_record(item, sample, Completion::text(text), None, 0.0);
+                let completion = Completion::text(text);
+                let scored = verdict(scorer.as_ref(), item, &completion).await;
+                let record = answered_record(item, sample, completion, scored, None, 0.0);
                 tally(&mut report, &record);
                 progress.sample(&record);
                 writer.write(record, None)?;
@@ -190,6 +215,7 @@ pub async fn execute<S: RunStore + ?Sized>(
         Answerer::Endpoint(client) => {
             let context = Arc::new(RequestContext {
                 client,
+                scorer: Arc::clone(&scorer),
                 template: manifest.prompt.clone(),
                 decoding: manifest.decoding.clone(),
                 images: manifest.images,
@@ -286,6 +312,7 @@ fn tally(report: &mut RunReport, record: &SampleRecord) {
 /// Everything a request task needs, shared by all of them.
 struct RequestContext {
     client: Arc<ChatClient>,
+    scorer: Arc<dyn Scorer>,
     template: PromptTemplate,
     decoding: Decoding,
     images: ImagePolicy,
@@ -313,12 +340,22 @@ impl RequestContext {
             }
         };
         if let Some(completion) = self.cached(&body.sha256) {
-            let mut record = answered_record(&item, sample, completion, Some(body.sha256), 0.0);
+            let scored = verdict(self.scorer.as_ref(), &item, &completion).await;
+            let mut record =
+                answered_record(&item, sample, completion, scored, Some(body.sha256), 0.0);
             record.cached = true;
             return record;
         }
         let exchange = self.client.complete(&body.bytes).await;
-        exchange_record(&item, sample, exchange, body.sha256, started)
+        exchange_record(
+            self.scorer.as_ref(),
+            &item,
+            sample,
+            exchange,
+            body.sha256,
+            started,
+        )
+        .await
     }
 
     fn build_body(&self, item: &Item, sample: u32) -> Result<ChatBody, String> {
@@ -348,8 +385,18 @@ impl RequestContext {
     }
 }
 
-/// Scores a completion with the current rules.
+/// Scores a completion with the current extraction rules.
 pub fn score(item: &Item, completion: &Completion) -> Scored {
+    medeval_score::score(item, &response_of(completion))
+}
+
+/// `scorer`'s verdict on a completion.
+async fn verdict(scorer: &dyn Scorer, item: &Item, completion: &Completion) -> Scored {
+    scorer.score(item, response_of(completion)).await
+}
+
+/// What a scorer reads of a completion: its content, separated reasoning and API refusal.
+fn response_of(completion: &Completion) -> Response<'_> {
     let mut response = Response::new(&completion.content);
     if let Some(reasoning) = &completion.reasoning {
         response = response.with_reasoning(reasoning);
@@ -357,20 +404,21 @@ pub fn score(item: &Item, completion: &Completion) -> Scored {
     if let Some(refusal) = &completion.refusal {
         response = response.with_refusal(refusal);
     }
-    medeval_score::score(item, &response)
+    response
 }
 
 fn answered_record(
     item: &Item,
     sample: u32,
     completion: Completion,
+    scored: Scored,
     request_sha256: Option<String>,
     latency_ms: f64,
 ) -> SampleRecord {
     SampleRecord {
         item_id: item.id.clone(),
         sample,
-        scored: score(item, &completion),
+        scored,
         completion: Some(completion),
         error: None,
         attempts: Vec::new(),
@@ -402,7 +450,9 @@ fn failed_record(
     }
 }
 
-fn exchange_record(
+/// The record of a request's exchange: its response scored by `scorer`, or its last error.
+async fn exchange_record(
+    scorer: &dyn Scorer,
     item: &Item,
     sample: u32,
     exchange: Exchange,
@@ -431,7 +481,15 @@ fn exchange_record(
     let error_message = exchange.error_message();
     let mut record = match exchange.result {
         Ok(completion) => {
-            answered_record(item, sample, completion, Some(request_sha256), latency_ms)
+            let scored = verdict(scorer, item, &completion).await;
+            answered_record(
+                item,
+                sample,
+                completion,
+                scored,
+                Some(request_sha256),
+                latency_ms,
+            )
         }
         Err(_) => failed_record(
             item,
@@ -446,26 +504,28 @@ fn exchange_record(
     record
 }
 
-/// Scores every stored response of `run_id` again with the current rules.
-fn rescore<S: RunStore + ?Sized>(store: &mut S, run_id: &str) -> Result<(), StoreError> {
+/// Scores every stored response of `run_id` again with `scorer`.
+async fn rescore<S: RunStore + ?Sized>(
+    store: &mut S,
+    run_id: &str,
+    scorer: &dyn Scorer,
+) -> Result<(), StoreError> {
     let run = store.load_run(run_id)?;
     let items: HashMap<&str, Item> = run
         .items
         .iter()
         .map(|record| (record.id.as_str(), record.to_item()))
         .collect();
-    let verdicts: Vec<(String, u32, Scored)> = run
-        .samples
-        .iter()
-        .filter_map(|sample| {
-            let completion = sample.completion.as_ref()?;
-            let item = items.get(sample.item_id.as_str())?;
-            Some((
-                sample.item_id.clone(),
-                sample.sample,
-                score(item, completion),
-            ))
-        })
-        .collect();
-    store.rescore(run_id, EXTRACTOR_VERSION, &verdicts)
+    let mut verdicts: Vec<(String, u32, Scored)> = Vec::with_capacity(run.samples.len());
+    for sample in &run.samples {
+        let (Some(completion), Some(item)) = (
+            sample.completion.as_ref(),
+            items.get(sample.item_id.as_str()),
+        ) else {
+            continue;
+        };
+        let scored = verdict(scorer, item, completion).await;
+        verdicts.push((sample.item_id.clone(), sample.sample, scored));
+    }
+    store.rescore(run_id, &scorer.id(), &verdicts)
 }

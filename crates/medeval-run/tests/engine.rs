@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use medeval_core::{
     AnswerType, Completion, Decoding, ImagePolicy, Item, ItemsSource, Letter, Meta, ModelKind,
-    ModelRecord, Options, Outcome, PromptTemplate, RunManifest, Scored,
+    ModelRecord, Options, Outcome, PromptTemplate, RunManifest, Scored, ScorerId,
 };
 use medeval_mockserver::{ChatRequest, Fault, MockServer, Reply};
 use medeval_models::{ChatClient, ClientConfig};
@@ -113,8 +113,8 @@ fn manifest(server: &MockServer) -> RunManifest {
         images: ImagePolicy::default(),
         samples_per_item: 1,
         cache: true,
-        // The engine records the extractor it scores with, whatever the plan says.
-        extractor_version: String::new(),
+        // The engine records the scorer it scores with, whatever the plan says.
+        scorer: ScorerId::rules(""),
         variant: None,
         started_at: None,
         finished_at: None,
@@ -132,13 +132,12 @@ fn client(server: &MockServer) -> Arc<ChatClient> {
 }
 
 fn plan(server: &MockServer, window: usize) -> RunPlan {
-    RunPlan {
-        manifest: manifest(server),
-        items: items(),
-        answerer: Answerer::Endpoint(client(server)),
-        fresh: false,
+    RunPlan::new(
+        manifest(server),
+        items(),
+        Answerer::Endpoint(client(server)),
         window,
-    }
+    )
 }
 
 async fn run(store: &mut Store, plan: RunPlan) -> RunReport {
@@ -433,7 +432,7 @@ async fn stored_responses_are_rescored_when_the_extraction_rules_changed() {
     // not give, and one request that failed.
     let plan = plan(&server, 4);
     let old = RunManifest {
-        extractor_version: "0-old".into(),
+        scorer: ScorerId::rules("0-old"),
         ..plan.manifest.clone()
     };
     let run_id = store.begin_run(&old, &plan.items, false).unwrap().run_id;
@@ -471,7 +470,7 @@ async fn stored_responses_are_rescored_when_the_extraction_rules_changed() {
     let dynamic: &mut dyn RunStore = &mut store;
     let report = execute(dynamic, plan, &Quiet, pending()).await.unwrap();
     assert_eq!(report.run_id, run_id);
-    assert_eq!(report.rescored_from.as_deref(), Some("0-old"));
+    assert_eq!(report.rescored_from, Some(ScorerId::rules("0-old")));
     assert_eq!(
         (report.already_answered, report.requested, report.answered),
         (3, 1, 1)
@@ -492,8 +491,8 @@ async fn stored_responses_are_rescored_when_the_extraction_rules_changed() {
         "new verdicts on the stored responses"
     );
     assert_eq!(
-        rescored.manifest.extractor_version,
-        medeval_score::EXTRACTOR_VERSION
+        rescored.manifest.scorer,
+        ScorerId::rules(medeval_score::EXTRACTOR_VERSION)
     );
 }
 

@@ -23,7 +23,8 @@
 //!
 //! # Versioning
 //!
-//! [`EXTRACTOR_VERSION`] is recorded in every run manifest. Rule: **any change that can change
+//! [`EXTRACTOR_VERSION`] is recorded in every run manifest, as the version of the rule scorer
+//! ([`RuleScorer`], one [`Scorer`] among the kinds a run can use). Rule: **any change that can change
 //! the outcome, the extracted answer or the rule name of any response changes the version** (a
 //! new marker phrase, a new refusal phrase, a different normalisation, a reordered rule). Pure
 //! refactors, documentation and speed-ups that leave every result identical keep it. Scores
@@ -36,6 +37,7 @@ mod normalize;
 mod options;
 mod reasoning;
 mod refusal;
+mod scorer;
 
 pub mod closed;
 pub mod mcq;
@@ -45,6 +47,8 @@ pub mod report;
 use std::borrow::Cow;
 
 use medeval_core::{AnswerType, Item, Outcome, Scored};
+
+pub use scorer::{RuleScorer, ScoreFuture, Scorer};
 
 /// Version of the extraction rules; see the crate docs for when it changes.
 pub const EXTRACTOR_VERSION: &str = "2";

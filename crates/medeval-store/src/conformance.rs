@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use medeval_core::{
     AnswerType, CardRecord, Completion, Decoding, FileDigest, Image, ImageEncoding, ImagePolicy,
     Item, ItemsSource, Letter, Meta, ModelKind, ModelRecord, Options, Outcome, PromptTemplate,
-    RunManifest, Scored, Usage,
+    RunManifest, Scored, ScorerId, Usage,
 };
 
 use crate::{AttemptRecord, ItemRecord, RunStatus, RunStore, SampleRecord, StoreError};
@@ -276,7 +276,7 @@ pub fn fresh_starts_a_new_run<B: Backend>(backend: &mut B) {
         store.begin_run(&manifest("model-a"), &items, false),
         "begin",
     );
-    assert!(!a.resumed && a.answered.is_empty() && a.stale_extractor.is_none());
+    assert!(!a.resumed && a.answered.is_empty() && a.stale_scorer.is_none());
     let sink = ok(store.writer(&a.run_id), "writer");
     ok(
         sink.write(answered("q0", 0, "yes", Outcome::Correct), None),
@@ -397,7 +397,10 @@ pub fn rescoring_changes_verdicts_never_responses<B: Backend>(backend: &mut B) {
             Scored::new(Outcome::Correct, None, "new:x"),
         ),
     ];
-    ok(store.rescore(&run, "x2", &verdicts), "rescore");
+    ok(
+        store.rescore(&run, &ScorerId::rules("x2"), &verdicts),
+        "rescore",
+    );
 
     let loaded = ok(store.load_run(&run), "load_run");
     assert_eq!(
@@ -415,9 +418,9 @@ pub fn rescoring_changes_verdicts_never_responses<B: Backend>(backend: &mut B) {
         ],
         "new verdicts, same responses; the error keeps its verdict; q9 is not added"
     );
-    assert_eq!(loaded.manifest.extractor_version, "x2");
+    assert_eq!(loaded.manifest.scorer, ScorerId::rules("x2"));
 
-    match store.rescore("no-such-run", "x2", &verdicts) {
+    match store.rescore("no-such-run", &ScorerId::rules("x2"), &verdicts) {
         Err(StoreError::UnknownRun(id)) => assert_eq!(id, "no-such-run"),
         other => panic!("rescoring an unknown run: expected UnknownRun, got {other:?}"),
     }
@@ -430,7 +433,7 @@ pub fn a_continued_run_stays_stale_until_rescored<B: Backend>(backend: &mut B) {
     let (at, mut store) = fresh(backend);
     let old = manifest("model-a");
     let new = RunManifest {
-        extractor_version: "x2".into(),
+        scorer: ScorerId::rules("x2"),
         ..old.clone()
     };
     let items = items(1);
@@ -444,26 +447,23 @@ pub fn a_continued_run_stays_stale_until_rescored<B: Backend>(backend: &mut B) {
     ok(store.finish_run(&run, RunStatus::Complete), "finish_run");
 
     let second = ok(store.begin_run(&new, &items, false), "begin with x2");
-    assert!(
-        second.resumed,
-        "the extractor version is not part of a run's identity"
-    );
+    assert!(second.resumed, "the scorer is not part of a run's identity");
     assert_eq!(second.run_id, run);
-    assert_eq!(second.stale_extractor.as_deref(), Some("x1"));
+    assert_eq!(second.stale_scorer, Some(ScorerId::rules("x1")));
     // The process dies before rescoring.
     drop(store);
 
     let mut store = ok(backend.open(&at), "reopen");
     let third = ok(store.begin_run(&new, &items, false), "begin with x2 again");
     assert_eq!(
-        third.stale_extractor.as_deref(),
-        Some("x1"),
+        third.stale_scorer,
+        Some(ScorerId::rules("x1")),
         "the verdicts are still those of x1"
     );
     ok(
         store.rescore(
             &run,
-            "x2",
+            &ScorerId::rules("x2"),
             &[(
                 "q0".into(),
                 0,
@@ -476,12 +476,10 @@ pub fn a_continued_run_stays_stale_until_rescored<B: Backend>(backend: &mut B) {
         store.begin_run(&new, &items, false),
         "begin after rescoring",
     );
-    assert_eq!(fourth.stale_extractor, None);
+    assert_eq!(fourth.stale_scorer, None);
     assert_eq!(
-        ok(store.load_run(&run), "load_run")
-            .manifest
-            .extractor_version,
-        "x2"
+        ok(store.load_run(&run), "load_run").manifest.scorer,
+        ScorerId::rules("x2")
     );
 }
 
@@ -841,7 +839,7 @@ fn manifest(model: &str) -> RunManifest {
         images: ImagePolicy::default(),
         samples_per_item: 1,
         cache: true,
-        extractor_version: "x1".into(),
+        scorer: ScorerId::rules("x1"),
         variant: None,
         started_at: None,
         finished_at: None,
@@ -904,7 +902,7 @@ fn rich_manifest() -> RunManifest {
         },
         samples_per_item: 1,
         cache: false,
-        extractor_version: "x1".into(),
+        scorer: ScorerId::rules("x1"),
         variant: Some("circular".into()),
         started_at: Some("1999-01-01T00:00:00.000Z".into()),
         finished_at: Some("1999-01-01T00:00:01.000Z".into()),

@@ -31,6 +31,8 @@ pub mod timestamp;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use medeval_core::ScorerId;
+
 pub use records::{AttemptRecord, ItemRecord, RunListing, RunStatus, SampleRecord, StoredRun};
 pub use run_store::{ResponseCache, RunStore, SampleSink};
 pub use sqlite::{CacheReader, SCHEMA_VERSION, SampleWriter, Store};
@@ -120,7 +122,7 @@ pub struct RunStart {
     pub resumed: bool,
     /// `(item id, draw)` pairs that already have a response and must not be requested again.
     pub answered: HashSet<(String, u32)>,
-    /// The extractor version the stored samples were scored with, when it differs from the
-    /// manifest's: those samples need scoring again.
-    pub stale_extractor: Option<String>,
+    /// The scorer the stored samples were scored by, when it differs from the manifest's:
+    /// those samples need scoring again.
+    pub stale_scorer: Option<ScorerId>,
 }

@@ -10,7 +10,7 @@
 //! `Box<dyn RunStore>`. The handles are boxed trait objects for the same reason; a run opens one
 //! of each, so the allocation costs nothing measurable.
 
-use medeval_core::{Completion, Item, RunManifest, Scored};
+use medeval_core::{Completion, Item, RunManifest, Scored, ScorerId};
 
 use crate::{RunListing, RunStart, RunStatus, SampleRecord, StoreError, StoredRun};
 
@@ -48,7 +48,7 @@ pub trait RunStore: Send {
     /// first invocation's `started_at`, clearing `finished_at`), its status becomes
     /// [`RunStatus::Running`], and items it did not have yet are added after its others.
     ///
-    /// `stale_extractor` names the extractor version the run's verdicts were made with when that
+    /// `stale_scorer` names the scorer the run's verdicts were made by when that
     /// differs from the manifest's. The stored manifest keeps that old version until
     /// [`RunStore::rescore`] records the new one, so a process that dies in between leaves a run
     /// that is reported stale again, never one labelled with rules its verdicts were not made
@@ -74,7 +74,7 @@ pub trait RunStore: Send {
     fn cache_reader(&self) -> Result<Box<dyn ResponseCache>, StoreError>;
 
     /// Replaces the verdicts (outcome, extracted answer, rule, metrics) of stored samples of
-    /// `run_id`, after the extraction rules changed, and records `extractor_version` in its
+    /// `run_id`, after the scorer changed, and records `scorer` in its
     /// manifest, all at once or not at all.
     ///
     /// Only samples with a response are rescored: a stored response never changes, and a sample
@@ -83,7 +83,7 @@ pub trait RunStore: Send {
     fn rescore(
         &mut self,
         run_id: &str,
-        extractor_version: &str,
+        scorer: &ScorerId,
         verdicts: &[(String, u32, Scored)],
     ) -> Result<(), StoreError>;
 

@@ -52,7 +52,7 @@ fn manifest(model: &str) -> RunManifest {
         images: ImagePolicy::default(),
         samples_per_item: 1,
         cache: true,
-        extractor_version: "x1".into(),
+        scorer: medeval_core::ScorerId::rules("x1"),
         variant: None,
         started_at: None,
         finished_at: None,

@@ -94,7 +94,7 @@ impl Session {
         progress: &dyn Progress,
         stop: impl Future<Output = ()>,
     ) -> Result<RunReport, SessionError> {
-        let (manifest, items, model) = spec.into_parts();
+        let (manifest, items, model, scorer) = spec.into_parts();
         let (answerer, in_flight) = match &model {
             ModelSpec::Baseline(baseline) => (
                 Answerer::Baseline(*baseline),
@@ -116,6 +116,7 @@ impl Session {
             // Twice the requests in flight: images of the next samples are prepared while
             // earlier ones are on the wire.
             window: in_flight * 2,
+            scorer,
         };
         let store = match &mut self.store {
             Some(store) => store,

@@ -7,6 +7,7 @@
 //! written, so every front end (the CLI, the viewer, the Python package) refuses the same
 //! things with the same words.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use medeval_core::{
@@ -15,6 +16,7 @@ use medeval_core::{
 };
 use medeval_models::Baseline;
 use medeval_probe::{Variant, VariantError};
+use medeval_score::{RuleScorer, Scorer};
 
 /// How requests reach a model's endpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +145,7 @@ pub struct RunSpec {
     manifest: RunManifest,
     items: Vec<Item>,
     model: ModelSpec,
+    scorer: Arc<dyn Scorer>,
     /// The probe variant the items were expanded by.
     variant: Option<Variant>,
     /// Items a variant left out (it does not apply to them); 0 without a variant.
@@ -163,6 +166,7 @@ impl RunSpec {
             },
             samples_per_item: 1,
             cache: true,
+            scorer: Arc::new(RuleScorer),
         }
     }
 
@@ -205,9 +209,14 @@ impl RunSpec {
         }
     }
 
+    /// What turns the run's responses into verdicts.
+    pub fn scorer(&self) -> &Arc<dyn Scorer> {
+        &self.scorer
+    }
+
     /// The parts an engine needs to execute the spec.
-    pub fn into_parts(self) -> (RunManifest, Vec<Item>, ModelSpec) {
-        (self.manifest, self.items, self.model)
+    pub fn into_parts(self) -> (RunManifest, Vec<Item>, ModelSpec, Arc<dyn Scorer>) {
+        (self.manifest, self.items, self.model, self.scorer)
     }
 }
 
@@ -233,6 +242,7 @@ pub struct RunSpecBuilder {
     images: ImagePolicy,
     samples_per_item: u32,
     cache: bool,
+    scorer: Arc<dyn Scorer>,
 }
 
 impl RunSpecBuilder {
@@ -263,6 +273,12 @@ impl RunSpecBuilder {
     /// Whether the response cache is read and written (default: yes).
     pub fn cache(mut self, cache: bool) -> Self {
         self.cache = cache;
+        self
+    }
+
+    /// What scores the responses (default: the extraction rules); its identity is recorded.
+    pub fn scorer(mut self, scorer: Arc<dyn Scorer>) -> Self {
+        self.scorer = scorer;
         self
     }
 
@@ -340,7 +356,7 @@ impl RunSpecBuilder {
             images: self.images,
             samples_per_item: self.samples_per_item,
             cache: self.cache,
-            extractor_version: medeval_score::EXTRACTOR_VERSION.to_owned(),
+            scorer: self.scorer.id(),
             variant: variant.map(|(variant, seed)| variant.recorded(seed)),
             started_at: None,
             finished_at: None,
@@ -349,6 +365,7 @@ impl RunSpecBuilder {
             manifest,
             items,
             model: self.model.clone(),
+            scorer: Arc::clone(&self.scorer),
             variant: variant.map(|(variant, _)| variant.clone()),
             left_out,
         })

@@ -196,7 +196,7 @@ fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
         settings.push(format!("variant {variant}"));
     }
     settings.extend([
-        format!("extractor v{}", manifest.extractor_version),
+        manifest.scorer.to_string(),
         format!(
             "prompt {}",
             &manifest.prompt_sha256[..12.min(manifest.prompt_sha256.len())]

@@ -630,8 +630,8 @@ fn print_invocation(report: &RunReport) {
     eprintln!("{line}");
     if let Some(old) = &report.rescored_from {
         eprintln!(
-            "stored responses were scored again: extraction rules changed from v{old} to v{}",
-            medeval_score::EXTRACTOR_VERSION
+            "stored responses were scored again: their verdicts were by {old}, now by {}",
+            report.scorer
         );
     }
     if report.interrupted {

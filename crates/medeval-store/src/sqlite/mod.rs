@@ -15,7 +15,7 @@ mod writer;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use medeval_core::{Completion, Item, Outcome, RunManifest, Scored};
+use medeval_core::{Completion, Item, Outcome, RunManifest, Scored, ScorerId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::{
@@ -179,10 +179,10 @@ impl Store {
     pub fn rescore(
         &mut self,
         run_id: &str,
-        extractor_version: &str,
+        scorer: &ScorerId,
         verdicts: &[(String, u32, Scored)],
     ) -> std::result::Result<(), StoreError> {
-        rescore(&mut self.conn, run_id, extractor_version, verdicts).map_err(|e| e.at(&self.path))
+        rescore(&mut self.conn, run_id, scorer, verdicts).map_err(|e| e.at(&self.path))
     }
 
     /// Every run, newest first, with its counts.
@@ -232,10 +232,10 @@ impl RunStore for Store {
     fn rescore(
         &mut self,
         run_id: &str,
-        extractor_version: &str,
+        scorer: &ScorerId,
         verdicts: &[(String, u32, Scored)],
     ) -> std::result::Result<(), StoreError> {
-        Store::rescore(self, run_id, extractor_version, verdicts)
+        Store::rescore(self, run_id, scorer, verdicts)
     }
 
     fn list_runs(&self) -> std::result::Result<Vec<RunListing>, StoreError> {
@@ -291,16 +291,15 @@ fn begin_run(
         .optional()?
     };
     let mut manifest = manifest.clone();
-    let (run_id, resumed, stale_extractor) = match existing {
+    let (run_id, resumed, stale_scorer) = match existing {
         Some((run_id, stored)) => {
             let stored = parse_manifest(&stored, &run_id)?;
             manifest.started_at = stored.started_at.clone();
-            let stale = (stored.extractor_version != manifest.extractor_version)
-                .then_some(stored.extractor_version);
+            let stale = (stored.scorer != manifest.scorer).then_some(stored.scorer);
             if let Some(old) = &stale {
-                // The verdicts are still the old rules'; only `rescore` may say otherwise, so an
-                // invocation that dies before rescoring leaves the run visibly stale.
-                manifest.extractor_version.clone_from(old);
+                // The verdicts are still the old scorer's; only `rescore` may say otherwise, so
+                // an invocation that dies before rescoring leaves the run visibly stale.
+                manifest.scorer.clone_from(old);
             }
             (run_id, true, stale)
         }
@@ -349,7 +348,7 @@ fn begin_run(
         run_id,
         resumed,
         answered,
-        stale_extractor,
+        stale_scorer,
     })
 }
 
@@ -373,7 +372,7 @@ fn finish_run(conn: &mut Connection, run_id: &str, status: RunStatus) -> Result<
 fn rescore(
     conn: &mut Connection,
     run_id: &str,
-    extractor_version: &str,
+    scorer: &ScorerId,
     verdicts: &[(String, u32, Scored)],
 ) -> Result<()> {
     let tx = conn.transaction()?;
@@ -397,7 +396,7 @@ fn rescore(
             ])?;
         }
     }
-    manifest.extractor_version = extractor_version.to_owned();
+    manifest.scorer = scorer.clone();
     tx.execute(
         "UPDATE runs SET manifest = ?2 WHERE id = ?1",
         params![run_id, to_json(&manifest)],
