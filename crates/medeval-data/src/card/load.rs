@@ -285,7 +285,7 @@ struct Scan<'c> {
     keep_items: bool,
     files: Vec<PathBuf>,
     roots: ImageRoots,
-    filter: super::mapping::Filter,
+    filter: super::filter::Filter,
     split_ids: Option<SplitIds>,
     columns: Vec<String>,
     required: Vec<String>,
@@ -475,7 +475,7 @@ impl<'c> Scan<'c> {
             index: self.position,
         };
         self.position += 1;
-        if !super::mapping::passes(&record, &self.filter) {
+        if !super::filter::passes(&record, &self.filter) {
             return Ok(());
         }
         if let Some(ids) = &mut self.split_ids {

@@ -8,6 +8,7 @@
 //! ([`builtin_cards`]); users load their own with [`Card::from_file`]. The format is documented
 //! in `docs/benchmarks.md`; every table rejects unknown keys.
 
+mod filter;
 mod load;
 mod mapping;
 mod pylist;
@@ -446,8 +447,8 @@ impl Card {
 
     /// The card's filter, with the selected values' filters (a selection's filter on a column
     /// the card filters replaces the card's).
-    fn filter(&self, selections: &BTreeMap<String, String>) -> mapping::Filter {
-        let mut filter: mapping::Filter = self
+    fn filter(&self, selections: &BTreeMap<String, String>) -> filter::Filter {
+        let mut filter: filter::Filter = self
             .file
             .filter
             .iter()
