@@ -19,8 +19,8 @@ pub use item::{
     AnswerType, Corruption, Image, ImageSource, ImageTransform, Item, Letter, Meta, Options, YesNo,
 };
 pub use manifest::{
-    CardRecord, Decoding, FileDigest, ImageEncoding, ImagePolicy, ItemsSource, ModelKind,
-    ModelRecord, RunManifest, ScorerId,
+    CardRecord, Decoding, FileDigest, ImageEncoding, ImageGeometry, ImagePolicy, ItemsSource,
+    ModelKind, ModelRecord, RunManifest, ScorerId,
 };
 pub use outcome::{Outcome, OutcomeCounts, Scored};
 pub use prompt::{PromptPart, PromptTemplate, RenderedPrompt};

@@ -144,6 +144,40 @@ pub enum ImageEncoding {
     },
 }
 
+/// The size of one image as the item holds it and as the model was sent it.
+///
+/// Geometric scorers (boxes, points) compare a model's coordinates with gold coordinates in the
+/// item's frame; models answer in the frame of what they saw. Recording both sizes per sample
+/// keeps such scoring a pure function of what the model saw, whatever resizing policy a run used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageGeometry {
+    /// Width of the image before preparation, in pixels.
+    pub original_width: u32,
+    /// Height of the image before preparation, in pixels.
+    pub original_height: u32,
+    /// Width of the image sent, in pixels.
+    pub sent_width: u32,
+    /// Height of the image sent, in pixels.
+    pub sent_height: u32,
+}
+
+impl ImageGeometry {
+    /// An image sent at the size it has.
+    pub fn unchanged(width: u32, height: u32) -> Self {
+        Self {
+            original_width: width,
+            original_height: height,
+            sent_width: width,
+            sent_height: height,
+        }
+    }
+
+    /// Whether the image was resized before it was sent.
+    pub fn resized(&self) -> bool {
+        (self.original_width, self.original_height) != (self.sent_width, self.sent_height)
+    }
+}
+
 /// How images are prepared before they are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImagePolicy {

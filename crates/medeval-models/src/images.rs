@@ -11,7 +11,7 @@ use base64::Engine as _;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, ImageFormat, ImageReader};
-use medeval_core::{Image, ImageEncoding, ImagePolicy};
+use medeval_core::{Image, ImageEncoding, ImageGeometry, ImagePolicy};
 
 /// An image ready to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct PreparedImage {
     pub media_type: &'static str,
     /// Encoded bytes.
     pub bytes: Arc<[u8]>,
+    /// The image's size before preparation and as sent.
+    pub geometry: ImageGeometry,
 }
 
 impl PreparedImage {
@@ -51,6 +53,13 @@ pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, Ima
         message,
     };
     let (decoded, original) = decode(image)?;
+    let (original_width, original_height) = (decoded.width(), decoded.height());
+    let geometry = |sent: &DynamicImage| ImageGeometry {
+        original_width,
+        original_height,
+        sent_width: sent.width(),
+        sent_height: sent.height(),
+    };
     if let Some((bytes, format)) = original {
         let fits = policy
             .max_side
@@ -62,18 +71,27 @@ pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, Ima
         };
         if fits && keep_bytes {
             let media_type = media_type(format).unwrap_or("image/png");
-            return Ok(PreparedImage { media_type, bytes });
+            return Ok(PreparedImage {
+                media_type,
+                bytes,
+                geometry: geometry(&decoded),
+            });
         }
     }
     let decoded = match policy.max_side {
         Some(max_side) => shrink_to_fit(decoded, max_side),
         None => decoded,
     };
-    match policy.encoding {
+    let (media_type, bytes) = match policy.encoding {
         ImageEncoding::Png | ImageEncoding::Original => encode_png(&decoded),
         ImageEncoding::Jpeg { quality } => encode_jpeg(&decoded, quality),
     }
-    .map_err(fail)
+    .map_err(fail)?;
+    Ok(PreparedImage {
+        media_type,
+        bytes,
+        geometry: geometry(&decoded),
+    })
 }
 
 /// Decodes an image, returning for stored images also their encoded bytes and format.
@@ -134,7 +152,7 @@ fn shrink_to_fit(image: DynamicImage, max_side: u32) -> DynamicImage {
     }
 }
 
-fn encode_png(image: &DynamicImage) -> Result<PreparedImage, String> {
+fn encode_png(image: &DynamicImage) -> Result<(&'static str, Arc<[u8]>), String> {
     let mut out = Vec::new();
     // Fast deflate: the bytes stay lossless, and encoding is not the bottleneck of a run.
     let encoder =
@@ -142,22 +160,16 @@ fn encode_png(image: &DynamicImage) -> Result<PreparedImage, String> {
     image
         .write_with_encoder(encoder)
         .map_err(|e| format!("cannot encode as PNG: {e}"))?;
-    Ok(PreparedImage {
-        media_type: "image/png",
-        bytes: out.into(),
-    })
+    Ok(("image/png", out.into()))
 }
 
-fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<PreparedImage, String> {
+fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<(&'static str, Arc<[u8]>), String> {
     let mut out = Vec::new();
     // JPEG has no alpha channel.
     let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
     rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, quality))
         .map_err(|e| format!("cannot encode as JPEG: {e}"))?;
-    Ok(PreparedImage {
-        media_type: "image/jpeg",
-        bytes: out.into(),
-    })
+    Ok(("image/jpeg", out.into()))
 }
 
 fn media_type(format: ImageFormat) -> Option<&'static str> {
@@ -227,9 +239,20 @@ mod tests {
             ..ImagePolicy::default()
         };
         let big = prepare(&bytes_image(png_bytes(200, 100)), &policy).unwrap();
+        assert_eq!(
+            big.geometry,
+            ImageGeometry {
+                original_width: 200,
+                original_height: 100,
+                sent_width: 50,
+                sent_height: 25
+            }
+        );
         let big = image::load_from_memory(&big.bytes).unwrap();
         assert_eq!((big.width(), big.height()), (50, 25));
         let small = prepare(&bytes_image(png_bytes(20, 10)), &policy).unwrap();
+        assert_eq!(small.geometry, ImageGeometry::unchanged(20, 10));
+        assert!(!small.geometry.resized());
         let small = image::load_from_memory(&small.bytes).unwrap();
         assert_eq!((small.width(), small.height()), (20, 10));
     }

@@ -153,6 +153,7 @@ mod tests {
         let image = PreparedImage {
             media_type: "image/png",
             bytes: b"png".to_vec().into(),
+            geometry: medeval_core::ImageGeometry::unchanged(1, 1),
         };
         let body = chat_body(
             "m",

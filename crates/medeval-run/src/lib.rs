@@ -27,7 +27,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, UNIX_EPOCH};
 
 use medeval_core::{
-    Completion, Decoding, ImagePolicy, Item, PromptTemplate, RunManifest, Scored, ScorerId,
+    Completion, Decoding, ImageGeometry, ImagePolicy, Item, PromptTemplate, RunManifest, Scored,
+    ScorerId,
 };
 use medeval_models::images::prepare;
 use medeval_models::request::{ChatBody, chat_body};
@@ -332,8 +333,8 @@ impl RequestContext {
             let item = Arc::clone(&item);
             tokio::task::spawn_blocking(move || context.build_body(&item, sample)).await
         };
-        let body = match body {
-            Ok(Ok(body)) => body,
+        let (body, geometry) = match body {
+            Ok(Ok(built)) => built,
             Ok(Err(message)) => return failed_record(&item, sample, message, "error:image", None),
             Err(join) => {
                 return failed_record(&item, sample, join.to_string(), "error:internal", None);
@@ -344,10 +345,11 @@ impl RequestContext {
             let mut record =
                 answered_record(&item, sample, completion, scored, Some(body.sha256), 0.0);
             record.cached = true;
+            record.images = geometry;
             return record;
         }
         let exchange = self.client.complete(&body.bytes).await;
-        exchange_record(
+        let mut record = exchange_record(
             self.scorer.as_ref(),
             &item,
             sample,
@@ -355,10 +357,18 @@ impl RequestContext {
             body.sha256,
             started,
         )
-        .await
+        .await;
+        record.images = geometry;
+        record
     }
 
-    fn build_body(&self, item: &Item, sample: u32) -> Result<ChatBody, String> {
+    /// The request body for one draw of `item`, and each image's size as the item held it and
+    /// as it is sent.
+    fn build_body(
+        &self,
+        item: &Item,
+        sample: u32,
+    ) -> Result<(ChatBody, Vec<ImageGeometry>), String> {
         let prompt = self.template.render(item);
         let images = item
             .images
@@ -372,7 +382,11 @@ impl RequestContext {
                 .seed
                 .map(|seed| seed.wrapping_add(u64::from(sample)));
         }
-        Ok(chat_body(self.client.model(), &prompt, &images, &decoding))
+        let geometry = images.iter().map(|image| image.geometry).collect();
+        Ok((
+            chat_body(self.client.model(), &prompt, &images, &decoding),
+            geometry,
+        ))
     }
 
     fn cached(&self, key: &str) -> Option<Completion> {
@@ -426,6 +440,7 @@ fn answered_record(
         cached: false,
         request_sha256,
         completed_at: timestamp::now(),
+        images: Vec::new(),
     }
 }
 
@@ -447,6 +462,7 @@ fn failed_record(
         request_sha256,
         scored: Scored::error(rule),
         completed_at: timestamp::now(),
+        images: Vec::new(),
     }
 }
 

@@ -447,6 +447,7 @@ async fn stored_responses_are_rescored_when_the_extraction_rules_changed() {
         request_sha256: None,
         scored: Scored::new(Outcome::Unparsed, None, "old:rule"),
         completed_at: "2025-01-01T00:00:00.000Z".into(),
+        images: Vec::new(),
     };
     let writer = store.writer(&run_id).unwrap();
     writer.write(stale("film0", "Yes."), None).unwrap();

@@ -970,6 +970,7 @@ fn answered(item: &str, draw: u32, text: &str, outcome: Outcome) -> SampleRecord
         request_sha256: Some(format!("req-{item}")),
         scored: Scored::new(outcome, Some(text.into()), "test:rule"),
         completed_at: "2026-01-01T00:00:00.500Z".into(),
+        images: Vec::new(),
     }
 }
 

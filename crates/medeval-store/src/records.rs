@@ -1,6 +1,8 @@
 //! The records the store keeps, independent of SQLite.
 
-use medeval_core::{AnswerType, Completion, Item, Meta, Options, RunManifest, Scored};
+use medeval_core::{
+    AnswerType, Completion, ImageGeometry, Item, Meta, Options, RunManifest, Scored,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the store keeps of an item: everything scoring and breakdowns need, without image bytes
@@ -100,6 +102,9 @@ pub struct SampleRecord {
     pub scored: Scored,
     /// When the sample was completed (RFC 3339, UTC).
     pub completed_at: String,
+    /// Each image of the request as the item held it and as it was sent, in request order;
+    /// empty for text-only items, baselines, and samples stored before this was recorded.
+    pub images: Vec<ImageGeometry>,
 }
 
 impl SampleRecord {

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use medeval_core::{
-    AnswerType, Completion, Decoding, ImagePolicy, Item, ItemsSource, Meta, ModelKind, ModelRecord,
-    Options, Outcome, PromptTemplate, RunManifest, Scored,
+    AnswerType, Completion, Decoding, ImageGeometry, ImagePolicy, Item, ItemsSource, Meta,
+    ModelKind, ModelRecord, Options, Outcome, PromptTemplate, RunManifest, Scored,
 };
 use medeval_store::{RunStatus, SampleRecord, Store, StoreError};
 
@@ -71,6 +71,7 @@ fn answered(item: &str, text: &str, outcome: Outcome) -> SampleRecord {
         request_sha256: Some(format!("req-{item}")),
         scored: Scored::new(outcome, Some(text.into()), "test"),
         completed_at: "2026-01-01T00:00:00.000Z".into(),
+        images: Vec::new(),
     }
 }
 
@@ -223,7 +224,7 @@ fn stores_from_newer_versions_and_foreign_files_are_refused_untouched() {
     let err = Store::open(&path).unwrap_err().to_string();
     assert_eq!(
         err,
-        "the store uses schema version 99, but this medeval understands up to 1; upgrade medeval to read it (nothing was changed)"
+        "the store uses schema version 99, but this medeval understands up to 2; upgrade medeval to read it (nothing was changed)"
     );
 
     let text = dir.path().join("notes.txt");
@@ -285,4 +286,77 @@ fn a_database_of_someone_else_is_refused_and_named() {
         )
     );
     assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+/// The store medeval 0.1.0 wrote (schema 1), kept with the CLI's fixtures.
+fn store_written_by_0_1(dir: &std::path::Path) -> std::path::PathBuf {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../medeval-cli/tests/fixtures/store-0.1/store.db");
+    let path = dir.join("store.db");
+    std::fs::copy(fixture, &path).unwrap();
+    path
+}
+
+fn schema_version_of(path: &std::path::Path) -> String {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(
+            "SELECT value FROM store_meta WHERE key = 'schema_version'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_schema_1_store_is_migrated_in_place_and_keeps_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_written_by_0_1(dir.path());
+    assert_eq!(schema_version_of(&path), "1");
+    let rows_before: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM samples", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(rows_before, 10 + 10 + 17 + 3, "the fixture's four runs");
+
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(schema_version_of(&path), "2");
+    let runs = store.list_runs().unwrap();
+    assert_eq!(runs.len(), 4);
+    let mut rows_after = 0;
+    for listing in &runs {
+        let run = store.load_run(&listing.id).unwrap();
+        assert!(run.samples.iter().all(|s| s.images.is_empty()));
+        rows_after += run.samples.len();
+    }
+    assert_eq!(rows_after as i64, rows_before);
+
+    // A sample written after the migration keeps its image geometry.
+    let run = store.load_run(&runs[0].id).unwrap();
+    let geometry = ImageGeometry {
+        original_width: 512,
+        original_height: 384,
+        sent_width: 448,
+        sent_height: 336,
+    };
+    let run_id = store
+        .begin_run(
+            &run.manifest,
+            &run.items.iter().map(|i| i.to_item()).collect::<Vec<_>>(),
+            true,
+        )
+        .unwrap()
+        .run_id;
+    let writer = store.writer(&run_id).unwrap();
+    let mut record = answered(&run.items[0].id, "A", Outcome::Correct);
+    record.images = vec![geometry];
+    writer.write(record, None).unwrap();
+    writer.finish().unwrap();
+    let stored = store.load_run(&run_id).unwrap();
+    assert_eq!(stored.samples[0].images, vec![geometry]);
+    drop(store);
+
+    // Opening a migrated store again changes nothing.
+    let _again = Store::open_existing(&path).unwrap();
+    assert_eq!(schema_version_of(&path), "2");
 }

@@ -119,3 +119,55 @@ fn a_session_runs_planned_specs_and_their_summaries_say_what_happened() {
     // c2 was attempted twice (one retry), every other item once.
     assert_eq!(server.chat_requests().len(), 5);
 }
+
+/// A 40 × 20 grey-level PNG, written by hand (zlib-compressed rows behind an IHDR chunk).
+const PNG_40_BY_20: &str = "iVBORw0KGgoAAAANSUhEUgAAACgAAAAUCAAAAADaLSBnAAAAPElEQVR4nGNgYOMRkpBT0TIws3Hy8AuJSkjLKaqoa+maMG3OohXrtuw6cOzMpRv3nrxiGFU4qnBUIUghAPS1bbCUtI5lAAAAAElFTkSuQmCC";
+
+#[test]
+fn each_sample_records_its_images_as_the_item_held_them_and_as_they_were_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("images.jsonl");
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n",
+            serde_json::json!({"id": "i1", "question": "Which modality?",
+                "images": [format!("data:image/png;base64,{PNG_40_BY_20}")],
+                "options": {"A": "CT", "B": "MRI"}, "answer": "A"})
+        ),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(MockServer::builder().rule(|_| Reply::text("A")).start())
+        .unwrap();
+    // The longer side is capped at 10 pixels: 40 × 20 is sent as 10 × 5.
+    let spec = RunSpec::builder(endpoint(server.url()))
+        .images(medeval_core::ImagePolicy {
+            encoding: medeval_core::ImageEncoding::Png,
+            max_side: Some(10),
+        })
+        .build(plan::items_file(&path, None).unwrap(), None)
+        .unwrap();
+    let mut session = Session::new(&dir.path().join("runs.db")).unwrap();
+    let report = session.run(spec, false, &Quiet, std::future::pending()).unwrap();
+    let run = session
+        .into_store()
+        .unwrap()
+        .load_run(&report.run_id)
+        .unwrap();
+    assert_eq!(
+        run.samples[0].images,
+        vec![medeval_core::ImageGeometry {
+            original_width: 40,
+            original_height: 20,
+            sent_width: 10,
+            sent_height: 5,
+        }]
+    );
+    assert_eq!(server.chat_requests().len(), 1);
+}

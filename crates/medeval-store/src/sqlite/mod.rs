@@ -499,7 +499,7 @@ fn load_run(conn: &Connection, run_id: &str) -> Result<StoredRun> {
 
     let mut select_samples = conn.prepare(
         "SELECT s.item_id, s.sample, s.completion, s.error, s.latency_ms, s.cached, s.request_sha256,
-                s.outcome, s.extracted, s.rule, s.metrics, s.completed_at
+                s.outcome, s.extracted, s.rule, s.metrics, s.completed_at, s.images
          FROM samples s JOIN items i ON i.run_id = s.run_id AND i.item_id = s.item_id
          WHERE s.run_id = ?1 ORDER BY i.position, s.sample",
     )?;
@@ -517,6 +517,7 @@ fn load_run(conn: &Connection, run_id: &str) -> Result<StoredRun> {
             rule: row.get(9)?,
             metrics: row.get(10)?,
             completed_at: row.get(11)?,
+            images: row.get(12)?,
         })
     })?;
     let mut samples = Vec::new();
@@ -592,6 +593,7 @@ struct RawSample {
     rule: String,
     metrics: Option<String>,
     completed_at: String,
+    images: Option<String>,
 }
 
 impl RawSample {
@@ -606,6 +608,13 @@ impl RawSample {
             .map(|json| serde_json::from_str(&json))
             .transpose()
             .map_err(|source| corrupt("metrics", run_id, source))?
+            .unwrap_or_default();
+        // Samples stored before image geometry was recorded (schema 1) have none.
+        let images = self
+            .images
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|source| corrupt("image geometry", run_id, source))?
             .unwrap_or_default();
         let outcome = Outcome::parse(&self.outcome).ok_or_else(|| {
             StoreError::Unsupported(format!(
@@ -629,6 +638,7 @@ impl RawSample {
                 metrics,
             },
             completed_at: self.completed_at,
+            images,
         })
     }
 }

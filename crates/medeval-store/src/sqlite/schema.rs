@@ -10,8 +10,18 @@ use super::Result;
 use crate::StoreError;
 
 /// The schema version this build writes. A store with a higher version was written by a newer
-/// medeval and is refused rather than misread.
-pub const SCHEMA_VERSION: u32 = 1;
+/// medeval and is refused rather than misread; a lower one is migrated when it is opened.
+///
+/// - 1: medeval 0.1.0.
+/// - 2: `samples.images`, the size of each image as the item held it and as it was sent.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The statements that bring a store from version `n` to `n + 1`, in order, starting at 1.
+/// Each only adds: a store keeps every row it had, and older samples read with defaults.
+const MIGRATIONS: &[&str] = &[
+    // 1 -> 2: image geometry per sample (NULL for samples stored before it was recorded).
+    "ALTER TABLE samples ADD COLUMN images TEXT;",
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS store_meta (
@@ -58,6 +68,7 @@ CREATE TABLE IF NOT EXISTS samples (
     rule              TEXT NOT NULL,
     metrics           TEXT,
     completed_at      TEXT NOT NULL,
+    images            TEXT,
     PRIMARY KEY (run_id, item_id, sample)
 );
 CREATE TABLE IF NOT EXISTS attempts (
@@ -118,25 +129,45 @@ fn use_wal(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Creates the schema in a new store, or checks the version of an existing one.
+/// Creates the schema in a new store, or brings an older one up to [`SCHEMA_VERSION`].
 fn migrate(conn: &mut Connection) -> Result<()> {
     // IMMEDIATE takes the write lock up front, so two processes opening a new store at once
     // cannot both create the schema; the check is repeated under the lock for the same reason.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if !check(&tx)? {
-        tx.execute_batch(SCHEMA)?;
-        tx.execute(
-            "INSERT INTO store_meta (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
-            params![SCHEMA_VERSION.to_string(), env!("CARGO_PKG_VERSION")],
-        )?;
+    match check(&tx)? {
+        None => {
+            tx.execute_batch(SCHEMA)?;
+            tx.execute(
+                "INSERT INTO store_meta (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
+                params![SCHEMA_VERSION.to_string(), env!("CARGO_PKG_VERSION")],
+            )?;
+        }
+        Some(version) if version < SCHEMA_VERSION => {
+            // All steps in one transaction: a store is at one version or the next, never between.
+            for step in &MIGRATIONS[(version as usize).saturating_sub(1)..] {
+                tx.execute_batch(step)?;
+            }
+            tx.execute(
+                "UPDATE store_meta SET value = ?1 WHERE key = 'schema_version'",
+                [SCHEMA_VERSION.to_string()],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?1, ?2)",
+                params![
+                    format!("migrated_from_{version}_by"),
+                    env!("CARGO_PKG_VERSION")
+                ],
+            )?;
+        }
+        Some(_) => {}
     }
     tx.commit()?;
     Ok(())
 }
 
-/// Whether the database holds a medeval schema this build reads (`true`) or nothing at all
-/// (`false`); anything else is an error. Only reads.
-fn check(conn: &Connection) -> Result<bool> {
+/// The schema version of a medeval store this build reads, or `None` for an empty database;
+/// anything else is an error. Only reads.
+fn check(conn: &Connection) -> Result<Option<u32>> {
     let has_meta: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_meta')",
         [],
@@ -166,7 +197,7 @@ fn check(conn: &Connection) -> Result<bool> {
             }
             .into());
         }
-        return Ok(true);
+        return Ok(Some(version));
     }
     let has_other_tables: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
@@ -179,5 +210,5 @@ fn check(conn: &Connection) -> Result<bool> {
         )
         .into());
     }
-    Ok(false)
+    Ok(None)
 }

@@ -138,15 +138,17 @@ fn insert_sample(conn: &Connection, run_id: &str, write: &Write) -> Result<()> {
     // answer); a row that ended in error is replaced by whatever comes next.
     conn.prepare_cached(
         "INSERT INTO samples (run_id, item_id, sample, status, completion, error, latency_ms, attempts, cached,
-                              request_sha256, prompt_tokens, completion_tokens, outcome, extracted, rule, metrics, completed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                              request_sha256, prompt_tokens, completion_tokens, outcome, extracted, rule, metrics, completed_at,
+                              images)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (run_id, item_id, sample) DO UPDATE SET
              status = excluded.status, completion = excluded.completion, error = excluded.error,
              latency_ms = excluded.latency_ms, attempts = samples.attempts + excluded.attempts,
              cached = excluded.cached, request_sha256 = excluded.request_sha256,
              prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
              outcome = excluded.outcome, extracted = excluded.extracted, rule = excluded.rule,
-             metrics = excluded.metrics, completed_at = excluded.completed_at
+             metrics = excluded.metrics, completed_at = excluded.completed_at,
+             images = excluded.images
          WHERE samples.status = 'error'",
     )?
     .execute(params![
@@ -167,6 +169,7 @@ fn insert_sample(conn: &Connection, run_id: &str, write: &Write) -> Result<()> {
         record.scored.rule,
         metrics_json(&record.scored),
         record.completed_at,
+        (!record.images.is_empty()).then(|| to_json(&record.images)),
     ])?;
     let mut insert_attempt = conn.prepare_cached(
         "INSERT INTO attempts (run_id, item_id, sample, attempt, endpoint, started_at, latency_ms, http_status, error)
