@@ -11,6 +11,8 @@
 //!   identifies it, checked before anything is contacted or written.
 //! - [`session`]: one runtime, one client per endpoint set and the store for a whole command
 //!   ([`Session`]).
+//! - [`runs`]: runs named by a user (a store run or a scored-sample file), grouped by benchmark
+//!   for comparisons and rankings.
 //! - [`summary`]: a stored run summarised ([`RunSummary`], the `show --json` schema), and the
 //!   one place that decides whether a run is complete.
 //!
@@ -18,6 +20,7 @@
 //! `-stats`, `-probe`) stay usable on their own; this crate composes them.
 
 pub mod plan;
+pub mod runs;
 pub mod session;
 pub mod spec;
 pub mod summary;

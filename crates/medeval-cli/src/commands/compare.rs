@@ -9,7 +9,9 @@ use medeval_report::{
     render_tables,
 };
 
-use super::inputs::{PairedArgs, RunLoader, match_benchmarks};
+use medeval::runs::{RunLoader, match_benchmarks};
+
+use super::inputs::PairedArgs;
 use super::output::StoreArgs;
 use super::values::OutputFormat;
 

@@ -7,9 +7,9 @@ use anyhow::{Context, bail};
 use medeval_report::{BaselineFacts, Format, PlanSettings, PowerPlan, plan_power, render_plan};
 use medeval_stats::{NonJudgementPolicy, PowerMethod};
 
-use super::inputs::RunLoader;
 use super::output::StoreArgs;
 use super::values::{NonAnswers, OutputFormat};
+use medeval::runs::RunLoader;
 
 /// Arguments of `medeval power`.
 #[derive(Debug, clap::Args)]

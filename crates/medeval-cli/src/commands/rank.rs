@@ -7,7 +7,9 @@ use medeval_report::{
     CompareError, CompareSettings, RankedBenchmark, correct_pairs, rank_runs, render_leaderboards,
 };
 
-use super::inputs::{PairedArgs, RunLoader, group_benchmarks};
+use medeval::runs::{RunLoader, group_benchmarks};
+
+use super::inputs::PairedArgs;
 use super::output::StoreArgs;
 use super::values::OutputFormat;
 
