@@ -420,12 +420,7 @@ impl<'e> Runner<'e> {
             }
         });
         self.bar.begin(&spec.label());
-        let report = session.run(spec, self.execution.fresh, &self.bar, async {
-            // If the handler cannot be installed, the run simply cannot be interrupted cleanly.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })?;
+        let report = session.run(spec, self.execution.fresh, &self.bar, stop_requested())?;
         self.bar.suspend(|| print_invocation(&report));
         self.run_ids.push(report.run_id);
         Ok(())
@@ -661,6 +656,33 @@ fn print_endpoint_health(health: &[EndpointHealth]) {
         }
         eprintln!("{line}");
     }
+}
+
+/// Completes when the user or a scheduler asks the process to stop: Ctrl-C (SIGINT) or SIGTERM,
+/// which Slurm, Kubernetes and `kill` send. Either way the run ends gracefully: what is stored
+/// stays, the run is marked incomplete, and the same command continues it.
+async fn stop_requested() {
+    // If a handler cannot be installed, that signal simply cannot stop the run gracefully.
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    () = ctrl_c => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
 }
 
 /// One progress bar for every run of a command: its length is the samples still to request
