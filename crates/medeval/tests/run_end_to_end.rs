@@ -154,7 +154,9 @@ fn each_sample_records_its_images_as_the_item_held_them_and_as_they_were_sent() 
         .build(plan::items_file(&path, None).unwrap(), None)
         .unwrap();
     let mut session = Session::new(&dir.path().join("runs.db")).unwrap();
-    let report = session.run(spec, false, &Quiet, std::future::pending()).unwrap();
+    let report = session
+        .run(spec, false, &Quiet, std::future::pending())
+        .unwrap();
     let run = session
         .into_store()
         .unwrap()
