@@ -35,7 +35,7 @@ pub use paper::{
 pub use paper_input::{IntervalChoice, PaperOptions, RunInput};
 pub use row::Row;
 pub use summary::{Accuracy, MISSING_GROUP, Summary, SummaryOptions, is_non_judgement, summarize};
-pub use table::{Align, Format, Table};
+pub use table::{Align, Format, Table, visible};
 
 pub use compare::{
     CompareError, CompareSettings, DiscordantItem, DiscordantItems, GroupComparison, RunComparison,

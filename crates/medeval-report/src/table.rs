@@ -73,13 +73,33 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// Renders the table.
+    /// Renders the table. Cells may hold untrusted text (item ids, metadata, model output): in
+    /// every format control characters are shown as escapes, never sent to the reader's
+    /// terminal or editor, and each format's own special characters are escaped.
     pub fn render(&self, format: Format) -> String {
+        let visible = self.visible();
         match format {
-            Format::Terminal => self.terminal(),
-            Format::Markdown => self.markdown(),
-            Format::Csv => self.csv(),
-            Format::Latex => self.latex(),
+            Format::Terminal => visible.terminal(),
+            Format::Markdown => visible.markdown(),
+            Format::Csv => visible.csv(),
+            Format::Latex => visible.latex(),
+        }
+    }
+
+    /// The table with every control character in its title, headers and cells escaped.
+    fn visible(&self) -> Table {
+        Table {
+            title: self.title.as_deref().map(|t| visible(t).into_owned()),
+            columns: self
+                .columns
+                .iter()
+                .map(|(header, align)| (visible(header).into_owned(), *align))
+                .collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|row| row.iter().map(|c| visible(c).into_owned()).collect())
+                .collect(),
         }
     }
 
@@ -216,6 +236,24 @@ fn pad(cell: &str, width: usize, align: Align) -> String {
     }
 }
 
+/// `text` with C0 and C1 control characters (ESC, BEL, CR, newlines, tabs ...) written as Rust
+/// escapes (`\u{1b}`, `\n`), so untrusted text can neither move the cursor, clear the screen,
+/// plant a hyperlink nor break a line of a table.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Model output and metadata are untrusted: keep them from breaking the table's structure.
 fn escape_markdown(cell: &str) -> String {
     cell.replace('\\', "\\\\")
@@ -225,11 +263,20 @@ fn escape_markdown(cell: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// Quotes what CSV needs quoted, and neutralises cells a spreadsheet would run as a formula
+/// (leading `=`, `+`, `-`, `@`; OWASP's advice: a leading apostrophe). Numbers, negative ones
+/// included, stay numbers.
 fn escape_csv(cell: &str) -> String {
+    let formula = cell.starts_with(['=', '+', '-', '@']) && cell.trim().parse::<f64>().is_err();
+    let cell = if formula {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    };
     if cell.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
-        cell.to_owned()
+        cell.into_owned()
     }
 }
 
@@ -262,6 +309,24 @@ mod tests {
         table.push(vec!["CT".into(), "71.0%".into()]);
         table.push(vec!["a|b, \"c\"_&".into(), "5.0%".into()]);
         table
+    }
+
+    #[test]
+    fn control_characters_and_formulas_are_inert_in_every_format() {
+        let mut table = Table::new(&[("id", Align::Left), ("value", Align::Right)]);
+        table.push(vec!["a\u{1b}[2Jb".into(), "=HYPERLINK(\"x\")".into()]);
+        table.push(vec!["\u{1b}]8;;http://x\u{7}link".into(), "-0.25".into()]);
+        for format in [Format::Terminal, Format::Markdown, Format::Csv, Format::Latex] {
+            let rendered = table.render(format);
+            assert!(
+                !rendered.contains('\u{1b}') && !rendered.contains('\u{7}'),
+                "{format:?}: {rendered:?}"
+            );
+        }
+        assert!(table.render(Format::Terminal).contains("a\\u{1b}[2Jb"));
+        let csv = table.render(Format::Csv);
+        assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
+        assert!(csv.contains(",-0.25"), "a negative number stays a number: {csv}");
     }
 
     #[test]

@@ -30,4 +30,4 @@ pub use session::{Session, SessionError};
 pub use spec::{
     Connection, EndpointModel, ItemSet, ModelSpec, RunSpec, RunSpecBuilder, Sampling, SpecError,
 };
-pub use summary::{RunSummary, scored_run, summarize_stored};
+pub use summary::{ErrorReason, RunSummary, scored_run, summarize_stored};

@@ -41,6 +41,58 @@ pub struct RunSummary {
     /// Why `repeated` could not be computed (no judged sample, one cluster).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeated_error: Option<String>,
+    /// Why samples ended in `error`, grouped by reason, most frequent first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub error_reasons: Vec<ErrorReason>,
+}
+
+/// Samples that ended in error for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorReason {
+    /// The reason, without the attempt count (`HTTP 503: overloaded`).
+    pub reason: String,
+    /// Samples that ended with it.
+    pub count: u64,
+    /// The first few item ids, in the run's order.
+    pub examples: Vec<String>,
+}
+
+/// Item ids listed per error reason.
+const ERROR_EXAMPLES: usize = 3;
+
+/// The samples of `run` that ended in error, grouped by reason. The attempt count a failed
+/// request's message ends with ("(after 5 attempts)") is not part of the reason, so one failure
+/// mode is one group however many retries each sample took.
+pub fn error_reasons(run: &StoredRun) -> Vec<ErrorReason> {
+    let mut groups: Vec<ErrorReason> = Vec::new();
+    for sample in &run.samples {
+        if sample.scored.outcome != Outcome::Error {
+            continue;
+        }
+        let message = sample.error.as_deref().unwrap_or(sample.scored.rule.as_str());
+        let reason = match message.rfind(" (after ") {
+            Some(at) if message.ends_with(" attempt)") || message.ends_with(" attempts)") => {
+                &message[..at]
+            }
+            _ => message,
+        };
+        match groups.iter_mut().find(|group| group.reason == reason) {
+            Some(group) => {
+                group.count += 1;
+                if group.examples.len() < ERROR_EXAMPLES {
+                    group.examples.push(sample.item_id.clone());
+                }
+            }
+            None => groups.push(ErrorReason {
+                reason: reason.to_owned(),
+                count: 1,
+                examples: vec![sample.item_id.clone()],
+            }),
+        }
+    }
+    // Stable: equally frequent reasons keep the order they first appeared in.
+    groups.sort_by_key(|group| std::cmp::Reverse(group.count));
+    groups
 }
 
 impl RunSummary {
@@ -83,6 +135,7 @@ pub fn summarize_stored(run: &StoredRun, options: &SummaryOptions) -> RunSummary
         summary,
         repeated,
         repeated_error,
+        error_reasons: error_reasons(run),
     };
     summary.complete = missing == 0 && summary.errors() == 0 && run.status != RunStatus::Running;
     summary

@@ -116,6 +116,15 @@ fn a_session_runs_planned_specs_and_their_summaries_say_what_happened() {
     assert_eq!(summary.errors(), 1);
     assert_eq!(summary.missing, 0);
     assert!(!summary.complete, "a run with an error is not complete");
+    // The reason is the server's, without the attempt count: one failure mode, one group.
+    assert_eq!(
+        summary.error_reasons,
+        vec![medeval::ErrorReason {
+            reason: "HTTP 500: injected failure".into(),
+            count: 1,
+            examples: vec!["c2".into()],
+        }]
+    );
     // c2 was attempted twice (one retry), every other item once.
     assert_eq!(server.chat_requests().len(), 5);
 }

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use medeval::summarize_stored;
+use medeval::{RunSummary, summarize_stored};
 use medeval_report::{
-    Format, Summary, SummaryOptions, render_tables, repeated_table, summary_tables,
+    Format, MISSING_GROUP, Summary, SummaryOptions, render_tables, repeated_table,
+    summary_tables, visible,
 };
 use medeval_stats::Bootstrap;
 
@@ -116,11 +117,12 @@ pub fn render_stored_run(
     let output = args.output()?;
     let run = store.load_run(run_id)?;
     let summary = summarize_stored(&run, &options);
+    warn_about_absent_fields(&run, &options.by);
     let text = match output {
         Output::Json => String::new(),
         Output::Tables(format) => {
             let header = if format == Format::Terminal {
-                run_header(&run, summary.missing, summary.errors())
+                run_header(&run, summary.missing, summary.errors()) + &error_lines(&summary)
             } else {
                 String::new()
             };
@@ -170,9 +172,66 @@ pub fn print_stored_runs(
     Ok(rendered.iter().all(|r| r.complete))
 }
 
+/// Exit status of a command that reports runs: 3 (`EXIT_INCOMPLETE`) while some run has samples
+/// in error or without a response, as `medeval run` promises.
+pub fn exit_code(complete: bool) -> std::process::ExitCode {
+    if complete {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(EXIT_INCOMPLETE)
+    }
+}
+
+/// Exit code of a command whose runs (or scored samples) are not all complete yet.
+pub const EXIT_INCOMPLETE: u8 = 3;
+
 /// Prints a stored run's summary. Returns whether the run is complete.
 pub fn print_stored_run(store: &Store, run_id: &str, args: &ReportArgs) -> anyhow::Result<bool> {
     print_stored_runs(store, &[run_id.to_owned()], args, false)
+}
+
+/// Says when a `--by` field is a field of no item of the run: its only group would be
+/// `(missing)`, which looks like a result. (Not an error: a command over several benchmarks may
+/// break down by a field only some of them have.)
+fn warn_about_absent_fields(run: &StoredRun, by: &[String]) {
+    for field in by {
+        if field == "answer_type" || run.items.iter().any(|item| item.meta.contains_key(field)) {
+            continue;
+        }
+        let mut fields: Vec<&str> = run
+            .items
+            .iter()
+            .flat_map(|item| item.meta.keys().map(String::as_str))
+            .collect();
+        fields.sort_unstable();
+        fields.dedup();
+        fields.insert(0, "answer_type");
+        eprintln!(
+            "warning: --by {}: no item of run {} has this field, so every item is in group {MISSING_GROUP}; its fields: {}",
+            visible(field),
+            run.id,
+            visible(&fields.join(", "))
+        );
+    }
+}
+
+/// Why samples ended in error, one line per reason with example items, most frequent first.
+/// Error texts come from servers and files: control characters are escaped.
+fn error_lines(summary: &RunSummary) -> String {
+    let mut lines = String::new();
+    for reason in &summary.error_reasons {
+        lines.push_str(&format!(
+            "  {} × {} (e.g. {})\n",
+            reason.count,
+            visible(&reason.reason),
+            visible(&reason.examples.join(", "))
+        ));
+    }
+    if !lines.is_empty() {
+        lines.insert_str(0, "errors by reason:\n");
+        lines.push('\n');
+    }
+    lines
 }
 
 /// The lines above a run's tables: what was run, and whether the numbers are final.

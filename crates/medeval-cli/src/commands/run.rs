@@ -20,11 +20,9 @@ use medeval_run::{Progress, RunReport};
 use medeval_store::{SampleRecord, Store};
 
 use super::bench::CardArgs;
-use super::output::{ReportArgs, StoreArgs, print_stored_runs};
+use super::output::{ReportArgs, StoreArgs, exit_code, print_stored_runs};
 use super::power::{PlanArgs, print_plan};
 
-/// Exit code of a run that ended with samples still in error or missing.
-pub const EXIT_INCOMPLETE: u8 = 3;
 
 /// Arguments of `medeval run`.
 #[derive(Debug, clap::Args)]
@@ -350,13 +348,6 @@ fn print_run_plan(args: &Args, items: &[Item], has_variants: bool) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
-fn exit_code(complete: bool) -> ExitCode {
-    if complete {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_INCOMPLETE)
-    }
-}
 
 /// How a command's runs are executed and reported.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use medeval_core::{Completion, Scored};
 use medeval_report::{Row, summarize};
 use serde_json::json;
 
-use super::output::{ReportArgs, print_summary};
+use super::output::{ReportArgs, exit_code, print_summary};
 
 /// Arguments of `medeval score`.
 #[derive(Debug, clap::Args)]
@@ -84,7 +84,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|(item, scored)| Row { item, scored })
         .collect();
     print_summary(&summarize(&rows, &options), output)?;
-    Ok(ExitCode::SUCCESS)
+    // Items without a prediction are scored as errors: the numbers are not final.
+    Ok(exit_code(missing == 0))
 }
 
 fn write_samples(

@@ -241,27 +241,114 @@ fn run_folder(
             )?,
         }
     }
+    let labels = folder::evaluated_labels(&outcomes);
+    let failed: Vec<(&str, &str)> = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().err().map(|e| (o.name.as_str(), e.as_str())))
+        .collect();
+    let evaluated = outcomes.len() - failed.len();
     if let Some(path) = &args.summary {
         let json = serde_json::json!({
             "convention": options.convention.name(),
             "bootstrap": { "resamples": bootstrap.resamples, "level": bootstrap.level, "seed": bootstrap.seed },
+            "cases": {
+                "found": outcomes.len(),
+                "evaluated": evaluated,
+                "left_out": failed.iter().map(|(case, error)| serde_json::json!({"case": case, "error": error})).collect::<Vec<_>>(),
+                "predictions_without_reference": list.unmatched_predictions.len(),
+            },
+            "labels": labels,
+            "labels_from": if options.labels.is_some() { "--labels" } else { "union over all cases" },
             "rows": rows,
         });
         std::fs::write(path, format!("{json:#}\n"))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    // Every value the summary leaves out, and why: failed cases (no row at all) and undefined
+    // values (a mask empty on one side, or a ratio 0/0).
+    for outcome in &outcomes {
+        let Ok(results) = &outcome.result else {
+            continue;
+        };
+        for r in results {
+            let undefined: Vec<&str> = options
+                .metrics
+                .iter()
+                .zip(&r.values)
+                .filter(|(_, v)| v.is_none())
+                .map(|(m, _)| m.name.as_str())
+                .collect();
+            if undefined.is_empty() {
+                continue;
+            }
+            let why = match (r.reference_voxels, r.prediction_voxels) {
+                (0, 0) => format!("label {} in neither file", r.label),
+                (0, _) => format!("no label {} in the reference", r.label),
+                (_, 0) => format!("no label {} in the prediction", r.label),
+                _ => "undefined ratio".to_string(),
+            };
+            eprintln!(
+                "note: case {} label {}: {} undefined ({why}); excluded from n, counted in undef",
+                outcome.name,
+                r.label,
+                undefined.join(", ")
+            );
+        }
+    }
+    for (case, error) in &failed {
+        eprintln!("left out: case {case}: {error}");
+    }
+    let label_list = if labels.is_empty() {
+        "none".to_string()
+    } else {
+        labels
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let left_out = if failed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (left out: {})",
+            failed
+                .iter()
+                .map(|(case, _)| *case)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let orphans = match list.unmatched_predictions.len() {
+        0 => String::new(),
+        n => format!("; {n} prediction(s) without reference not evaluated"),
+    };
     writeln!(
         out,
-        "{} of {} cases evaluated, {failed} failed; convention {}; per-case rows in {}",
-        outcomes.len() - failed,
+        "{} cases: {evaluated} evaluated, {} failed{left_out}{orphans}",
         outcomes.len(),
+        failed.len(),
+    )?;
+    writeln!(
+        out,
+        "labels {label_list} ({}), each scored in all {evaluated} evaluated cases; convention {}; per-case rows in {}",
+        if options.labels.is_some() {
+            "from --labels"
+        } else {
+            "every label found in any case; a case without it in either file scores as both empty"
+        },
         options.convention.name(),
         out_path.display()
     )?;
-    if failed > 0 {
+    if labels.is_empty() && evaluated > 0 {
         eprintln!(
-            "error: {failed} of {} cases failed; the summary covers only the others",
+            "warning: no case holds any non-zero label in either file; nothing to summarise (give --labels to score empty masks)"
+        );
+    }
+    if !failed.is_empty() {
+        eprintln!(
+            "error: {} of {} cases failed; the summary covers only the others",
+            failed.len(),
             outcomes.len()
         );
         return Ok(ExitCode::FAILURE);

@@ -1,11 +1,11 @@
-//! `medeval show`: the summary of a stored run.
+//! `medeval show`: the summary of a stored run. Exit status 3 while the run is incomplete.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use medeval_store::Store;
 
-use super::output::{ReportArgs, StoreArgs, print_stored_run};
+use super::output::{ReportArgs, StoreArgs, exit_code, print_stored_run};
 
 /// Arguments of `medeval show`.
 #[derive(Debug, clap::Args)]
@@ -24,6 +24,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let run_id = store
         .resolve_run(args.run.as_deref())
         .with_context(|| format!("in {}", args.store.store.display()))?;
-    print_stored_run(&store, &run_id, &args.report)?;
-    Ok(ExitCode::SUCCESS)
+    let complete = print_stored_run(&store, &run_id, &args.report)?;
+    Ok(exit_code(complete))
 }
