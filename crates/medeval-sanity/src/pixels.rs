@@ -4,7 +4,9 @@
 //! (rescale slope and intercept), then the VOI window from the header (Window Center/Width, the
 //! first pair when several are given) with the standard's linear function, or the full range of
 //! the frame when the header has no window; MONOCHROME1 is inverted so that higher values are
-//! darker. RGB frames are passed through. Multi-frame images show their middle frame.
+//! darker. RGB frames are passed through; colour JPEG frames are decoded in the colour space the
+//! header and the JPEG's markers agree on (see [`prepare_colour`]). Multi-frame images show their
+//! middle frame.
 //!
 //! Native (uncompressed) little-endian transfer syntaxes and 8-bit JPEG baseline are decoded;
 //! everything else is reported as skipped, never guessed.
@@ -180,6 +182,9 @@ pub struct Layout {
     pub inverted: bool,
     /// Planar Configuration 1: colour planes one after the other.
     pub planar: bool,
+    /// YBR_FULL or YBR_FULL_422 (JPEG only): the compressed samples are YCbCr and are converted
+    /// to RGB; otherwise three samples are RGB and are decoded without a colour transform.
+    pub ybr: bool,
     /// Rescale Slope (1 when absent).
     pub slope: f64,
     /// Rescale Intercept (0 when absent).
@@ -212,9 +217,17 @@ impl Layout {
         let photometric = file
             .text(tags::PHOTOMETRIC_INTERPRETATION)
             .unwrap_or_else(|| "MONOCHROME2".to_owned());
-        let samples: usize = match (photometric.as_str(), samples) {
-            ("MONOCHROME1" | "MONOCHROME2", 1) => 1,
-            ("RGB", 3) => 3,
+        let jpeg = file.transfer_syntax() == JPEG_BASELINE;
+        let (samples, ybr): (usize, bool) = match (photometric.as_str(), samples) {
+            ("MONOCHROME1" | "MONOCHROME2", 1) => (1, false),
+            ("RGB", 3) => (3, false),
+            // JPEG compresses YCbCr; the decoder converts it to RGB (PS3.5 8.2.1).
+            ("YBR_FULL" | "YBR_FULL_422", 3) if jpeg => (3, true),
+            (other @ ("YBR_FULL" | "YBR_FULL_422"), 3) => {
+                return Err(SkipReason::UnsupportedPixels(format!(
+                    "photometric interpretation {other} is decoded only in JPEG baseline, not in native pixel data"
+                )));
+            }
             (other, n) => {
                 return Err(SkipReason::UnsupportedPixels(format!(
                     "photometric interpretation {other} with {n} samples per pixel"
@@ -245,6 +258,7 @@ impl Layout {
             bits_stored,
             signed: file.int(tags::PIXEL_REPRESENTATION) == Some(1),
             inverted: photometric == "MONOCHROME1",
+            ybr,
             planar: file.int(tags::PLANAR_CONFIGURATION) == Some(1),
             slope: file
                 .float(tags::RESCALE_SLOPE)
@@ -369,6 +383,9 @@ fn full_range(values: impl IntoIterator<Item = f64>) -> Window {
 /// Decodes one JPEG frame, refusing (before decoding) an image larger than the header's Rows x
 /// Columns, and then one of another size.
 fn decode_jpeg_frame(data: &[u8], layout: &Layout) -> Result<DynamicImage, SkipReason> {
+    let markers = JpegMarkers::read(data)?;
+    let prepared = prepare_colour(data, &markers, layout)?;
+    let data: &[u8] = &prepared;
     let (columns, rows) = (layout.columns as u32, layout.rows as u32);
     let reader = |limit_size: bool| {
         let mut limits = image::Limits::default();
@@ -407,6 +424,184 @@ fn decode_jpeg_frame(data: &[u8], layout: &Layout) -> Result<DynamicImage, SkipR
         DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => image,
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     })
+}
+
+/// What a JPEG stream says about its own colour space, read from the markers before the first
+/// scan: JFIF APP0 (whose images are grey or YCbCr), Adobe APP14 (whose transform flag says
+/// whether three components are YCbCr, 1, or untransformed RGB, 0), and the component ids of the
+/// frame header (`R`, `G`, `B` marks RGB, as libjpeg and jpegli write it).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct JpegMarkers {
+    jfif: bool,
+    adobe_transform: Option<u8>,
+    /// Component ids from the frame header; empty when there is no frame header before the scan.
+    components: Vec<u8>,
+}
+
+/// The colour space of three JPEG components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JpegColour {
+    Rgb,
+    YCbCr,
+}
+
+impl JpegMarkers {
+    /// Walks the marker segments from SOI to the first SOS, each length checked against the data.
+    fn read(data: &[u8]) -> Result<Self, SkipReason> {
+        let bad = |why: String| SkipReason::Unreadable(format!("JPEG frame: {why}"));
+        if data.get(..2) != Some(&[0xFF, 0xD8][..]) {
+            return Err(bad("no start-of-image marker".into()));
+        }
+        let mut markers = Self::default();
+        let mut pos = 2;
+        loop {
+            if data.get(pos) != Some(&0xFF) {
+                return Err(bad(format!("no marker at byte {pos} before the first scan")));
+            }
+            while data.get(pos) == Some(&0xFF) {
+                pos += 1;
+            }
+            let Some(&marker) = data.get(pos) else {
+                return Err(bad("the data ends before the first scan".into()));
+            };
+            pos += 1;
+            match marker {
+                // Start of scan: the colour markers all come before it.
+                0xDA => return Ok(markers),
+                0xD9 => return Err(bad("the image ends before its first scan".into())),
+                // Markers without a length.
+                0x01 | 0xD0..=0xD8 => continue,
+                _ => {}
+            }
+            let len = match data.get(pos..pos + 2) {
+                Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+                _ => return Err(bad("the data ends inside a marker".into())),
+            };
+            let payload = len
+                .checked_sub(2)
+                .and_then(|n| data.get(pos + 2..pos + 2 + n))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "marker 0xFF{marker:02X} at byte {} declares {len} bytes",
+                        pos - 2
+                    ))
+                })?;
+            match marker {
+                0xE0 if payload.starts_with(b"JFIF\0") => markers.jfif = true,
+                0xEE if payload.starts_with(b"Adobe") && payload.len() >= 12 => {
+                    markers.adobe_transform = Some(payload[11]);
+                }
+                // Start of frame (every process; C4, C8 and CC are other markers).
+                0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                    let count = usize::from(*payload.get(5).unwrap_or(&0));
+                    markers.components = (0..count)
+                        .map(|i| payload.get(6 + 3 * i).copied())
+                        .collect::<Option<Vec<u8>>>()
+                        .ok_or_else(|| bad("a frame header shorter than its components".into()))?;
+                }
+                _ => {}
+            }
+            pos += len;
+        }
+    }
+
+    /// The colour space the stream's markers declare for three components, with the marker that
+    /// says so; `None` when no marker says; an error naming them when they disagree or the
+    /// Adobe transform is not one of RGB or YCbCr.
+    fn declared(&self) -> Result<Option<(JpegColour, String)>, String> {
+        let mut said: Vec<(JpegColour, String)> = Vec::new();
+        match self.adobe_transform {
+            Some(0) => said.push((
+                JpegColour::Rgb,
+                "an Adobe APP14 marker with colour transform 0 (RGB)".into(),
+            )),
+            Some(1) => said.push((
+                JpegColour::YCbCr,
+                "an Adobe APP14 marker with colour transform 1 (YCbCr)".into(),
+            )),
+            Some(other) => {
+                return Err(format!(
+                    "the JPEG's Adobe APP14 marker has colour transform {other} (YCCK), not RGB or YCbCr"
+                ));
+            }
+            None => {}
+        }
+        if self.jfif {
+            said.push((
+                JpegColour::YCbCr,
+                "a JFIF APP0 marker (JFIF images are YCbCr)".into(),
+            ));
+        }
+        if self.components == b"RGB" {
+            said.push((JpegColour::Rgb, "component ids R, G, B".into()));
+        }
+        match said.as_slice() {
+            [] => Ok(None),
+            [(first, _), rest @ ..] if rest.iter().all(|(c, _)| c == first) => {
+                Ok(said.into_iter().next())
+            }
+            _ => Err(format!(
+                "the JPEG's markers disagree on its colour space: {}",
+                said.iter()
+                    .map(|(c, why)| format!("{why} says {c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// An Adobe APP14 segment with colour transform 0: three components are RGB, not YCbCr.
+const ADOBE_NO_TRANSFORM: [u8; 16] = [
+    0xFF, 0xEE, 0x00, 0x0E, b'A', b'd', b'o', b'b', b'e', 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00,
+];
+
+/// Checks the JPEG's components against the header, and its colour markers against the
+/// Photometric Interpretation, and returns the stream the decoder gets. Photometric
+/// Interpretation RGB means the components were compressed without a colour transform (PS3.5
+/// 8.2.1); a JPEG decoder assumes YCbCr when no marker says otherwise, so such a stream gets an
+/// Adobe APP14 marker saying "no transform" before it is decoded. YBR_FULL and YBR_FULL_422 are
+/// YCbCr, which the decoder converts to RGB. A stream whose markers contradict the header, or
+/// each other, is skipped: which one is right cannot be told from the file.
+fn prepare_colour<'a>(
+    data: &'a [u8],
+    markers: &JpegMarkers,
+    layout: &Layout,
+) -> Result<std::borrow::Cow<'a, [u8]>, SkipReason> {
+    let unsupported = |why: String| SkipReason::UnsupportedPixels(why);
+    if markers.components.len() != layout.samples {
+        return Err(unsupported(format!(
+            "the JPEG frame has {} component(s); the header says {} sample(s) per pixel",
+            markers.components.len(),
+            layout.samples
+        )));
+    }
+    if layout.samples != 3 {
+        return Ok(std::borrow::Cow::Borrowed(data));
+    }
+    let header = if layout.ybr {
+        JpegColour::YCbCr
+    } else {
+        JpegColour::Rgb
+    };
+    let header_name = if layout.ybr {
+        "YBR_FULL or YBR_FULL_422 (YCbCr)"
+    } else {
+        "RGB (no colour transform)"
+    };
+    match markers.declared().map_err(unsupported)? {
+        Some((colour, why)) if colour != header => Err(unsupported(format!(
+            "Photometric Interpretation is {header_name} but the JPEG carries {why}; which is right cannot be told"
+        ))),
+        _ if header == JpegColour::Rgb && markers.adobe_transform.is_none() => {
+            let mut marked = Vec::with_capacity(data.len() + ADOBE_NO_TRANSFORM.len());
+            marked.extend_from_slice(&data[..2]);
+            marked.extend_from_slice(&ADOBE_NO_TRANSFORM);
+            marked.extend_from_slice(&data[2..]);
+            Ok(std::borrow::Cow::Owned(marked))
+        }
+        _ => Ok(std::borrow::Cow::Borrowed(data)),
+    }
 }
 
 #[cfg(test)]
@@ -455,6 +650,7 @@ mod tests {
             signed: true,
             inverted: false,
             planar: false,
+            ybr: false,
             slope: 1.0,
             intercept: 0.0,
         };
