@@ -9,27 +9,16 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::{assert_success, medeval_in, snapshot, stderr, stdout};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
-
-fn medeval(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    common::manifest_dir()
         .join("../medeval-dense/tests/data")
         .join(name)
 }
@@ -162,8 +151,8 @@ fn hand_case() -> tempfile::TempDir {
 }
 
 fn json_lines(output: &Output) -> Vec<Value> {
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    text(&output.stdout)
+    assert_success(output);
+    stdout(output)
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
@@ -187,7 +176,7 @@ fn assert_close(got: &Value, want: Option<f64>, tolerance: f64, what: &str) {
 #[test]
 fn json_prints_one_object_per_label_with_exactly_the_requested_keys() {
     let dir = hand_case();
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &[
             "seg",
@@ -267,7 +256,7 @@ fn json_agrees_with_monai_and_medpy_on_nibabel_written_volumes() {
     ] {
         std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
     }
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &[
             "seg",
@@ -318,7 +307,7 @@ fn json_agrees_with_monai_and_medpy_on_nibabel_written_volumes() {
 #[test]
 fn labels_option_selects_labels_in_the_order_given() {
     let dir = hand_case();
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &[
             "seg",
@@ -355,12 +344,12 @@ fn labels_option_selects_labels_in_the_order_given() {
 #[test]
 fn the_table_shows_every_label_and_names_the_convention() {
     let dir = hand_case();
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &["seg", "--reference", "ref.nii", "--prediction", "pred.nii"],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    insta::assert_snapshot!("seg_table_hand_case", text(&output.stdout));
+    assert_success(&output);
+    snapshot!("seg_table_hand_case", stdout(&output));
 }
 
 /// Folder mode over three references and three predictions: `case_a` (hand case, `.nii`),
@@ -403,7 +392,7 @@ fn folder_mode_pairs_by_file_name_and_reports_the_missing_pair() {
     )
     .unwrap();
 
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &[
             "seg",
@@ -418,18 +407,18 @@ fn folder_mode_pairs_by_file_name_and_reports_the_missing_pair() {
         ],
     );
     // One case failed, so the run fails, after writing everything else.
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
     assert!(
-        stderr.contains("case case_c: refs/case_c.nii: no prediction file named 'case_c'"),
-        "{stderr}"
+        err.contains("case case_c: refs/case_c.nii: no prediction file named 'case_c'"),
+        "{err}"
     );
     assert!(
-        stderr.contains("preds/case_d.nii has no reference of the same name"),
-        "{stderr}"
+        err.contains("preds/case_d.nii has no reference of the same name"),
+        "{err}"
     );
-    assert!(stderr.contains("1 of 3 cases failed"), "{stderr}");
-    insta::assert_snapshot!("seg_folder_summary", text(&output.stdout));
+    assert!(err.contains("1 of 3 cases failed"), "{err}");
+    snapshot!("seg_folder_summary", stdout(&output));
 
     let mut reader = csv::Reader::from_path(dir.path().join("per_case.csv")).unwrap();
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
@@ -479,8 +468,17 @@ fn folder_mode_pairs_by_file_name_and_reports_the_missing_pair() {
     let references = reference_values();
     let recorded = &references["cases"][0]["labels"];
     let case_b: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "case_b").collect();
-    assert_eq!(case_b.len(), 2);
-    for row in case_b {
+    assert_eq!(case_b.len(), 4);
+    // Labels 3 and 4 occur only in case_a: case_b holds neither in either file, so they score
+    // as both empty there (dice, iou, nsd 1; distances 0).
+    for row in &case_b[2..] {
+        assert_eq!(
+            row[3..11],
+            ["0", "0", "1", "1", "0", "0", "0", "1"],
+            "{row:?}"
+        );
+    }
+    for row in &case_b[..2] {
         let labels = &recorded[row[1].as_str()];
         let close = |got: &str, want: &Value, tolerance: f64| {
             let (got, want) = (got.parse::<f64>().unwrap(), want.as_f64().unwrap());
@@ -523,19 +521,19 @@ fn grids_that_differ_are_errors_naming_both_files() {
     )
     .unwrap();
 
-    let shape = medeval(
+    let shape = medeval_in(
         dir.path(),
         &["seg", "--reference", "ref.nii", "--prediction", "short.nii"],
     );
     assert_eq!(shape.status.code(), Some(1));
-    insta::assert_snapshot!("seg_error_shape", text(&shape.stderr));
+    snapshot!("seg_error_shape", stderr(&shape));
 
-    let spacing = medeval(
+    let spacing = medeval_in(
         dir.path(),
         &["seg", "--reference", "ref.nii", "--prediction", "thick.nii"],
     );
     assert_eq!(spacing.status.code(), Some(1));
-    insta::assert_snapshot!("seg_error_spacing", text(&spacing.stderr));
+    snapshot!("seg_error_spacing", stderr(&spacing));
 }
 
 #[test]
@@ -557,17 +555,135 @@ fn unreadable_and_corrupt_files_are_errors_naming_the_file() {
         ("seg_error_truncated_voxels", "short_data.nii"),
         ("seg_error_missing_file", "absent.nii"),
     ] {
-        let output = medeval(
+        let output = medeval_in(
             dir.path(),
             &["seg", "--reference", "ref.nii", "--prediction", file],
         );
         assert_eq!(output.status.code(), Some(1), "{file}");
-        let stderr = text(&output.stderr);
-        assert!(stderr.contains(file), "{file}: {stderr}");
+        let err = stderr(&output);
+        assert!(err.contains(file), "{file}: {err}");
         assert!(
             output.stdout.is_empty(),
             "{file}: no partial result on stdout"
         );
-        insta::assert_snapshot!(name, stderr);
+        snapshot!(name, err);
     }
+}
+
+/// Label 1 of the hand case alone: the 2x2x2 box x 1..=2, y 1..=2, z 1..=2.
+fn box_reference(x: usize, y: usize, z: usize) -> u8 {
+    u8::from(matches!((x, y, z), (1..=2, 1..=2, 1..=2)))
+}
+
+/// The same box one voxel (0.5 mm) along x: dice 0.5, hd 0.5 (see [`hand_expected`]).
+fn box_prediction(x: usize, y: usize, z: usize) -> u8 {
+    u8::from(matches!((x, y, z), (2..=3, 1..=2, 1..=2)))
+}
+
+/// `refs/` and `preds/` in a temporary folder: `case_a` (the box and the shifted box),
+/// `case_b` (background only in both files) and `case_c` (reference only).
+fn folder_with_an_empty_case() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (refs, preds) = (dir.path().join("refs"), dir.path().join("preds"));
+    std::fs::create_dir_all(&refs).unwrap();
+    std::fs::create_dir_all(&preds).unwrap();
+    let write = |path: PathBuf, label_at: fn(usize, usize, usize) -> u8| {
+        std::fs::write(path, nifti1_u8(SHAPE, SPACING, label_at)).unwrap();
+    };
+    write(refs.join("case_a.nii"), box_reference);
+    write(preds.join("case_a.nii"), box_prediction);
+    write(refs.join("case_b.nii"), |_, _, _| 0);
+    write(preds.join("case_b.nii"), |_, _, _| 0);
+    write(refs.join("case_c.nii"), box_reference);
+    dir
+}
+
+/// Runs folder mode on [`folder_with_an_empty_case`] and returns the process output and the
+/// `--summary` JSON.
+fn run_empty_case_folder(dir: &std::path::Path, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec![
+        "seg",
+        "--reference-dir",
+        "refs",
+        "--prediction-dir",
+        "preds",
+        "--metrics",
+        "dice,hd",
+        "--out",
+        "per_case.csv",
+        "--summary",
+        "summary.json",
+        "--bootstrap",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    let output = medeval_in(dir, &args);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    (output, summary)
+}
+
+/// (n, undefined, mean) of one label and metric in a `--summary` file.
+fn summary_stat(summary: &Value, label: u64, metric: &str) -> (u64, u64, f64) {
+    let row = summary["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == label && r["metric"] == metric)
+        .unwrap_or_else(|| panic!("no row for label {label} {metric} in {summary:#}"));
+    (
+        row["summary"]["n"].as_u64().unwrap(),
+        row["undefined"].as_u64().unwrap(),
+        row["summary"]["mean"].as_f64().unwrap(),
+    )
+}
+
+/// A case whose two files hold no label at all is a perfect "both empty" case for every label
+/// found elsewhere in the folder: by hand, label 1 Dice is (0.5 + 1) / 2 = 0.75 over n = 2 and
+/// hd (0.5 + 0) / 2 = 0.25, with or without `--labels 1` (before: n = 1, mean 0.5 and 0.5
+/// without `--labels`, while the footer claimed 2 cases evaluated). The failed case is named
+/// in the footer and on stderr with its reason.
+#[test]
+fn folder_mode_scores_cases_without_any_label_as_both_empty() {
+    let dir = folder_with_an_empty_case();
+    let (output, summary) = run_empty_case_folder(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let (n, undefined, mean) = summary_stat(&summary, 1, "dice");
+    assert_eq!((n, undefined), (2, 0));
+    assert!((mean - 0.75).abs() < 1e-12, "dice mean {mean}");
+    let (n, undefined, mean) = summary_stat(&summary, 1, "hd");
+    assert_eq!((n, undefined), (2, 0));
+    assert!((mean - 0.25).abs() < 1e-12, "hd mean {mean}");
+    assert_eq!(summary["labels"], serde_json::json!([1]));
+    assert_eq!(summary["cases"]["found"], 3);
+    assert_eq!(summary["cases"]["evaluated"], 2);
+    assert_eq!(summary["cases"]["left_out"][0]["case"], "case_c");
+
+    let mut reader = csv::Reader::from_path(dir.path().join("per_case.csv")).unwrap();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let case_b: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "case_b").collect();
+    assert_eq!(case_b.len(), 1, "{rows:?}");
+    assert_eq!(case_b[0][1..8], ["1", "voxel", "0", "0", "1", "0", ""]);
+
+    let out = stdout(&output);
+    assert!(
+        out.contains("3 cases: 2 evaluated, 1 failed (left out: case_c)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("labels 1 (every label found in any case"),
+        "{out}"
+    );
+    let err = stderr(&output);
+    assert!(
+        err.contains("left out: case case_c: refs/case_c.nii: no prediction file named 'case_c'"),
+        "{err}"
+    );
+
+    // Naming the label gives the same summary.
+    let (_, with_labels) = run_empty_case_folder(dir.path(), &["--labels", "1"]);
+    assert_eq!(with_labels["rows"], summary["rows"]);
 }

@@ -4,8 +4,14 @@
 //! A case that fails (unreadable file, missing prediction, grid mismatch) is reported with its
 //! error and the rest still finish; callers must surface the failure count, because a summary
 //! over fewer cases than expected is not the summary the user asked for.
+//!
+//! Without an explicit label list, the labels evaluated are the union over the whole folder:
+//! a label found in any case is evaluated in every successful case, and a case where neither
+//! file holds it gets the "both empty" row of the empty-mask table (Dice 1, distances 0). A case
+//! whose two files are both all background therefore still counts, instead of giving no row and
+//! silently dropping out of every label's summary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -13,7 +19,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::io::case_name;
-use crate::metrics::{EvalOptions, LabelResult, MetricSpec};
+use crate::metrics::{EvalOptions, LabelCounts, LabelResult, MetricSpec, empty_mask_value};
 use crate::pair::{GeometryPolicy, evaluate_pair};
 use crate::stats::{Bootstrap, Summary, summarize};
 use crate::surface::Convention;
@@ -129,14 +135,15 @@ pub struct CaseOutcome {
 }
 
 /// Evaluates every case in parallel, calling `on_done` after each (for a progress bar).
-/// Outcomes keep the order of `cases`.
+/// Outcomes keep the order of `cases`. When `options.labels` is `None`, every successful case
+/// gets a row for every label of [`evaluated_labels`] (see [`complete_label_union`]).
 pub fn evaluate_cases(
     cases: &[Case],
     options: &EvalOptions,
     policy: &GeometryPolicy,
     on_done: &(dyn Fn(&CaseOutcome) + Sync),
 ) -> Vec<CaseOutcome> {
-    cases
+    let mut outcomes = cases
         .par_iter()
         .with_max_len(1)
         .map(|case| {
@@ -156,7 +163,51 @@ pub fn evaluate_cases(
             on_done(&outcome);
             outcome
         })
+        .collect::<Vec<_>>();
+    if options.labels.is_none() {
+        complete_label_union(&mut outcomes, &options.metrics);
+    }
+    outcomes
+}
+
+/// The labels with a row in any successful case, in increasing order.
+pub fn evaluated_labels(outcomes: &[CaseOutcome]) -> Vec<u32> {
+    outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .flatten()
+        .map(|r| r.label)
+        .collect::<BTreeSet<u32>>()
+        .into_iter()
         .collect()
+}
+
+/// Gives every successful case a row for every label of [`evaluated_labels`]: a label that
+/// neither file of a case holds gets the "both empty" values of [`empty_mask_value`] with zero
+/// voxel counts. Rows end up sorted by label.
+pub fn complete_label_union(outcomes: &mut [CaseOutcome], metrics: &[MetricSpec]) {
+    let labels = evaluated_labels(outcomes);
+    let absent = LabelCounts::default();
+    for outcome in outcomes {
+        let Ok(rows) = &mut outcome.result else {
+            continue;
+        };
+        for &label in &labels {
+            if rows.iter().any(|r| r.label == label) {
+                continue;
+            }
+            rows.push(LabelResult {
+                label,
+                reference_voxels: 0,
+                prediction_voxels: 0,
+                values: metrics
+                    .iter()
+                    .map(|m| empty_mask_value(m.metric, &absent, 0.0).unwrap_or(None))
+                    .collect(),
+            });
+        }
+        rows.sort_by_key(|r| r.label);
+    }
 }
 
 /// Per-case output format.
@@ -364,5 +415,72 @@ mod tests {
             (rows[1].undefined, rows[1].summary.as_ref().map(|s| s.n)),
             (1, Some(1))
         );
+    }
+
+    #[test]
+    fn a_label_of_any_case_is_scored_in_every_case() {
+        // Case `x` holds label 1 in both files; case `y` is background in both files; case `z`
+        // holds label 2 in its prediction only. Evaluated alone, `y` has no row at all and `x`
+        // none for label 2. After completion each of the three has rows for labels 1 and 2,
+        // the added ones with zero voxels and the "both empty" values: dice 1, hd 0.
+        let metrics = crate::metrics::parse_metrics("dice,hd,precision").expect("valid");
+        let row = |label: u32, reference_voxels: u64, prediction_voxels: u64, values| LabelResult {
+            label,
+            reference_voxels,
+            prediction_voxels,
+            values,
+        };
+        let mut outcomes = vec![
+            CaseOutcome {
+                name: "x".into(),
+                result: Ok(vec![row(1, 8, 8, vec![Some(0.5), Some(1.0), Some(0.5)])]),
+            },
+            CaseOutcome {
+                name: "y".into(),
+                result: Ok(vec![]),
+            },
+            CaseOutcome {
+                name: "z".into(),
+                result: Ok(vec![row(2, 0, 3, vec![Some(0.0), None, Some(0.0)])]),
+            },
+            CaseOutcome {
+                name: "failed".into(),
+                result: Err("unreadable".into()),
+            },
+        ];
+        complete_label_union(&mut outcomes, &metrics);
+        assert_eq!(evaluated_labels(&outcomes), vec![1, 2]);
+        let both_empty = |label| row(label, 0, 0, vec![Some(1.0), Some(0.0), None]);
+        assert_eq!(
+            outcomes[0].result.as_ref().expect("ok"),
+            &vec![
+                row(1, 8, 8, vec![Some(0.5), Some(1.0), Some(0.5)]),
+                both_empty(2)
+            ]
+        );
+        assert_eq!(
+            outcomes[1].result.as_ref().expect("ok"),
+            &vec![both_empty(1), both_empty(2)]
+        );
+        assert_eq!(
+            outcomes[2].result.as_ref().expect("ok"),
+            &vec![
+                both_empty(1),
+                row(2, 0, 3, vec![Some(0.0), None, Some(0.0)])
+            ]
+        );
+        assert!(outcomes[3].result.is_err());
+        // Label 1's Dice over the three evaluated cases: (0.5 + 1 + 1) / 3, n = 3.
+        let rows = summarize_outcomes(
+            &outcomes,
+            &metrics,
+            &Bootstrap {
+                resamples: 10,
+                ..Bootstrap::default()
+            },
+        );
+        let dice1 = rows[0].summary.as_ref().expect("defined");
+        assert_eq!((rows[0].label, dice1.n), (1, 3));
+        assert!((dice1.mean - 2.5 / 3.0).abs() < 1e-15);
     }
 }

@@ -244,7 +244,12 @@ fn run_folder(
     let labels = folder::evaluated_labels(&outcomes);
     let failed: Vec<(&str, &str)> = outcomes
         .iter()
-        .filter_map(|o| o.result.as_ref().err().map(|e| (o.name.as_str(), e.as_str())))
+        .filter_map(|o| {
+            o.result
+                .as_ref()
+                .err()
+                .map(|e| (o.name.as_str(), e.as_str()))
+        })
         .collect();
     let evaluated = outcomes.len() - failed.len();
     if let Some(path) = &args.summary {
