@@ -8,7 +8,7 @@
 //!
 //! A backend's tests run every case with one line:
 //!
-//! ```ignore
+//! ```text
 //! // tests/conformance.rs of a backend crate, with the `conformance` feature on.
 //! medeval_store::run_store_conformance!(MyBackend::new());
 //! ```
@@ -79,6 +79,7 @@ macro_rules! run_store_conformance {
             runs_round_trip_their_manifest_items_and_samples,
             runs_resolve_by_exact_id_or_unique_prefix,
             the_response_cache_keeps_what_it_was_asked_to,
+            a_deleted_run_is_gone_and_nothing_else_is,
         );
     };
     (@cases $backend:expr; $($case:ident),* $(,)?) => {
@@ -90,6 +91,55 @@ macro_rules! run_store_conformance {
             }
         )*
     };
+}
+
+/// Deleting a run removes it, its items and samples, and only it: another run of the same
+/// items keeps everything, and the same manifest begins a new run afterwards.
+pub fn a_deleted_run_is_gone_and_nothing_else_is<B: Backend>(backend: &mut B) {
+    let (_, mut store) = fresh(backend);
+    let items = items(2);
+    let doomed = ok(
+        store.begin_run(&manifest("model-a"), &items, false),
+        "begin a",
+    )
+    .run_id;
+    let kept = ok(
+        store.begin_run(&manifest("model-b"), &items, false),
+        "begin b",
+    )
+    .run_id;
+    for run in [&doomed, &kept] {
+        let sink = ok(store.writer(run), "writer");
+        ok(
+            sink.write(answered("q0", 0, "yes", Outcome::Correct), None),
+            "write",
+        );
+        ok(sink.finish(), "finish");
+    }
+    ok(store.delete_run(&doomed), "delete_run");
+    match store.load_run(&doomed) {
+        Err(StoreError::UnknownRun(id)) => assert_eq!(id, doomed),
+        other => panic!("loading a deleted run: expected UnknownRun, got {other:?}"),
+    }
+    let listed: Vec<String> = ok(store.list_runs(), "list_runs")
+        .into_iter()
+        .map(|run| run.id)
+        .collect();
+    assert_eq!(listed, vec![kept.clone()]);
+    let other = ok(store.load_run(&kept), "load the other run");
+    assert_eq!((other.items.len(), other.samples.len()), (2, 1));
+    match store.delete_run(&doomed) {
+        Err(StoreError::UnknownRun(_)) => {}
+        other => panic!("deleting twice: expected UnknownRun, got {other:?}"),
+    }
+    let again = ok(
+        store.begin_run(&manifest("model-a"), &items, false),
+        "begin a again",
+    );
+    assert!(
+        !again.resumed && again.answered.is_empty(),
+        "a new run, with nothing stored"
+    );
 }
 
 /// A run stores at most one sample per `(item, draw)`, however often one is written: repeated

@@ -166,6 +166,8 @@ pub struct RunListing {
     pub errors: u64,
     /// Samples scored correct.
     pub correct: u64,
+    /// Samples that are generated reports (scored by corpus metrics, never right or wrong).
+    pub generated: u64,
 }
 
 /// A stored run with everything needed to report on it.

@@ -102,6 +102,12 @@ pub trait RunStore: Send {
     /// last written), except `attempts`, which stay in the attempt log and come back empty.
     /// An unknown run is [`StoreError::UnknownRun`].
     fn load_run(&self, run_id: &str) -> Result<StoredRun, StoreError>;
+
+    /// Deletes a run with its invocations, items, samples and attempt log, all at once or not
+    /// at all; other runs and the response cache (shared by runs) are untouched. An unknown run
+    /// is [`StoreError::UnknownRun`]. Whether a run may be deleted (it is not running) is the
+    /// caller's decision.
+    fn delete_run(&mut self, run_id: &str) -> Result<(), StoreError>;
 }
 
 /// Takes the final samples of one run and commits them, off the caller's thread.

@@ -23,7 +23,6 @@ use super::bench::CardArgs;
 use super::output::{ReportArgs, StoreArgs, exit_code, print_stored_runs};
 use super::power::{PlanArgs, print_plan};
 
-
 /// Arguments of `medeval run`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -348,7 +347,6 @@ fn print_run_plan(args: &Args, items: &[Item], has_variants: bool) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
-
 /// How a command's runs are executed and reported.
 #[derive(Debug, Clone)]
 pub struct Execution {
@@ -412,7 +410,8 @@ impl<'e> Runner<'e> {
         });
         self.bar.begin(&spec.label());
         let report = session.run(spec, self.execution.fresh, &self.bar, stop_requested())?;
-        self.bar.suspend(|| print_invocation(&report));
+        self.bar
+            .suspend(|| print_invocation(&report, self.execution.fresh));
         self.run_ids.push(report.run_id);
         Ok(())
     }
@@ -597,7 +596,9 @@ fn print_dry_run(manifest: &RunManifest, items: &[Item]) -> std::io::Result<()> 
     Ok(())
 }
 
-fn print_invocation(report: &RunReport) {
+/// What one invocation of a run did. `fresh` says the command had `--fresh`, which the advice
+/// to continue must leave out: the same command with it would start yet another run.
+fn print_invocation(report: &RunReport, fresh: bool) {
     let verb = if report.resumed {
         "continued"
     } else {
@@ -620,8 +621,18 @@ fn print_invocation(report: &RunReport) {
             report.scorer
         );
     }
+    let continue_with = if fresh {
+        "the same command without --fresh"
+    } else {
+        "the same command"
+    };
     if report.interrupted {
-        eprintln!("interrupted; run the same command again to continue where it stopped");
+        eprintln!("interrupted; run {continue_with} again to continue where it stopped");
+    } else if report.failed > 0 && fresh {
+        eprintln!(
+            "{} sample(s) failed; run {continue_with} to retry them in this run",
+            report.failed
+        );
     }
 }
 

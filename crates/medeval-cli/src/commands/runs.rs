@@ -1,9 +1,10 @@
-//! `medeval runs`: the runs in a store, newest first.
+//! `medeval runs`: the runs in a store, newest first; `--delete` removes one.
 
 use std::process::ExitCode;
 
+use anyhow::bail;
 use medeval_report::{Align, Format, Table, percent};
-use medeval_store::Store;
+use medeval_store::{RunStatus, Store};
 use serde_json::json;
 
 use super::output::StoreArgs;
@@ -16,17 +17,32 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Delete this run (id or unique prefix) with its items, samples and attempt log. A run
+    /// marked running is refused: it may still be writing (use --force after a crash).
+    #[arg(long, value_name = "RUN", conflicts_with = "json")]
+    pub delete: Option<String>,
+    /// With --delete: delete a run even when it is marked running (left so by a crash).
+    #[arg(long, requires = "delete")]
+    pub force: bool,
 }
 
-/// Correct samples over the samples the run asks for (items × samples per item), non-answers and
-/// missing samples counting as wrong.
+/// Accuracy as `medeval show` computes it by default: correct over the stored samples that are
+/// judged (generated reports are not), non-answers counting as wrong; `None` without any.
 fn accuracy(run: &medeval_store::RunListing) -> Option<f64> {
-    let samples = run.items * u64::from(run.manifest.samples_per_item.max(1));
-    (samples > 0).then(|| run.correct as f64 / samples as f64)
+    let judged = (run.answered + run.errors).saturating_sub(run.generated);
+    (judged > 0).then(|| run.correct as f64 / judged as f64)
+}
+
+/// A report-generation run: every stored sample is a generated report.
+fn is_report_run(run: &medeval_store::RunListing) -> bool {
+    run.generated > 0 && run.generated == run.answered
 }
 
 /// Runs `medeval runs`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(selector) = &args.delete {
+        return delete(&args, selector);
+    }
     let store = Store::open_existing(&args.store.store)?;
     let runs = store.list_runs()?;
     if args.json {
@@ -44,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "errors": r.errors,
                     "correct": r.correct,
                     "samples_per_item": r.manifest.samples_per_item.max(1),
+                    "generated": r.generated,
                     "accuracy": accuracy(r),
                     "created_at": r.created_at,
                     "updated_at": r.updated_at,
@@ -84,7 +101,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             r.items.to_string(),
             r.answered.to_string(),
             r.errors.to_string(),
-            percent(accuracy(r)),
+            if is_report_run(r) {
+                "report".to_owned()
+            } else {
+                percent(accuracy(r))
+            },
             r.updated_at
                 .get(..19)
                 .unwrap_or(&r.updated_at)
@@ -93,7 +114,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out!("{}", table.render(Format::Terminal))?;
     outln!(
-        "accuracy here is correct / (items × samples per item), non-answers counting as wrong; `medeval show RUN` has intervals"
+        "accuracy as `medeval show` computes it: correct / stored judged samples, non-answers counting as wrong; `medeval show RUN` has intervals, and the metrics of report runs"
     )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `runs --delete RUN`.
+fn delete(args: &Args, selector: &str) -> anyhow::Result<ExitCode> {
+    let mut store = Store::open_existing(&args.store.store)?;
+    let run_id = store.resolve_run(Some(selector))?;
+    let run = store.list_runs()?.into_iter().find(|run| run.id == run_id);
+    if let Some(run) = &run {
+        if run.status == RunStatus::Running && !args.force {
+            bail!(
+                "run {run_id} is marked running: a `medeval run` may still be writing to it. If that process is gone (a crash or kill -9 leaves a run marked running), delete it with --force"
+            );
+        }
+    }
+    store.delete_run(&run_id)?;
+    outln!("deleted run {run_id} from {}", args.store.store.display())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -199,6 +199,11 @@ impl Store {
     pub fn load_run(&self, run_id: &str) -> std::result::Result<StoredRun, StoreError> {
         load_run(&self.conn, run_id).map_err(|e| e.at(&self.path))
     }
+
+    /// Deletes a run and everything stored for it (see [`RunStore::delete_run`]).
+    pub fn delete_run(&mut self, run_id: &str) -> std::result::Result<(), StoreError> {
+        delete_run(&mut self.conn, run_id).map_err(|e| e.at(&self.path))
+    }
 }
 
 /// SQLite is the first backend; each method is the inherent one of the same name, with the
@@ -248,6 +253,10 @@ impl RunStore for Store {
 
     fn load_run(&self, run_id: &str) -> std::result::Result<StoredRun, StoreError> {
         Store::load_run(self, run_id)
+    }
+
+    fn delete_run(&mut self, run_id: &str) -> std::result::Result<(), StoreError> {
+        Store::delete_run(self, run_id)
     }
 }
 
@@ -352,6 +361,18 @@ fn begin_run(
     })
 }
 
+fn delete_run(conn: &mut Connection, run_id: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    require_run(&tx, run_id)?;
+    // Children first: items and invocations reference the run.
+    for table in ["attempts", "samples", "items", "invocations"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [run_id])?;
+    }
+    tx.execute("DELETE FROM runs WHERE id = ?1", [run_id])?;
+    tx.commit()?;
+    Ok(())
+}
+
 fn finish_run(conn: &mut Connection, run_id: &str, status: RunStatus) -> Result<()> {
     let now = timestamp::now();
     let tx = conn.transaction()?;
@@ -411,7 +432,8 @@ fn list_runs(conn: &Connection) -> Result<Vec<RunListing>> {
                 (SELECT COUNT(*) FROM items i WHERE i.run_id = r.id),
                 (SELECT COUNT(*) FROM samples s WHERE s.run_id = r.id AND s.status = 'ok'),
                 (SELECT COUNT(*) FROM samples s WHERE s.run_id = r.id AND s.status = 'error'),
-                (SELECT COUNT(*) FROM samples s WHERE s.run_id = r.id AND s.outcome = 'correct')
+                (SELECT COUNT(*) FROM samples s WHERE s.run_id = r.id AND s.outcome = 'correct'),
+                (SELECT COUNT(*) FROM samples s WHERE s.run_id = r.id AND s.outcome = 'generated')
          FROM runs r ORDER BY r.created_at DESC, r.rowid DESC",
     )?;
     let rows = select.query_map([], |row| {
@@ -425,11 +447,23 @@ fn list_runs(conn: &Connection) -> Result<Vec<RunListing>> {
             row.get::<_, i64>(6)? as u64,
             row.get::<_, i64>(7)? as u64,
             row.get::<_, i64>(8)? as u64,
+            row.get::<_, i64>(9)? as u64,
         ))
     })?;
     let mut listings = Vec::new();
     for row in rows {
-        let (id, manifest, status, created_at, updated_at, items, answered, errors, correct) = row?;
+        let (
+            id,
+            manifest,
+            status,
+            created_at,
+            updated_at,
+            items,
+            answered,
+            errors,
+            correct,
+            generated,
+        ) = row?;
         let manifest = parse_manifest(&manifest, &id)?;
         listings.push(RunListing {
             id,
@@ -441,6 +475,7 @@ fn list_runs(conn: &Connection) -> Result<Vec<RunListing>> {
             answered,
             errors,
             correct,
+            generated,
         });
     }
     Ok(listings)
