@@ -316,7 +316,12 @@ mod tests {
         let mut table = Table::new(&[("id", Align::Left), ("value", Align::Right)]);
         table.push(vec!["a\u{1b}[2Jb".into(), "=HYPERLINK(\"x\")".into()]);
         table.push(vec!["\u{1b}]8;;http://x\u{7}link".into(), "-0.25".into()]);
-        for format in [Format::Terminal, Format::Markdown, Format::Csv, Format::Latex] {
+        for format in [
+            Format::Terminal,
+            Format::Markdown,
+            Format::Csv,
+            Format::Latex,
+        ] {
             let rendered = table.render(format);
             assert!(
                 !rendered.contains('\u{1b}') && !rendered.contains('\u{7}'),
@@ -326,7 +331,10 @@ mod tests {
         assert!(table.render(Format::Terminal).contains("a\\u{1b}[2Jb"));
         let csv = table.render(Format::Csv);
         assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
-        assert!(csv.contains(",-0.25"), "a negative number stays a number: {csv}");
+        assert!(
+            csv.contains(",-0.25"),
+            "a negative number stays a number: {csv}"
+        );
     }
 
     #[test]

@@ -69,7 +69,10 @@ pub fn error_reasons(run: &StoredRun) -> Vec<ErrorReason> {
         if sample.scored.outcome != Outcome::Error {
             continue;
         }
-        let message = sample.error.as_deref().unwrap_or(sample.scored.rule.as_str());
+        let message = sample
+            .error
+            .as_deref()
+            .unwrap_or(sample.scored.rule.as_str());
         let reason = match message.rfind(" (after ") {
             Some(at) if message.ends_with(" attempt)") || message.ends_with(" attempts)") => {
                 &message[..at]

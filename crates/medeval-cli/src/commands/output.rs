@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::bail;
 use medeval::{RunSummary, summarize_stored};
 use medeval_report::{
-    Format, MISSING_GROUP, Summary, SummaryOptions, render_tables, repeated_table,
-    summary_tables, visible,
+    Format, MISSING_GROUP, Summary, SummaryOptions, render_tables, repeated_table, summary_tables,
+    visible,
 };
 use medeval_stats::Bootstrap;
 
