@@ -44,7 +44,7 @@ pub use pixels::{Layout, MAX_FRAME_PIXELS, Window, is_decodable_transfer_syntax,
 pub use scan::{
     BURNED_IN_MODALITIES, Scan, SkipReason, Skipped, SourceImage, burned_in_risk, scan,
 };
-pub use tasks::{META_FIELDS, Task, body_part_name, modality_name, plane};
+pub use tasks::{META_FIELDS, Task, TaskSkip, body_part_name, modality_name, plane};
 
 /// What can stop a build. Files that cannot be used are not errors: they are listed as skipped.
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +134,9 @@ pub struct BuildSummary {
     pub items_per_task: BTreeMap<Task, (usize, usize)>,
     /// Files left out, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Questions left out for an image that is used: a flip or rotation that would not change
+    /// it, an odd panel identical to the others (the item would be identical to its control).
+    pub task_skips: Vec<TaskSkip>,
     /// The DICOM file each source id (`img0001`, the `source_id` of items) was rendered from,
     /// in id order. Kept out of the items file: folder and file names often carry patient names
     /// or ids.
@@ -233,6 +236,7 @@ pub fn build(
         images: sources.len(),
         items_per_task,
         skipped: scan.skipped,
+        task_skips: generated.skipped,
         sources: used,
     })
 }

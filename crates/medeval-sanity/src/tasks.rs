@@ -158,6 +158,21 @@ pub struct Generated {
     pub items: Vec<Value>,
     /// Images to write, each referred to by at least one item.
     pub images: Vec<ImageFile>,
+    /// Questions not asked about a source, and why.
+    pub skipped: Vec<TaskSkip>,
+}
+
+/// A task that makes no item about one image, because the item would contradict its own
+/// control: a flip or rotation that leaves the image unchanged, an odd panel identical to the
+/// others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSkip {
+    /// The image's source id (`img0001`).
+    pub source_id: String,
+    /// The task.
+    pub task: Task,
+    /// Why.
+    pub reason: String,
 }
 
 /// Writes items for `tasks` about every source. `images_dir` is the images folder relative to
@@ -413,9 +428,27 @@ impl ItemWriter<'_> {
         );
     }
 
+    /// Records that `task` makes no item about this source, and why.
+    fn skip(&mut self, task: Task, reason: String) {
+        self.out.skipped.push(TaskSkip {
+            source_id: self.source.id.clone(),
+            task,
+            reason,
+        });
+    }
+
     fn flip(&mut self) {
         const QUESTION: &str = "Has this image been mirrored left to right (flipped horizontally) from its standard display orientation?";
-        let flipped = self.image("-flip", self.source.image.fliph());
+        let flipped = self.source.image.fliph();
+        if flipped == self.source.image {
+            // The flipped image would be its own control: "yes" and "no" for the same pixels.
+            self.skip(
+                Task::Flip,
+                "mirroring the image left to right leaves it unchanged (it is constant or left-right symmetric)".into(),
+            );
+            return;
+        }
+        let flipped = self.image("-flip", flipped);
         let facts = Facts {
             task: Task::Flip,
             control: false,
@@ -441,10 +474,32 @@ impl ItemWriter<'_> {
             "Rotated 90 degrees counter-clockwise",
         ];
         let turn = 1 + pick(rng, 3);
+        let image = &self.source.image;
+        // The image each option describes: the question is fair only when they all differ
+        // (an image invariant under a half turn would make two options right, and a constant one
+        // all four).
+        let answers = [
+            image.clone(),
+            image.rotate90(),
+            image.rotate180(),
+            image.rotate270(),
+        ];
+        if let Some(other) = (0..4).find(|&k| k != turn && answers[k] == answers[turn]) {
+            self.skip(
+                Task::Rotation,
+                format!(
+                    "the image {} is identical to what the option \"{}\" shows (it is constant or rotationally symmetric)",
+                    OPTIONS[turn].to_lowercase(),
+                    OPTIONS[other]
+                ),
+            );
+            return;
+        }
+        let [_, rot90, rot180, rot270] = answers;
         let (rotated, transform) = match turn {
-            1 => (self.source.image.rotate90(), "rotate-90-clockwise"),
-            2 => (self.source.image.rotate180(), "rotate-180"),
-            _ => (self.source.image.rotate270(), "rotate-90-counter-clockwise"),
+            1 => (rot90, "rotate-90-clockwise"),
+            2 => (rot180, "rotate-180"),
+            _ => (rot270, "rotate-90-counter-clockwise"),
         };
         let name = self.image(&format!("-rot{}", turn * 90), rotated);
         let facts = Facts {
@@ -477,6 +532,16 @@ impl ItemWriter<'_> {
             partner
                 .image
                 .resize_exact(base.width(), base.height(), imageops::FilterType::Triangle);
+        if odd.to_rgb8() == base.to_rgb8() {
+            self.skip(
+                Task::OddPanel,
+                format!(
+                    "the image drawn as the odd panel ({}) is identical to this one at this size",
+                    partner.id
+                ),
+            );
+            return;
+        }
         let mut panels = [base, base, base, base];
         panels[position] = &odd;
         let grid = self.image("-odd-panel", compose_grid(panels));

@@ -128,11 +128,20 @@ fn counts_per_task_and_skipped_files() {
     assert_eq!(per_task[&Task::Modality], (6, 0));
     assert_eq!(per_task[&Task::BodyPart], (5, 0));
     assert_eq!(per_task[&Task::Plane], (3, 0));
-    assert_eq!(per_task[&Task::Flip], (6, 6));
+    // The ultrasound's rows are uniform: mirrored, it is unchanged, so it gets no flip item.
+    assert_eq!(per_task[&Task::Flip], (5, 5));
     assert_eq!(per_task[&Task::Rotation], (6, 6));
     assert_eq!(per_task[&Task::OddPanel], (6, 6));
-    assert_eq!(built.items.len(), 50);
-    assert_eq!(built.summary.items(), 50);
+    assert_eq!(built.items.len(), 48);
+    assert_eq!(built.summary.items(), 48);
+    let us = built.source_id("us/rgb.dcm");
+    let task_skips: Vec<(&str, Task)> = built
+        .summary
+        .task_skips
+        .iter()
+        .map(|s| (s.source_id.as_str(), s.task))
+        .collect();
+    assert_eq!(task_skips, vec![(us.as_str(), Task::Flip)]);
 
     let skipped: Vec<(String, &SkipReason)> = built
         .summary
@@ -153,7 +162,7 @@ fn counts_per_task_and_skipped_files() {
 
     // Every item is a valid native item; images resolve next to the items file.
     let file = medeval_data::read_items(&built.dir.path().join("sanity.jsonl")).unwrap();
-    assert_eq!(file.items.len(), 50);
+    assert_eq!(file.items.len(), 48);
     for item in &built.items {
         assert!(
             built
@@ -170,7 +179,7 @@ fn pixels_follow_the_dicom_display_pipeline() {
     let built = Built::new(&BuildOptions::default());
     let original = |source: &str| {
         let id = built.source_id(source);
-        built.image(built.item(&format!("{id}-flip-control")))
+        built.image(built.item(&format!("{id}-modality")))
     };
 
     // CT: stored HU + 1024, rescale intercept -1024, window 40/400. The first row's ramp
@@ -301,14 +310,14 @@ fn a_seed_fixes_the_benchmark() {
 #[test]
 fn options_select_tasks_and_images() {
     let built = Built::new(&BuildOptions {
-        tasks: vec![Task::Flip],
+        tasks: vec![Task::Modality],
         max_images: Some(2),
         per_series: 3,
         ..BuildOptions::default()
     });
     assert_eq!(built.summary.images, 2);
-    assert_eq!(built.items.len(), 4);
-    assert!(built.items.iter().all(|i| i["meta"]["task"] == "flip"));
+    assert_eq!(built.items.len(), 2);
+    assert!(built.items.iter().all(|i| i["meta"]["task"] == "modality"));
 
     // Three per series takes every CT slice.
     let all = Built::new(&BuildOptions {

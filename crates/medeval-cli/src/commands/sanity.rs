@@ -123,6 +123,18 @@ fn summary_json(summary: &BuildSummary, options: &BuildOptions) -> serde_json::V
         .iter()
         .map(|s| json!({"path": s.path, "reason": s.reason.to_string()}))
         .collect();
+    let task_skips: Vec<_> = summary
+        .task_skips
+        .iter()
+        .map(|s| {
+            json!({
+                "source_id": s.source_id,
+                "path": source_path(summary, &s.source_id),
+                "task": s.task.name(),
+                "reason": s.reason,
+            })
+        })
+        .collect();
     json!({
         "items_file": summary.items_file,
         "images_dir": summary.images_dir,
@@ -131,7 +143,17 @@ fn summary_json(summary: &BuildSummary, options: &BuildOptions) -> serde_json::V
         "seed": options.seed,
         "tasks": tasks,
         "skipped": skipped,
+        "task_skips": task_skips,
     })
+}
+
+/// The DICOM file a source id was rendered from.
+fn source_path<'a>(summary: &'a BuildSummary, source_id: &str) -> Option<&'a std::path::Path> {
+    summary
+        .sources
+        .iter()
+        .find(|s| s.id == source_id)
+        .map(|s| s.path.as_path())
 }
 
 /// How many skipped files are listed one per line before the rest are only counted.
@@ -160,6 +182,30 @@ fn print_summary(summary: &BuildSummary) -> std::io::Result<()> {
             outln!(
                 "  ... and {} more (--json lists all)",
                 summary.skipped.len() - SKIPPED_LISTED
+            )?;
+        }
+    }
+    if !summary.task_skips.is_empty() {
+        outln!()?;
+        outln!(
+            "Questions not asked ({}; the item would be identical to its control):",
+            summary.task_skips.len()
+        )?;
+        for skip in summary.task_skips.iter().take(SKIPPED_LISTED) {
+            let path = source_path(summary, &skip.source_id)
+                .map(|p| format!(" ({})", p.display()))
+                .unwrap_or_default();
+            outln!(
+                "  {}{path}, {}: {}",
+                skip.source_id,
+                skip.task.name(),
+                skip.reason
+            )?;
+        }
+        if summary.task_skips.len() > SKIPPED_LISTED {
+            outln!(
+                "  ... and {} more (--json lists all)",
+                summary.task_skips.len() - SKIPPED_LISTED
             )?;
         }
     }
