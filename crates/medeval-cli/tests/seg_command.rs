@@ -687,3 +687,202 @@ fn folder_mode_scores_cases_without_any_label_as_both_empty() {
     let (_, with_labels) = run_empty_case_folder(dir.path(), &["--labels", "1"]);
     assert_eq!(with_labels["rows"], summary["rows"]);
 }
+
+/// [`box_prediction`] stored as 0/255, as many tools save masks.
+fn box_prediction_255(x: usize, y: usize, z: usize) -> u8 {
+    255 * box_prediction(x, y, z)
+}
+
+/// [`box_prediction`] as a probability map stored as 0-255: the shifted box holds values
+/// 200..=209, the background values 1..=100 (more than 32 distinct values), none >= 128.
+fn box_probabilities(x: usize, y: usize, z: usize) -> u8 {
+    if box_prediction(x, y, z) == 1 {
+        200 + u8::try_from(x + y + z).unwrap()
+    } else {
+        u8::try_from((x + 6 * y + 30 * z) % 100 + 1).unwrap()
+    }
+}
+
+/// A temporary folder holding `ref.nii` (the box, 0/1) and `pred.nii`.
+fn box_pair(prediction: fn(usize, usize, usize) -> u8) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ref.nii"),
+        nifti1_u8(SHAPE, SPACING, box_reference),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pred.nii"),
+        nifti1_u8(SHAPE, SPACING, prediction),
+    )
+    .unwrap();
+    dir
+}
+
+fn pair_json(dir: &std::path::Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "seg",
+        "--reference",
+        "ref.nii",
+        "--prediction",
+        "pred.nii",
+        "--metrics",
+        "dice,hd",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    medeval_in(dir, &args)
+}
+
+/// A 0/1 reference against a 0/255 prediction: labels 1 and 255 with Dice 0 each are still
+/// printed, but with a warning naming both values and `--binarize`, and exit status 1 (before:
+/// silently, status 0). `--binarize` scores the masks: by hand, Dice 0.5 and hd 0.5 mm (the
+/// box moved by one 0.5 mm voxel). `--labels` names the labels, so the warning stays but the
+/// status is 0.
+#[test]
+fn zero_one_against_zero_255_is_flagged_and_binarize_scores_it() {
+    let dir = box_pair(box_prediction_255);
+    let output = pair_json(dir.path(), &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the reference's only foreground value is 1 and the prediction's is 255"),
+        "{err}"
+    );
+    assert!(err.contains("pass --binarize"), "{err}");
+    let labels: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["label"].clone())
+        .collect();
+    assert_eq!(labels, [1, 255]);
+
+    let rows = json_lines(&pair_json(dir.path(), &["--binarize"]));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["label"], 1);
+    assert_eq!(rows[0]["reference_voxels"], 8);
+    assert_eq!(rows[0]["prediction_voxels"], 8);
+    assert_close(&rows[0]["dice"], Some(0.5), 1e-12, "dice");
+    assert_close(&rows[0]["hd"], Some(0.5), 1e-12, "hd");
+    assert_eq!(rows[0]["binarized"], "non-zero");
+
+    let output = medeval_in(
+        dir.path(),
+        &[
+            "seg",
+            "--reference",
+            "ref.nii",
+            "--prediction",
+            "pred.nii",
+            "--binarize",
+        ],
+    );
+    assert_success(&output);
+    assert!(
+        stdout(&output).contains("binarized: non-zero voxels of both maps = label 1"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(stderr(&output), "");
+
+    let output = pair_json(dir.path(), &["--labels", "1"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("pass --binarize"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A probability map stored as 0-255 against a 0/1 reference gives one row per stored value
+/// (here 120 voxels, 10 foreground and 100 background values): flagged, exit status 1.
+/// `--threshold 128` keeps exactly the shifted box: Dice 0.5, hd 0.5 mm by hand, and so does
+/// `--threshold 127.5` (stored values are whole numbers).
+#[test]
+fn a_probability_map_is_flagged_and_threshold_scores_it() {
+    let dir = box_pair(box_probabilities);
+    let output = pair_json(dir.path(), &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("the prediction holds"), "{err}");
+    assert!(err.contains("distinct non-zero values"), "{err}");
+    assert!(err.contains("--threshold T"), "{err}");
+    assert!(stdout(&output).lines().count() > 32);
+
+    for threshold in ["128", "127.5"] {
+        let rows = json_lines(&pair_json(dir.path(), &["--threshold", threshold]));
+        assert_eq!(rows.len(), 1, "--threshold {threshold}");
+        assert_eq!(rows[0]["label"], 1);
+        assert_eq!(rows[0]["prediction_voxels"], 8);
+        assert_close(&rows[0]["dice"], Some(0.5), 1e-12, "dice");
+        assert_close(&rows[0]["hd"], Some(0.5), 1e-12, "hd");
+        assert_eq!(
+            rows[0]["binarized"],
+            format!("reference non-zero, prediction >= {threshold}")
+        );
+    }
+    let output = pair_json(dir.path(), &["--threshold", "0"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("--threshold must be a positive number"));
+}
+
+/// Folder mode checks the values of all cases together: 0/1 references against 0/255
+/// predictions are flagged once (exit 1); with `--binarize`, label 1 Dice over the box case
+/// (0.5) and the empty case (1) is 0.75 by hand, and the footer states the rule.
+#[test]
+fn folder_mode_flags_mismatched_encodings_and_binarizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (refs, preds) = (dir.path().join("refs"), dir.path().join("preds"));
+    std::fs::create_dir_all(&refs).unwrap();
+    std::fs::create_dir_all(&preds).unwrap();
+    let write = |path: PathBuf, label_at: fn(usize, usize, usize) -> u8| {
+        std::fs::write(path, nifti1_u8(SHAPE, SPACING, label_at)).unwrap();
+    };
+    write(refs.join("case_a.nii"), box_reference);
+    write(preds.join("case_a.nii"), box_prediction_255);
+    write(refs.join("case_b.nii"), |_, _, _| 0);
+    write(preds.join("case_b.nii"), |_, _, _| 0);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "seg",
+            "--reference-dir",
+            "refs",
+            "--prediction-dir",
+            "preds",
+            "--metrics",
+            "dice",
+            "--out",
+            "per_case.csv",
+            "--summary",
+            "summary.json",
+            "--bootstrap",
+            "10",
+        ];
+        args.extend_from_slice(extra);
+        let output = medeval_in(dir.path(), &args);
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        (output, summary)
+    };
+    let (output, _) = run(&[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("over all cases: the reference's only foreground value is 1"),
+        "{err}"
+    );
+
+    let (output, summary) = run(&["--binarize"]);
+    assert_success(&output);
+    assert_eq!(summary["labels"], serde_json::json!([1]));
+    assert_eq!(summary["binarized"], "non-zero");
+    let (n, undefined, mean) = summary_stat(&summary, 1, "dice");
+    assert_eq!((n, undefined), (2, 0));
+    assert!((mean - 0.75).abs() < 1e-12, "dice mean {mean}");
+    assert!(
+        stdout(&output).contains("binarized: non-zero voxels of both maps = label 1"),
+        "{}",
+        stdout(&output)
+    );
+}

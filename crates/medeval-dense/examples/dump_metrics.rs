@@ -10,6 +10,7 @@ fn main() {
         metrics: parse_metrics("dice,iou,precision,recall,vol_diff,hd,hd95,hd95_pooled,assd,masd,nsd@1.0,nsd@2.5,biou@1.0,biou@3").unwrap(),
         labels: None,
         convention: args[3].parse().unwrap(),
+        binarize: None,
     };
     let results = evaluate_pair(
         Path::new(&args[1]),

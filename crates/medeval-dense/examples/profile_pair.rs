@@ -51,6 +51,7 @@ fn main() {
             metrics: parse_metrics("dice,iou,hd,hd95,assd,nsd@1.0").unwrap(),
             labels: None,
             convention,
+            binarize: None,
         };
         let (results, eval) = timed(|| evaluate(&r, &p, &options).unwrap());
         eprintln!(

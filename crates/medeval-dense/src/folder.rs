@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::encoding::{EncodingWarning, check_encoding};
 use crate::io::case_name;
 use crate::metrics::{EvalOptions, LabelCounts, LabelResult, MetricSpec, empty_mask_value};
-use crate::pair::{GeometryPolicy, evaluate_pair};
+use crate::pair::{GeometryPolicy, evaluate_pair_checked};
 use crate::stats::{Bootstrap, Summary, summarize};
 use crate::surface::Convention;
 
@@ -132,6 +133,9 @@ pub struct CaseOutcome {
     pub name: String,
     /// Per-label metrics, or the error that stopped the case.
     pub result: Result<Vec<LabelResult>, String>,
+    /// The distinct non-zero values of the reference and the prediction, when the case was
+    /// read and not binarized (for [`check_folder_encoding`]).
+    pub present: Option<(Vec<u32>, Vec<u32>)>,
 }
 
 /// Evaluates every case in parallel, calling `on_done` after each (for a progress bar).
@@ -147,18 +151,26 @@ pub fn evaluate_cases(
         .par_iter()
         .with_max_len(1)
         .map(|case| {
-            let result = match &case.prediction {
-                None => Err(format!(
-                    "{}: no prediction file named '{}'",
-                    case.reference.display(),
-                    case.name
-                )),
-                Some(prediction) => evaluate_pair(&case.reference, prediction, options, policy)
-                    .map_err(|e| e.to_string()),
+            let (result, present) = match &case.prediction {
+                None => (
+                    Err(format!(
+                        "{}: no prediction file named '{}'",
+                        case.reference.display(),
+                        case.name
+                    )),
+                    None,
+                ),
+                Some(prediction) => {
+                    match evaluate_pair_checked(&case.reference, prediction, options, policy) {
+                        Ok(e) => (Ok(e.results), e.present),
+                        Err(e) => (Err(e.to_string()), None),
+                    }
+                }
             };
             let outcome = CaseOutcome {
                 name: case.name.clone(),
                 result,
+                present,
             };
             on_done(&outcome);
             outcome
@@ -168,6 +180,22 @@ pub fn evaluate_cases(
         complete_label_union(&mut outcomes, &options.metrics);
     }
     outcomes
+}
+
+/// [`check_encoding`] on the values of all cases together: the union of the references'
+/// non-zero values against the union of the predictions'. Checking the folder as a whole keeps
+/// a multi-label task where one case's only reference label differs from its only predicted
+/// label from being flagged, while a folder of 0/1 references and 0/255 predictions is.
+pub fn check_folder_encoding(outcomes: &[CaseOutcome]) -> Option<EncodingWarning> {
+    let mut reference = BTreeSet::new();
+    let mut prediction = BTreeSet::new();
+    for (r, p) in outcomes.iter().filter_map(|o| o.present.as_ref()) {
+        reference.extend(r.iter().copied());
+        prediction.extend(p.iter().copied());
+    }
+    let reference: Vec<u32> = reference.into_iter().collect();
+    let prediction: Vec<u32> = prediction.into_iter().collect();
+    check_encoding(&reference, &prediction)
 }
 
 /// The labels with a row in any successful case, in increasing order.
@@ -383,6 +411,7 @@ mod tests {
         let metrics = crate::metrics::parse_metrics("dice,hd").expect("valid");
         let ok = |dice: f64, hd: Option<f64>| CaseOutcome {
             name: "x".into(),
+            present: None,
             result: Ok(vec![LabelResult {
                 label: 1,
                 reference_voxels: 1,
@@ -396,6 +425,7 @@ mod tests {
             CaseOutcome {
                 name: "bad".into(),
                 result: Err("broken".into()),
+                present: None,
             },
         ];
         let rows = summarize_outcomes(
@@ -433,18 +463,22 @@ mod tests {
         let mut outcomes = vec![
             CaseOutcome {
                 name: "x".into(),
+                present: None,
                 result: Ok(vec![row(1, 8, 8, vec![Some(0.5), Some(1.0), Some(0.5)])]),
             },
             CaseOutcome {
                 name: "y".into(),
+                present: None,
                 result: Ok(vec![]),
             },
             CaseOutcome {
                 name: "z".into(),
+                present: None,
                 result: Ok(vec![row(2, 0, 3, vec![Some(0.0), None, Some(0.0)])]),
             },
             CaseOutcome {
                 name: "failed".into(),
+                present: None,
                 result: Err("unreadable".into()),
             },
         ];

@@ -6,7 +6,8 @@
 //! [`pair`] checks that two volumes share a grid (or resamples); [`metrics`] computes per-label
 //! overlap and surface metrics using [`surface`] (voxel or surfel surfaces) and [`edt`] (exact
 //! distance transforms); [`folder`] runs many cases and summarises them with [`stats`];
-//! [`classify`] holds the classification metrics.
+//! [`classify`] holds the classification metrics; [`encoding`] flags pairs whose label values
+//! cannot mean the same thing (0/1 against 0/255, probability maps) and binarizes on request.
 //!
 //! Invariants: distances are exact (no approximation, no sampling); undefined values are `None`
 //! and documented, never NaN; memory stays close to the decoded inputs (labels in their
@@ -14,6 +15,7 @@
 //! every read error names the file.
 pub mod classify;
 pub mod edt;
+pub mod encoding;
 pub mod folder;
 pub mod io;
 pub mod metrics;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::encoding::{binarize, present_labels};
 use crate::io::{ReadError, read_label_volume};
 use crate::metrics::{EvalError, EvalOptions, LabelResult, evaluate};
 use crate::volume::{Grid, GridMismatch, LabelVolume, Labels};
@@ -120,19 +121,51 @@ pub fn load_pair(
     }
 }
 
-/// Reads, checks and evaluates one pair.
+/// Reads, checks and evaluates one pair (binarizing first when `options.binarize` says so).
 pub fn evaluate_pair(
     reference: &Path,
     prediction: &Path,
     options: &EvalOptions,
     policy: &GeometryPolicy,
 ) -> Result<Vec<LabelResult>, PairError> {
+    evaluate_pair_checked(reference, prediction, options, policy).map(|e| e.results)
+}
+
+/// The metrics of one pair and the non-zero values each file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairEvaluation {
+    /// Per-label metrics.
+    pub results: Vec<LabelResult>,
+    /// The distinct non-zero values of the reference and of the prediction as read, for
+    /// [`crate::encoding::check_encoding`]; `None` when the pair was binarized (the user has
+    /// already said how to read the values).
+    pub present: Option<(Vec<u32>, Vec<u32>)>,
+}
+
+/// [`evaluate_pair`], also returning the values each file holds.
+pub fn evaluate_pair_checked(
+    reference: &Path,
+    prediction: &Path,
+    options: &EvalOptions,
+    policy: &GeometryPolicy,
+) -> Result<PairEvaluation, PairError> {
     let (r, p) = load_pair(reference, prediction, policy)?;
-    evaluate(&r, &p, options).map_err(|source| PairError::Eval {
+    let (r, p, present) = match options.binarize {
+        Some(rule) => {
+            let (r, p) = binarize(&r, &p, rule);
+            (r, p, None)
+        }
+        None => {
+            let present = rayon::join(|| present_labels(&r), || present_labels(&p));
+            (r, p, Some(present))
+        }
+    };
+    let results = evaluate(&r, &p, options).map_err(|source| PairError::Eval {
         reference: reference.to_path_buf(),
         prediction: prediction.to_path_buf(),
         source,
-    })
+    })?;
+    Ok(PairEvaluation { results, present })
 }
 
 /// Nearest-neighbour resampling of `volume` onto `target`: each target voxel takes the label of

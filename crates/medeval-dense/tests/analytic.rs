@@ -30,6 +30,7 @@ fn run(
         metrics: parse_metrics(metrics).expect("valid"),
         labels: Some(vec![1]),
         convention,
+        binarize: None,
     };
     evaluate(reference, prediction, &options).expect("same shape")
 }

@@ -33,6 +33,7 @@ fn compare(tool: &str, convention: Convention, ours_to_theirs: &[(&str, &str)], 
             metrics: metrics.clone(),
             labels: None,
             convention,
+            binarize: None,
         };
         let results = evaluate_pair(
             &data(case["reference"].as_str().expect("path")),

@@ -7,11 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use medeval_dense::encoding::{Binarize, EncodingWarning, check_encoding};
 use medeval_dense::folder::{self, RowFormat};
 use medeval_dense::metrics::{DEFAULT_METRICS, EvalOptions, KNOWN_METRICS, parse_metrics};
-use medeval_dense::pair::{GeometryPolicy, evaluate_pair};
+use medeval_dense::pair::{GeometryPolicy, evaluate_pair_checked};
 use medeval_dense::stats::Bootstrap;
 use medeval_dense::surface::Convention;
+use serde_json::Value;
 
 /// Arguments of `medeval seg`.
 #[derive(Debug, clap::Args)]
@@ -59,6 +61,14 @@ pub struct Args {
     /// Override the voxel spacing of both files, in mm: x,y or x,y,z (PNG and TIFF carry none).
     #[arg(long, value_delimiter = ',')]
     spacing: Option<Vec<f64>>,
+    /// Score binary masks stored with different foreground values (0/1 against 0/255): every
+    /// non-zero voxel of both maps becomes label 1.
+    #[arg(long, conflicts_with = "threshold")]
+    binarize: bool,
+    /// Score a probability map stored as integers: prediction voxels with a value >= T become
+    /// label 1, the others 0 (e.g. 128 for 0-255); every non-zero reference voxel becomes 1.
+    #[arg(long, value_name = "T")]
+    threshold: Option<f64>,
     /// Folder mode: bootstrap resamples for the interval of each mean.
     #[arg(long, default_value_t = 2000)]
     bootstrap: usize,
@@ -70,10 +80,19 @@ pub struct Args {
 /// Runs `medeval seg`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let metrics = parse_metrics(&args.metrics)?;
+    let binarize = match (args.binarize, args.threshold) {
+        (_, Some(t)) if !(t.is_finite() && t > 0.0) => {
+            bail!("--threshold must be a positive number, got {t}")
+        }
+        (_, Some(t)) => Some(Binarize::PredictionAtLeast(t)),
+        (true, None) => Some(Binarize::NonZero),
+        (false, None) => None,
+    };
     let options = EvalOptions {
         metrics,
         labels: args.labels.clone(),
         convention: args.convention,
+        binarize,
     };
     let policy = GeometryPolicy {
         ignore_orientation: args.ignore_orientation,
@@ -87,17 +106,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &args.prediction_dir,
     ) {
         (Some(reference), Some(prediction), None, None) => {
-            let results = evaluate_pair(reference, prediction, &options, &policy)?;
+            let evaluation = evaluate_pair_checked(reference, prediction, &options, &policy)?;
+            let warning = evaluation
+                .present
+                .as_ref()
+                .and_then(|(r, p)| check_encoding(r, p));
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             if args.json {
-                for r in &results {
-                    writeln!(out, "{}", r.to_json(&options.metrics, options.convention))?;
+                for r in &evaluation.results {
+                    let mut object = r.to_json(&options.metrics, options.convention);
+                    if let (Some(rule), Value::Object(fields)) = (options.binarize, &mut object) {
+                        fields.insert("binarized".into(), Value::from(binarize_key(rule)));
+                    }
+                    writeln!(out, "{object}")?;
                 }
             } else {
-                print_pair_table(&mut out, &results, &options)?;
+                print_pair_table(&mut out, &evaluation.results, &options)?;
             }
-            Ok(ExitCode::SUCCESS)
+            out.flush()?;
+            Ok(report_encoding(
+                warning.as_ref(),
+                &format!("{} vs {}", reference.display(), prediction.display()),
+                options.labels.is_some(),
+            ))
         }
         (None, None, Some(reference_dir), Some(prediction_dir)) => {
             run_folder(&args, reference_dir, prediction_dir, &options, &policy)
@@ -105,6 +137,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => bail!(
             "give either --reference and --prediction, or --reference-dir, --prediction-dir and --out"
         ),
+    }
+}
+
+/// The `binarized` value of a JSON row.
+fn binarize_key(rule: Binarize) -> String {
+    match rule {
+        Binarize::NonZero => "non-zero".into(),
+        Binarize::PredictionAtLeast(t) => format!("reference non-zero, prediction >= {t}"),
+    }
+}
+
+/// Prints an encoding warning and chooses the exit status: 1 when the labels were not named
+/// (the rows printed are most likely not what the user meant), 0 when `--labels` named them.
+fn report_encoding(warning: Option<&EncodingWarning>, what: &str, labels_named: bool) -> ExitCode {
+    let Some(warning) = warning else {
+        return ExitCode::SUCCESS;
+    };
+    eprintln!("warning: {what}: {warning}");
+    if labels_named {
+        eprintln!("warning: scored as given, since --labels names the labels");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "error: the label values of reference and prediction do not match (see the warning above); the results are printed but the exit status is 1"
+        );
+        ExitCode::FAILURE
     }
 }
 
@@ -149,6 +207,9 @@ fn print_pair_table(
             }
         }
         writeln!(out)?;
+    }
+    if let Some(rule) = options.binarize {
+        writeln!(out, "{rule}")?;
     }
     writeln!(
         out,
@@ -264,6 +325,7 @@ fn run_folder(
             },
             "labels": labels,
             "labels_from": if options.labels.is_some() { "--labels" } else { "union over all cases" },
+            "binarized": options.binarize.map(binarize_key),
             "rows": rows,
         });
         std::fs::write(path, format!("{json:#}\n"))
@@ -345,6 +407,15 @@ fn run_folder(
         options.convention.name(),
         out_path.display()
     )?;
+    if let Some(rule) = options.binarize {
+        writeln!(out, "{rule}")?;
+    }
+    out.flush()?;
+    let encoding = report_encoding(
+        folder::check_folder_encoding(&outcomes).as_ref(),
+        "over all cases",
+        options.labels.is_some(),
+    );
     if labels.is_empty() && evaluated > 0 {
         eprintln!(
             "warning: no case holds any non-zero label in either file; nothing to summarise (give --labels to score empty masks)"
@@ -358,5 +429,5 @@ fn run_folder(
         );
         return Ok(ExitCode::FAILURE);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(encoding)
 }

@@ -195,6 +195,9 @@ pub struct EvalOptions {
     pub labels: Option<Vec<u32>>,
     /// Surface convention for the distance metrics.
     pub convention: Convention,
+    /// Turn both maps into binary masks (label 1) before evaluating; applied by
+    /// [`crate::pair::evaluate_pair`] after reading (not by [`evaluate`]).
+    pub binarize: Option<crate::encoding::Binarize>,
 }
 
 /// The metrics of one label.
