@@ -150,6 +150,9 @@ pub struct UsedSource {
     pub id: String,
     /// The file, relative to the scanned folder.
     pub path: PathBuf,
+    /// Files of the same series picked before this one whose pixels could not be read (each is
+    /// also in [`BuildSummary::skipped`] with its reason); empty when the picked file was used.
+    pub passed_over: Vec<PathBuf>,
 }
 
 impl BuildSummary {
@@ -171,30 +174,47 @@ pub fn build(
     let mut sources = Vec::with_capacity(selected.len());
     let mut used = Vec::with_capacity(selected.len());
     let mut studies: BTreeMap<String, usize> = BTreeMap::new();
-    for image in selected {
-        match render(&root.join(&image.path)) {
-            Ok(pixels) => {
-                let study = image.study.clone().unwrap_or_else(|| series_key(image));
-                let next = studies.len() + 1;
-                let study_index = *studies.entry(study).or_insert(next);
-                let id = format!("img{:04}", sources.len() + 1);
-                used.push(UsedSource {
-                    id: id.clone(),
-                    path: image.path.clone(),
-                });
-                sources.push(tasks::Source {
-                    id,
-                    image: fit(pixels, options.max_side),
-                    modality: image.modality.clone(),
-                    body_part: image.body_part.clone(),
-                    orientation: image.orientation,
-                    cluster: format!("study{study_index:04}"),
-                });
+    // Files already tried: a candidate of several picks is rendered (or fails) once.
+    let mut tried: std::collections::BTreeSet<&Path> = std::collections::BTreeSet::new();
+    for candidates in selected {
+        // The picked image, else the nearest readable one in its series; every file passed over
+        // is listed as skipped with its reason.
+        let mut rendered = None;
+        let skipped_before = scan.skipped.len();
+        for image in candidates {
+            if !tried.insert(&image.path) {
+                continue;
             }
-            Err(reason) => scan.skipped.push(Skipped {
+            match render(&root.join(&image.path)) {
+                Ok(pixels) => {
+                    rendered = Some((image, pixels));
+                    break;
+                }
+                Err(reason) => scan.skipped.push(Skipped {
+                    path: image.path.clone(),
+                    reason,
+                }),
+            }
+        }
+        if let Some((image, pixels)) = rendered {
+            let passed_over = passed_over_since(&scan.skipped, skipped_before);
+            let study = image.study.clone().unwrap_or_else(|| series_key(image));
+            let next = studies.len() + 1;
+            let study_index = *studies.entry(study).or_insert(next);
+            let id = format!("img{:04}", sources.len() + 1);
+            used.push(UsedSource {
+                id: id.clone(),
                 path: image.path.clone(),
-                reason,
-            }),
+                passed_over,
+            });
+            sources.push(tasks::Source {
+                id,
+                image: fit(pixels, options.max_side),
+                modality: image.modality.clone(),
+                body_part: image.body_part.clone(),
+                orientation: image.orientation,
+                cluster: format!("study{study_index:04}"),
+            });
         }
     }
     scan.skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -241,6 +261,11 @@ pub fn build(
     })
 }
 
+/// The files skipped since `before`.
+fn passed_over_since(skipped: &[Skipped], before: usize) -> Vec<PathBuf> {
+    skipped[before..].iter().map(|s| s.path.clone()).collect()
+}
+
 /// `out/sanity.jsonl` -> `out/sanity-images`.
 fn images_dir_for(items_file: &Path) -> PathBuf {
     let stem = items_file
@@ -262,19 +287,29 @@ fn series_key(image: &SourceImage) -> String {
 }
 
 /// Picks `per_series` evenly spaced images from each series (ordered by instance number, then
-/// path), then a seeded sample of `max_images` of them, returned in path order.
-fn select<'a>(images: &'a [SourceImage], options: &BuildOptions) -> Vec<&'a SourceImage> {
+/// path), then a seeded sample of `max_images` of them, in path order of the picked images. Each
+/// pick comes with its fallbacks, should its pixels prove unreadable: the other images of its
+/// series, nearest first (the next slice before the previous one), the other picks last.
+fn select<'a>(images: &'a [SourceImage], options: &BuildOptions) -> Vec<Vec<&'a SourceImage>> {
     let mut series: BTreeMap<String, Vec<&SourceImage>> = BTreeMap::new();
     for image in images {
         series.entry(series_key(image)).or_default().push(image);
     }
     let per_series = options.per_series.max(1);
-    let mut selected: Vec<&SourceImage> = Vec::new();
+    let mut selected: Vec<Vec<&SourceImage>> = Vec::new();
     for members in series.values_mut() {
         members.sort_by(|a, b| (a.instance, &a.path).cmp(&(b.instance, &b.path)));
         let n = members.len();
         let k = per_series.min(n);
-        selected.extend((0..k).map(|j| members[((2 * j + 1) * n) / (2 * k)]));
+        let picks: Vec<usize> = (0..k).map(|j| ((2 * j + 1) * n) / (2 * k)).collect();
+        for &pick in &picks {
+            let mut order: Vec<usize> = (0..n).filter(|&i| i != pick).collect();
+            // Nearest first, the later slice first on a tie; other picks after every non-pick.
+            order.sort_by_key(|&i| (picks.contains(&i), pick.abs_diff(i), i < pick));
+            let mut candidates = vec![members[pick]];
+            candidates.extend(order.into_iter().map(|i| members[i]));
+            selected.push(candidates);
+        }
     }
     if let Some(max) = options.max_images
         && selected.len() > max
@@ -286,7 +321,7 @@ fn select<'a>(images: &'a [SourceImage], options: &BuildOptions) -> Vec<&'a Sour
         }
         selected.truncate(max);
     }
-    selected.sort_by(|a, b| a.path.cmp(&b.path));
+    selected.sort_by(|a, b| a[0].path.cmp(&b[0].path));
     selected
 }
 
