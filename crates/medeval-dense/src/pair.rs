@@ -155,16 +155,35 @@ pub fn evaluate_pair_checked(
             let (r, p) = binarize(&r, &p, rule);
             (r, p, None)
         }
-        None => {
+        // With an explicit label list the results do not show every value: one more pass.
+        None if options.labels.is_some() => {
             let present = rayon::join(|| present_labels(&r), || present_labels(&p));
             (r, p, Some(present))
         }
+        None => (r, p, None),
     };
     let results = evaluate(&r, &p, options).map_err(|source| PairError::Eval {
         reference: reference.to_path_buf(),
         prediction: prediction.to_path_buf(),
         source,
     })?;
+    // Without a label list every non-zero value of either file has a row with its counts, so
+    // the values present come from the results at no extra cost.
+    let present = present.or_else(|| {
+        (options.binarize.is_none()).then(|| {
+            let holding = |count: fn(&LabelResult) -> u64| {
+                results
+                    .iter()
+                    .filter(|r| count(r) > 0)
+                    .map(|r| r.label)
+                    .collect::<Vec<u32>>()
+            };
+            (
+                holding(|r| r.reference_voxels),
+                holding(|r| r.prediction_voxels),
+            )
+        })
+    });
     Ok(PairEvaluation { results, present })
 }
 
