@@ -43,6 +43,7 @@ pub use dicom::{MAX_DEPTH, MAX_FRAGMENTS, MAX_VALUE_LEN, Malformed, Tag};
 pub use pixels::{Layout, MAX_FRAME_PIXELS, Window, is_decodable_transfer_syntax, render};
 pub use scan::{
     BURNED_IN_MODALITIES, Scan, SkipReason, Skipped, SourceImage, burned_in_risk, scan,
+    transfer_syntax_name,
 };
 pub use tasks::{META_FIELDS, Task, TaskSkip, body_part_name, modality_name, plane};
 

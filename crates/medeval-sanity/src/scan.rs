@@ -41,7 +41,9 @@ pub enum SkipReason {
     Malformed(Malformed),
     /// The data set holds no image (a structured report, a DICOMDIR, a presentation state ...).
     NoPixelData,
-    /// The pixels are compressed with a transfer syntax the builder does not decode.
+    /// The file's transfer syntax (the UID) is one the builder does not read (big endian,
+    /// deflated, private) or whose pixel data it does not decode (compressed other than JPEG
+    /// baseline, video, JPIP). The message names it and the command that converts the file.
     UnsupportedTransferSyntax(String),
     /// The pixel layout is one the builder does not decode (photometric interpretation, bits,
     /// a frame larger than [`MAX_FRAME_PIXELS`](crate::MAX_FRAME_PIXELS)).
@@ -67,10 +69,27 @@ impl std::fmt::Display for SkipReason {
             Self::Unreadable(why) => write!(f, "unreadable DICOM: {why}"),
             Self::Malformed(why) => write!(f, "malformed DICOM: {why}"),
             Self::NoPixelData => f.write_str("no pixel data"),
-            Self::UnsupportedTransferSyntax(uid) => write!(
-                f,
-                "compressed transfer syntax {uid} is not decoded (convert with `gdcmconv --raw` or `dcmdjpeg` first)"
-            ),
+            Self::UnsupportedTransferSyntax(uid) => {
+                let syntax = match transfer_syntax_name(uid) {
+                    Some(name) => format!("{name} ({uid})"),
+                    None => format!("unknown transfer syntax {uid}"),
+                };
+                match transfer_syntax_kind(uid) {
+                    SyntaxKind::Encoding => write!(
+                        f,
+                        "transfer syntax {syntax} is not read; rewrite the file as explicit VR little endian first, e.g. `dcmconv +te in.dcm out.dcm`"
+                    ),
+                    SyntaxKind::Compressed(command) => write!(
+                        f,
+                        "pixel data in {syntax} is not decoded; decompress the file first, e.g. {command}"
+                    ),
+                    SyntaxKind::NoPixels(why) => write!(f, "{syntax}: {why}"),
+                    SyntaxKind::Unknown => write!(
+                        f,
+                        "{syntax} is not read; if a DICOM toolkit reads the file, rewrite it as explicit VR little endian, e.g. `gdcmconv --raw in.dcm out.dcm`"
+                    ),
+                }
+            }
             Self::UnsupportedPixels(why) => write!(f, "unsupported pixel layout: {why}"),
             Self::BurnedInAnnotation => {
                 f.write_str("burned-in annotation (the pixels may show patient data)")
@@ -86,6 +105,109 @@ impl std::fmt::Display for SkipReason {
                 )
             }
         }
+    }
+}
+
+/// The name PS3.6 (Table A-1) gives a transfer syntax UID; `None` for a UID it does not list.
+pub fn transfer_syntax_name(uid: &str) -> Option<&'static str> {
+    let suffix = uid.strip_prefix("1.2.840.10008.1.2")?;
+    Some(match suffix {
+        "" => "Implicit VR Little Endian",
+        ".1" => "Explicit VR Little Endian",
+        ".1.98" => "Encapsulated Uncompressed Explicit VR Little Endian",
+        ".1.99" => "Deflated Explicit VR Little Endian",
+        ".2" => "Explicit VR Big Endian",
+        ".4.50" => "JPEG Baseline (Process 1)",
+        ".4.51" => "JPEG Extended (Process 2 & 4)",
+        ".4.57" => "JPEG Lossless, Non-Hierarchical (Process 14)",
+        ".4.70" => "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])",
+        ".4.80" => "JPEG-LS Lossless Image Compression",
+        ".4.81" => "JPEG-LS Lossy (Near-Lossless) Image Compression",
+        ".4.90" => "JPEG 2000 Image Compression (Lossless Only)",
+        ".4.91" => "JPEG 2000 Image Compression",
+        ".4.92" => "JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only)",
+        ".4.93" => "JPEG 2000 Part 2 Multi-component Image Compression",
+        ".4.94" => "JPIP Referenced",
+        ".4.95" => "JPIP Referenced Deflate",
+        ".4.100" => "MPEG2 Main Profile / Main Level",
+        ".4.100.1" => "Fragmentable MPEG2 Main Profile / Main Level",
+        ".4.101" => "MPEG2 Main Profile / High Level",
+        ".4.101.1" => "Fragmentable MPEG2 Main Profile / High Level",
+        ".4.102" => "MPEG-4 AVC/H.264 High Profile / Level 4.1",
+        ".4.102.1" => "Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.1",
+        ".4.103" => "MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1",
+        ".4.103.1" => "Fragmentable MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1",
+        ".4.104" => "MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video",
+        ".4.104.1" => "Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video",
+        ".4.105" => "MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video",
+        ".4.105.1" => "Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video",
+        ".4.106" => "MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2",
+        ".4.106.1" => "Fragmentable MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2",
+        ".4.107" => "HEVC/H.265 Main Profile / Level 5.1",
+        ".4.108" => "HEVC/H.265 Main 10 Profile / Level 5.1",
+        ".4.110" => "JPEG XL Lossless",
+        ".4.111" => "JPEG XL JPEG Recompression",
+        ".4.112" => "JPEG XL",
+        ".4.201" => "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
+        ".4.202" => "High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)",
+        ".4.203" => "High-Throughput JPEG 2000 Image Compression",
+        ".4.204" => "JPIP HTJ2K Referenced",
+        ".4.205" => "JPIP HTJ2K Referenced Deflate",
+        ".5" => "RLE Lossless",
+        ".7.1" => "SMPTE ST 2110-20 Uncompressed Progressive Active Video",
+        ".7.2" => "SMPTE ST 2110-20 Uncompressed Interlaced Active Video",
+        ".7.3" => "SMPTE ST 2110-30 PCM Digital Audio",
+        // The retired JPEG processes (3, 5 to 13, 15 to 29).
+        s if s.starts_with(".4.5") || s.starts_with(".4.6") => "JPEG (a retired process)",
+        _ => return None,
+    })
+}
+
+/// What stands between a file in a transfer syntax the builder does not decode and a usable one.
+enum SyntaxKind {
+    /// The data set's byte order or deflate: a rewrite in explicit VR little endian fixes it.
+    Encoding,
+    /// Compressed pixel data, with the command that decompresses it.
+    Compressed(&'static str),
+    /// The file holds no pixels this builder could show, and why.
+    NoPixels(&'static str),
+    /// A UID PS3.6 does not list (a private transfer syntax, or a typo).
+    Unknown,
+}
+
+fn transfer_syntax_kind(uid: &str) -> SyntaxKind {
+    const GDCM: &str = "`gdcmconv --raw in.dcm out.dcm`";
+    let Some(suffix) = uid.strip_prefix("1.2.840.10008.1.2") else {
+        return SyntaxKind::Unknown;
+    };
+    match suffix {
+        ".1.98" | ".1.99" | ".2" => SyntaxKind::Encoding,
+        ".4.51" | ".4.57" | ".4.70" => SyntaxKind::Compressed(
+            "`dcmdjpeg in.dcm out.dcm` (DCMTK) or `gdcmconv --raw in.dcm out.dcm` (GDCM)",
+        ),
+        ".4.80" | ".4.81" => SyntaxKind::Compressed(
+            "`dcmdjpls in.dcm out.dcm` (DCMTK) or `gdcmconv --raw in.dcm out.dcm` (GDCM)",
+        ),
+        ".4.90" | ".4.91" | ".4.92" | ".4.93" => SyntaxKind::Compressed(GDCM),
+        ".4.201" | ".4.202" | ".4.203" => SyntaxKind::Compressed(
+            "with a DICOM toolkit that decodes HTJ2K (OpenJPEG 2.5 or later does)",
+        ),
+        ".5" => SyntaxKind::Compressed(
+            "`dcmdrle in.dcm out.dcm` (DCMTK) or `gdcmconv --raw in.dcm out.dcm` (GDCM)",
+        ),
+        ".4.94" | ".4.95" | ".4.204" | ".4.205" => {
+            SyntaxKind::NoPixels("the pixels are on a JPIP server, not in the file")
+        }
+        ".4.110" | ".4.111" | ".4.112" => {
+            SyntaxKind::Compressed("with a DICOM toolkit that decodes JPEG XL")
+        }
+        s if s.starts_with(".4.10") || s.starts_with(".7.") => SyntaxKind::NoPixels(
+            "video and audio are not read; export a frame as a still DICOM image to use it",
+        ),
+        s if s.starts_with(".4.5") || s.starts_with(".4.6") => SyntaxKind::Compressed(
+            "`dcmdjpeg in.dcm out.dcm` (DCMTK) or `gdcmconv --raw in.dcm out.dcm` (GDCM)",
+        ),
+        _ => SyntaxKind::Unknown,
     }
 }
 
@@ -136,7 +258,10 @@ impl Scan {
                 SkipReason::Unreadable(_) => "unreadable".to_owned(),
                 SkipReason::Malformed(_) => "malformed".to_owned(),
                 SkipReason::NoPixelData => "no pixel data".to_owned(),
-                SkipReason::UnsupportedTransferSyntax(uid) => format!("transfer syntax {uid}"),
+                SkipReason::UnsupportedTransferSyntax(uid) => match transfer_syntax_name(uid) {
+                    Some(name) => format!("transfer syntax {name} ({uid})"),
+                    None => format!("transfer syntax {uid}"),
+                },
                 SkipReason::UnsupportedPixels(_) => "unsupported pixel layout".to_owned(),
                 SkipReason::BurnedInAnnotation => "burned-in annotation".to_owned(),
                 SkipReason::BurnedInAnnotationUnknown { .. } => {
