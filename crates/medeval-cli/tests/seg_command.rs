@@ -694,7 +694,7 @@ fn box_prediction_255(x: usize, y: usize, z: usize) -> u8 {
 }
 
 /// [`box_prediction`] as a probability map stored as 0-255: the shifted box holds values
-/// 200..=209, the background values 1..=100 (more than 32 distinct values), none >= 128.
+/// 204..=207 (200 + x + y + z), the background 92 distinct values in 1..=100, none >= 128.
 fn box_probabilities(x: usize, y: usize, z: usize) -> u8 {
     if box_prediction(x, y, z) == 1 {
         200 + u8::try_from(x + y + z).unwrap()
@@ -794,7 +794,8 @@ fn zero_one_against_zero_255_is_flagged_and_binarize_scores_it() {
 }
 
 /// A probability map stored as 0-255 against a 0/1 reference gives one row per stored value
-/// (here 120 voxels, 10 foreground and 100 background values): flagged, exit status 1.
+/// (here 96 distinct non-zero values, 95 of them absent from the reference): flagged, exit
+/// status 1.
 /// `--threshold 128` keeps exactly the shifted box: Dice 0.5, hd 0.5 mm by hand, and so does
 /// `--threshold 127.5` (stored values are whole numbers).
 #[test]
@@ -803,10 +804,13 @@ fn a_probability_map_is_flagged_and_threshold_scores_it() {
     let output = pair_json(dir.path(), &[]);
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
-    assert!(err.contains("the prediction holds"), "{err}");
+    assert!(
+        err.contains("the prediction holds 96 distinct non-zero values, 95 of them absent"),
+        "{err}"
+    );
     assert!(err.contains("distinct non-zero values"), "{err}");
     assert!(err.contains("--threshold T"), "{err}");
-    assert!(stdout(&output).lines().count() > 32);
+    assert_eq!(stdout(&output).lines().count(), 96);
 
     for threshold in ["128", "127.5"] {
         let rows = json_lines(&pair_json(dir.path(), &["--threshold", threshold]));
