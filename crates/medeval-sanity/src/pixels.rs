@@ -456,7 +456,9 @@ impl JpegMarkers {
         let mut pos = 2;
         loop {
             if data.get(pos) != Some(&0xFF) {
-                return Err(bad(format!("no marker at byte {pos} before the first scan")));
+                return Err(bad(format!(
+                    "no marker at byte {pos} before the first scan"
+                )));
             }
             while data.get(pos) == Some(&0xFF) {
                 pos += 1;

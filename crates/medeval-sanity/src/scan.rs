@@ -120,7 +120,9 @@ pub fn transfer_syntax_name(uid: &str) -> Option<&'static str> {
         ".4.50" => "JPEG Baseline (Process 1)",
         ".4.51" => "JPEG Extended (Process 2 & 4)",
         ".4.57" => "JPEG Lossless, Non-Hierarchical (Process 14)",
-        ".4.70" => "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])",
+        ".4.70" => {
+            "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])"
+        }
         ".4.80" => "JPEG-LS Lossless Image Compression",
         ".4.81" => "JPEG-LS Lossy (Near-Lossless) Image Compression",
         ".4.90" => "JPEG 2000 Image Compression (Lossless Only)",

@@ -20,7 +20,11 @@ fn ycbcr_jpeg(colour: [u8; 3]) -> Vec<u8> {
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 100)
         .encode_image(&image)
         .unwrap();
-    assert_eq!(&out[2..4], &[0xFF, 0xE0], "the encoder writes a JFIF APP0 marker");
+    assert_eq!(
+        &out[2..4],
+        &[0xFF, 0xE0],
+        "the encoder writes a JFIF APP0 marker"
+    );
     out
 }
 
@@ -120,9 +124,24 @@ fn colour_markers_that_contradict_the_header_are_skipped() {
     let jpeg = ycbcr_jpeg(COLOUR);
     let cases = [
         ("rgb_jfif.dcm", "RGB", jpeg.clone(), "JFIF APP0"),
-        ("rgb_adobe1.dcm", "RGB", adobe(&jpeg, 1), "colour transform 1"),
-        ("ybr_adobe0.dcm", "YBR_FULL_422", adobe(&jpeg, 0), "colour transform 0"),
-        ("rgb_adobe2.dcm", "RGB", adobe(&jpeg, 2), "colour transform 2"),
+        (
+            "rgb_adobe1.dcm",
+            "RGB",
+            adobe(&jpeg, 1),
+            "colour transform 1",
+        ),
+        (
+            "ybr_adobe0.dcm",
+            "YBR_FULL_422",
+            adobe(&jpeg, 0),
+            "colour transform 0",
+        ),
+        (
+            "rgb_adobe2.dcm",
+            "RGB",
+            adobe(&jpeg, 2),
+            "colour transform 2",
+        ),
     ];
     for (name, photometric, stream, says) in cases {
         let path = write(dir.path(), name, photometric, &stream);

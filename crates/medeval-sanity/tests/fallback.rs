@@ -116,7 +116,10 @@ fn fallbacks_never_use_an_image_twice() {
     // Two picks of four: s2 (index 1) and s4 (index 3). s2 fails; its nearest is s3.
     let summary = run(&files, 2).unwrap();
     let paths: Vec<PathBuf> = summary.sources.iter().map(|s| s.path.clone()).collect();
-    assert_eq!(paths, vec![PathBuf::from("s3.dcm"), PathBuf::from("s4.dcm")]);
+    assert_eq!(
+        paths,
+        vec![PathBuf::from("s3.dcm"), PathBuf::from("s4.dcm")]
+    );
     // Three picks of four with two unreadable: three images are not there to be had, and no
     // readable one is used twice.
     let files = [
@@ -128,6 +131,9 @@ fn fallbacks_never_use_an_image_twice() {
     let summary = run(&files, 3).unwrap();
     let mut paths: Vec<PathBuf> = summary.sources.iter().map(|s| s.path.clone()).collect();
     paths.sort();
-    assert_eq!(paths, vec![PathBuf::from("s1.dcm"), PathBuf::from("s4.dcm")]);
+    assert_eq!(
+        paths,
+        vec![PathBuf::from("s1.dcm"), PathBuf::from("s4.dcm")]
+    );
     assert_eq!(summary.skipped.len(), 2);
 }

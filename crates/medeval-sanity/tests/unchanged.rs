@@ -50,7 +50,12 @@ fn run(files: &[(&str, Vec<u8>)], tasks: Vec<Task>, seed: u64) -> (BuildSummary,
             .find(|c| c["id"] == format!("{}-control", item["id"].as_str().unwrap()))
             .unwrap();
         let read = |i: &Value| std::fs::read(out.path().join(i["images"][0].as_str().unwrap()));
-        assert_ne!(read(item).unwrap(), read(control).unwrap(), "{}", item["id"]);
+        assert_ne!(
+            read(item).unwrap(),
+            read(control).unwrap(),
+            "{}",
+            item["id"]
+        );
     }
     (summary, items)
 }
