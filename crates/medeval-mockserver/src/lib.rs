@@ -3,7 +3,8 @@
 //! The model is the outside world of medeval, so tests talk to a real HTTP server on a loopback
 //! port rather than to a mock object. This server answers `POST /v1/chat/completions` by a rule,
 //! waits a fixed latency, and injects faults on demand (429 with `Retry-After`, 5xx, hangs,
-//! malformed JSON, connection resets, truncated bodies). It records every request it receives,
+//! malformed JSON, connection resets, truncated bodies), and can answer with a message object
+//! given verbatim ([`Reply::raw_message`]: `content: null`, `content: 42`, tool calls only). It records every request it receives,
 //! headers included, so tests can assert what the client sent.
 //!
 //! HTTP/1.1 is spoken by hand on top of tokio's TCP: the faults that matter (a reset in the middle
@@ -16,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+pub use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -30,6 +31,9 @@ pub struct Reply {
     pub reasoning: Option<String>,
     /// `choices[0].message.refusal`.
     pub refusal: Option<String>,
+    /// `choices[0].message` exactly as given, in place of the one built from the fields above:
+    /// for answers a well-behaved server would not send (see [`Reply::raw_message`]).
+    pub message: Option<Value>,
 }
 
 impl Reply {
@@ -37,6 +41,16 @@ impl Reply {
     pub fn text(content: impl Into<String>) -> Self {
         Self {
             content: content.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A 200 response whose `choices[0].message` is `message`, verbatim: `{"content": null}`,
+    /// `{"content": 42}`, a message with `tool_calls` and no text ... The rest of the body
+    /// (id, model, `finish_reason`, usage) is as for any reply.
+    pub fn raw_message(message: Value) -> Self {
+        Self {
+            message: Some(message),
             ..Self::default()
         }
     }
@@ -549,13 +563,19 @@ fn user_turn(body: &Value) -> (String, usize) {
 }
 
 fn completion_body(seq: u64, request: &Value, reply: &Reply) -> Value {
-    let mut message = json!({"role": "assistant", "content": reply.content});
-    if let Some(reasoning) = &reply.reasoning {
-        message["reasoning_content"] = json!(reasoning);
-    }
-    if let Some(refusal) = &reply.refusal {
-        message["refusal"] = json!(refusal);
-    }
+    let message = match &reply.message {
+        Some(raw) => raw.clone(),
+        None => {
+            let mut message = json!({"role": "assistant", "content": reply.content});
+            if let Some(reasoning) = &reply.reasoning {
+                message["reasoning_content"] = json!(reasoning);
+            }
+            if let Some(refusal) = &reply.refusal {
+                message["refusal"] = json!(refusal);
+            }
+            message
+        }
+    };
     let prompt_chars = request.to_string().len() as u64;
     json!({
         "id": format!("chatcmpl-mock-{seq}"),

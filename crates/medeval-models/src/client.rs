@@ -5,13 +5,18 @@
 //! reported back (endpoint, status, latency, error) so the store can keep the full history.
 //!
 //! Retried: 408, 429, 5xx, timeouts, connection failures, bodies cut short, and 200 responses
-//! whose body is not JSON. Not retried: other 4xx (a bad request stays bad) and well-formed
-//! responses without a message. Back-off is exponential with jitter; a `Retry-After` header is
-//! honoured (up to ten minutes) and pauses every request, not only the one that received it.
+//! whose body is not JSON or whose message content is not text (`"content": 42`). Not retried:
+//! other 4xx (a bad request stays bad), well-formed responses without a message, and answers
+//! made of tool calls only (medeval offers no tools; the model chose not to answer in text).
+//! Back-off is exponential with jitter; a `Retry-After` header is honoured (up to ten minutes by
+//! default) and a 429's pauses every request, not only the one that received it. Each such pause
+//! is reported to the caller once ([`RetryPause`], through [`ChatClient::complete_observed`]),
+//! so a long silent wait can be shown; the client itself prints nothing.
 
 use std::fmt;
-use std::sync::Arc;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use medeval_core::{Completion, Usage};
@@ -22,8 +27,12 @@ use crate::health::{Availability, Breaker, EndpointHealth, Verdict};
 use crate::limiter::Limiter;
 use crate::redact::Redactor;
 
-/// Longest `Retry-After` honoured; a server asking for more is waited on for this long.
+/// Longest `Retry-After` honoured by default; a server asking for more is waited on for this
+/// long.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// A server-requested pause is reported when it ends at least this long after the last one
+/// reported: the 429s of requests in flight together make one pause, not one each.
+const PAUSE_REPORT_GAP: Duration = Duration::from_secs(1);
 /// Bytes of an error body kept in messages.
 const ERROR_SNIPPET: usize = 300;
 
@@ -70,6 +79,9 @@ pub struct ClientConfig {
     pub retry_cap: Duration,
     /// Requests in flight at most, over all endpoints.
     pub concurrency: usize,
+    /// Longest wait honoured when a server sends `Retry-After`; it asking for more is waited on
+    /// for this long (and the [`RetryPause`] says so).
+    pub max_retry_after: Duration,
 }
 
 impl ClientConfig {
@@ -85,6 +97,7 @@ impl ClientConfig {
             retry_base: Duration::from_secs(1),
             retry_cap: Duration::from_secs(60),
             concurrency: 16,
+            max_retry_after: MAX_RETRY_AFTER,
         }
     }
 }
@@ -172,15 +185,41 @@ pub enum RequestError {
     /// The body is JSON but holds no message.
     #[error("response has no choices[0].message: {0}")]
     NoMessage(String),
+    /// The message's `content` is neither text, a list of text parts nor null (`42`, `{}`,
+    /// parts without text): a server fault, retried like a body that is not JSON.
+    #[error("response is malformed: {0}")]
+    Content(String),
+    /// The message has no text, only tool calls (named here). medeval offers the model no
+    /// tools, so there is nothing to score; asking again would get the same, so it is not
+    /// retried.
+    #[error(
+        "the model answered with tool calls only ({0}) and no text; medeval offers no tools, so there is no answer to score"
+    )]
+    ToolCallsOnly(String),
+    /// The caller stopped the request (a run interrupted) before it had an answer, during an
+    /// attempt or while waiting to retry; with the last finished attempt's error, if any.
+    #[error("stopped before an answer{}", last_error(.0))]
+    Interrupted(Option<String>),
+}
+
+fn last_error(error: &Option<String>) -> String {
+    error
+        .as_ref()
+        .map(|e| format!(" (the last attempt had failed: {e})"))
+        .unwrap_or_default()
 }
 
 impl RequestError {
     /// Whether another attempt may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Connect(_) | Self::Timeout(_) | Self::Body(_) | Self::Malformed(_) => true,
+            Self::Connect(_)
+            | Self::Timeout(_)
+            | Self::Body(_)
+            | Self::Malformed(_)
+            | Self::Content(_) => true,
             Self::Http { status, .. } => *status == 408 || *status == 429 || *status >= 500,
-            Self::NoMessage(_) => false,
+            Self::NoMessage(_) | Self::ToolCallsOnly(_) | Self::Interrupted(_) => false,
         }
     }
 
@@ -201,6 +240,9 @@ impl RequestError {
             Self::Body(text) => Self::Body(f(text)),
             Self::Malformed(text) => Self::Malformed(f(text)),
             Self::NoMessage(text) => Self::NoMessage(f(text)),
+            Self::Content(text) => Self::Content(f(text)),
+            Self::ToolCallsOnly(text) => Self::ToolCallsOnly(f(text)),
+            Self::Interrupted(text) => Self::Interrupted(text.map(f)),
         }
     }
 
@@ -208,7 +250,11 @@ impl RequestError {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } => Some(*status),
-            Self::Malformed(_) | Self::NoMessage(_) | Self::Body(_) => Some(200),
+            Self::Malformed(_)
+            | Self::NoMessage(_)
+            | Self::Body(_)
+            | Self::Content(_)
+            | Self::ToolCallsOnly(_) => Some(200),
             _ => None,
         }
     }
@@ -229,6 +275,63 @@ pub struct Attempt {
     pub http_status: Option<u16>,
     /// What went wrong, if anything.
     pub error: Option<String>,
+}
+
+/// A wait before the next attempt that a server asked for with `Retry-After`.
+///
+/// Reported once per pause: when several requests are told to wait at about the same time
+/// (every request in flight gets the 429), only the first is reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPause {
+    /// The endpoint that asked.
+    pub endpoint: String,
+    /// The status it answered with (429, 503 ...).
+    pub status: u16,
+    /// The attempt that received it, from 1.
+    pub attempt: u32,
+    /// The wait the server asked for.
+    pub requested: Duration,
+    /// The wait the client makes: `requested`, capped at [`ClientConfig::max_retry_after`].
+    pub waiting: Duration,
+    /// Whether every request of the client waits (after a 429), or only this one.
+    pub everyone: bool,
+}
+
+impl RetryPause {
+    /// Whether the server asked for more than the client waits.
+    pub fn capped(&self) -> bool {
+        self.waiting < self.requested
+    }
+}
+
+impl fmt::Display for RetryPause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "server {} (HTTP {}) asked to wait {} s; waiting {} s",
+            self.endpoint,
+            self.status,
+            seconds(self.requested),
+            seconds(self.waiting)
+        )?;
+        if self.capped() {
+            f.write_str(" (capped)")?;
+        }
+        if self.everyone {
+            f.write_str(" before sending any request")?;
+        }
+        Ok(())
+    }
+}
+
+/// Seconds as a server writes them: whole when they are, else with up to three decimals.
+fn seconds(duration: Duration) -> String {
+    if duration.subsec_nanos() == 0 {
+        duration.as_secs().to_string()
+    } else {
+        let text = format!("{:.3}", duration.as_secs_f64());
+        text.trim_end_matches('0').to_owned()
+    }
 }
 
 /// The result of a request after all its attempts.
@@ -271,6 +374,8 @@ pub struct ChatClient {
     next: AtomicUsize,
     /// Applied to everything a server sends back before it leaves the client.
     redactor: Redactor,
+    /// When the last reported server-requested pause ends.
+    reported_pause_until: Mutex<Option<Instant>>,
 }
 
 impl ChatClient {
@@ -299,6 +404,7 @@ impl ChatClient {
             redactor: Redactor::new(config.api_key.as_ref()),
             config,
             next: AtomicUsize::new(0),
+            reported_pause_until: Mutex::new(None),
         })
     }
 
@@ -372,8 +478,51 @@ impl ChatClient {
 
     /// Sends one chat request body, retrying as described in the module documentation.
     pub async fn complete(&self, body: &bytes::Bytes) -> Exchange {
+        self.complete_observed(body, &|_| {}, std::future::pending())
+            .await
+    }
+
+    /// [`ChatClient::complete`], telling `on_pause` of every wait a server asks for with
+    /// `Retry-After` (once per pause, as it starts), and giving up when `stop` completes.
+    ///
+    /// A stopped request ends with [`RequestError::Interrupted`] and keeps the attempts it
+    /// made: a request stopped while it waits out a `Retry-After` has only those to show.
+    pub async fn complete_observed(
+        &self,
+        body: &bytes::Bytes,
+        on_pause: &(dyn Fn(&RetryPause) + Send + Sync),
+        stop: impl Future<Output = ()>,
+    ) -> Exchange {
         let started = Instant::now();
         let mut attempts = Vec::new();
+        let finished = {
+            let attempting = self.attempt(body, on_pause, &mut attempts);
+            tokio::select! {
+                biased;
+                () = stop => None,
+                result = attempting => Some(result),
+            }
+        };
+        let result = finished.unwrap_or_else(|| {
+            Err(RequestError::Interrupted(
+                attempts.last().and_then(|a| a.error.clone()),
+            ))
+        });
+        Exchange {
+            result,
+            attempts,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// The attempts of one request until one succeeds, fails for good, or the last is made;
+    /// each is added to `attempts` as it ends.
+    async fn attempt(
+        &self,
+        body: &bytes::Bytes,
+        on_pause: &(dyn Fn(&RetryPause) + Send + Sync),
+        attempts: &mut Vec<Attempt>,
+    ) -> Result<Completion, RequestError> {
         let max_attempts = self.config.max_attempts.max(1);
         let mut number = 0;
         let mut failed_on = None;
@@ -411,40 +560,68 @@ impl ChatClient {
             let error = match result {
                 Ok(completion) => {
                     self.limiter.succeeded();
-                    return Exchange {
-                        result: Ok(completion),
-                        attempts,
-                        elapsed: started.elapsed(),
-                    };
+                    return Ok(completion);
                 }
                 Err(error) => error,
             };
             if !error.is_retryable() || number >= max_attempts {
-                return Exchange {
-                    result: Err(error),
-                    attempts,
-                    elapsed: started.elapsed(),
-                };
+                return Err(error);
             }
             let backoff = self.backoff(number);
-            let wait = match &error {
+            let cap = self.config.max_retry_after;
+            let (wait, asked) = match &error {
                 RequestError::Http {
                     status: 429,
                     retry_after,
                     ..
                 } => {
-                    let wait = retry_after.map_or(backoff, |r| r.min(MAX_RETRY_AFTER));
+                    let wait = retry_after.map_or(backoff, |r| r.min(cap));
                     self.limiter.rate_limited(wait).await;
-                    wait
+                    (wait, retry_after.map(|r| (429, r, true)))
                 }
                 RequestError::Http {
+                    status,
                     retry_after: Some(retry_after),
                     ..
-                } => (*retry_after).min(MAX_RETRY_AFTER),
-                _ => backoff,
+                } => (
+                    (*retry_after).min(cap),
+                    Some((*status, *retry_after, false)),
+                ),
+                _ => (backoff, None),
             };
+            if let Some((status, requested, everyone)) = asked {
+                let pause = RetryPause {
+                    endpoint: endpoint.base.clone(),
+                    status,
+                    attempt: number,
+                    requested,
+                    waiting: wait,
+                    everyone,
+                };
+                if self.is_new_pause(&pause) {
+                    on_pause(&pause);
+                }
+            }
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Whether `pause`, starting now, is one to report: it asks for a wait and ends at least
+    /// [`PAUSE_REPORT_GAP`] after the last reported one.
+    fn is_new_pause(&self, pause: &RetryPause) -> bool {
+        if pause.requested.is_zero() {
+            return false;
+        }
+        let until = Instant::now() + pause.waiting;
+        let mut reported = self
+            .reported_pause_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if reported.is_some_and(|last| until < last + PAUSE_REPORT_GAP) {
+            return false;
+        }
+        *reported = Some(until);
+        true
     }
 
     /// The endpoint for the next attempt, and whether the attempt is its breaker's half-open
@@ -568,6 +745,11 @@ impl ChatClient {
 }
 
 /// Reads a chat completion body into a [`Completion`].
+///
+/// `content` may be a string, a list of parts (the text parts are joined) or null/absent (an
+/// empty answer, or with `refusal` a refusal). Anything else is [`RequestError::Content`]; a
+/// message without text whose `tool_calls` (or legacy `function_call`) are set is
+/// [`RequestError::ToolCallsOnly`].
 pub fn parse_completion(bytes: &[u8]) -> Result<Completion, RequestError> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| RequestError::Malformed(e.to_string()))?;
@@ -590,6 +772,13 @@ pub fn parse_completion(bytes: &[u8]) -> Result<Completion, RequestError> {
             _ => None,
         }
     };
+    let content = message_content(message)?;
+    let refusal = text_field("refusal").filter(|r| !r.is_empty());
+    if content.trim().is_empty() && refusal.is_none() {
+        if let Some(tools) = tool_calls(message) {
+            return Err(RequestError::ToolCallsOnly(tools));
+        }
+    }
     let usage = value.get("usage").map(|u| Usage {
         prompt_tokens: u.get("prompt_tokens").and_then(Value::as_u64).unwrap_or(0),
         completion_tokens: u
@@ -598,12 +787,12 @@ pub fn parse_completion(bytes: &[u8]) -> Result<Completion, RequestError> {
             .unwrap_or(0),
     });
     Ok(Completion {
-        content: text_field("content").unwrap_or_default(),
+        content,
         // vLLM and SGLang call it `reasoning_content`; some servers say `reasoning`.
         reasoning: text_field("reasoning_content")
             .or_else(|| text_field("reasoning"))
             .filter(|r| !r.is_empty()),
-        refusal: text_field("refusal").filter(|r| !r.is_empty()),
+        refusal,
         finish_reason: choice
             .get("finish_reason")
             .and_then(Value::as_str)
@@ -613,12 +802,84 @@ pub fn parse_completion(bytes: &[u8]) -> Result<Completion, RequestError> {
     })
 }
 
+/// The text of a message's `content`: a string, the text parts of a list joined, or empty when
+/// null or absent. Any other value, or a list of parts none of which has text, is not an
+/// answer a model gives: the server is at fault.
+fn message_content(message: &Value) -> Result<String, RequestError> {
+    let unusable = |what: &str, value: &Value| {
+        let mut shown = value.to_string();
+        if shown.len() > ERROR_SNIPPET {
+            shown = snippet(shown.as_bytes()) + " ...";
+        }
+        RequestError::Content(format!("choices[0].message.content is {what}: {shown}"))
+    };
+    match message.get("content") {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(text)) => Ok(text.clone()),
+        Some(Value::Array(parts)) => {
+            let texts: Vec<&str> = parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect();
+            if texts.is_empty() && !parts.is_empty() {
+                return Err(unusable(
+                    "a list of parts without text",
+                    &Value::Array(parts.clone()),
+                ));
+            }
+            Ok(texts.concat())
+        }
+        Some(other) => Err(unusable(json_kind(other), other)),
+    }
+}
+
+/// The names of the tools a message calls (`tool_calls`, or the older `function_call`), when
+/// it calls any.
+fn tool_calls(message: &Value) -> Option<String> {
+    let name = |call: &Value| {
+        call.get("function")
+            .unwrap_or(call)
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("unnamed")
+            .to_owned()
+    };
+    let names: Vec<String> = match (message.get("tool_calls"), message.get("function_call")) {
+        (Some(Value::Array(calls)), _) if !calls.is_empty() => calls.iter().map(name).collect(),
+        (_, Some(call @ Value::Object(_))) => vec![name(call)],
+        _ => return None,
+    };
+    Some(format!(
+        "{} call{}: {}",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    ))
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Whether an attempt's result says its endpoint is alive. A 4xx or 429 is an answer (the
-/// request or the rate is the problem); connection failures, timeouts, cut or non-JSON bodies
-/// and 5xx say the server is not serving.
+/// request or the rate is the problem), and so is an answer of tool calls only; connection
+/// failures, timeouts, cut or non-JSON bodies, content that is not text and 5xx say the server
+/// is not serving.
 fn health_verdict(result: &Result<Completion, RequestError>) -> Verdict {
     match result {
-        Ok(_) | Err(RequestError::NoMessage(_)) => Verdict::Alive,
+        Ok(_)
+        | Err(
+            RequestError::NoMessage(_)
+            | RequestError::ToolCallsOnly(_)
+            | RequestError::Interrupted(_),
+        ) => Verdict::Alive,
         Err(RequestError::Http { status, .. }) if *status < 500 && *status != 408 => Verdict::Alive,
         Err(_) => Verdict::Failed,
     }
@@ -834,6 +1095,88 @@ mod tests {
             parse_completion(b"{\"choices\": []}"),
             Err(RequestError::NoMessage(_))
         ));
+    }
+
+    #[test]
+    fn content_that_is_not_text_is_malformed_and_tool_calls_only_are_their_own_case() {
+        let message =
+            |m: &str| format!(r#"{{"choices":[{{"message":{m},"finish_reason":"stop"}}]}}"#);
+        let parse = |m: &str| parse_completion(message(m).as_bytes());
+
+        // Null or absent content is an empty answer (scored unparsed), not an error.
+        assert_eq!(parse(r#"{"content":null}"#).unwrap().content, "");
+        assert_eq!(parse(r#"{"role":"assistant"}"#).unwrap().content, "");
+        // Text parts are joined; an empty list is an empty answer.
+        let parts = r#"{"content":[{"type":"text","text":"B"},{"type":"text","text":"."}]}"#;
+        assert_eq!(parse(parts).unwrap().content, "B.");
+        assert_eq!(parse(r#"{"content":[]}"#).unwrap().content, "");
+
+        for (content, kind) in [
+            ("42", "a number: 42"),
+            ("true", "a boolean: true"),
+            (r#"{"text":"B"}"#, r#"an object: {"text":"B"}"#),
+            (
+                r#"[{"type":"image_url","image_url":{"url":"x"}}]"#,
+                "a list of parts without text",
+            ),
+        ] {
+            let error = parse(&format!(r#"{{"content":{content}}}"#)).unwrap_err();
+            assert!(
+                matches!(&error, RequestError::Content(m) if m.contains(kind)),
+                "{content}: {error}"
+            );
+            assert!(error.is_retryable(), "{content}");
+            assert_eq!(error.http_status(), Some(200));
+            assert_eq!(health_verdict(&Err(error)), Verdict::Failed, "{content}");
+        }
+
+        let tool_calls = r#"{"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"lookup_guideline","arguments":"{}"}}]}"#;
+        let error = parse(tool_calls).unwrap_err();
+        assert_eq!(
+            error,
+            RequestError::ToolCallsOnly("1 call: lookup_guideline".into())
+        );
+        assert!(!error.is_retryable());
+        assert_eq!(health_verdict(&Err(error)), Verdict::Alive);
+        let legacy = r#"{"content":"","function_call":{"name":"f","arguments":"{}"}}"#;
+        assert_eq!(
+            parse(legacy).unwrap_err(),
+            RequestError::ToolCallsOnly("1 call: f".into())
+        );
+        // Text beside the tool calls is an answer; so is a refusal.
+        let with_text = r#"{"content":"B","tool_calls":[{"function":{"name":"f"}}]}"#;
+        assert_eq!(parse(with_text).unwrap().content, "B");
+        let refused = r#"{"content":null,"refusal":"no","tool_calls":[{"function":{"name":"f"}}]}"#;
+        assert_eq!(parse(refused).unwrap().refusal.as_deref(), Some("no"));
+    }
+
+    #[test]
+    fn pauses_name_what_was_asked_and_what_is_waited() {
+        let pause = RetryPause {
+            endpoint: "http://h/v1".into(),
+            status: 429,
+            attempt: 1,
+            requested: Duration::from_secs(100_000),
+            waiting: Duration::from_secs(600),
+            everyone: true,
+        };
+        assert!(pause.capped());
+        assert_eq!(
+            pause.to_string(),
+            "server http://h/v1 (HTTP 429) asked to wait 100000 s; waiting 600 s (capped) before sending any request"
+        );
+        let short = RetryPause {
+            status: 503,
+            requested: Duration::from_millis(2500),
+            waiting: Duration::from_millis(2500),
+            everyone: false,
+            ..pause
+        };
+        assert!(!short.capped());
+        assert_eq!(
+            short.to_string(),
+            "server http://h/v1 (HTTP 503) asked to wait 2.5 s; waiting 2.5 s"
+        );
     }
 
     #[test]

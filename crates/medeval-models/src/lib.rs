@@ -15,7 +15,7 @@ pub mod request;
 
 pub use baseline::Baseline;
 pub use client::{
-    ApiKey, Attempt, ChatClient, ClientConfig, ClientError, Exchange, RequestError,
+    ApiKey, Attempt, ChatClient, ClientConfig, ClientError, Exchange, RequestError, RetryPause,
     parse_completion,
 };
 pub use health::EndpointHealth;

@@ -24,20 +24,26 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use medeval_core::{
     Completion, Decoding, ImageGeometry, ImagePolicy, Item, PromptTemplate, RunManifest, Scored,
     ScorerId,
 };
+pub use medeval_models::RetryPause;
 use medeval_models::images::prepare;
 use medeval_models::request::{ChatBody, chat_body};
-use medeval_models::{Baseline, ChatClient, Exchange};
+use medeval_models::{Baseline, ChatClient, Exchange, RequestError};
 use medeval_score::{Response, RuleScorer, Scorer};
 use medeval_store::{
     AttemptRecord, ResponseCache, RunStatus, RunStore, SampleRecord, StoreError, timestamp,
 };
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+
+/// How long requests in preparation or being scored when a run is stopped get to finish; those
+/// still busy then are dropped and requested again next time.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// What answers the items of a run.
 #[derive(Debug, Clone)]
@@ -86,6 +92,9 @@ pub trait Progress: Send + Sync {
     fn start(&self, _run_id: &str, _total: u64, _pending: u64, _resumed: bool) {}
     /// One sample is final (and queued for the store).
     fn sample(&self, _record: &SampleRecord) {}
+    /// A server asked the run to wait (`Retry-After`) and it does, up to the client's cap:
+    /// called once per pause, as it starts, so a long stall can be shown.
+    fn retry_pause(&self, _pause: &RetryPause) {}
 }
 
 /// A [`Progress`] that shows nothing.
@@ -214,8 +223,12 @@ pub async fn execute<S: RunStore + ?Sized>(
             Ok(())
         }
         Answerer::Endpoint(client) => {
+            let (pauses, paused) = mpsc::unbounded_channel();
+            let (stopping, stopped) = watch::channel(false);
             let context = Arc::new(RequestContext {
                 client,
+                stopped,
+                pauses,
                 scorer: Arc::clone(&scorer),
                 template: manifest.prompt.clone(),
                 decoding: manifest.decoding.clone(),
@@ -238,9 +251,19 @@ pub async fn execute<S: RunStore + ?Sized>(
                 |record| {
                     tally(&mut report, &record);
                     progress.sample(&record);
-                    writer.write(record, cache_model.as_deref())
+                    // An empty answer is stored with its sample but never cached: it is a
+                    // server's hiccup as often as the model's choice, and must not be reused.
+                    let cache = cache_model
+                        .as_deref()
+                        .filter(|_| record_has_answer(&record));
+                    writer.write(record, cache)
                 },
-                stop,
+                |pause| progress.retry_pause(pause),
+                Signals {
+                    stop,
+                    stopping,
+                    paused,
+                },
             )
             .await
             .map(|interrupted| report.interrupted = interrupted)
@@ -262,14 +285,24 @@ pub async fn execute<S: RunStore + ?Sized>(
 }
 
 /// Runs the pending samples with at most `window` in progress; returns whether `stop` fired.
+///
+/// When it fires, requests give up at once (one waiting out a `Retry-After` keeps the
+/// attempts it made, stored with its error); samples still being prepared or scored get
+/// [`STOP_GRACE`] to finish.
 async fn request_all(
     context: &Arc<RequestContext>,
     items: &[Arc<Item>],
     pending: Vec<(usize, u32)>,
     window: usize,
     mut on_record: impl FnMut(SampleRecord) -> Result<(), StoreError>,
-    stop: impl Future<Output = ()>,
+    on_pause: impl Fn(&RetryPause),
+    signals: Signals<impl Future<Output = ()>>,
 ) -> Result<bool, RunError> {
+    let Signals {
+        stop,
+        stopping,
+        mut paused,
+    } = signals;
     let mut queue = pending.into_iter();
     let mut tasks = JoinSet::new();
     tokio::pin!(stop);
@@ -288,15 +321,51 @@ async fn request_all(
         tokio::select! {
             biased;
             () = &mut stop => {
+                let _ = stopping.send(true);
+                let grace = tokio::time::sleep(STOP_GRACE);
+                tokio::pin!(grace);
+                loop {
+                    tokio::select! {
+                        biased;
+                        () = &mut grace => break,
+                        joined = tasks.join_next() => match joined {
+                            Some(Ok(Some(record))) => on_record(record)?,
+                            Some(_) => {}
+                            None => break,
+                        },
+                    }
+                }
                 tasks.abort_all();
                 return Ok(true);
             }
+            Some(pause) = paused.recv() => on_pause(&pause),
             Some(joined) = tasks.join_next() => {
                 let record = joined.map_err(|e| RunError::Task(e.to_string()))?;
-                on_record(record)?;
+                if let Some(record) = record {
+                    on_record(record)?;
+                }
             }
         }
     }
+}
+
+/// Whether a sample's completion holds an answer (text or a refusal), and so may be cached.
+fn record_has_answer(record: &SampleRecord) -> bool {
+    record.completion.as_ref().is_some_and(has_answer)
+}
+
+fn has_answer(completion: &Completion) -> bool {
+    !completion.content.trim().is_empty() || completion.refusal.is_some()
+}
+
+/// What passes between a run and its requests besides their records.
+struct Signals<F> {
+    /// Completes when the run is to stop.
+    stop: F,
+    /// Tells the requests that the run stopped.
+    stopping: watch::Sender<bool>,
+    /// The `Retry-After` pauses requests report.
+    paused: mpsc::UnboundedReceiver<RetryPause>,
 }
 
 fn tally(report: &mut RunReport, record: &SampleRecord) {
@@ -313,6 +382,10 @@ fn tally(report: &mut RunReport, record: &SampleRecord) {
 /// Everything a request task needs, shared by all of them.
 struct RequestContext {
     client: Arc<ChatClient>,
+    /// Turns true when the run is stopped.
+    stopped: watch::Receiver<bool>,
+    /// Where requests report a server's `Retry-After` pauses.
+    pauses: mpsc::UnboundedSender<RetryPause>,
     scorer: Arc<dyn Scorer>,
     template: PromptTemplate,
     decoding: Decoding,
@@ -323,7 +396,9 @@ struct RequestContext {
 }
 
 impl RequestContext {
-    async fn request(self: Arc<Self>, item: Arc<Item>, sample: u32) -> SampleRecord {
+    /// The final record of one draw of `item`; `None` when the run was stopped before its
+    /// request had made an attempt (nothing to keep: it is requested again next time).
+    async fn request(self: Arc<Self>, item: Arc<Item>, sample: u32) -> Option<SampleRecord> {
         let started = Instant::now();
         let body = {
             // Decoding and encoding images is CPU work: at most one per core at a time, so a wide
@@ -335,9 +410,17 @@ impl RequestContext {
         };
         let (body, geometry) = match body {
             Ok(Ok(built)) => built,
-            Ok(Err(message)) => return failed_record(&item, sample, message, "error:image", None),
+            Ok(Err(message)) => {
+                return Some(failed_record(&item, sample, message, "error:image", None));
+            }
             Err(join) => {
-                return failed_record(&item, sample, join.to_string(), "error:internal", None);
+                return Some(failed_record(
+                    &item,
+                    sample,
+                    join.to_string(),
+                    "error:internal",
+                    None,
+                ));
             }
         };
         if let Some(completion) = self.cached(&body.sha256) {
@@ -346,9 +429,28 @@ impl RequestContext {
                 answered_record(&item, sample, completion, scored, Some(body.sha256), 0.0);
             record.cached = true;
             record.images = geometry;
-            return record;
+            return Some(record);
         }
-        let exchange = self.client.complete(&body.bytes).await;
+        let pauses = self.pauses.clone();
+        let on_pause = move |pause: &RetryPause| {
+            let _ = pauses.send(pause.clone());
+        };
+        let mut stopped = self.stopped.clone();
+        let stop = async move {
+            // A dropped sender means the run is over, not stopped.
+            if stopped.wait_for(|stopped| *stopped).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let exchange = self
+            .client
+            .complete_observed(&body.bytes, &on_pause, stop)
+            .await;
+        if matches!(exchange.result, Err(RequestError::Interrupted(_)))
+            && exchange.attempts.is_empty()
+        {
+            return None;
+        }
         let mut record = exchange_record(
             self.scorer.as_ref(),
             &item,
@@ -359,7 +461,7 @@ impl RequestContext {
         )
         .await;
         record.images = geometry;
-        record
+        Some(record)
     }
 
     /// The request body for one draw of `item`, and each image's size as the item held it and
@@ -394,8 +496,9 @@ impl RequestContext {
         let reader = cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // A cache that cannot be read is skipped, not fatal: the request is sent instead.
-        reader.get(key).ok().flatten()
+        // A cache that cannot be read is skipped, not fatal: the request is sent instead. An
+        // empty answer cached by an earlier medeval is not reused either.
+        reader.get(key).ok().flatten().filter(has_answer)
     }
 }
 
