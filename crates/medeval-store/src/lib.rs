@@ -94,8 +94,9 @@ pub enum StoreError {
     /// The store holds no runs at all.
     #[error("the store holds no runs yet")]
     NoRuns,
-    /// The background writer stopped (after an error it already reported, or a panic).
-    #[error("the store writer stopped unexpectedly")]
+    /// The background writer is gone: its error was returned once already (by the write or
+    /// finish that found it stopped), or it panicked.
+    #[error("the store writer had stopped (after the error reported before this one, or a crash)")]
     WriterStopped,
 }
 

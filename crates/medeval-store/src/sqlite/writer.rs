@@ -2,8 +2,14 @@
 //!
 //! The sample upsert here is where the SQLite backend keeps the [`RunStore`](crate::RunStore)
 //! contract's central promise: an answered sample is never overwritten.
+//!
+//! When a commit fails (a full disk, an I/O error) the thread stops and its error is what the
+//! next [`SampleWriter::write`] or [`SampleWriter::finish`] returns, naming the store: samples
+//! committed before it are kept, the batch that failed is rolled back whole, and a later run
+//! requests again whatever was not committed.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
@@ -14,6 +20,17 @@ use crate::{SampleRecord, SampleSink, StoreError};
 
 /// Most samples committed in one transaction; a batch is whatever has queued up, up to this.
 const MAX_BATCH: usize = 256;
+
+/// What the writer thread is asked to do.
+// Nearly every message is a sample: boxing it would cost an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Message {
+    /// Commit a sample.
+    Sample(Write),
+    /// Let the file grow by at most this many pages from now on (see
+    /// [`SampleWriter::limit_growth`]).
+    LimitGrowth(u64),
+}
 
 /// A sample, plus the cache entry to record with it.
 struct Write {
@@ -33,8 +50,10 @@ struct CacheEntry {
 /// whatever has queued up in one transaction, so a burst of completions costs one commit.
 #[derive(Debug)]
 pub struct SampleWriter {
-    sender: Option<Sender<Write>>,
-    thread: Option<JoinHandle<std::result::Result<u64, StoreError>>>,
+    sender: Option<Sender<Message>>,
+    /// The thread, until it is joined: by `finish`, or by the first `write` that finds it
+    /// stopped (to report why).
+    thread: Mutex<Option<JoinHandle<std::result::Result<u64, StoreError>>>>,
 }
 
 impl SampleWriter {
@@ -46,7 +65,7 @@ impl SampleWriter {
             .ok();
         Self {
             sender: Some(sender),
-            thread,
+            thread: Mutex::new(thread),
         }
     }
 
@@ -64,11 +83,32 @@ impl SampleWriter {
             }),
             _ => None,
         };
-        self.sender
+        self.send(Message::Sample(Write { record, cache }))
+    }
+
+    /// Caps the store's file at its current size plus `extra_pages` pages, for this writer's
+    /// connection only (SQLite's `max_page_count`): a commit needing more fails as it would on
+    /// a full disk, with SQLite's "database or disk is full". For tests of that failure, which
+    /// need no small file system this way; applied after the samples queued before it.
+    #[doc(hidden)]
+    pub fn limit_growth(&self, extra_pages: u64) -> std::result::Result<(), StoreError> {
+        self.send(Message::LimitGrowth(extra_pages))
+    }
+
+    /// Queues `message`; when the thread has stopped, its error.
+    fn send(&self, message: Message) -> std::result::Result<(), StoreError> {
+        let sent = self
+            .sender
             .as_ref()
-            .ok_or(StoreError::WriterStopped)?
-            .send(Write { record, cache })
-            .map_err(|_| StoreError::WriterStopped)
+            .is_some_and(|sender| sender.send(message).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The thread only stops early on an error: report it, not the bare fact.
+        match self.join_thread() {
+            Some(Err(error)) => Err(error),
+            _ => Err(StoreError::WriterStopped),
+        }
     }
 
     /// Waits until every queued sample is committed; returns how many were written.
@@ -78,10 +118,18 @@ impl SampleWriter {
 
     fn join(&mut self) -> std::result::Result<u64, StoreError> {
         drop(self.sender.take());
-        match self.thread.take() {
-            Some(thread) => thread.join().map_err(|_| StoreError::WriterStopped)?,
-            None => Err(StoreError::WriterStopped),
-        }
+        self.join_thread().unwrap_or(Err(StoreError::WriterStopped))
+    }
+
+    /// Joins the thread unless that was done already; its result, or `WriterStopped` if it
+    /// panicked.
+    fn join_thread(&self) -> Option<std::result::Result<u64, StoreError>> {
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()?;
+        Some(thread.join().unwrap_or(Err(StoreError::WriterStopped)))
     }
 }
 
@@ -101,7 +149,11 @@ impl SampleSink for SampleWriter {
 
 impl Drop for SampleWriter {
     fn drop(&mut self) {
-        if self.thread.is_some() {
+        let running = self.thread.get_mut().map_or_else(
+            |poisoned| poisoned.get_ref().is_some(),
+            |thread| thread.is_some(),
+        );
+        if running {
             // Flush what is queued even when the caller bailed out early; its error, if any, was
             // the caller's to collect through `finish`.
             let _ = self.join();
@@ -109,24 +161,58 @@ impl Drop for SampleWriter {
     }
 }
 
-fn write_loop(mut conn: Connection, run_id: &str, receiver: Receiver<Write>) -> Result<u64> {
+fn write_loop(mut conn: Connection, run_id: &str, receiver: Receiver<Message>) -> Result<u64> {
     let mut written = 0u64;
+    let mut batch = Vec::new();
     while let Ok(first) = receiver.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+        let mut next = Some(first);
+        while let Some(message) = next {
+            match message {
+                Message::Sample(write) => batch.push(write),
+                Message::LimitGrowth(extra_pages) => {
+                    written += commit(&mut conn, run_id, &mut batch)?;
+                    limit_growth(&conn, extra_pages)?;
+                }
             }
+            next = if batch.len() < MAX_BATCH {
+                receiver.try_recv().ok()
+            } else {
+                None
+            };
         }
-        let tx = conn.transaction()?;
-        for write in &batch {
-            insert_sample(&tx, run_id, write)?;
-        }
-        tx.commit()?;
-        written += batch.len() as u64;
+        written += commit(&mut conn, run_id, &mut batch)?;
     }
     Ok(written)
+}
+
+/// Commits `batch` in one transaction and empties it; how many samples it held.
+fn commit(conn: &mut Connection, run_id: &str, batch: &mut Vec<Write>) -> Result<u64> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let tx = conn.transaction()?;
+    for write in batch.iter() {
+        insert_sample(&tx, run_id, write)?;
+    }
+    tx.commit()?;
+    let n = batch.len() as u64;
+    batch.clear();
+    Ok(n)
+}
+
+fn limit_growth(conn: &Connection, extra_pages: u64) -> Result<()> {
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+    let extra_pages = i64::try_from(extra_pages).unwrap_or(i64::MAX);
+    // The pragma answers with the limit it set.
+    let _: i64 = conn.query_row(
+        &format!(
+            "PRAGMA max_page_count = {}",
+            pages.saturating_add(extra_pages)
+        ),
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(())
 }
 
 fn insert_sample(conn: &Connection, run_id: &str, write: &Write) -> Result<()> {
