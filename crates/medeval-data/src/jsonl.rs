@@ -11,7 +11,7 @@
 //! | `id`          | yes      | string or integer, unique in the file |
 //! | `question`    | yes      | the question text |
 //! | `images`      | no       | list of paths (relative to the items file) or `data:` URIs |
-//! | `options`     | mcq only | object from letters `A`..`Z` to option text |
+//! | `options`     | mcq only | object from letters `A`..`Z` to option text, two entries at least |
 //! | `answer`      | yes      | gold: a letter (mcq), yes/no (closed), text (open, report) |
 //! | `answer_type` | no       | `mcq`, `closed`, `open` or `report`; inferred when absent |
 //! | `meta`        | no       | object of free metadata, used for breakdowns |
@@ -62,7 +62,25 @@ pub struct ItemFile {
 }
 
 /// Reads and validates a native JSONL items file.
+///
+/// The path must name a regular file (or a link to one): a directory, a device such as
+/// `/dev/zero` (which would be read for ever) or a pipe is refused before anything is read.
 pub fn read_items(path: &Path) -> Result<ItemFile, DataError> {
+    let metadata = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
+    if !metadata.is_file() {
+        let kind = if metadata.is_dir() {
+            "a directory"
+        } else {
+            "a device, pipe or socket"
+        };
+        return Err(DataError::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("not a regular file (it is {kind}); give a JSON Lines items file"),
+            ),
+        ));
+    }
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     // `Path::parent` of a bare file name is the empty path, which still means "the
     // current directory" for resolving the file's relative image paths.
@@ -231,6 +249,18 @@ impl ItemParser<'_> {
                     ));
                 }
             }
+        }
+        // Present but with fewer than two choices is a mistake, not a question without choices:
+        // `{}` would otherwise make an open item whose gold answer is a letter.
+        if options.len() < 2 {
+            return Err(self.invalid(
+                "options",
+                format!(
+                    "must have at least two entries, found {}; leave `options` out for an item \
+                     without choices",
+                    options.len()
+                ),
+            ));
         }
         Ok(options)
     }
