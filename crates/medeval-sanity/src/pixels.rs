@@ -8,8 +8,8 @@
 //! header and the JPEG's markers agree on (see [`prepare_colour`]). Multi-frame images show their
 //! middle frame.
 //!
-//! Native (uncompressed) little-endian transfer syntaxes and 8-bit JPEG baseline are decoded;
-//! everything else is reported as skipped, never guessed.
+//! Native (uncompressed) little-endian transfer syntaxes, 8-bit JPEG baseline and RLE Lossless
+//! are decoded; everything else is reported as skipped, never guessed.
 //!
 //! Nothing is allocated on the header's word alone: a frame may hold at most
 //! [`MAX_FRAME_PIXELS`] pixels, native pixel data must hold every frame the header describes
@@ -26,6 +26,7 @@ use crate::scan::SkipReason;
 const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
 const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
 const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
 /// The most pixels one frame may have (8192 x 8192): larger frames are skipped, not decoded.
 pub const MAX_FRAME_PIXELS: u64 = 1 << 26;
@@ -34,7 +35,7 @@ pub const MAX_FRAME_PIXELS: u64 = 1 << 26;
 pub fn is_decodable_transfer_syntax(uid: &str) -> bool {
     matches!(
         uid,
-        IMPLICIT_VR_LITTLE_ENDIAN | EXPLICIT_VR_LITTLE_ENDIAN | JPEG_BASELINE
+        IMPLICIT_VR_LITTLE_ENDIAN | EXPLICIT_VR_LITTLE_ENDIAN | JPEG_BASELINE | RLE_LOSSLESS
     )
 }
 
@@ -75,6 +76,8 @@ pub(crate) enum FrameBytes {
     },
     /// JPEG: the (offset, length) of the fragments that make up the middle frame.
     Jpeg(Vec<(u64, u64)>),
+    /// RLE Lossless: the (offset, length) of the fragments that make up the middle frame.
+    Rle(Vec<(u64, u64)>),
 }
 
 /// Checks that the file's pixel data holds what its header describes, within the limits, and
@@ -83,7 +86,8 @@ pub(crate) fn check(file: &mut DicomFile) -> Result<(Layout, FrameBytes), SkipRe
     let layout = Layout::read(file)?;
     let pixel_data = file.pixel_data().ok_or(SkipReason::NoPixelData)?;
     match file.transfer_syntax() {
-        JPEG_BASELINE => {
+        syntax @ (JPEG_BASELINE | RLE_LOSSLESS) => {
+            let rle = syntax == RLE_LOSSLESS;
             let fragments = file.fragments()?;
             let frame = if layout.frames <= 1 {
                 fragments
@@ -91,7 +95,7 @@ pub(crate) fn check(file: &mut DicomFile) -> Result<(Layout, FrameBytes), SkipRe
                 vec![fragments[layout.frames / 2]]
             } else {
                 return Err(SkipReason::UnsupportedPixels(format!(
-                    "{} JPEG frames in {} fragments",
+                    "{} frames in {} fragments",
                     layout.frames,
                     fragments.len()
                 )));
@@ -101,7 +105,11 @@ pub(crate) fn check(file: &mut DicomFile) -> Result<(Layout, FrameBytes), SkipRe
             if len > limit {
                 return Err(Malformed::CompressedFrameTooLarge { len, limit }.into());
             }
-            Ok((layout, FrameBytes::Jpeg(frame)))
+            if rle {
+                Ok((layout, FrameBytes::Rle(frame)))
+            } else {
+                Ok((layout, FrameBytes::Jpeg(frame)))
+            }
         }
         IMPLICIT_VR_LITTLE_ENDIAN | EXPLICIT_VR_LITTLE_ENDIAN => {
             let available = pixel_data.len.ok_or(Malformed::PixelDataEncoding(
@@ -144,6 +152,19 @@ pub fn render(path: &Path) -> Result<DynamicImage, SkipReason> {
         FrameBytes::Native { offset, len } => {
             let bytes = file.read_at(offset, len)?;
             layout.render_frame(&bytes, header_window(&file))
+        }
+        FrameBytes::Rle(fragments) => {
+            let mut data = Vec::new();
+            for (offset, len) in fragments {
+                data.extend(file.read_at(offset, len)?);
+            }
+            let frame = decode_rle_frame(&data, &layout)?;
+            // The decoded frame is interleaved whatever Planar Configuration says (PS3.5 G.2).
+            let interleaved = Layout {
+                planar: false,
+                ..layout
+            };
+            interleaved.render_frame(&frame, header_window(&file))
         }
         FrameBytes::Jpeg(fragments) => {
             let mut data = Vec::new();
@@ -424,6 +445,87 @@ fn decode_jpeg_frame(data: &[u8], layout: &Layout) -> Result<DynamicImage, SkipR
         DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => image,
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     })
+}
+
+/// Decodes one RLE Lossless frame (PS3.5 Annex G) into native little-endian pixel data,
+/// interleaved: a 64-byte header with the number of segments and their offsets, then one
+/// PackBits-coded segment per byte of each sample, most significant byte first. Every offset is
+/// checked against the frame, and each segment must decode to exactly Rows x Columns bytes
+/// (a longer run is cut at the end of the segment's plane).
+fn decode_rle_frame(data: &[u8], layout: &Layout) -> Result<Vec<u8>, SkipReason> {
+    let bad = |why: String| SkipReason::Unreadable(format!("RLE frame: {why}"));
+    let bytes = usize::from(layout.bits_allocated / 8);
+    let expected = layout.samples * bytes;
+    let pixels = layout.rows * layout.columns;
+    let word = |i: usize| {
+        data.get(4 * i..4 * i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let count = word(0).ok_or_else(|| bad("shorter than its 64-byte header".into()))?;
+    if data.len() < 64 {
+        return Err(bad("shorter than its 64-byte header".into()));
+    }
+    if count != expected {
+        return Err(bad(format!(
+            "{count} segment(s); {} sample(s) of {} bits need {expected}",
+            layout.samples, layout.bits_allocated
+        )));
+    }
+    let mut offsets: Vec<usize> = (1..=count).filter_map(word).collect();
+    offsets.push(data.len());
+    if offsets[0] != 64 || offsets.windows(2).any(|w| w[0] > w[1]) {
+        return Err(bad(format!(
+            "segment offsets {:?} are not increasing from 64 within the frame's {} bytes",
+            &offsets[..count],
+            data.len()
+        )));
+    }
+    let mut out = vec![0u8; pixels * expected];
+    for segment in 0..count {
+        let (sample, msb_index) = (segment / bytes, segment % bytes);
+        let byte = bytes - 1 - msb_index;
+        let stride = expected;
+        let start = sample * bytes + byte;
+        let mut input = data[offsets[segment]..offsets[segment + 1]].iter().copied();
+        let mut written = 0;
+        let mut put = |value: u8, written: &mut usize| {
+            if *written < pixels {
+                out[start + *written * stride] = value;
+                *written += 1;
+            }
+        };
+        while written < pixels {
+            let Some(header) = input.next() else {
+                return Err(bad(format!(
+                    "segment {} decodes to {written} of {pixels} bytes",
+                    segment + 1
+                )));
+            };
+            match header as i8 {
+                n @ 0..=127 => {
+                    for _ in 0..=n {
+                        let value = input.next().ok_or_else(|| {
+                            bad(format!("segment {} ends inside a literal run", segment + 1))
+                        })?;
+                        put(value, &mut written);
+                    }
+                }
+                -128 => {}
+                n => {
+                    let value = input.next().ok_or_else(|| {
+                        bad(format!(
+                            "segment {} ends inside a replicate run",
+                            segment + 1
+                        ))
+                    })?;
+                    for _ in 0..=(-n) {
+                        put(value, &mut written);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// What a JPEG stream says about its own colour space, read from the markers before the first
