@@ -167,3 +167,112 @@ fn bad_rows_are_errors_naming_file_row_and_field() {
         insta::assert_snapshot!(name, text(&output.stderr));
     }
 }
+
+/// `medeval classify` in `dir` with the files of [`write_case`] and `extra` arguments.
+fn classify_with(dir: &Path, extra: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_medeval"))
+        .current_dir(dir)
+        .args(["classify", "--labels", "y.csv", "--scores", "p.csv"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Before, `--threshold nan` was accepted and predicted every case negative (no score is at
+/// or above NaN): sensitivity 0, specificity 1.
+#[test]
+fn a_threshold_that_is_not_a_finite_number_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_case(dir.path(), LABELS, SCORES);
+    for threshold in ["nan", "NaN", "inf", "-inf"] {
+        let flag = format!("--threshold={threshold}");
+        let output = classify_with(dir.path(), &[&flag, "--json"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{threshold}: {stderr}");
+        assert!(output.stdout.is_empty(), "{threshold}");
+        assert!(
+            stderr.contains(&format!(
+                "invalid value '{threshold}' for '--threshold <THRESHOLD>': must be a finite number"
+            )),
+            "{threshold}: {stderr}"
+        );
+    }
+}
+
+/// With every score a probability, a threshold outside [0, 1] gives every case one class.
+#[test]
+fn a_threshold_outside_0_1_is_refused_when_the_scores_are_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    write_case(dir.path(), LABELS, SCORES);
+    for (threshold, class) in [("1.5", "negative"), ("-0.1", "positive")] {
+        let output = classify_with(dir.path(), &["--threshold", threshold]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{threshold}: {stderr}");
+        assert!(output.stdout.is_empty(), "{threshold}: no partial report");
+        assert!(
+            stderr.contains(&format!(
+                "--threshold {threshold} is outside [0, 1], but every score in p.csv is a \
+                 probability: every case would be predicted {class}"
+            )),
+            "{threshold}: {stderr}"
+        );
+    }
+    // The ends of the range are thresholds like any other.
+    for threshold in ["0", "1"] {
+        let output = classify_with(dir.path(), &["--threshold", threshold, "--json"]);
+        assert_eq!(output.status.code(), Some(0), "{threshold}");
+    }
+}
+
+/// Case a scores 1.2 instead of 0.9: the scores are not all probabilities. The order, and so
+/// AUROC (8/9), AUPRC (11/12) and the predictions at 0.5 (a, c, e: every thresholded metric 2/3)
+/// are those of the hand case; ECE is undefined, and so is its interval. Before, the interval
+/// was computed from the resamples that happened to miss case a (about a third of them), and a
+/// numeric interval stood beside an undefined ECE.
+#[test]
+fn scores_outside_0_1_leave_ece_undefined_with_no_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    write_case(
+        dir.path(),
+        LABELS,
+        "id,score\nf,0.3\ne,0.7\nd,0.1\nc,0.62\nb,0.45\na,1.2\n",
+    );
+    let output = classify_with(dir.path(), &["--json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metrics = json["metrics"].as_array().unwrap();
+    for (metric, want) in hand_expected() {
+        let m = metrics.iter().find(|m| m["metric"] == metric).unwrap();
+        if metric == "ece" {
+            assert_eq!(
+                (&m["value"], &m["ci_low"], &m["ci_high"]),
+                (&Value::Null, &Value::Null, &Value::Null),
+                "{m}"
+            );
+        } else {
+            let got = m["value"].as_f64().unwrap();
+            assert!((got - want).abs() < 1e-12, "{metric}: {got} vs {want}");
+            assert!(m["ci_low"].is_f64() && m["ci_high"].is_f64(), "{m}");
+        }
+    }
+
+    assert!(
+        stderr.contains(
+            "note: ece is undefined: 1 of 6 scores lie outside [0, 1], so the scores are not \
+             probabilities"
+        ),
+        "{stderr}"
+    );
+
+    let table = classify_with(dir.path(), &[]);
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&table.stdout).into_owned();
+    let ece: Vec<&str> = text
+        .lines()
+        .find(|line| line.starts_with("ece "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(ece, vec!["ece", "undefined", "-"], "{text}");
+}

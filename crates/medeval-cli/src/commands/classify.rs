@@ -1,4 +1,9 @@
 //! `medeval classify`: binary classification metrics with bootstrap intervals.
+//!
+//! Scores need not be probabilities: AUROC and AUPRC use only their order, and the thresholded
+//! metrics compare them with `--threshold`. ECE needs probabilities, so it is undefined (with no
+//! interval) when a score lies outside [0, 1]. A threshold must be a finite number, and within
+//! [0, 1] when every score is a probability (outside it every case would get one class).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +18,8 @@ pub struct Args {
     /// CSV with the true labels (0/1), one row per case or image.
     #[arg(long)]
     labels: PathBuf,
-    /// CSV with the model scores (probabilities of the positive class for ECE).
+    /// CSV with the model scores: probabilities of the positive class, or any real scores
+    /// (logits ...), in which case ECE is undefined.
     #[arg(long)]
     scores: PathBuf,
     /// Column holding the case id in both files.
@@ -25,8 +31,9 @@ pub struct Args {
     /// Column holding the score in the scores file.
     #[arg(long, default_value = "score")]
     score_column: String,
-    /// Scores at or above this are predicted positive (F1, sensitivity, specificity, ...).
-    #[arg(long, default_value_t = 0.5)]
+    /// Scores at or above this are predicted positive (F1, sensitivity, specificity, ...): a
+    /// finite number, within [0, 1] when the scores are probabilities.
+    #[arg(long, default_value_t = 0.5, value_parser = finite, allow_negative_numbers = true)]
     threshold: f64,
     /// Equal-width bins for the expected calibration error.
     #[arg(long, default_value_t = 15)]
@@ -50,6 +57,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         score: args.score_column,
     };
     let cases = read_cases(&args.labels, &args.scores, &columns)?;
+    let not_probabilities = cases
+        .iter()
+        .filter(|c| !(0.0..=1.0).contains(&c.score))
+        .count();
+    if not_probabilities == 0 && !(0.0..=1.0).contains(&args.threshold) {
+        anyhow::bail!(
+            "--threshold {} is outside [0, 1], but every score in {} is a probability: every \
+             case would be predicted {}",
+            args.threshold,
+            args.scores.display(),
+            if args.threshold > 1.0 {
+                "negative"
+            } else {
+                "positive"
+            }
+        );
+    }
     let options = ClassifyOptions {
         threshold: args.threshold,
         ece_bins: args.ece_bins,
@@ -59,7 +83,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             seed: args.seed,
         },
     };
-    let report = classification_report(&cases, &options);
+    let mut report = classification_report(&cases, &options);
+    // Resamples can define a metric the cases do not (ECE on resamples that miss every score
+    // outside [0, 1]); an interval around an undefined value means nothing.
+    for metric in &mut report {
+        if metric.value.is_none() {
+            metric.ci_low = None;
+            metric.ci_high = None;
+        }
+    }
+    if not_probabilities > 0 {
+        eprintln!(
+            "note: ece is undefined: {not_probabilities} of {} scores lie outside [0, 1], so the \
+             scores are not probabilities",
+            cases.len()
+        );
+    }
     let positives = cases.iter().filter(|c| c.positive).count();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -85,14 +124,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "{:<18} {:>9} {:>21}", "metric", "value", "95% CI")?;
         let show = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.4}"));
         for m in &report {
+            let interval = match m.value {
+                Some(_) => format!("[{}, {}]", show(m.ci_low), show(m.ci_high)),
+                None => "-".to_owned(),
+            };
             writeln!(
                 out,
                 "{:<18} {:>9} {:>21}",
                 m.metric,
                 show(m.value),
-                format!("[{}, {}]", show(m.ci_low), show(m.ci_high))
+                interval
             )?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A finite number (`nan` and `inf` parse as numbers but compare with nothing usefully).
+fn finite(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() => Ok(value),
+        Ok(_) => Err("must be a finite number".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
 }
