@@ -742,6 +742,11 @@ impl BarProgress {
 }
 
 impl Progress for BarProgress {
+    fn retry_pause(&self, pause: &medeval_run::RetryPause) {
+        // A server that asks for a long wait would otherwise stall the run without a word.
+        self.bar.suspend(|| eprintln!("note: {pause}"));
+    }
+
     fn start(&self, _run_id: &str, total: u64, pending: u64, _resumed: bool) {
         // Samples answered by an earlier invocation are not requested again.
         let length = self.bar.length().unwrap_or(0);
