@@ -5,44 +5,18 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use base64::Engine as _;
+use common::{assert_success, json, medeval, runtime, snapshot, stderr, stdout};
 use medeval_mockserver::{MockServer, Reply};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
-
 /// The folder holding one fixture folder per card, named like the card: a `--data-root`.
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../medeval-data/tests/fixtures")
-}
-
-fn medeval(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn stdout_json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    common::manifest_dir().join("../medeval-data/tests/fixtures")
 }
 
 /// The fixture question tag a prompt carries (`[vr0]`).
@@ -127,8 +101,8 @@ fn one_command_runs_several_benchmarks_one_run_each() {
         "--json",
         "--no-progress",
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let runs = stdout_json(&output);
+    assert_success(&output);
+    let runs = json(&output);
     let runs = runs.as_array().unwrap();
     let names: Vec<&str> = runs
         .iter()
@@ -202,8 +176,8 @@ fn one_command_runs_several_benchmarks_one_run_each() {
         "--json",
         "--no-progress",
     ]);
-    assert!(again.status.success(), "{}", stderr(&again));
-    let again_ids: Vec<String> = stdout_json(&again)
+    assert_success(&again);
+    let again_ids: Vec<String> = json(&again)
         .as_array()
         .unwrap()
         .iter()
@@ -213,7 +187,7 @@ fn one_command_runs_several_benchmarks_one_run_each() {
     assert_eq!(server.chat_requests().len(), 12);
 
     // `show --by question_type` reads the card's metadata from the store.
-    let shown = stdout_json(&medeval(&[
+    let shown = json(&medeval(&[
         "show",
         run_ids[2],
         "--store",
@@ -277,14 +251,14 @@ fn a_split_with_another_row_count_is_refused_before_any_request() {
         "--json",
         "--no-progress",
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert_success(&output);
     assert!(
         stderr(&output)
             .contains("my-medqa: 2 rows, as the card expects; split test; 1 file(s) hashed"),
         "{}",
         stderr(&output)
     );
-    let runs = stdout_json(&output);
+    let runs = json(&output);
     assert_eq!(runs[0]["benchmark"], "my-medqa");
     assert_eq!(runs[0]["accuracy"], 1.0);
     let manifest = &manifests(&store)[0];
@@ -358,7 +332,7 @@ fn multi_image_items_are_sent_with_images_where_the_text_mentions_them() {
         "--json",
         "--no-progress",
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert_success(&output);
     let requests = server.chat_requests();
     let find = |tag: &str| {
         requests
@@ -437,12 +411,12 @@ fn slake_languages_are_selected_and_recorded() {
         medeval(&args)
     };
     let chinese = run(&["--lang", "zh"]);
-    assert!(chinese.status.success(), "{}", stderr(&chinese));
-    let summary = stdout_json(&chinese);
+    assert_success(&chinese);
+    let summary = json(&chinese);
     assert_eq!(summary[0]["benchmark"], "slake:lang=zh");
     assert_eq!(summary[0]["n"], 2);
     let both = run(&["--select", "lang=all", "--by", "q_lang"]);
-    let summary = stdout_json(&both);
+    let summary = json(&both);
     assert_eq!(summary[0]["benchmark"], "slake:lang=all");
     assert_eq!(summary[0]["groups"]["q_lang"]["zh"]["n"], 2);
     assert_eq!(summary[0]["groups"]["q_lang"]["en"]["n"], 3);
@@ -496,7 +470,7 @@ fn variants_apply_to_the_items_of_each_card() {
         "--json",
         "--no-progress",
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert_success(&output);
     // Circular permutations apply to multiple-choice items: MedQA's two items become 2 x 4;
     // VQA-RAD has none, so there is no VQA-RAD run, and a note says why.
     assert!(
@@ -519,8 +493,8 @@ fn variants_apply_to_the_items_of_each_card() {
 #[test]
 fn bench_list_and_check_follow_their_contracts() {
     let listed = medeval(&["bench", "list", "--json"]);
-    assert!(listed.status.success());
-    let cards = stdout_json(&listed);
+    assert_success(&listed);
+    let cards = json(&listed);
     let slake = cards
         .as_array()
         .unwrap()
@@ -544,7 +518,7 @@ fn bench_list_and_check_follow_their_contracts() {
         Some(1),
         "a row-count mismatch fails the check"
     );
-    let report = stdout_json(&checked);
+    let report = json(&checked);
     assert_eq!(report["benchmark"], "slake");
     assert_eq!(report["rows"], 3);
     assert_eq!(report["expected_rows"], 1061);
@@ -569,7 +543,7 @@ fn bench_list_and_check_follow_their_contracts() {
         "--json",
     ]);
     // PathVQA has the same columns as VQA-RAD; only the count tells them apart.
-    assert_eq!(stdout_json(&wrong)["rows"], 4);
+    assert_eq!(json(&wrong)["rows"], 4);
     let other = medeval(&[
         "bench",
         "check",
@@ -578,28 +552,18 @@ fn bench_list_and_check_follow_their_contracts() {
         fixtures().join("medmcqa").to_str().unwrap(),
     ]);
     assert_eq!(other.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&other.stdout);
+    let text = stdout(&other);
     assert!(
         text.contains("no file matches \"{data/,}test-*.parquet\""),
         "{text}"
     );
 }
 
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({filters => vec![
-            (r"\S*/medeval-data/tests/fixtures", "[FIXTURES]"),
-        ]}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
-}
-
 #[test]
 fn bench_list_and_check_read_well_in_a_terminal() {
     let listed = medeval(&["bench", "list"]);
-    assert!(listed.status.success());
-    snapshot!("bench_list", String::from_utf8_lossy(&listed.stdout));
+    assert_success(&listed);
+    snapshot!("bench_list", stdout(&listed));
     let checked = medeval(&[
         "bench",
         "check",
@@ -608,7 +572,7 @@ fn bench_list_and_check_read_well_in_a_terminal() {
         fixtures().join("mmmu-med").to_str().unwrap(),
     ]);
     assert_eq!(checked.status.code(), Some(1));
-    snapshot!("bench_check_mmmu", String::from_utf8_lossy(&checked.stdout));
+    snapshot!("bench_check_mmmu", stdout(&checked));
 }
 
 /// Runs two baselines over three benchmarks; returns the run ids in order (majority's three,
@@ -630,9 +594,9 @@ fn baseline_runs(store: &Path) -> Vec<String> {
             "--json",
             "--no-progress",
         ]);
-        assert!(output.status.success(), "{}", stderr(&output));
+        assert_success(&output);
         ids.extend(
-            stdout_json(&output)
+            json(&output)
                 .as_array()
                 .unwrap()
                 .iter()
@@ -652,8 +616,8 @@ fn tables_put_models_in_rows_and_benchmarks_in_columns() {
         args.extend(ids.iter().map(String::as_str));
         args.extend_from_slice(extra);
         let output = medeval(&args);
-        assert!(output.status.success(), "{}", stderr(&output));
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        assert_success(&output);
+        stdout(&output)
     };
     snapshot!(
         "table_terminal_sub",
@@ -733,7 +697,7 @@ fn bench_check_of_a_report_card_counts_the_rows_without_a_reference() {
     let checked = medeval(&["bench", "check", "iu-xray", "--data", data, "--json"]);
     // Two items where the card pins R2Gen's 590: not usable as it is.
     assert_eq!(checked.status.code(), Some(1));
-    let report = stdout_json(&checked);
+    let report = json(&checked);
     assert_eq!(report["rows"], 2);
     assert_eq!(report["expected_rows"], 590);
     assert_eq!(report["skipped_rows"]["count"], 1);
@@ -744,20 +708,14 @@ fn bench_check_of_a_report_card_counts_the_rows_without_a_reference() {
         report["files"][0]["sha256"],
         medeval_core::digest::sha256_hex(&annotation)
     );
-    snapshot!(
-        "bench_check_iu_xray_json",
-        String::from_utf8_lossy(&checked.stdout)
-    );
+    snapshot!("bench_check_iu_xray_json", stdout(&checked));
 
     let text = medeval(&["bench", "check", "iu-xray", "--data", data]);
     assert_eq!(text.status.code(), Some(1));
-    snapshot!(
-        "bench_check_iu_xray",
-        String::from_utf8_lossy(&text.stdout).replace(data, "[DIR]")
-    );
+    snapshot!("bench_check_iu_xray", stdout(&text));
 
     // The list shows the report cards and the section option.
-    let listed = stdout_json(&medeval(&["bench", "list", "--json"]));
+    let listed = json(&medeval(&["bench", "list", "--json"]));
     let chexpert = listed
         .as_array()
         .unwrap()

@@ -7,24 +7,13 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{assert_success, medeval_in, snapshot, stderr, stdout, success_json};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
-
-fn medeval(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Six cases, ids in a different order in the two files (they are joined on id).
 ///
@@ -60,8 +49,7 @@ fn write_case(dir: &Path, labels: &str, scores: &str) {
 }
 
 fn metric_values(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = success_json(output);
     let mut values = serde_json::Map::new();
     for m in json["metrics"].as_array().unwrap() {
         values.insert(m["metric"].as_str().unwrap().to_owned(), m["value"].clone());
@@ -73,13 +61,13 @@ fn metric_values(output: &Output) -> Value {
 fn json_gives_the_hand_computed_values() {
     let dir = tempfile::tempdir().unwrap();
     write_case(dir.path(), LABELS, SCORES);
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &[
             "classify", "--labels", "y.csv", "--scores", "p.csv", "--json",
         ],
     );
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = common::json(&output);
     assert_eq!(
         (json["n"].as_u64(), json["positives"].as_u64()),
         (Some(6), Some(3))
@@ -93,11 +81,11 @@ fn json_gives_the_hand_computed_values() {
 
 #[test]
 fn json_agrees_with_scikit_learn_on_the_recorded_fixture() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../medeval-dense/tests/data");
+    let data = common::manifest_dir().join("../medeval-dense/tests/data");
     let dir = tempfile::tempdir().unwrap();
     let labels = data.join("classify_labels.csv");
     let scores = data.join("classify_scores.csv");
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &[
             "classify",
@@ -126,12 +114,12 @@ fn json_agrees_with_scikit_learn_on_the_recorded_fixture() {
 fn the_table_lists_every_metric_with_its_interval() {
     let dir = tempfile::tempdir().unwrap();
     write_case(dir.path(), LABELS, SCORES);
-    let output = medeval(
+    let output = medeval_in(
         dir.path(),
         &["classify", "--labels", "y.csv", "--scores", "p.csv"],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    insta::assert_snapshot!("classify_table_hand_case", text(&output.stdout));
+    assert_success(&output);
+    snapshot!("classify_table_hand_case", stdout(&output));
 }
 
 #[test]
@@ -158,24 +146,21 @@ fn bad_rows_are_errors_naming_file_row_and_field() {
         ),
     ] {
         write_case(dir.path(), labels, scores);
-        let output = medeval(
+        let output = medeval_in(
             dir.path(),
             &["classify", "--labels", "y.csv", "--scores", "p.csv"],
         );
         assert_eq!(output.status.code(), Some(1), "{name}");
         assert!(output.stdout.is_empty(), "{name}: no partial report");
-        insta::assert_snapshot!(name, text(&output.stderr));
+        snapshot!(name, stderr(&output));
     }
 }
 
 /// `medeval classify` in `dir` with the files of [`write_case`] and `extra` arguments.
 fn classify_with(dir: &Path, extra: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_medeval"))
-        .current_dir(dir)
-        .args(["classify", "--labels", "y.csv", "--scores", "p.csv"])
-        .args(extra)
-        .output()
-        .unwrap()
+    let mut args = vec!["classify", "--labels", "y.csv", "--scores", "p.csv"];
+    args.extend_from_slice(extra);
+    medeval_in(dir, &args)
 }
 
 /// Before, `--threshold nan` was accepted and predicted every case negative (no score is at
@@ -187,14 +172,14 @@ fn a_threshold_that_is_not_a_finite_number_is_a_usage_error() {
     for threshold in ["nan", "NaN", "inf", "-inf"] {
         let flag = format!("--threshold={threshold}");
         let output = classify_with(dir.path(), &[&flag, "--json"]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{threshold}: {stderr}");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{threshold}: {err}");
         assert!(output.stdout.is_empty(), "{threshold}");
         assert!(
-            stderr.contains(&format!(
+            err.contains(&format!(
                 "invalid value '{threshold}' for '--threshold <THRESHOLD>': must be a finite number"
             )),
-            "{threshold}: {stderr}"
+            "{threshold}: {err}"
         );
     }
 }
@@ -206,15 +191,15 @@ fn a_threshold_outside_0_1_is_refused_when_the_scores_are_probabilities() {
     write_case(dir.path(), LABELS, SCORES);
     for (threshold, class) in [("1.5", "negative"), ("-0.1", "positive")] {
         let output = classify_with(dir.path(), &["--threshold", threshold]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{threshold}: {stderr}");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{threshold}: {err}");
         assert!(output.stdout.is_empty(), "{threshold}: no partial report");
         assert!(
-            stderr.contains(&format!(
+            err.contains(&format!(
                 "--threshold {threshold} is outside [0, 1], but every score in p.csv is a \
                  probability: every case would be predicted {class}"
             )),
-            "{threshold}: {stderr}"
+            "{threshold}: {err}"
         );
     }
     // The ends of the range are thresholds like any other.
@@ -238,9 +223,9 @@ fn scores_outside_0_1_leave_ece_undefined_with_no_interval() {
         "id,score\nf,0.3\ne,0.7\nd,0.1\nc,0.62\nb,0.45\na,1.2\n",
     );
     let output = classify_with(dir.path(), &["--json"]);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let json = common::json(&output);
     let metrics = json["metrics"].as_array().unwrap();
     for (metric, want) in hand_expected() {
         let m = metrics.iter().find(|m| m["metric"] == metric).unwrap();
@@ -258,16 +243,16 @@ fn scores_outside_0_1_leave_ece_undefined_with_no_interval() {
     }
 
     assert!(
-        stderr.contains(
+        err.contains(
             "note: ece is undefined: 1 of 6 scores lie outside [0, 1], so the scores are not \
              probabilities"
         ),
-        "{stderr}"
+        "{err}"
     );
 
     let table = classify_with(dir.path(), &[]);
     assert_eq!(table.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&table.stdout).into_owned();
+    let text = stdout(&table);
     let ece: Vec<&str> = text
         .lines()
         .find(|line| line.starts_with("ece "))

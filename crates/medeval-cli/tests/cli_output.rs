@@ -4,56 +4,32 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
+use std::process::Stdio;
 
-fn medeval(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({filters => vec![
-            (r"\b[0-9a-f]{8}(-\d+)?\b", "[RUN]"),
-            (r"\b[0-9a-f]{12}\b", "[HASH]"),
-            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "[TIME]"),
-            (r"/tmp/\.tmp\w+", "[DIR]"),
-            (r"\S*/medeval-sanity/tests/fixtures/dicom", "[DICOM]"),
-        ]}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
-}
+use common::{assert_success, cli, medeval_in, snapshot, stderr, stdout};
 
 #[test]
 fn the_demo_compares_the_baselines_and_says_what_to_do_next() {
     let dir = tempfile::tempdir().unwrap();
-    let first = medeval(dir.path(), &["demo"]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
-    snapshot!("demo", text(&first.stdout));
+    let first = medeval_in(dir.path(), &["demo"]);
+    assert_success(&first);
+    snapshot!("demo", stdout(&first));
     // A second demo reuses the stored runs and prints the same numbers.
-    let second = medeval(dir.path(), &["demo"]);
-    assert_eq!(text(&first.stdout), text(&second.stdout));
+    let second = medeval_in(dir.path(), &["demo"]);
+    assert_eq!(stdout(&first), stdout(&second));
 }
 
 #[test]
 fn show_prints_counts_intervals_and_labelled_averages() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(medeval(dir.path(), &["demo"]).status.success());
-    let runs = medeval(
+    assert_success(&medeval_in(dir.path(), &["demo"]));
+    let runs = medeval_in(
         dir.path(),
         &["runs", "--store", "medeval-demo.db", "--json"],
     );
-    let listed: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    let listed = common::json(&runs);
     let majority = listed
         .as_array()
         .unwrap()
@@ -63,7 +39,7 @@ fn show_prints_counts_intervals_and_labelled_averages() {
         .as_str()
         .unwrap()
         .to_owned();
-    let shown = medeval(
+    let shown = medeval_in(
         dir.path(),
         &[
             "show",
@@ -76,9 +52,9 @@ fn show_prints_counts_intervals_and_labelled_averages() {
             "answer_type",
         ],
     );
-    assert!(shown.status.success(), "{}", text(&shown.stderr));
-    snapshot!("show_majority_by_task", text(&shown.stdout));
-    let markdown = medeval(
+    assert_success(&shown);
+    snapshot!("show_majority_by_task", stdout(&shown));
+    let markdown = medeval_in(
         dir.path(),
         &[
             "show",
@@ -91,7 +67,7 @@ fn show_prints_counts_intervals_and_labelled_averages() {
             "cluster",
         ],
     );
-    snapshot!("show_majority_markdown_cluster", text(&markdown.stdout));
+    snapshot!("show_majority_markdown_cluster", stdout(&markdown));
 }
 
 #[test]
@@ -102,36 +78,35 @@ fn bad_input_errors_name_the_place() {
         "{\"id\": \"a\", \"question\": \"q\", \"options\": {\"A\": \"x\", \"B\": \"y\"}, \"answer\": \"C\"}\n",
     )
     .unwrap();
-    let out = medeval(
+    let out = medeval_in(
         dir.path(),
         &["run", "--items", "bench.jsonl", "--baseline", "random"],
     );
     assert_eq!(out.status.code(), Some(1));
-    snapshot!("error_gold_not_an_option", text(&out.stderr));
+    snapshot!("error_gold_not_an_option", stderr(&out));
 
-    let out = medeval(dir.path(), &["show", "--store", "nothing-here.db"]);
+    let out = medeval_in(dir.path(), &["show", "--store", "nothing-here.db"]);
     assert_eq!(out.status.code(), Some(1));
-    snapshot!("error_missing_store", text(&out.stderr));
+    snapshot!("error_missing_store", stderr(&out));
 
     std::fs::write(
         dir.path().join("good.jsonl"),
         "{\"id\": \"a\", \"question\": \"q\", \"answer\": \"yes\"}\n",
     )
     .unwrap();
-    let out = medeval(
+    let out = medeval_in(
         dir.path(),
         &["run", "--items", "good.jsonl", "--baseline", "oracle"],
     );
     assert_eq!(out.status.code(), Some(1));
-    snapshot!("error_unknown_baseline", text(&out.stderr));
+    snapshot!("error_unknown_baseline", stderr(&out));
 }
 
 #[test]
 fn sanity_build_says_what_it_wrote_and_what_it_skipped() {
     let dir = tempfile::tempdir().unwrap();
-    let dicom = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../medeval-sanity/tests/fixtures/dicom");
-    let out = medeval(
+    let dicom = common::manifest_dir().join("../medeval-sanity/tests/fixtures/dicom");
+    let out = medeval_in(
         dir.path(),
         &[
             "sanity",
@@ -142,10 +117,10 @@ fn sanity_build_says_what_it_wrote_and_what_it_skipped() {
             "sanity.jsonl",
         ],
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    snapshot!("sanity_build", text(&out.stdout));
+    assert_success(&out);
+    snapshot!("sanity_build", stdout(&out));
 
-    let again = medeval(
+    let again = medeval_in(
         dir.path(),
         &[
             "sanity",
@@ -157,9 +132,9 @@ fn sanity_build_says_what_it_wrote_and_what_it_skipped() {
         ],
     );
     assert_eq!(again.status.code(), Some(1));
-    snapshot!("error_sanity_output_exists", text(&again.stderr));
+    snapshot!("error_sanity_output_exists", stderr(&again));
 
-    let unknown = medeval(
+    let unknown = medeval_in(
         dir.path(),
         &[
             "sanity",
@@ -173,14 +148,13 @@ fn sanity_build_says_what_it_wrote_and_what_it_skipped() {
         ],
     );
     assert_eq!(unknown.status.code(), Some(1));
-    snapshot!("error_sanity_unknown_task", text(&unknown.stderr));
+    snapshot!("error_sanity_unknown_task", stderr(&unknown));
 }
 
 #[test]
 fn sanity_build_leaves_out_images_that_may_show_burned_in_text_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let dicom = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../medeval-sanity/tests/fixtures/burned_in_unknown");
+    let dicom = common::manifest_dir().join("../medeval-sanity/tests/fixtures/burned_in_unknown");
     let build = |out: &str, extra: &[&str]| {
         let mut args = vec![
             "sanity",
@@ -193,14 +167,14 @@ fn sanity_build_leaves_out_images_that_may_show_burned_in_text_unless_allowed() 
             "modality",
         ];
         args.extend(extra);
-        medeval(dir.path(), &args)
+        medeval_in(dir.path(), &args)
     };
     let refused = build("default.jsonl", &[]);
-    assert!(refused.status.success(), "{}", text(&refused.stderr));
-    snapshot!("sanity_build_burned_in_unknown", text(&refused.stdout));
+    assert_success(&refused);
+    snapshot!("sanity_build_burned_in_unknown", stdout(&refused));
     let allowed = build("allowed.jsonl", &["--allow-unknown-burned-in"]);
-    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
-    snapshot!("sanity_build_burned_in_allowed", text(&allowed.stdout));
+    assert_success(&allowed);
+    snapshot!("sanity_build_burned_in_allowed", stdout(&allowed));
 }
 
 /// `medeval bench list | head -0`: the reader goes away before medeval writes. The command ends
@@ -209,16 +183,10 @@ fn sanity_build_leaves_out_images_that_may_show_burned_in_text_unless_allowed() 
 #[test]
 fn a_closed_pipe_ends_the_command_quietly() {
     for _ in 0..30 {
-        let mut child = Command::new(BIN)
-            .args(["bench", "list"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = cli(["bench", "list"]).spawn(Stdio::piped(), Stdio::piped());
         drop(child.stdout.take());
         let output = child.wait_with_output().unwrap();
-        let stderr = text(&output.stderr);
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        assert!(output.status.success(), "{stderr}");
+        assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+        assert_success(&output);
     }
 }

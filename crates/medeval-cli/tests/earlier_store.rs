@@ -5,16 +5,16 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+
+use common::{assert_success, json, medeval_in, runtime};
 use medeval_mockserver::{MockServer, Reply};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
-
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    common::manifest_dir()
         .join("tests/fixtures/store-0.1")
         .join(name)
 }
@@ -26,24 +26,6 @@ fn copied_fixture() -> tempfile::TempDir {
         std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
     }
     dir
-}
-
-fn medeval(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
 }
 
 /// The id of the one listed run of `model` over `benchmark` without a variant.
@@ -61,7 +43,7 @@ fn run_of(runs: &Value, benchmark: &str, model: &str) -> String {
 #[test]
 fn runs_of_an_earlier_release_are_listed_and_shown_as_it_showed_them() {
     let dir = copied_fixture();
-    let runs = json(&medeval(
+    let runs = json(&medeval_in(
         dir.path(),
         &["runs", "--store", "store.db", "--json"],
     ));
@@ -70,7 +52,7 @@ fn runs_of_an_earlier_release_are_listed_and_shown_as_it_showed_them() {
 
     // The mock model always answered "The answer is A.": of the four multiple-choice items
     // answered, m1 and m3 have gold A. The two "[flaky]" items got HTTP 503.
-    let shown = medeval(
+    let shown = medeval_in(
         dir.path(),
         &["show", &model_run, "--store", "store.db", "--json"],
     );
@@ -83,7 +65,7 @@ fn runs_of_an_earlier_release_are_listed_and_shown_as_it_showed_them() {
 
     // The report run keeps its corpus metrics: three generated reports.
     let report_run = run_of(&runs, "reports", "mock-model");
-    let report = json(&medeval(
+    let report = json(&medeval_in(
         dir.path(),
         &["show", &report_run, "--store", "store.db", "--json"],
     ));
@@ -93,23 +75,19 @@ fn runs_of_an_earlier_release_are_listed_and_shown_as_it_showed_them() {
 #[test]
 fn runs_of_an_earlier_release_are_compared_and_tabled() {
     let dir = copied_fixture();
-    let runs = json(&medeval(
+    let runs = json(&medeval_in(
         dir.path(),
         &["runs", "--store", "store.db", "--json"],
     ));
     let model_run = run_of(&runs, "items", "mock-model");
     let majority = run_of(&runs, "items", "baseline:majority");
-    let compared = medeval(
+    let compared = medeval_in(
         dir.path(),
         &[
             "compare", &model_run, &majority, "--store", "store.db", "--json",
         ],
     );
-    assert!(
-        compared.status.success(),
-        "{}",
-        String::from_utf8_lossy(&compared.stderr)
-    );
+    assert_success(&compared);
     let comparison = &json(&compared)[0];
     assert_eq!(comparison["n_paired"], 10);
     // Four items only the baseline gets right, none the other way: exact McNemar
@@ -120,17 +98,13 @@ fn runs_of_an_earlier_release_are_compared_and_tabled() {
     );
     assert!((comparison["mcnemar_p"].as_f64().unwrap() - 0.125).abs() < 1e-12);
 
-    let tabled = medeval(
+    let tabled = medeval_in(
         dir.path(),
         &[
             "table", &model_run, &majority, "--store", "store.db", "--format", "json",
         ],
     );
-    assert!(
-        tabled.status.success(),
-        "{}",
-        String::from_utf8_lossy(&tabled.stderr)
-    );
+    assert_success(&tabled);
     let table = json(&tabled);
     assert_eq!(table["rows"].as_array().unwrap().len(), 2, "{table:#}");
 }
@@ -138,19 +112,15 @@ fn runs_of_an_earlier_release_are_compared_and_tabled() {
 #[test]
 fn an_incomplete_run_of_an_earlier_release_is_continued_requesting_only_its_failures() {
     let dir = copied_fixture();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime
+    let rt = runtime();
+    let server = rt
         .block_on(
             MockServer::builder()
                 .rule(|_| Reply::text("The answer is A."))
                 .start(),
         )
         .unwrap();
-    let continued = medeval(
+    let continued = medeval_in(
         dir.path(),
         &[
             "run",
@@ -166,11 +136,7 @@ fn an_incomplete_run_of_an_earlier_release_is_continued_requesting_only_its_fail
             "--json",
         ],
     );
-    assert!(
-        continued.status.success(),
-        "{}",
-        String::from_utf8_lossy(&continued.stderr)
-    );
+    assert_success(&continued);
     let prompts: Vec<String> = server
         .chat_requests()
         .into_iter()
@@ -183,7 +149,7 @@ fn an_incomplete_run_of_an_earlier_release_is_continued_requesting_only_its_fail
     assert_eq!(summary["counts"]["correct"], 3);
     assert_eq!(summary["counts"]["error"], 0);
     assert_eq!(summary["complete"], true);
-    let runs = json(&medeval(
+    let runs = json(&medeval_in(
         dir.path(),
         &["runs", "--store", "store.db", "--json"],
     ));

@@ -5,41 +5,14 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use base64::Engine as _;
+use common::{assert_success, medeval, runtime, snapshot, stdout, success_json};
 use medeval_mockserver::{MockServer, Reply};
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn medeval(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
 
 /// Runs the items against the server and returns the run id (the JSON summary's `run`).
 fn run(items: &Path, url: &str, store: &Path, extra: &[&str]) -> Value {
@@ -62,14 +35,14 @@ fn run_model(items: &Path, url: &str, store: &Path, model: &str, extra: &[&str])
         "--no-progress",
     ];
     args.extend_from_slice(extra);
-    json_of(&medeval(&args))
+    success_json(&medeval(&args))
 }
 
 fn probe(store: &Path, runs: &[&str]) -> Value {
     let mut args = vec!["probe"];
     args.extend_from_slice(runs);
     args.extend_from_slice(&["--store", store.to_str().unwrap(), "--json"]);
-    json_of(&medeval(&args))
+    success_json(&medeval(&args))
 }
 
 #[test]
@@ -209,7 +182,7 @@ fn image_ablation_measures_what_the_image_brings() {
     assert_eq!(blank["still_correct"], 0.5);
 
     // Mismatched: right exactly when the donor image has the item's own brightness.
-    let store_runs = json_of(&medeval(&[
+    let store_runs = success_json(&medeval(&[
         "show",
         variants[2]["run"].as_str().unwrap(),
         "--store",
@@ -355,8 +328,8 @@ fn a_model_that_ignores_the_image_gains_nothing_from_it() {
         "--store",
         store.to_str().unwrap(),
     ]);
-    assert!(shown.status.success());
-    assert!(String::from_utf8_lossy(&shown.stdout).contains("variant no-image"));
+    assert_success(&shown);
+    assert!(stdout(&shown).contains("variant no-image"));
     // The variant requests really carried no image.
     let without: Vec<_> = server.chat_requests().into_iter().skip(6).collect();
     assert_eq!(without.len(), 6);
@@ -382,11 +355,10 @@ fn prompt_text(body: &Value) -> String {
 
 #[test]
 fn sanity_benchmarks_count_false_alarms_on_controls() {
-    let dicom =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../medeval-sanity/tests/fixtures/dicom");
+    let dicom = common::manifest_dir().join("../medeval-sanity/tests/fixtures/dicom");
     let dir = tempfile::tempdir().unwrap();
     let items = dir.path().join("sanity.jsonl");
-    let built = json_of(&medeval(&[
+    let built = success_json(&medeval(&[
         "sanity",
         "build",
         "--dicom-dir",
@@ -460,4 +432,53 @@ fn sanity_benchmarks_count_false_alarms_on_controls() {
         .count() as f64
         / 6.0;
     assert_eq!(rotation["accuracy"], expected);
+}
+
+/// What a user reads from `medeval probe CLEAN VARIANT` in a terminal, for a blank-image run.
+///
+/// The ten brightness items against a server answering from the image: the clean run gets all
+/// ten right. Blank (black) images look dark, so the five "no" items stay right and the five
+/// "yes" items turn wrong. By hand: clean 100.0%, blank 50.0%, gain +50.0 points; discordant
+/// pairs b = 5 (right only with the image), c = 0; exact McNemar p = 2 · 0.5⁵ = 0.0625; right
+/// without the image 5 of 10, and of the ten right with it, 5 still right: 50.0% both.
+#[test]
+fn an_image_ablation_report_reads_well_in_a_terminal() {
+    let rt = runtime();
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .rule(|req| match image_brightness(&req.body) {
+                    Some(mean) if mean > 127.5 => Reply::text("Yes."),
+                    _ => Reply::text("No."),
+                })
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let items = brightness_items(dir.path());
+    let store = dir.path().join("runs.db");
+    let clean = run(&items, &server.url(), &store, &[]);
+    let blank = run(&items, &server.url(), &store, &["--variant", "blank-image"]);
+    let (clean, blank) = (
+        clean["run"].as_str().unwrap(),
+        blank["run"].as_str().unwrap(),
+    );
+
+    let report = probe(&store, &[clean, blank]);
+    assert_eq!(report["comparison"]["acc_a"], 1.0);
+    assert_eq!(report["comparison"]["acc_b"], 0.5);
+    assert_eq!(report["comparison"]["diff"], 0.5);
+    assert_eq!(report["comparison"]["b"], 5);
+    assert_eq!(report["comparison"]["c"], 0);
+    assert_eq!(report["comparison"]["mcnemar_p"], 0.0625);
+    assert_eq!(report["correct_without_image"], 0.5);
+    assert_eq!(report["still_correct"], 0.5);
+
+    let table = medeval(&["probe", clean, blank, "--store", store.to_str().unwrap()]);
+    assert_success(&table);
+    let text = stdout(&table);
+    for figure in ["100.0%", "50.0%", "+50.0 pts", "0.062", "5 / 0"] {
+        assert!(text.contains(figure), "{figure} not in\n{text}");
+    }
+    snapshot!("probe_blank_image_terminal", text);
 }

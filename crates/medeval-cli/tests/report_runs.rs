@@ -4,28 +4,15 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{assert_success, medeval, runtime, stderr, stdout, success_json};
 use medeval_mockserver::{MockServer, Reply};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
-
-fn medeval(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn stdout_json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn write_report_items(dir: &Path) -> std::path::PathBuf {
+fn write_report_items(dir: &Path) -> PathBuf {
     let path = dir.join("reports.jsonl");
     std::fs::write(
         &path,
@@ -54,11 +41,7 @@ fn reply(prompt: &str) -> Reply {
 /// reference words when the refusal enters as an empty report; ROUGE-L is the mean of 1 and 0.
 #[test]
 fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let server = rt
         .block_on(
             MockServer::builder()
@@ -70,7 +53,7 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
     let dir = tempfile::tempdir().unwrap();
     let items = write_report_items(dir.path());
     let store = dir.path().join("runs.db");
-    let summary = stdout_json(&medeval(&[
+    let summary = success_json(&medeval(&[
         "run",
         "--items",
         items.to_str().unwrap(),
@@ -110,7 +93,7 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
     // The stored sample keeps the report without its reasoning.
     let run = summary["run"].as_str().unwrap();
     let shown = medeval(&["show", run, "--store", store.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&shown.stdout);
+    let text = stdout(&shown);
     assert!(
         text.contains(
             "reports: 1 of 2 generated (0 unparsed, 1 refused, 0 error: scored as empty reports)"
@@ -124,7 +107,7 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
     );
 
     // Leaving samples without a report out measures the reports that were written.
-    let excluded = stdout_json(&medeval(&[
+    let excluded = success_json(&medeval(&[
         "show",
         run,
         "--store",
@@ -138,7 +121,7 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
     assert!((excluded["report"]["metrics"]["rouge-l"].as_f64().unwrap() - 1.0).abs() < 1e-12);
 
     // Paper tables lay report runs out by metric, since they have no accuracy.
-    let table = stdout_json(&medeval(&[
+    let table = success_json(&medeval(&[
         "table",
         run,
         "--store",
@@ -159,7 +142,7 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
         "--format",
         "markdown",
     ]);
-    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    let markdown = stdout(&markdown);
     assert!(markdown.contains("rouge-l"), "{markdown}");
     assert!(markdown.contains("0.500 ["), "{markdown}");
     assert!(!markdown.contains("Accuracy"), "{markdown}");
@@ -167,7 +150,7 @@ fn a_report_run_prints_corpus_metrics_with_intervals_and_counts_refusals() {
 
 /// A real PNG from the data crate's fixtures.
 fn png(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = common::manifest_dir()
         .join("../medeval-data/tests/fixtures/omnimedvqa/Images/ACRIMA")
         .join(name);
     std::fs::read(path).unwrap()
@@ -203,11 +186,7 @@ fn a_report_card_runs_end_to_end_and_records_skipped_rows() {
         ),
     )
     .unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let server = rt
         .block_on(
             MockServer::builder()
@@ -238,12 +217,11 @@ fn a_report_card_runs_end_to_end_and_records_skipped_rows() {
         "--json",
         "--no-progress",
     ]);
-    let runs = stdout_json(&output);
+    let runs = success_json(&output);
     assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .contains("1 row(s) without a reference report skipped"),
+        stderr(&output).contains("1 row(s) without a reference report skipped"),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        stderr(&output)
     );
     let summary = &runs[0];
     assert_eq!(summary["benchmark"], "chexpert-plus");
@@ -295,11 +273,7 @@ fn report_runs_are_compared_on_text_metrics() {
             "--samples",
             samples.to_str().unwrap(),
         ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         samples
     };
     let a = score("a", ["heart size is normal", "no pleural effusion"]);
@@ -307,7 +281,7 @@ fn report_runs_are_compared_on_text_metrics() {
         "b",
         ["heart size is normal", "I cannot provide a diagnosis."],
     );
-    let comparisons = stdout_json(&medeval(&[
+    let comparisons = success_json(&medeval(&[
         "compare",
         a.to_str().unwrap(),
         b.to_str().unwrap(),
@@ -327,7 +301,7 @@ fn report_runs_are_compared_on_text_metrics() {
     assert!((rouge["b"].as_f64().unwrap() - 0.5).abs() < 1e-12);
     assert!((rouge["diff"].as_f64().unwrap() - 0.5).abs() < 1e-12);
     let text = medeval(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = stdout(&text);
     assert!(text.contains("2 paired reports"), "{text}");
     assert!(text.contains("rouge-l"), "{text}");
 }

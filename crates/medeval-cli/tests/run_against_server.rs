@@ -4,17 +4,18 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{assert_success, cli, json, medeval, medeval_in, runtime, snapshot, stderr, stdout};
 use medeval_mockserver::{Fault, MockServer, Reply};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
 
 /// A benchmark of `n` items: even ones mcq with gold `B`, odd ones closed with gold `yes`.
 /// Each question carries its id in brackets so the server can answer per item.
@@ -54,28 +55,6 @@ fn answer_rule(prompt: &str) -> Reply {
         "The answer is (B)."
     } else {
         "Yes, there is."
-    })
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn medeval(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn stdout_json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
     })
 }
 
@@ -135,12 +114,8 @@ fn a_run_scores_every_item_and_prints_the_summary_contract() {
         "modality",
         "--no-progress",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary = stdout_json(&output);
+    assert_success(&output);
+    let summary = json(&output);
     assert_eq!(summary["n"], 20);
     assert_eq!(summary["accuracy"], 1.0);
     assert_eq!(summary["counts"]["correct"], 20);
@@ -162,7 +137,7 @@ fn a_run_scores_every_item_and_prints_the_summary_contract() {
     assert_eq!(body["temperature"], 0.0);
 
     // `show` with no run prints the latest; `runs` lists it.
-    let shown = stdout_json(&medeval(&[
+    let shown = json(&medeval(&[
         "show",
         "--store",
         store.to_str().unwrap(),
@@ -170,7 +145,7 @@ fn a_run_scores_every_item_and_prints_the_summary_contract() {
     ]));
     assert_eq!(shown["run"], run.as_str());
     assert_eq!(shown["accuracy"], 1.0);
-    let listed = stdout_json(&medeval(&[
+    let listed = json(&medeval(&[
         "runs",
         "--store",
         store.to_str().unwrap(),
@@ -193,8 +168,8 @@ fn a_run_scores_every_item_and_prints_the_summary_contract() {
         "--json",
         "--no-progress",
     ]);
-    assert!(again.status.success());
-    assert_eq!(stdout_json(&again)["run"], run.as_str());
+    assert_success(&again);
+    assert_eq!(json(&again)["run"], run.as_str());
     assert_eq!(
         server.chat_requests().len(),
         20,
@@ -246,7 +221,7 @@ fn failures_end_as_errors_never_as_wrong_answers_and_a_rerun_retries_only_them()
     ];
     let first = medeval(&args);
     assert_eq!(first.status.code(), Some(3), "incomplete runs exit with 3");
-    let summary = stdout_json(&first);
+    let summary = json(&first);
     assert_eq!(summary["counts"]["error"], 2);
     assert_eq!(
         summary["counts"]["wrong"], 0,
@@ -264,17 +239,13 @@ fn failures_end_as_errors_never_as_wrong_answers_and_a_rerun_retries_only_them()
     broken.store(false, Ordering::SeqCst);
     let before = server.chat_requests().len();
     let second = medeval(&args);
-    assert!(
-        second.status.success(),
-        "{}",
-        String::from_utf8_lossy(&second.stderr)
-    );
+    assert_success(&second);
     let retried: HashSet<String> = server.chat_requests()[before..]
         .iter()
         .map(|r| item_of(r.prompt.as_deref().unwrap_or_default()))
         .collect();
     assert_eq!(retried, HashSet::from(["q3".to_owned(), "q4".to_owned()]));
-    let summary = stdout_json(&second);
+    let summary = json(&second);
     assert_eq!(summary["counts"]["correct"], 10);
     assert_eq!(summary["counts"]["error"], 0);
     assert_eq!(
@@ -314,12 +285,7 @@ fn a_killed_run_resumes_with_each_item_answered_exactly_once() {
         "--no-progress",
         "--json",
     ];
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = cli(args).spawn(Stdio::null(), Stdio::null());
     // Wait until some samples are committed, then kill -9 in the middle of the run.
     let deadline = Instant::now() + Duration::from_secs(30);
     while committed_samples(&store) < 10 {
@@ -337,11 +303,7 @@ fn a_killed_run_resumes_with_each_item_answered_exactly_once() {
     let requests_before = server.chat_requests().len();
 
     let resumed = medeval(&args);
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    assert_success(&resumed);
     let requested_after: Vec<String> = server.chat_requests()[requests_before..]
         .iter()
         .map(|r| item_of(r.prompt.as_deref().unwrap_or_default()))
@@ -357,7 +319,7 @@ fn a_killed_run_resumes_with_each_item_answered_exactly_once() {
     let distinct: HashSet<&String> = rows.iter().map(|(id, _)| id).collect();
     assert_eq!(distinct.len(), 60, "every item exactly once");
     assert!(rows.iter().all(|(_, outcome)| outcome == "correct"));
-    assert_eq!(stdout_json(&resumed)["n"], 60);
+    assert_eq!(json(&resumed)["n"], 60);
 }
 
 #[test]
@@ -375,35 +337,29 @@ fn the_api_key_is_sent_but_never_stored_or_printed() {
     let dir = tempfile::tempdir().unwrap();
     let items = write_items(dir.path(), 6);
     let store = dir.path().join("runs.db");
-    let output = Command::new(BIN)
-        .args([
-            "run",
-            "--items",
-            items.to_str().unwrap(),
-            "--endpoint",
-            &server.url(),
-            "--model",
-            "mock-model",
-            "--store",
-            store.to_str().unwrap(),
-            "--api-key-env",
-            "MEDEVAL_TEST_KEY",
-            "--no-progress",
-        ])
-        .env("MEDEVAL_TEST_KEY", KEY)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = cli([
+        "run",
+        "--items",
+        items.to_str().unwrap(),
+        "--endpoint",
+        &server.url(),
+        "--model",
+        "mock-model",
+        "--store",
+        store.to_str().unwrap(),
+        "--api-key-env",
+        "MEDEVAL_TEST_KEY",
+        "--no-progress",
+    ])
+    .env("MEDEVAL_TEST_KEY", KEY)
+    .run();
+    assert_success(&output);
     assert_eq!(
         server.chat_requests()[0].headers["authorization"],
         format!("Bearer {KEY}")
     );
-    for stream in [&output.stdout, &output.stderr] {
-        assert!(!String::from_utf8_lossy(stream).contains(KEY));
+    for stream in [stdout(&output), stderr(&output)] {
+        assert!(!stream.contains(KEY));
     }
     let mut files = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -419,7 +375,7 @@ fn the_api_key_is_sent_but_never_stored_or_printed() {
     assert!(files >= 2, "the store (and its WAL) were checked");
     // The manifest records where the key came from, not the key.
     let shown = medeval(&["runs", "--store", store.to_str().unwrap(), "--json"]);
-    assert!(shown.status.success());
+    assert_success(&shown);
     let conn = rusqlite::Connection::open(&store).unwrap();
     let manifest: String = conn
         .query_row("SELECT manifest FROM runs", [], |r| r.get(0))
@@ -471,28 +427,26 @@ fn a_key_echoed_by_the_server_is_removed_before_it_is_stored_or_printed() {
     let dir = tempfile::tempdir().unwrap();
     let items = write_items(dir.path(), 6);
     let store = dir.path().join("runs.db");
-    let output = Command::new(BIN)
-        .args([
-            "run",
-            "--items",
-            items.to_str().unwrap(),
-            "--endpoint",
-            &server.url(),
-            "--model",
-            "mock-model",
-            "--store",
-            store.to_str().unwrap(),
-            "--api-key-env",
-            "MEDEVAL_TEST_KEY",
-            "--max-attempts",
-            "2",
-            "--retry-base-ms",
-            "1",
-            "--no-progress",
-        ])
-        .env("MEDEVAL_TEST_KEY", KEY)
-        .output()
-        .unwrap();
+    let output = cli([
+        "run",
+        "--items",
+        items.to_str().unwrap(),
+        "--endpoint",
+        &server.url(),
+        "--model",
+        "mock-model",
+        "--store",
+        store.to_str().unwrap(),
+        "--api-key-env",
+        "MEDEVAL_TEST_KEY",
+        "--max-attempts",
+        "2",
+        "--retry-base-ms",
+        "1",
+        "--no-progress",
+    ])
+    .env("MEDEVAL_TEST_KEY", KEY)
+    .run();
     assert_eq!(output.status.code(), Some(3), "three items ended in error");
     let echoed = server
         .chat_requests()
@@ -505,11 +459,11 @@ fn a_key_echoed_by_the_server_is_removed_before_it_is_stored_or_printed() {
         })
         .count();
     assert_eq!(echoed, 4, "401s are not retried, the 500 is retried once");
-    for stream in [&output.stdout, &output.stderr] {
-        assert!(!String::from_utf8_lossy(stream).contains(KEY));
+    for stream in [stdout(&output), stderr(&output)] {
+        assert!(!stream.contains(KEY));
     }
     let shown = medeval(&["show", "--store", store.to_str().unwrap(), "--json"]);
-    assert!(!String::from_utf8_lossy(&shown.stdout).contains(KEY));
+    assert!(!stdout(&shown).contains(KEY));
     assert_eq!(files_containing(dir.path(), KEY), Vec::<PathBuf>::new());
     // What the server said is kept, with the credential replaced.
     let conn = rusqlite::Connection::open(&store).unwrap();
@@ -550,10 +504,10 @@ fn an_endpoint_with_credentials_in_its_url_is_refused_before_anything_is_stored(
             store.to_str().unwrap(),
             "--no-progress",
         ]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains("--api-key-env"), "{stderr}");
-        assert!(!stderr.contains("hunter2secret"), "{stderr}");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(err.contains("--api-key-env"), "{err}");
+        assert!(!err.contains("hunter2secret"), "{err}");
         assert!(!store.exists() || files_containing(dir.path(), "hunter2secret").is_empty());
     }
 }
@@ -577,8 +531,8 @@ fn dry_runs_and_bad_endpoints_call_nothing_and_say_why() {
         store.to_str().unwrap(),
         "--dry-run",
     ]);
-    assert!(dry.status.success());
-    let text = String::from_utf8_lossy(&dry.stdout);
+    assert_success(&dry);
+    let text = stdout(&dry);
     assert!(text.contains("dry run: 4 of 4 items"), "{text}");
     assert!(
         text.contains(
@@ -604,7 +558,7 @@ fn dry_runs_and_bad_endpoints_call_nothing_and_say_why() {
         store.to_str().unwrap(),
     ]);
     assert_eq!(refused.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&refused.stderr);
+    let err = stderr(&refused);
     assert!(
         err.starts_with(&format!("error: cannot reach http://{addr}/v1:")),
         "{err}"
@@ -658,12 +612,8 @@ fn offline_scoring_follows_the_contract() {
         samples.to_str().unwrap(),
         "--json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary = stdout_json(&output);
+    assert_success(&output);
+    let summary = json(&output);
     // Read by hand: m1 B (correct), m2 nothing committed (unparsed), c1 "nodule" is not "no"
     // (unparsed), c2 yes (correct), o1 "the liver" normalises to "liver" (correct).
     assert_eq!(summary["n"], 5);
@@ -700,7 +650,7 @@ fn offline_scoring_follows_the_contract() {
         predictions.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&output.stderr);
+    let err = stderr(&output);
     assert!(
         err.contains("preds.jsonl:2: prediction for id \"zz\", which is not an item of"),
         "{err}"
@@ -728,13 +678,7 @@ fn a_bare_items_file_name_resolves_its_images_from_the_current_directory() {
     )
     .unwrap();
     // Exactly the form `sanity build` prints as the next step: a bare file name.
-    let in_dir = |args: &[&str]| {
-        Command::new(BIN)
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    };
+    let in_dir = |args: &[&str]| medeval_in(dir.path(), args);
     let run = in_dir(&[
         "run",
         "--items",
@@ -746,12 +690,8 @@ fn a_bare_items_file_name_resolves_its_images_from_the_current_directory() {
         "--no-progress",
         "--json",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert_eq!(stdout_json(&run)["n"], 1);
+    assert_success(&run);
+    assert_eq!(json(&run)["n"], 1);
     let scored = in_dir(&[
         "score",
         "--items",
@@ -760,10 +700,113 @@ fn a_bare_items_file_name_resolves_its_images_from_the_current_directory() {
         "preds.jsonl",
         "--json",
     ]);
-    assert!(
-        scored.status.success(),
-        "{}",
-        String::from_utf8_lossy(&scored.stderr)
+    assert_success(&scored);
+    assert_eq!(json(&scored)["counts"]["correct"], 1);
+}
+
+/// One reply per item of `write_items(dir, 8)`, covering every outcome; q5 gets HTTP 503.
+fn mixed_reply(prompt: &str) -> Reply {
+    Reply::text(match item_of(prompt).as_str() {
+        "q0" | "q6" => "The answer is (B).",
+        "q1" => "Yes, there is.",
+        "q2" => "The answer is (A).",
+        "q3" => "I'm sorry, but I cannot answer that.",
+        "q4" => "Perhaps.",
+        _ => "No.",
+    })
+}
+
+/// What a user reads after `medeval run` in a terminal: the summary tables on stdout, one line
+/// per run on stderr.
+///
+/// Eight items (`write_items`): q0, q2, q4, q6 multiple choice with gold B, q0 and q4 CT, q2 and
+/// q6 MR; the odd ones closed CT with gold yes. The server answers
+/// q0 B and q6 B (correct), q1 yes (correct), q2 A (wrong), q3 a refusal (refused), q4
+/// "Perhaps." (unparsed), q5 HTTP 503 (error, with one attempt allowed), q7 no (wrong).
+/// So, by hand:
+/// * overall 3 correct of 8: 37.5%, Wilson 95% [13.7, 69.4]; 2 wrong, 1 unparsed, 1 refused,
+///   1 error;
+/// * CT (q0, q1, q3, q4, q5, q7): 2 of 6 = 33.3%, Wilson [9.7, 70.0]; MR (q2, q6): 1 of 2 =
+///   50.0%, Wilson [9.5, 90.5]; macro average (33.3 + 50.0) / 2 = 41.7%;
+/// * 8 requests, 7 answered, 1 failed; the run is incomplete (exit 3). The same command again
+///   requests q5 alone (7 already stored), which fails again.
+///
+/// Wilson 95% for k of n, z = 1.96: (k/n + z²/2n ± z·√(k/n·(1 - k/n)/n + z²/4n²)) / (1 + z²/n).
+#[test]
+fn a_run_in_a_terminal_prints_its_summary_and_one_line_per_run() {
+    let rt = runtime();
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .models(&["qwen2.5-vl-7b"])
+                .rule(|req| mixed_reply(&req.prompt))
+                .faults(|req| {
+                    (item_of(&req.prompt) == "q5").then_some(Fault::Status {
+                        code: 503,
+                        retry_after: None,
+                    })
+                })
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_items(dir.path(), 8);
+    let store = dir.path().join("runs.db");
+    let url = server.url();
+    let args = [
+        "run",
+        "--items",
+        items.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--model",
+        "qwen2.5-vl-7b",
+        "--store",
+        store.to_str().unwrap(),
+        "--by",
+        "modality",
+        "--max-attempts",
+        "1",
+        "--no-progress",
+    ];
+    let output = medeval(&args);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(server.chat_requests().len(), 8);
+    let outcomes: HashMap<String, String> = sample_rows(&store).into_iter().collect();
+    let expected = [
+        ("q0", "correct"),
+        ("q1", "correct"),
+        ("q2", "wrong"),
+        ("q3", "refused"),
+        ("q4", "unparsed"),
+        ("q6", "correct"),
+        ("q7", "wrong"),
+    ];
+    for (id, outcome) in expected {
+        assert_eq!(outcomes[id], outcome, "{id}");
+    }
+    let summary = stdout(&output);
+    for figure in [
+        "37.5%",
+        "[13.7, 69.4]",
+        "33.3%",
+        "[9.7, 70.0]",
+        "[9.5, 90.5]",
+        "41.7%",
+    ] {
+        assert!(summary.contains(figure), "{figure} not in\n{summary}");
+    }
+    snapshot!("run_terminal_summary", summary);
+
+    // The same command again requests only q5, which fails again.
+    let again = medeval(&args);
+    assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
+    assert_eq!(server.chat_requests().len(), 9);
+    assert_eq!(stdout(&again), stdout(&output));
+    let run_of = |err: String| err.split_whitespace().nth(1).unwrap().to_owned();
+    assert_eq!(run_of(stderr(&again)), run_of(stderr(&output)), "one run");
+    snapshot!(
+        "run_terminal_stderr",
+        format!("{}{}", stderr(&output), stderr(&again))
     );
-    assert_eq!(stdout_json(&scored)["counts"]["correct"], 1);
 }

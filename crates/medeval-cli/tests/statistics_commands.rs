@@ -5,60 +5,23 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::{
+    assert_success, cli, medeval, medeval_in, runtime, snapshot, stderr, stdout, success_json,
+};
 use medeval_mockserver::{MockServer, Reply};
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_medeval");
-
-fn medeval(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn stdout_json(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            text(&output.stdout),
-            text(&output.stderr)
-        )
-    })
-}
 
 fn number(value: &Value) -> f64 {
     value
         .as_f64()
         .unwrap_or_else(|| panic!("{value} is not a number"))
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({filters => vec![
-            (r"\b[0-9a-f]{8}(-\d+)?\b", "[RUN]"),
-            (r"\b[0-9a-f]{12}\b", "[HASH]"),
-            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "[TIME]"),
-            (r"/tmp/\.tmp\w+", "[DIR]"),
-        ]}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Closed yes/no items `{prefix}0..{prefix}{n-1}`, gold `yes`, two items per image; the id is in
@@ -119,7 +82,7 @@ fn run_model(items: &Path, server: &MockServer, model: &str, store: &Path) -> St
         "--no-progress",
         "--json",
     ]);
-    stdout_json(&output)["run"].as_str().unwrap().to_owned()
+    success_json(&output)["run"].as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -145,7 +108,7 @@ fn two_scripted_servers_give_the_known_discordant_cells_and_p_values() {
     let b2 = run_model(&bench2, &server_b, "model-b", &store);
     let store_arg = store.to_str().unwrap();
 
-    let single = stdout_json(&medeval(&[
+    let single = success_json(&medeval(&[
         "compare", &a1, &b1, "--store", store_arg, "--json",
     ]));
     let c = &single[0];
@@ -188,7 +151,7 @@ fn two_scripted_servers_give_the_known_discordant_cells_and_p_values() {
 
     // Per group: q0-q19 are the first half, which holds all the discordant items (b = 7 from
     // q10-q16, c = 2 from q1, q3); q20-q39 the second, where both are wrong on q30-q32 only.
-    let by = stdout_json(&medeval(&[
+    let by = success_json(&medeval(&[
         "compare", &a1, &b1, "--store", store_arg, "--json", "--by", "half",
     ]));
     let groups = by[0]["groups"].as_array().unwrap();
@@ -203,7 +166,7 @@ fn two_scripted_servers_give_the_known_discordant_cells_and_p_values() {
 
     // Two benchmarks, one family. bench2: b = 10, c = 0, p = 2/2¹⁰ = 0.001953125. Holm over
     // (0.1796875, 0.001953125): 2·0.001953125 = 0.00390625 and max(0.00390625, 0.1796875).
-    let family = stdout_json(&medeval(&[
+    let family = success_json(&medeval(&[
         "compare", &a1, &b1, &a2, &b2, "--store", store_arg, "--json",
     ]));
     assert_eq!(family[1]["benchmark"], "bench2");
@@ -229,16 +192,16 @@ fn two_scripted_servers_give_the_known_discordant_cells_and_p_values() {
         "--discordant",
         "3",
     ]);
-    assert!(table.status.success(), "{}", text(&table.stderr));
-    snapshot!("compare_two_servers", text(&table.stdout));
+    assert_success(&table);
+    snapshot!("compare_two_servers", stdout(&table));
 
     // Runs on different benchmarks are not compared.
     let mismatch = medeval(&["compare", &a1, &b2, "--store", store_arg]);
     assert!(!mismatch.status.success());
     assert!(
-        text(&mismatch.stderr).contains("is on \"bench2\""),
+        stderr(&mismatch).contains("is on \"bench2\""),
         "{}",
-        text(&mismatch.stderr)
+        stderr(&mismatch)
     );
 }
 
@@ -286,7 +249,7 @@ fn files_of_scored_samples_pair_by_id_and_count_what_was_left_out() {
     let file_a = write_scored(dir.path(), "a.jsonl", &a);
     let file_b = write_scored(dir.path(), "b.jsonl", &b);
 
-    let counted = stdout_json(&medeval(&["compare", &file_a, &file_b, "--json"]));
+    let counted = success_json(&medeval(&["compare", &file_a, &file_b, "--json"]));
     let c = &counted[0];
     assert_eq!(c["n_paired"], 63);
     assert_eq!((c["b"].clone(), c["c"].clone()), (json!(20), json!(8)));
@@ -302,7 +265,7 @@ fn files_of_scored_samples_pair_by_id_and_count_what_was_left_out() {
     assert_eq!(c["diff_ci_method"], "paired_bootstrap_percentile");
     assert!((number(&c["acc_a"]) - 50.0 / 63.0).abs() < 1e-15);
 
-    let excluded = stdout_json(&medeval(&[
+    let excluded = success_json(&medeval(&[
         "compare",
         &file_a,
         &file_b,
@@ -325,8 +288,8 @@ fn files_of_scored_samples_pair_by_id_and_count_what_was_left_out() {
         "--discordant",
         "2",
     ]);
-    assert!(table.status.success(), "{}", text(&table.stderr));
-    let shown = text(&table.stdout).replace(dir.path().to_str().unwrap(), "[DIR]");
+    assert_success(&table);
+    let shown = stdout(&table).replace(dir.path().to_str().unwrap(), "[DIR]");
     assert!(shown.contains("paired on 60 items; 5 excluded: 1 only in A, 1 only in B, 3 with a non-answer in A or B"), "{shown}");
     snapshot!("compare_files_excluding_non_answers", shown);
 
@@ -339,7 +302,7 @@ fn files_of_scored_samples_pair_by_id_and_count_what_was_left_out() {
     .unwrap();
     let error = medeval(&["compare", &file_a, bad.to_str().unwrap()]);
     assert!(!error.status.success());
-    let message = text(&error.stderr);
+    let message = stderr(&error);
     assert!(message.contains("bad.jsonl:2: field `outcom`"), "{message}");
 }
 
@@ -355,7 +318,7 @@ fn rank_orders_runs_and_corrects_across_all_pairs() {
     let x = write_scored(dir.path(), "x.jsonl", &make(2));
     let y = write_scored(dir.path(), "y.jsonl", &make(10));
     let z = write_scored(dir.path(), "z.jsonl", &make(20));
-    let boards = stdout_json(&medeval(&["rank", &z, &x, &y, "--json"]));
+    let boards = success_json(&medeval(&["rank", &z, &x, &y, "--json"]));
     let board = &boards[0];
     assert_eq!(board["n_items"], 30);
     let ranks: Vec<u64> = board["entries"]
@@ -391,20 +354,16 @@ fn rank_orders_runs_and_corrects_across_all_pairs() {
     );
 
     // Run where the files are, so the labels (and the column widths) are the bare names.
-    let table = Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["rank", "z.jsonl", "x.jsonl", "y.jsonl"])
-        .output()
-        .unwrap();
-    assert!(table.status.success(), "{}", text(&table.stderr));
-    snapshot!("rank_three_files", text(&table.stdout));
+    let table = medeval_in(dir.path(), &["rank", "z.jsonl", "x.jsonl", "y.jsonl"]);
+    assert_success(&table);
+    snapshot!("rank_three_files", stdout(&table));
 }
 
 #[test]
 fn power_plans_match_connors_formula_by_hand() {
     // p = 0.7, δ = 0.05, independent errors: q = 0.75, ψ = 0.7·0.25 + 0.75·0.3 = 0.4.
     // Connor: (1.959964·√0.4 + 0.841621·√(0.4 - 0.0025))²/0.05² = 1253.46 → 1254 items.
-    let plan = stdout_json(&medeval(&[
+    let plan = success_json(&medeval(&[
         "power",
         "--accuracy",
         "0.7",
@@ -424,7 +383,7 @@ fn power_plans_match_connors_formula_by_hand() {
 
     // An assumed discordance and design effect: n = (1.959964·√0.2 + 0.841621·√0.1975)²/0.0025
     // = (0.876523 + 0.374025)²/0.0025 = 625.55; ×1.5 = 938.3 → 939 items.
-    let assumed = stdout_json(&medeval(&[
+    let assumed = success_json(&medeval(&[
         "power",
         "--accuracy",
         "0.7",
@@ -452,12 +411,12 @@ fn power_plans_match_connors_formula_by_hand() {
         "--items",
         "1000",
     ]);
-    assert!(table.status.success(), "{}", text(&table.stderr));
-    snapshot!("power_assumed_accuracy", text(&table.stdout));
+    assert_success(&table);
+    snapshot!("power_assumed_accuracy", stdout(&table));
 
     let nothing = medeval(&["power", "--effect", "0.05"]);
     assert!(!nothing.status.success());
-    assert!(text(&nothing.stderr).contains("--baseline RUN, or --accuracy P"));
+    assert!(stderr(&nothing).contains("--baseline RUN, or --accuracy P"));
 }
 
 #[test]
@@ -467,7 +426,7 @@ fn run_plan_counts_the_items_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let items = write_items(dir.path(), "bench", "q", 50);
     let store = dir.path().join("runs.db");
-    let plan = stdout_json(&medeval(&[
+    let plan = success_json(&medeval(&[
         "run",
         "--items",
         items.to_str().unwrap(),
@@ -503,7 +462,7 @@ fn run_plan_counts_the_items_and_sends_nothing() {
         "0.05",
     ]);
     assert!(!stray.status.success());
-    assert!(text(&stray.stderr).contains("add --plan"));
+    assert!(stderr(&stray).contains("add --plan"));
 }
 
 /// Correct samples per item in the repeated-sampling tests: item qN has N mod 5 of its 4 draws
@@ -571,13 +530,13 @@ fn repeated_samples_report_mean_vote_any_correct_and_variance() {
     let refused = medeval(&greedy);
     assert!(!refused.status.success());
     assert!(
-        text(&refused.stderr).contains("needs --temperature above 0"),
+        stderr(&refused).contains("needs --temperature above 0"),
         "{}",
-        text(&refused.stderr)
+        stderr(&refused)
     );
     assert!(server.requests().is_empty());
 
-    let summary = stdout_json(&medeval(&repeated_args(items_arg, &url, store_arg, "4")));
+    let summary = success_json(&medeval(&repeated_args(items_arg, &url, store_arg, "4")));
     assert_eq!(summary["samples_per_item"], 4);
     assert_eq!(summary["n"], 48);
     assert_eq!(server.chat_requests().len(), 48);
@@ -600,17 +559,17 @@ fn repeated_samples_report_mean_vote_any_correct_and_variance() {
     assert_eq!(summary["ci_method"], "cluster_robust");
 
     // The run list divides by items × draws, not by items.
-    let listed = stdout_json(&medeval(&["runs", "--store", store_arg, "--json"]));
+    let listed = success_json(&medeval(&["runs", "--store", store_arg, "--json"]));
     assert_eq!(listed[0]["samples_per_item"], 4);
     assert!((number(&listed[0]["accuracy"]) - 21.0 / 48.0).abs() < 1e-15);
 
     let shown = medeval(&["show", "--store", store_arg]);
-    assert!(shown.status.success(), "{}", text(&shown.stderr));
-    snapshot!("show_repeated_samples", text(&shown.stdout));
+    assert_success(&shown);
+    snapshot!("show_repeated_samples", stdout(&shown));
 
     // A power plan from this baseline uses the draws' discordance: ψ₀ = 2·23/144 = 0.319444,
     // ψ = ψ₀ + δ at δ = 0.1.
-    let plan = stdout_json(&medeval(&[
+    let plan = success_json(&medeval(&[
         "power",
         "--baseline",
         summary["run"].as_str().unwrap(),
@@ -637,8 +596,8 @@ fn repeated_samples_report_mean_vote_any_correct_and_variance() {
     let run = summary["run"].as_str().unwrap();
     let ambiguous = medeval(&["compare", run, run, "--store", store_arg]);
     assert!(!ambiguous.status.success());
-    assert!(text(&ambiguous.stderr).contains("--draw N"));
-    let same = stdout_json(&medeval(&[
+    assert!(stderr(&ambiguous).contains("--draw N"));
+    let same = success_json(&medeval(&[
         "compare", run, run, "--store", store_arg, "--draw", "0", "--json",
     ]));
     assert_eq!(
@@ -683,12 +642,7 @@ fn a_killed_repeated_run_requests_exactly_the_missing_draws() {
     let url = server.url();
     let mut args = repeated_args(items.to_str().unwrap(), &url, store.to_str().unwrap(), "3");
     args.extend(["--concurrency", "2"]);
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = cli(&args).spawn(Stdio::null(), Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(30);
     while committed_samples(&store) < 10 {
         assert!(Instant::now() < deadline, "the run never stored 10 samples");
@@ -700,7 +654,7 @@ fn a_killed_repeated_run_requests_exactly_the_missing_draws() {
     assert!(before.len() < 90, "the kill came too late to test anything");
     let requests_before = server.chat_requests().len();
 
-    let resumed = stdout_json(&medeval(&args));
+    let resumed = success_json(&medeval(&args));
     let requested: Vec<(String, u32)> = server.chat_requests()[requests_before..]
         .iter()
         .map(|r| {

@@ -1,15 +1,11 @@
 //! `medeval text` end to end: the acceptance form of the command, its JSON shape, per-item
 //! output and the errors for bad input.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn medeval(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medeval"))
-        .args(args)
-        .output()
-        .expect("medeval runs")
-}
+use std::path::Path;
+
+use common::{assert_success, medeval, snapshot, stderr, stdout, success_json};
 
 fn write(dir: &Path, name: &str, content: &str) -> String {
     let path = dir.join(name);
@@ -48,12 +44,7 @@ fn acceptance_form_prints_one_json_object_with_flat_metric_keys() {
         "--per-item",
         &per_item.to_string_lossy(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let json = success_json(&out);
     for key in ["bleu", "bleu-1", "bleu-4", "rouge-l", "cider-d", "meteor"] {
         let value = json[key]
             .as_f64()
@@ -92,12 +83,7 @@ fn sacrebleu_flavour_reports_on_the_0_100_scale() {
         "sacrebleu",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let json = success_json(&out);
     assert!(json["bleu"].as_f64().expect("bleu") > 1.0);
     assert_eq!(json["scale"], "0-100");
     assert_eq!(json["tokenizer"], "13a");
@@ -141,12 +127,9 @@ fn bad_input_names_file_line_and_id() {
         ]);
         assert!(!out.status.success(), "{name} should fail");
         assert!(out.stdout.is_empty(), "{name}: no partial result on stdout");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         for needle in needles {
-            assert!(
-                stderr.contains(needle),
-                "{name}: {needle:?} not in {stderr}"
-            );
+            assert!(err.contains(needle), "{name}: {needle:?} not in {err}");
         }
     }
     let path = dir.path().join("latin1.jsonl");
@@ -158,11 +141,11 @@ fn bad_input_names_file_line_and_id() {
         "--candidates",
         &path.to_string_lossy(),
     ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(!out.status.success());
     assert!(
-        stderr.contains("latin1.jsonl, line 1: not valid UTF-8"),
-        "{stderr}"
+        err.contains("latin1.jsonl, line 1: not valid UTF-8"),
+        "{err}"
     );
 }
 
@@ -183,9 +166,85 @@ fn metrics_a_flavour_does_not_define_are_rejected() {
         "cider-d",
     ]);
     assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
-        stderr.contains("cider-d is not available with flavour rouge-score"),
-        "{stderr}"
+        err.contains("cider-d is not available with flavour rouge-score"),
+        "{err}"
     );
+}
+
+/// What a user reads from `medeval text` in a terminal: the metric table.
+///
+/// Item a is an exact copy; item b adds one word ("seen") to its reference. Worked by hand
+/// (pycocoevalcap: corpus BLEU over pooled n-gram counts, ROUGE-L with β = 1.2 averaged over
+/// items):
+/// * candidate length c = 4 + 4 = 8 words, reference length r = 4 + 3 = 7: c > r, brevity
+///   penalty 1;
+/// * matched n-grams, a + b: unigrams 4 + 3 of 8, bigrams 3 + 2 of 6, trigrams 2 + 1 of 4,
+///   4-grams 1 + 0 of 2;
+/// * BLEU-1 = 7/8 = 0.875, BLEU-2 = √(7/8 · 5/6) = 0.8539, BLEU-3 = ∛(7/8 · 5/6 · 3/4) = 0.8178,
+///   BLEU-4 = (7/8 · 5/6 · 3/4 · 1/2)^¼ = 0.7231;
+/// * ROUGE-L: a 1; b LCS 3, P = 3/4, R = 1, F = (1 + 1.2²)·P·R / (R + 1.2²·P) = 1.83/2.08 =
+///   0.8798; mean 0.9399; mean precision (1 + 3/4)/2 = 0.875, mean recall 1.
+#[test]
+fn the_table_reads_well_in_a_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let refs = write(
+        dir.path(),
+        "refs.jsonl",
+        concat!(
+            r#"{"id": "a", "text": "heart size is normal"}"#,
+            "\n",
+            r#"{"id": "b", "text": "no pleural effusion"}"#,
+            "\n"
+        ),
+    );
+    let cands = write(
+        dir.path(),
+        "cands.jsonl",
+        concat!(
+            r#"{"id": "a", "text": "heart size is normal"}"#,
+            "\n",
+            r#"{"id": "b", "text": "no pleural effusion seen"}"#,
+            "\n"
+        ),
+    );
+    let args = [
+        "text",
+        "--references",
+        &refs,
+        "--candidates",
+        &cands,
+        "--metrics",
+        "bleu,rouge-l",
+    ];
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let values = success_json(&medeval(&with_json));
+    let bleu_4 = (7.0f64 / 8.0 * 5.0 / 6.0 * 3.0 / 4.0 / 2.0).powf(0.25);
+    let expected = [
+        ("bleu", bleu_4),
+        ("bleu-1", 7.0 / 8.0),
+        ("bleu-2", (7.0f64 / 8.0 * 5.0 / 6.0).sqrt()),
+        ("bleu-3", (7.0f64 / 8.0 * 5.0 / 6.0 * 3.0 / 4.0).cbrt()),
+        ("bleu-4", bleu_4),
+        ("rouge-l", (1.0 + 1.83 / 2.08) / 2.0),
+        ("rouge-l-p", (1.0 + 3.0 / 4.0) / 2.0),
+        ("rouge-l-r", 1.0),
+    ];
+    for (key, want) in expected {
+        let got = values[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key} missing"));
+        // pycocoevalcap adds 1e-15 and 1e-9 to the BLEU counts.
+        assert!((got - want).abs() < 1e-6, "{key}: {got} vs {want}");
+    }
+
+    let table = medeval(&args);
+    assert_success(&table);
+    let text = stdout(&table);
+    for figure in ["0.7231", "0.8750", "0.8539", "0.8178", "0.9399", "1.0000"] {
+        assert!(text.contains(figure), "{figure} not in\n{text}");
+    }
+    snapshot!("text_table_by_hand", text);
 }
