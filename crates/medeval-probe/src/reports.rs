@@ -349,7 +349,10 @@ impl AblationReport {
                 c.diff_ci[1] * 100.0
             ),
         ]);
-        table.push(vec!["McNemar p".into(), format!("{:.4}", c.mcnemar_p)]);
+        table.push(vec![
+            "McNemar p".into(),
+            medeval_report::format_p(c.mcnemar_p),
+        ]);
         table.push(vec![
             "right only with the image / only without".into(),
             format!("{} / {}", c.b, c.c),
