@@ -7,16 +7,17 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{film, manifest, only_run, open_store, requests_per_film};
 use std::collections::{BTreeMap, HashSet};
 use std::future::pending;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use medeval_core::{
-    AnswerType, Completion, Decoding, ImagePolicy, Item, ItemsSource, Letter, Meta, ModelKind,
-    ModelRecord, Options, Outcome, PromptTemplate, RunManifest, Scored, ScorerId,
+    AnswerType, Completion, Item, Letter, Meta, Options, Outcome, RunManifest, Scored, ScorerId,
 };
 use medeval_mockserver::{ChatRequest, Fault, MockServer, Reply};
 use medeval_models::{ChatClient, ClientConfig};
@@ -71,12 +72,6 @@ const EXPECTED: [(&str, &str, Outcome); 4] = [
     ("film3", "No.", Outcome::Wrong),
 ];
 
-/// Which film a prompt is about.
-fn film(prompt: &str) -> Option<usize> {
-    let rest = &prompt[prompt.find("Film ")? + "Film ".len()..];
-    rest.chars().next()?.to_digit(10).map(|d| d as usize)
-}
-
 /// The scripted replies of the table above.
 fn reply(request: &ChatRequest) -> Reply {
     Reply::text(match film(&request.prompt) {
@@ -85,40 +80,6 @@ fn reply(request: &ChatRequest) -> Reply {
         Some(3) => "No.",
         _ => "I cannot tell.",
     })
-}
-
-fn manifest(server: &MockServer) -> RunManifest {
-    RunManifest {
-        tool_version: "test".into(),
-        items: ItemsSource {
-            benchmark: "films".into(),
-            path: "films.jsonl".into(),
-            sha256: "0f1e2d3c".into(),
-            count: 4,
-            limit: None,
-            card: None,
-        },
-        prompt: PromptTemplate::default(),
-        prompt_sha256: PromptTemplate::default().sha256(),
-        model: ModelRecord {
-            kind: ModelKind::Endpoint,
-            name: "mock-model".into(),
-            endpoints: vec![server.url()],
-            api_key_env: None,
-        },
-        decoding: Decoding {
-            temperature: Some(0.0),
-            ..Decoding::default()
-        },
-        images: ImagePolicy::default(),
-        samples_per_item: 1,
-        cache: true,
-        // The engine records the scorer it scores with, whatever the plan says.
-        scorer: ScorerId::rules(""),
-        variant: None,
-        started_at: None,
-        finished_at: None,
-    }
 }
 
 /// A client that never retries, so a scripted failure ends the sample at once.
@@ -144,12 +105,6 @@ async fn run(store: &mut Store, plan: RunPlan) -> RunReport {
     execute(store, plan, &Quiet, pending()).await.unwrap()
 }
 
-fn only_run(store: &Store) -> StoredRun {
-    let runs = store.list_runs().unwrap();
-    assert_eq!(runs.len(), 1, "one run in the store");
-    store.load_run(&runs[0].id).unwrap()
-}
-
 /// `(item, draw, response text, outcome)` of every stored sample, in store order.
 fn verdicts(run: &StoredRun) -> Vec<(String, u32, Option<String>, Outcome)> {
     run.samples
@@ -170,20 +125,6 @@ fn expected_verdicts() -> Vec<(String, u32, Option<String>, Outcome)> {
         .iter()
         .map(|(id, text, outcome)| ((*id).to_owned(), 0, Some((*text).to_owned()), *outcome))
         .collect()
-}
-
-/// How many chat requests the server received for each film.
-fn requests_per_film(server: &MockServer) -> BTreeMap<usize, usize> {
-    let mut counts = BTreeMap::new();
-    for request in server.chat_requests() {
-        let n = film(request.prompt.as_deref().unwrap_or_default()).unwrap();
-        *counts.entry(n).or_default() += 1;
-    }
-    counts
-}
-
-fn open_store(dir: &Path) -> Store {
-    Store::open(&dir.join("runs.db")).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,16 +7,15 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{film, manifest, only_run, open_store, requests_per_film};
 use std::collections::BTreeMap;
 use std::future::pending;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use medeval_core::{
-    AnswerType, Decoding, ImagePolicy, Item, ItemsSource, Meta, ModelKind, ModelRecord, Options,
-    Outcome, PromptTemplate, RunManifest, Scored, ScorerId,
-};
+use medeval_core::{AnswerType, Item, Meta, Options, Outcome, RunManifest, Scored, ScorerId};
 use medeval_mockserver::{ChatRequest, Fault, MockServer, Reply, json};
 use medeval_models::{ChatClient, ClientConfig};
 use medeval_run::{Answerer, Progress, RetryPause, RunError, RunPlan, RunReport, execute};
@@ -39,56 +38,6 @@ fn items() -> Vec<Item> {
             cluster: None,
         })
         .collect()
-}
-
-/// Which film a prompt is about.
-fn film(prompt: &str) -> Option<usize> {
-    let rest = &prompt[prompt.find("Film ")? + "Film ".len()..];
-    rest.chars().next()?.to_digit(10).map(|d| d as usize)
-}
-
-/// How many chat requests the server received for each film.
-fn requests_per_film(server: &MockServer) -> BTreeMap<usize, usize> {
-    let mut counts = BTreeMap::new();
-    for request in server.chat_requests() {
-        let n = film(request.prompt.as_deref().unwrap_or_default()).unwrap();
-        *counts.entry(n).or_default() += 1;
-    }
-    counts
-}
-
-fn manifest(server: &MockServer) -> RunManifest {
-    RunManifest {
-        tool_version: "test".into(),
-        items: ItemsSource {
-            benchmark: "films".into(),
-            path: "films.jsonl".into(),
-            sha256: "0f1e2d3c".into(),
-            count: 4,
-            limit: None,
-            card: None,
-        },
-        prompt: PromptTemplate::default(),
-        prompt_sha256: PromptTemplate::default().sha256(),
-        model: ModelRecord {
-            kind: ModelKind::Endpoint,
-            name: "mock-model".into(),
-            endpoints: vec![server.url()],
-            api_key_env: None,
-        },
-        // Temperature 0: the responses are cached.
-        decoding: Decoding {
-            temperature: Some(0.0),
-            ..Decoding::default()
-        },
-        images: ImagePolicy::default(),
-        samples_per_item: 1,
-        cache: true,
-        scorer: ScorerId::rules(""),
-        variant: None,
-        started_at: None,
-        finished_at: None,
-    }
 }
 
 /// Three attempts a request, quick back-off, and `Retry-After` capped at `max_retry_after`.
@@ -114,16 +63,6 @@ fn plan(server: &MockServer, window: usize, max_retry_after: Duration) -> RunPla
 
 /// The default cap of ten minutes: longer than any test waits.
 const TEN_MINUTES: Duration = Duration::from_secs(600);
-
-fn open_store(dir: &Path) -> Store {
-    Store::open(&dir.join("runs.db")).unwrap()
-}
-
-fn only_run(store: &Store) -> StoredRun {
-    let runs = store.list_runs().unwrap();
-    assert_eq!(runs.len(), 1, "one run in the store");
-    store.load_run(&runs[0].id).unwrap()
-}
 
 /// `(item, response text, outcome, rule, error, cached)` of every stored sample.
 type Row = (
