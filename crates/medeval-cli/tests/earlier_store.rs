@@ -62,6 +62,19 @@ fn runs_of_an_earlier_release_are_listed_and_shown_as_it_showed_them() {
     assert_eq!(summary["counts"]["error"], 2);
     assert_eq!(summary["complete"], false);
     assert_eq!(summary["accuracy"], 0.2);
+    assert_eq!(shown.status.code(), Some(3), "an incomplete run exits 3");
+    // Both failures are the server's 503, grouped under one reason without the attempt count.
+    assert_eq!(summary["error_reasons"][0]["count"], 2, "{summary:#}");
+    assert_eq!(
+        summary["error_reasons"][0]["examples"],
+        serde_json::json!(["f1", "f2"])
+    );
+    let listed = runs.as_array().unwrap();
+    let listed_model_run = listed
+        .iter()
+        .find(|r| r["run"] == model_run.as_str())
+        .unwrap();
+    assert_eq!(listed_model_run["accuracy"], 0.2, "runs agrees with show");
 
     // The report run keeps its corpus metrics: three generated reports.
     let report_run = run_of(&runs, "reports", "mock-model");
@@ -154,4 +167,138 @@ fn an_incomplete_run_of_an_earlier_release_is_continued_requesting_only_its_fail
         &["runs", "--store", "store.db", "--json"],
     ));
     assert_eq!(runs.as_array().unwrap().len(), 4, "no new run: {runs:#}");
+}
+
+#[test]
+fn runs_are_deleted_one_at_a_time_and_report_runs_are_listed_as_reports() {
+    let dir = copied_fixture();
+    let runs = json(&medeval_in(
+        dir.path(),
+        &["runs", "--store", "store.db", "--json"],
+    ));
+    let report_run = run_of(&runs, "reports", "mock-model");
+    let listed_report = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == report_run.as_str())
+        .unwrap();
+    // Three generated reports and nothing judged: no accuracy to list.
+    assert_eq!(listed_report["generated"], 3);
+    assert!(listed_report["accuracy"].is_null(), "{listed_report:#}");
+    let table = medeval_in(dir.path(), &["runs", "--store", "store.db"]);
+    assert_success(&table);
+    let report_line = common::stdout(&table)
+        .lines()
+        .find(|line| line.starts_with(&report_run[..8]))
+        .unwrap()
+        .to_owned();
+    assert!(report_line.contains("report"), "{report_line}");
+
+    let majority = run_of(&runs, "items", "baseline:majority");
+    let deleted = medeval_in(
+        dir.path(),
+        &["runs", "--store", "store.db", "--delete", &majority[..6]],
+    );
+    assert_success(&deleted);
+    let after = json(&medeval_in(
+        dir.path(),
+        &["runs", "--store", "store.db", "--json"],
+    ));
+    let ids: Vec<&str> = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{after:#}");
+    assert!(!ids.contains(&majority.as_str()));
+    let gone = medeval_in(dir.path(), &["show", &majority, "--store", "store.db"]);
+    assert_eq!(gone.status.code(), Some(1));
+}
+
+#[test]
+fn sigterm_stops_a_run_gracefully_and_a_running_run_is_not_deleted() {
+    let dir = copied_fixture();
+    let rt = runtime();
+    // The server takes far longer than the test waits: the run is still requesting when stopped.
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .latency(std::time::Duration::from_secs(60))
+                .rule(|_| Reply::text("The answer is A."))
+                .start(),
+        )
+        .unwrap();
+    let mut child = common::cli([
+        "run",
+        "--items",
+        "items.jsonl",
+        "--endpoint",
+        &server.url(),
+        "--model",
+        "mock-model",
+        "--store",
+        "store.db",
+        "--no-progress",
+    ])
+    .current_dir(dir.path())
+    .spawn(std::process::Stdio::null(), std::process::Stdio::piped());
+    // The earlier incomplete run is continued: it is marked running while its two failed
+    // items are requested again.
+    let started = std::time::Instant::now();
+    let running = loop {
+        let runs = json(&medeval_in(
+            dir.path(),
+            &["runs", "--store", "store.db", "--json"],
+        ));
+        if let Some(run) = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["status"] == "running")
+        {
+            break run["run"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let refused = medeval_in(
+        dir.path(),
+        &["runs", "--store", "store.db", "--delete", &running],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        common::stderr(&refused).contains("--force"),
+        "{}",
+        common::stderr(&refused)
+    );
+
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let runs = json(&medeval_in(
+        dir.path(),
+        &["runs", "--store", "store.db", "--json"],
+    ));
+    let after = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == running.as_str())
+        .unwrap();
+    assert_eq!(after["status"], "incomplete", "{after:#}");
+    assert_eq!(
+        after["errors"], 2,
+        "the two failures are still there to retry"
+    );
 }
