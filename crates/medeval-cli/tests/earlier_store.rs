@@ -230,7 +230,7 @@ fn sigterm_stops_a_run_gracefully_and_a_running_run_is_not_deleted() {
                 .start(),
         )
         .unwrap();
-    let mut child = common::cli([
+    let child = common::cli([
         "run",
         "--items",
         "items.jsonl",
