@@ -46,6 +46,11 @@ pub enum Variant {
     },
 }
 
+/// Most option orders `permute:K` takes. Order-sensitivity studies use a handful (circular
+/// evaluation uses one per option, at most 26); each order is one more request per item, so a
+/// mistyped K would otherwise multiply a run's cost without bound.
+pub const MAX_ORDERS: u32 = 100;
+
 /// Why a variant specification or expansion failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VariantError {
@@ -68,6 +73,11 @@ pub enum VariantError {
     /// The items cannot carry this variant.
     #[error("{0}")]
     NotApplicable(String),
+    /// More option orders than a permutation probe can use.
+    #[error(
+        "permute:{0} asks for more orders than the {MAX_ORDERS} a permutation probe uses; every order is a request per item"
+    )]
+    TooManyOrders(u32),
 }
 
 impl Variant {
@@ -84,6 +94,9 @@ impl Variant {
         }
         if let Some(k) = spec.strip_prefix("permute:") {
             let k: u32 = k.parse().map_err(|_| unknown())?;
+            if k > MAX_ORDERS {
+                return Err(VariantError::TooManyOrders(k));
+            }
             if k < 2 {
                 return Err(VariantError::NotApplicable(
                     "permute:K needs K of at least 2 orders".into(),
@@ -628,5 +641,16 @@ mod tests {
                 "{spec}"
             );
         }
+    }
+    #[test]
+    fn permutation_probes_are_bounded() {
+        assert_eq!(
+            Variant::parse("permute:100"),
+            Ok(Variant::Permute { k: 100 })
+        );
+        assert_eq!(
+            Variant::parse("permute:99999999"),
+            Err(VariantError::TooManyOrders(99_999_999))
+        );
     }
 }

@@ -18,6 +18,11 @@ use medeval_models::Baseline;
 use medeval_probe::{Variant, VariantError};
 use medeval_score::{RuleScorer, Scorer};
 
+/// Most samples per item a run takes: pass@k and majority-vote studies use up to about a hundred,
+/// and every sample is one more request per item, so a mistyped number would otherwise make a
+/// run without end.
+pub const MAX_SAMPLES_PER_ITEM: u32 = 1000;
+
 /// How requests reach a model's endpoints.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Connection {
@@ -100,6 +105,11 @@ pub enum SpecError {
     /// Zero samples per item.
     #[error("--samples-per-item must be at least 1")]
     NoSamples,
+    /// More samples per item than any repeated-sampling estimate needs.
+    #[error(
+        "--samples-per-item {0} is more than the {MAX_SAMPLES_PER_ITEM} a run takes: every sample is a request per item"
+    )]
+    TooManySamples(u32),
     /// Several samples from a baseline.
     #[error("--samples-per-item {samples} needs a model: a baseline answers every draw the same")]
     SamplesFromBaseline {
@@ -376,6 +386,9 @@ impl RunSpecBuilder {
         if samples == 0 {
             return Err(SpecError::NoSamples);
         }
+        if samples > MAX_SAMPLES_PER_ITEM {
+            return Err(SpecError::TooManySamples(samples));
+        }
         if samples == 1 {
             return Ok(());
         }
@@ -466,6 +479,15 @@ mod tests {
             .build(items(), None)
             .unwrap_err();
         assert!(matches!(none, SpecError::NoSamples));
+        let endless = RunSpec::builder(endpoint())
+            .sampling(Sampling {
+                temperature: 0.7,
+                ..Sampling::default()
+            })
+            .samples_per_item(u32::MAX)
+            .build(items(), None)
+            .unwrap_err();
+        assert!(matches!(endless, SpecError::TooManySamples(u32::MAX)));
         let nan = RunSpec::builder(endpoint())
             .sampling(Sampling {
                 top_p: Some(f64::NAN),
