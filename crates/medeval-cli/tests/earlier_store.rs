@@ -40,6 +40,31 @@ fn run_of(runs: &Value, benchmark: &str, model: &str) -> String {
     matching[0]["run"].as_str().unwrap().to_owned()
 }
 
+/// The listing of run `id` in `runs --json` output.
+fn listed<'a>(runs: &'a Value, id: &str) -> &'a Value {
+    runs.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == id)
+        .unwrap_or_else(|| panic!("run {id} is not listed: {runs:#}"))
+}
+
+/// The command that continues the fixture's mock-model run against the server at `url`.
+fn continue_model_run(url: &str) -> Vec<&str> {
+    vec![
+        "run",
+        "--items",
+        "items.jsonl",
+        "--endpoint",
+        url,
+        "--model",
+        "mock-model",
+        "--store",
+        "store.db",
+        "--no-progress",
+    ]
+}
+
 #[test]
 fn runs_of_an_earlier_release_are_listed_and_shown_as_it_showed_them() {
     let dir = copied_fixture();
@@ -69,12 +94,11 @@ fn runs_of_an_earlier_release_are_listed_and_shown_as_it_showed_them() {
         summary["error_reasons"][0]["examples"],
         serde_json::json!(["f1", "f2"])
     );
-    let listed = runs.as_array().unwrap();
-    let listed_model_run = listed
-        .iter()
-        .find(|r| r["run"] == model_run.as_str())
-        .unwrap();
-    assert_eq!(listed_model_run["accuracy"], 0.2, "runs agrees with show");
+    assert_eq!(
+        listed(&runs, &model_run)["accuracy"],
+        0.2,
+        "runs agrees with show"
+    );
 
     // The report run keeps its corpus metrics: three generated reports.
     let report_run = run_of(&runs, "reports", "mock-model");
@@ -135,19 +159,7 @@ fn an_incomplete_run_of_an_earlier_release_is_continued_requesting_only_its_fail
         .unwrap();
     let continued = medeval_in(
         dir.path(),
-        &[
-            "run",
-            "--items",
-            "items.jsonl",
-            "--endpoint",
-            &server.url(),
-            "--model",
-            "mock-model",
-            "--store",
-            "store.db",
-            "--no-progress",
-            "--json",
-        ],
+        &[continue_model_run(&server.url()).as_slice(), &["--json"]].concat(),
     );
     assert_success(&continued);
     let prompts: Vec<String> = server
@@ -177,12 +189,7 @@ fn runs_are_deleted_one_at_a_time_and_report_runs_are_listed_as_reports() {
         &["runs", "--store", "store.db", "--json"],
     ));
     let report_run = run_of(&runs, "reports", "mock-model");
-    let listed_report = runs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["run"] == report_run.as_str())
-        .unwrap();
+    let listed_report = listed(&runs, &report_run);
     // Three generated reports and nothing judged: no accuracy to list.
     assert_eq!(listed_report["generated"], 3);
     assert!(listed_report["accuracy"].is_null(), "{listed_report:#}");
@@ -230,20 +237,9 @@ fn sigterm_stops_a_run_gracefully_and_a_running_run_is_not_deleted() {
                 .start(),
         )
         .unwrap();
-    let child = common::cli([
-        "run",
-        "--items",
-        "items.jsonl",
-        "--endpoint",
-        &server.url(),
-        "--model",
-        "mock-model",
-        "--store",
-        "store.db",
-        "--no-progress",
-    ])
-    .current_dir(dir.path())
-    .spawn(std::process::Stdio::null(), std::process::Stdio::piped());
+    let child = common::cli(continue_model_run(&server.url()))
+        .current_dir(dir.path())
+        .spawn(std::process::Stdio::null(), std::process::Stdio::piped());
     // The earlier incomplete run is continued: it is marked running while its two failed
     // items are requested again.
     let started = std::time::Instant::now();
@@ -290,12 +286,7 @@ fn sigterm_stops_a_run_gracefully_and_a_running_run_is_not_deleted() {
         dir.path(),
         &["runs", "--store", "store.db", "--json"],
     ));
-    let after = runs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["run"] == running.as_str())
-        .unwrap();
+    let after = listed(&runs, &running);
     assert_eq!(after["status"], "incomplete", "{after:#}");
     assert_eq!(
         after["errors"], 2,

@@ -636,13 +636,17 @@ impl ChatClient {
         // Another request may take a half-open endpoint's probe between looking and admitting:
         // then look again, at most once per endpoint.
         for _ in 0..n {
-            let open = |i: &usize| {
+            let takes_requests = |i: &usize| {
                 !matches!(
                     self.endpoints[*i].breaker.availability(now),
                     Availability::Open(_)
                 )
             };
-            let order = || (0..n).map(|offset| (start + offset) % n).filter(open);
+            let order = || {
+                (0..n)
+                    .map(|offset| (start + offset) % n)
+                    .filter(takes_requests)
+            };
             let chosen = order()
                 .filter(|&i| Some(i) != avoid)
                 .min_by_key(in_flight)
