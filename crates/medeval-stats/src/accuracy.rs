@@ -11,14 +11,23 @@ use crate::bootstrap::{
 };
 use crate::cluster::cluster_robust_mean;
 use crate::error::{Result, StatsError, check_confidence};
+use crate::few_clusters::{CiFallback, FallbackReason, MIN_CLUSTERS, cluster_bound};
 use crate::outcomes::{Clusters, RunOutcomes};
 use crate::policy::{NonJudgementCounts, NonJudgementPolicy};
 use crate::proportion::{clopper_pearson, wald, wald_standard_error, wilson};
 
 /// How to compute the confidence interval of an accuracy.
+///
+/// The cluster methods need enough clusters: below [`MIN_CLUSTERS`], or when they would give an
+/// interval of zero width, [`estimate_accuracy`] uses the cluster bound instead and records it
+/// (see [`crate::CiFallback`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CiMethod {
-    /// Wilson score interval (items independent). The default.
+    /// Cluster-robust when the run's items carry cluster keys, Wilson otherwise: what
+    /// `medeval show` and `medeval table` use unless told otherwise, so that one run gets one
+    /// interval everywhere.
+    Auto,
+    /// Wilson score interval (items independent).
     Wilson,
     /// Clopper-Pearson exact interval (items independent).
     ClopperPearson,
@@ -34,13 +43,25 @@ pub enum CiMethod {
 
 impl CiMethod {
     /// Whether the method uses the run's clusters (a run without keys counts as all singletons).
+    /// `Auto` is not: it uses them only when the run has keys (see [`CiMethod::resolve`]).
     pub fn is_clustered(&self) -> bool {
         matches!(self, Self::ClusterRobust | Self::ClusterBootstrap(_))
+    }
+
+    /// The method `Auto` stands for on data whose items carry cluster keys (`keyed`) or not;
+    /// every other method is itself.
+    pub fn resolve(self, keyed: bool) -> CiMethod {
+        match self {
+            Self::Auto if keyed => Self::ClusterRobust,
+            Self::Auto => Self::Wilson,
+            other => other,
+        }
     }
 
     /// The name recorded in results.
     pub fn name(&self) -> CiMethodName {
         match self {
+            Self::Auto => CiMethodName::Auto,
             Self::Wilson => CiMethodName::Wilson,
             Self::ClopperPearson => CiMethodName::ClopperPearson,
             Self::Wald => CiMethodName::Wald,
@@ -55,6 +76,8 @@ impl CiMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CiMethodName {
+    /// See [`CiMethod::Auto`]: a request, never the method of a computed interval.
+    Auto,
     /// See [`CiMethod::Wilson`].
     Wilson,
     /// See [`CiMethod::ClopperPearson`].
@@ -67,6 +90,25 @@ pub enum CiMethodName {
     Bootstrap,
     /// See [`CiMethod::ClusterBootstrap`].
     ClusterBootstrap,
+    /// Wilson's interval at the worst-case effective sample size n²/Σ m_g²: what a cluster
+    /// method becomes with too few clusters (see [`crate::CiFallback`]).
+    WilsonClusterBound,
+}
+
+impl CiMethodName {
+    /// The name as tables print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Wilson => "Wilson",
+            Self::ClopperPearson => "Clopper-Pearson",
+            Self::Wald => "Wald",
+            Self::ClusterRobust => "cluster-robust",
+            Self::Bootstrap => "bootstrap",
+            Self::ClusterBootstrap => "cluster bootstrap",
+            Self::WilsonClusterBound => "Wilson, cluster bound",
+        }
+    }
 }
 
 /// The clustering of a run's items and what it costs in precision.
@@ -100,13 +142,18 @@ pub struct AccuracyEstimate {
     pub accuracy: f64,
     /// The interval's confidence level (e.g. 0.95).
     pub confidence: f64,
-    /// How the interval was computed.
+    /// How the interval was computed: the method asked for (`Auto` resolved), or
+    /// `wilson_cluster_bound` when a cluster method had too few clusters (`ci_fallback` says
+    /// why).
     pub ci_method: CiMethodName,
+    /// Set when the cluster method asked for was replaced by the cluster bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_fallback: Option<CiFallback>,
     /// The interval, [lower, upper], within [0, 1].
     pub ci: [f64; 2],
     /// Standard error of the accuracy: √(p̂(1-p̂)/n) for Wilson, Clopper-Pearson and Wald; the
     /// cluster-robust one for `cluster_robust`; the standard deviation of the replicates for
-    /// the bootstraps.
+    /// the bootstraps; the largest the clustering allows, √(p̂(1-p̂)/n_w), for the cluster bound.
     pub standard_error: f64,
     /// Clusters and design effect, when the run has cluster keys or the method is a cluster
     /// method (then a run without keys shows as `unkeyed_items` = n singleton clusters).
@@ -118,8 +165,10 @@ pub struct AccuracyEstimate {
 /// The accuracy of `run` with a `confidence` interval (e.g. 0.95) by `method`.
 ///
 /// The cluster methods use the run's cluster keys; a run built without keys has every item in a
-/// cluster of its own (recorded as `unkeyed_items`). Errors when no item is left, when a cluster
-/// method meets fewer than two clusters, or when a bootstrap has fewer than two units.
+/// cluster of its own (recorded as `unkeyed_items`). With fewer than [`MIN_CLUSTERS`] clusters,
+/// or when a cluster method's interval has zero width, the interval is the cluster bound instead
+/// and `ci_fallback` says so. Errors when no item is left or when the item bootstrap has fewer
+/// than two items.
 pub fn estimate_accuracy(
     run: &RunOutcomes,
     method: CiMethod,
@@ -143,9 +192,27 @@ pub fn estimate_accuracy(
         }
     };
     let cluster_summary = summarize_clusters(&values, clusters);
+    let method = method.resolve(run.clusters().is_some());
     let mut bootstrap_record = None;
+    let mut ci_method = method.name();
+    let mut ci_fallback = None;
+    let accuracy = correct as f64 / n as f64;
+    let too_few = method.is_clustered() && clusters.count() < MIN_CLUSTERS;
     let (ci, standard_error) = match method {
-        CiMethod::Wilson => (
+        _ if too_few => {
+            let (fallback, interval) = fall_back(
+                method,
+                FallbackReason::TooFewClusters,
+                accuracy,
+                clusters,
+                confidence,
+            )?;
+            ci_method = CiMethodName::WilsonClusterBound;
+            ci_fallback = Some(fallback);
+            interval
+        }
+        // `resolve` never returns `Auto`.
+        CiMethod::Wilson | CiMethod::Auto => (
             wilson(correct, n, confidence)?,
             wald_standard_error(correct, n)?,
         ),
@@ -174,20 +241,60 @@ pub fn estimate_accuracy(
             bootstrap_interval(&units, &bootstrap, confidence)?
         }
     };
+    let (ci, standard_error) = if method.is_clustered() && !too_few && ci[0] >= ci[1] {
+        let (fallback, interval) = fall_back(
+            method,
+            FallbackReason::ZeroWidth,
+            accuracy,
+            clusters,
+            confidence,
+        )?;
+        ci_method = CiMethodName::WilsonClusterBound;
+        ci_fallback = Some(fallback);
+        bootstrap_record = None;
+        interval
+    } else {
+        (ci, standard_error)
+    };
     Ok(AccuracyEstimate {
         policy: run.policy(),
         non_judgements: run.non_judgements(),
         excluded: run.excluded(),
         n,
         correct,
-        accuracy: correct as f64 / n as f64,
+        accuracy,
         confidence,
-        ci_method: method.name(),
+        ci_method,
+        ci_fallback,
         ci,
         standard_error,
         clusters: (run.clusters().is_some() || method.is_clustered()).then_some(cluster_summary),
         bootstrap: bootstrap_record,
     })
+}
+
+/// The cluster bound replacing a cluster `method`, and the record saying so.
+fn fall_back(
+    method: CiMethod,
+    reason: FallbackReason,
+    accuracy: f64,
+    clusters: &Clusters,
+    confidence: f64,
+) -> Result<(CiFallback, ([f64; 2], f64))> {
+    let bound = cluster_bound(accuracy, clusters, confidence)?.ok_or(StatsError::NoItems {
+        statistic: "cluster bound",
+        excluded: 0,
+    })?;
+    Ok((
+        CiFallback {
+            from: method.name(),
+            reason,
+            clusters: clusters.count(),
+            minimum_clusters: MIN_CLUSTERS,
+            worst_case_n: bound.worst_case_n,
+        },
+        (bound.interval, bound.standard_error),
+    ))
 }
 
 /// The bootstrap replicates of `run`'s accuracy, in replicate order, resampling items or (with
@@ -244,6 +351,7 @@ mod tests {
     use medeval_core::Outcome::{self, Correct as C, Error as E, Wrong as W};
 
     use super::*;
+    use crate::few_clusters::FallbackReason;
 
     fn run(outcomes: &[Outcome], policy: NonJudgementPolicy) -> RunOutcomes {
         RunOutcomes::new(outcomes.iter().copied(), policy)
@@ -306,7 +414,7 @@ mod tests {
     }
 
     #[test]
-    fn cluster_methods_report_clusters_and_refuse_a_single_cluster() {
+    fn cluster_methods_fall_back_to_the_cluster_bound_with_few_clusters() {
         let items = [
             (C, Some("a")),
             (C, Some("a")),
@@ -314,18 +422,68 @@ mod tests {
             (C, Some("c")),
         ];
         let clustered = RunOutcomes::clustered(items, NonJudgementPolicy::Exclude);
-        let estimate = estimate_accuracy(&clustered, CiMethod::ClusterRobust, 0.95).unwrap();
-        let summary = estimate.clusters.unwrap();
-        assert_eq!(summary.clusters, 3);
-        assert!(summary.design_effect.is_some());
+        for method in [
+            CiMethod::ClusterRobust,
+            CiMethod::Auto,
+            CiMethod::ClusterBootstrap(Bootstrap::default()),
+        ] {
+            let estimate = estimate_accuracy(&clustered, method, 0.95).unwrap();
+            assert_eq!(estimate.ci_method, CiMethodName::WilsonClusterBound);
+            let fallback = estimate.ci_fallback.unwrap();
+            assert_eq!(fallback.reason, FallbackReason::TooFewClusters);
+            assert_eq!((fallback.clusters, fallback.minimum_clusters), (3, 30));
+            // Sizes 2, 1, 1: n²/Σm² = 16/6.
+            assert!((fallback.worst_case_n - 8.0 / 3.0).abs() < 1e-15);
+            assert!(estimate.bootstrap.is_none());
+            let summary = estimate.clusters.unwrap();
+            assert_eq!(summary.clusters, 3);
+            assert!(summary.design_effect.is_some());
+        }
+        // One cluster, half right: Wilson for one trial, 1/2 ± z/(2√(1+z²)), never an error.
         let one = RunOutcomes::clustered([(C, Some(1)), (W, Some(1))], NonJudgementPolicy::Exclude);
-        assert!(matches!(
-            estimate_accuracy(&one, CiMethod::ClusterRobust, 0.95),
-            Err(StatsError::TooFewUnits { found: 1, .. })
-        ));
+        let bound = estimate_accuracy(&one, CiMethod::ClusterRobust, 0.95).unwrap();
+        let z = 1.959_963_984_540_054_f64;
+        let half = z / (2.0 * (1.0 + z * z).sqrt());
+        assert!((bound.ci[0] - (0.5 - half)).abs() < 1e-15);
+        assert!((bound.ci[1] - (0.5 + half)).abs() < 1e-15);
         // Non-cluster methods still work on one cluster, and say the design effect is unknown.
         let wilson = estimate_accuracy(&one, CiMethod::Wilson, 0.95).unwrap();
         assert_eq!(wilson.clusters.unwrap().design_effect, None);
+        assert_eq!(wilson.ci_fallback, None);
+    }
+
+    #[test]
+    fn auto_is_cluster_robust_with_keys_and_wilson_without() {
+        // 40 clusters of two items: enough for the sandwich.
+        let keyed = RunOutcomes::clustered(
+            (0..80).map(|i| (if i % 3 == 0 { W } else { C }, Some(i / 2))),
+            NonJudgementPolicy::Exclude,
+        );
+        let estimate = estimate_accuracy(&keyed, CiMethod::Auto, 0.95).unwrap();
+        assert_eq!(estimate.ci_method, CiMethodName::ClusterRobust);
+        assert_eq!(estimate.ci_fallback, None);
+        let plain = run(&[C, W, C, C], NonJudgementPolicy::Exclude);
+        let estimate = estimate_accuracy(&plain, CiMethod::Auto, 0.95).unwrap();
+        assert_eq!(estimate.ci_method, CiMethodName::Wilson);
+    }
+
+    #[test]
+    fn a_zero_width_cluster_interval_is_replaced_by_the_bound() {
+        // 30 clusters of two, every item right: the sandwich variance is 0.
+        let all_right = RunOutcomes::clustered(
+            (0..60).map(|i| (C, Some(i / 2))),
+            NonJudgementPolicy::Exclude,
+        );
+        let estimate = estimate_accuracy(&all_right, CiMethod::ClusterRobust, 0.95).unwrap();
+        assert_eq!(estimate.ci_method, CiMethodName::WilsonClusterBound);
+        assert_eq!(
+            estimate.ci_fallback.unwrap().reason,
+            FallbackReason::ZeroWidth
+        );
+        // Wilson for 30/30: [30/(30+z²), 1].
+        let z = 1.959_963_984_540_054_f64;
+        assert!((estimate.ci[0] - 30.0 / (30.0 + z * z)).abs() < 1e-14);
+        assert_eq!(estimate.ci[1], 1.0);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! functions with no I/O:
 //!
 //! - intervals for one run's accuracy ([`estimate_accuracy`]): Wilson, Clopper-Pearson, Wald,
-//!   cluster-robust (with design effect), percentile and cluster bootstrap;
+//!   cluster-robust (with design effect), percentile and cluster bootstrap, and the cluster bound
+//!   that replaces the cluster methods when clusters are too few ([`MIN_CLUSTERS`]);
 //! - paired comparison of two runs on the items both answered ([`compare`]): McNemar (exact for
 //!   few discordant pairs), paired or cluster-paired bootstrap, and the discordant items;
 //! - many comparisons: [`holm`] and [`benjamini_hochberg`] adjusted p-values, and bootstrap
@@ -26,6 +27,7 @@ mod accuracy;
 mod bootstrap;
 mod cluster;
 mod error;
+mod few_clusters;
 mod multiple;
 mod outcomes;
 mod paired;
@@ -47,6 +49,9 @@ pub use bootstrap::{
 };
 pub use cluster::{ClusterRobustMean, cluster_robust_mean};
 pub use error::{Result, StatsError};
+pub use few_clusters::{
+    CiFallback, ClusterBound, FallbackReason, MIN_CLUSTERS, cluster_bound, worst_case_n,
+};
 pub use multiple::{apply_holm, benjamini_hochberg, holm};
 pub use outcomes::{Clusters, Discordant, PairedExclusions, PairedOutcomes, Record, RunOutcomes};
 pub use paired::{

@@ -35,23 +35,30 @@ pub fn wilson(successes: u64, trials: u64, confidence: f64) -> Result<[f64; 2]> 
     check_counts(successes, trials, "Wilson interval")?;
     check_confidence(confidence)?;
     let n = trials as f64;
-    let p = successes as f64 / n;
+    Ok(wilson_score(successes as f64 / n, n, confidence))
+}
+
+/// The Wilson score interval for a mean `p` (in [0, 1]) whose variance is p(1-p)/`n`, for any
+/// real `n` > 0: the interval of all p with |p̂ - p| ≤ z √(p(1-p)/n). With an integer n and
+/// p = k/n it is [`wilson`]; the cluster bound uses it with a fractional worst-case n. The lower
+/// bound is exactly 0 when p is 0, the upper exactly 1 when p is 1.
+pub(crate) fn wilson_score(p: f64, n: f64, confidence: f64) -> [f64; 2] {
     let z = normal_critical_value(confidence);
     let z2 = z * z;
     let denominator = 1.0 + z2 / n;
     let center = (p + z2 / (2.0 * n)) / denominator;
     let half_width = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
-    let lower = if successes == 0 {
+    let lower = if p <= 0.0 {
         0.0
     } else {
         (center - half_width).max(0.0)
     };
-    let upper = if successes == trials {
+    let upper = if p >= 1.0 {
         1.0
     } else {
         (center + half_width).min(1.0)
     };
-    Ok([lower, upper])
+    [lower, upper]
 }
 
 /// Clopper-Pearson ("exact") interval for `successes` out of `trials` at `confidence`.

@@ -25,8 +25,10 @@ use std::collections::HashMap;
 use medeval_core::Outcome;
 use serde::{Deserialize, Serialize};
 
+use crate::accuracy::CiMethodName;
 use crate::cluster::cluster_robust_mean;
 use crate::error::{Result, StatsError, check_confidence};
+use crate::few_clusters::{CiFallback, FallbackReason, MIN_CLUSTERS, cluster_bound, worst_case_n};
 use crate::outcomes::Clusters;
 use crate::policy::{NonJudgementCounts, NonJudgementPolicy};
 
@@ -102,11 +104,85 @@ pub struct RepeatedSummary {
     pub any_correct_ci: [f64; 2],
     /// Number of clusters the intervals use.
     pub clusters: usize,
+    /// How the three intervals were computed: `cluster_robust`, or `wilson_cluster_bound` for
+    /// all three when the clusters are too few or one of them would have zero width.
+    #[serde(default = "cluster_robust_name")]
+    pub ci_method: CiMethodName,
+    /// Why the intervals are the cluster bound, when they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_fallback: Option<CiFallback>,
+}
+
+fn cluster_robust_name() -> CiMethodName {
+    CiMethodName::ClusterRobust
+}
+
+/// A mean with its interval and standard error.
+struct Interval {
+    mean: f64,
+    ci: [f64; 2],
+    standard_error: f64,
+}
+
+/// Why the intervals of `series` (each a value per item) must be the cluster bound: fewer than
+/// [`MIN_CLUSTERS`] clusters, or a cluster-robust interval of zero width. `None` when the
+/// cluster-robust intervals stand.
+fn fallback_reason(
+    series: &[&[f64]],
+    clusters: &Clusters,
+    confidence: f64,
+) -> Result<Option<FallbackReason>> {
+    if clusters.count() < MIN_CLUSTERS {
+        return Ok(Some(FallbackReason::TooFewClusters));
+    }
+    for values in series {
+        let [lower, upper] = robust_interval(values, clusters, confidence)?.ci;
+        if lower >= upper {
+            return Ok(Some(FallbackReason::ZeroWidth));
+        }
+    }
+    Ok(None)
+}
+
+/// The cluster-robust mean of `values` with its t(C-1) interval, clipped to [0, 1].
+fn robust_interval(values: &[f64], clusters: &Clusters, confidence: f64) -> Result<Interval> {
+    let mean = cluster_robust_mean(values, clusters)?;
+    let [lower, upper] = mean.interval(confidence)?;
+    Ok(Interval {
+        mean: mean.mean,
+        ci: [lower.max(0.0), upper.min(1.0)],
+        standard_error: mean.standard_error,
+    })
+}
+
+/// The mean of `values` with the interval `fallback` calls for: the cluster bound when set,
+/// cluster-robust otherwise.
+fn interval(
+    values: &[f64],
+    clusters: &Clusters,
+    fallback: Option<&CiFallback>,
+    confidence: f64,
+) -> Result<Interval> {
+    if fallback.is_none() {
+        return robust_interval(values, clusters, confidence);
+    }
+    let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+    let bound = cluster_bound(mean, clusters, confidence)?.ok_or(StatsError::NoItems {
+        statistic: "repeated-sampling summary",
+        excluded: 0,
+    })?;
+    Ok(Interval {
+        mean,
+        ci: bound.interval,
+        standard_error: bound.standard_error,
+    })
 }
 
 /// Summarises a run with repeated samples; `confidence` is the intervals' level (e.g. 0.95).
 ///
-/// Errors when no item has a judged sample, or when the items form fewer than two clusters.
+/// Intervals are cluster-robust, or the cluster bound when the items form fewer than
+/// [`MIN_CLUSTERS`] clusters (`ci_method` and `ci_fallback` say which). Errors when no item has a
+/// judged sample.
 pub fn summarize_repeated(
     items: &[RepeatedItem<'_>],
     policy: NonJudgementPolicy,
@@ -165,10 +241,17 @@ pub fn summarize_repeated(
         });
     }
     let clusters = Clusters::from_keys(keys);
-    let mean = cluster_robust_mean(&item_accuracies, &clusters)?;
-    let vote = cluster_robust_mean(&votes, &clusters)?;
-    let any = cluster_robust_mean(&any_correct, &clusters)?;
-    let clip = |[lower, upper]: [f64; 2]| [lower.max(0.0), upper.min(1.0)];
+    let series: [&[f64]; 3] = [&item_accuracies, &votes, &any_correct];
+    let ci_fallback = fallback_reason(&series, &clusters, confidence)?.map(|reason| CiFallback {
+        from: CiMethodName::ClusterRobust,
+        reason,
+        clusters: clusters.count(),
+        minimum_clusters: MIN_CLUSTERS,
+        worst_case_n: worst_case_n(&clusters).unwrap_or(0.0),
+    });
+    let [mean, vote, any] =
+        series.map(|values| interval(values, &clusters, ci_fallback.as_ref(), confidence));
+    let (mean, vote, any) = (mean?, vote?, any?);
     Ok(RepeatedSummary {
         policy,
         tie_rule,
@@ -179,17 +262,23 @@ pub fn summarize_repeated(
         samples_per_item: [fewest, most],
         non_judgements,
         mean_accuracy: mean.mean,
-        mean_accuracy_ci: clip(mean.interval(confidence)?),
+        mean_accuracy_ci: mean.ci,
         mean_accuracy_se: mean.standard_error,
         within_item_variance: (!within_variances.is_empty())
             .then(|| within_variances.iter().sum::<f64>() / within_variances.len() as f64),
         inconsistent_items,
         majority_vote_accuracy: vote.mean,
-        majority_vote_ci: clip(vote.interval(confidence)?),
+        majority_vote_ci: vote.ci,
         ties,
         any_correct_accuracy: any.mean,
-        any_correct_ci: clip(any.interval(confidence)?),
+        any_correct_ci: any.ci,
         clusters: clusters.count(),
+        ci_method: if ci_fallback.is_some() {
+            CiMethodName::WilsonClusterBound
+        } else {
+            CiMethodName::ClusterRobust
+        },
+        ci_fallback,
     })
 }
 
@@ -326,12 +415,23 @@ mod tests {
     }
 
     #[test]
-    fn one_item_is_one_cluster_and_an_error() {
+    fn one_item_is_one_cluster_and_gets_the_cluster_bound() {
         let items = [item(&[(C, None), (W, None)], None)];
-        assert!(matches!(
-            summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95),
-            Err(StatsError::TooFewUnits { found: 1, .. })
-        ));
+        let summary =
+            summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95).unwrap();
+        assert_eq!(summary.ci_method, CiMethodName::WilsonClusterBound);
+        let fallback = summary.ci_fallback.unwrap();
+        assert_eq!(fallback.reason, FallbackReason::TooFewClusters);
+        assert_eq!((fallback.clusters, fallback.worst_case_n), (1, 1.0));
+        // Wilson for one trial, closed forms: p = 1/2 gives 1/2 ± z/(2√(1+z²)); p = 1 gives
+        // [1/(1+z²), 1]; p = 0 gives [0, z²/(1+z²)].
+        let z = 1.959_963_984_540_054_f64;
+        let half = z / (2.0 * (1.0 + z * z).sqrt());
+        assert!((summary.mean_accuracy_ci[0] - (0.5 - half)).abs() < 1e-15);
+        assert!((summary.mean_accuracy_ci[1] - (0.5 + half)).abs() < 1e-15);
+        assert!((summary.any_correct_ci[0] - 1.0 / (1.0 + z * z)).abs() < 1e-15);
+        assert_eq!(summary.majority_vote_ci[0], 0.0);
+        assert!((summary.majority_vote_ci[1] - z * z / (1.0 + z * z)).abs() < 1e-15);
         assert!(matches!(
             summarize_repeated(&[], NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95),
             Err(StatsError::NoItems { .. })

@@ -12,8 +12,9 @@ use common::{assert_close, count, list, number, numbers, reference};
 use medeval_core::Outcome;
 use medeval_stats::rng::{Xoshiro256StarStar, replicate_stream};
 use medeval_stats::{
-    Bootstrap, CiMethod, CompareOptions, NonJudgementPolicy, PairedOutcomes, Resampled,
-    RunOutcomes, accuracy_replicates, compare, difference_replicates, estimate_accuracy,
+    Bootstrap, CiMethod, CiMethodName, CompareOptions, NonJudgementPolicy, PairedOutcomes,
+    Resampled, RunOutcomes, accuracy_replicates, compare, difference_replicates, estimate_accuracy,
+    percentile_interval,
 };
 use serde_json::Value;
 
@@ -133,14 +134,21 @@ fn cluster_bootstrap_of_an_accuracy_matches_exactly() {
             .zip(cluster_keys(case)),
         NonJudgementPolicy::Exclude,
     );
-    let replicates = accuracy_replicates(&run, &bootstrap(case), Resampled::Clusters).unwrap();
+    let mut replicates = accuracy_replicates(&run, &bootstrap(case), Resampled::Clusters).unwrap();
     assert_replicates(&replicates, case, "clusters_accuracy");
+    let interval = percentile_interval(&mut replicates, 0.95);
+    let expected = numbers(&case["ci95"]);
+    assert_close(interval[0], expected[0], 0.0, 1e-15, "lower");
+    assert_close(interval[1], expected[1], 0.0, 1e-15, "upper");
+    // The case has 14 clusters, fewer than MIN_CLUSTERS: as an accuracy interval the cluster
+    // bootstrap gives way to the cluster bound, and says so.
     let estimate =
         estimate_accuracy(&run, CiMethod::ClusterBootstrap(bootstrap(case)), 0.95).unwrap();
-    let expected = numbers(&case["ci95"]);
-    assert_close(estimate.ci[0], expected[0], 0.0, 1e-15, "lower");
-    assert_close(estimate.ci[1], expected[1], 0.0, 1e-15, "upper");
-    assert_eq!(estimate.bootstrap.unwrap().resampled, Resampled::Clusters);
+    assert_eq!(estimate.ci_method, CiMethodName::WilsonClusterBound);
+    let fallback = estimate.ci_fallback.unwrap();
+    assert_eq!(fallback.from, CiMethodName::ClusterBootstrap);
+    assert_eq!(fallback.clusters, 14);
+    assert_eq!(estimate.bootstrap, None);
 }
 
 #[test]

@@ -14,11 +14,11 @@ use medeval_core::Outcome::{
     self, Correct as C, Error as E, Refused as R, Unparsed as U, Wrong as W,
 };
 use medeval_stats::{
-    Bootstrap, CiMethod, Clusters, CompareOptions, Discordance, Leaderboard, NonJudgementPolicy,
-    PairedOutcomes, PowerDesign, PowerMethod, RepeatedItem, RunOutcomes, SampledAnswer, StatsError,
-    TieRule, benjamini_hochberg, clopper_pearson, cluster_robust_mean, compare, estimate_accuracy,
-    holm, items_needed, minimum_detectable_effect, power_at, rank_intervals, summarize_repeated,
-    wald, wilson,
+    Bootstrap, CiMethod, CiMethodName, Clusters, CompareOptions, Discordance, Leaderboard,
+    NonJudgementPolicy, PairedOutcomes, PowerDesign, PowerMethod, RepeatedItem, RunOutcomes,
+    SampledAnswer, StatsError, TieRule, benjamini_hochberg, clopper_pearson, cluster_robust_mean,
+    compare, estimate_accuracy, holm, items_needed, minimum_detectable_effect, power_at,
+    rank_intervals, summarize_repeated, wald, wilson,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -112,7 +112,20 @@ fn all_correct_and_all_wrong_give_closed_form_bounds() {
                     "Clopper-Pearson, all wrong",
                 );
             }
-            // Wald, cluster-robust and bootstrap intervals have no spread to work with.
+            // The cluster methods meet 25 singleton clusters, fewer than MIN_CLUSTERS: the cluster
+            // bound, Wilson at n²/Σm² = 25, which is Wilson's closed form here.
+            CiMethod::ClusterRobust | CiMethod::ClusterBootstrap(_) => {
+                assert_eq!(right.ci_method, CiMethodName::WilsonClusterBound);
+                assert_close(right.ci[0], wilson_far, 1e-14, 0.0, "bound, all correct");
+                assert_close(
+                    wrong.ci[1],
+                    1.0 - wilson_far,
+                    1e-13,
+                    0.0,
+                    "bound, all wrong",
+                );
+            }
+            // Wald and the item bootstrap have no spread to work with.
             _ => {
                 assert_eq!((right.ci, wrong.ci), ([1.0, 1.0], [0.0, 0.0]), "{method:?}");
                 assert_eq!(right.standard_error, 0.0);
@@ -120,6 +133,7 @@ fn all_correct_and_all_wrong_give_closed_form_bounds() {
         }
         // Only optional fields may be null: the design effect is 0/0 here.
         let optional = [
+            ".ci_fallback",
             ".clusters",
             ".bootstrap",
             ".clusters.design_effect",
@@ -131,13 +145,21 @@ fn all_correct_and_all_wrong_give_closed_form_bounds() {
                 .all(|p| optional.contains(&p.as_str()))
         );
     }
-    // With cluster keys the design effect is undefined (0/0) and says so.
+    // With cluster keys the design effect is undefined (0/0) and says so; 5 clusters of 5 are
+    // worth 5 items at worst: Wilson's 5/(5 + z²).
     let keyed = RunOutcomes::clustered(
         (0..n).map(|i| (C, Some(i / 5))),
         NonJudgementPolicy::Exclude,
     );
     let estimate = estimate_accuracy(&keyed, CiMethod::ClusterRobust, 0.95).unwrap();
     assert_eq!(estimate.clusters.unwrap().design_effect, None);
+    assert_close(
+        estimate.ci[0],
+        5.0 / (5.0 + Z95 * Z95),
+        1e-14,
+        0.0,
+        "5 clusters",
+    );
     assert_eq!(
         null_paths(&estimate),
         vec![
@@ -160,19 +182,24 @@ fn a_single_item_has_closed_form_intervals_and_no_bootstrap() {
     assert_eq!(clopper_pearson(0, 1, 0.95).unwrap(), [0.0, 0.975]);
     assert_eq!(wald(1, 1, 0.95).unwrap(), [1.0, 1.0]);
     let one = run(&[C]);
-    for method in [
-        CiMethod::Bootstrap(SMALL_BOOTSTRAP),
-        CiMethod::ClusterRobust,
-    ] {
-        assert!(matches!(
-            estimate_accuracy(&one, method, 0.95),
-            Err(StatsError::TooFewUnits {
-                found: 1,
-                needed: 2,
-                ..
-            })
-        ));
-    }
+    assert!(matches!(
+        estimate_accuracy(&one, CiMethod::Bootstrap(SMALL_BOOTSTRAP), 0.95),
+        Err(StatsError::TooFewUnits {
+            found: 1,
+            needed: 2,
+            ..
+        })
+    ));
+    // A cluster method on one item gives the cluster bound: Wilson for 1/1.
+    let bound = estimate_accuracy(&one, CiMethod::ClusterRobust, 0.95).unwrap();
+    assert_close(
+        bound.ci[0],
+        1.0 / (1.0 + Z95 * Z95),
+        1e-14,
+        0.0,
+        "bound 1/1",
+    );
+    assert_eq!(bound.ci_method, CiMethodName::WilsonClusterBound);
     let pair = PairedOutcomes::new([(C, W)], NonJudgementPolicy::Exclude);
     let err = compare(&pair, &CompareOptions::default()).unwrap_err();
     assert_eq!(
@@ -266,7 +293,7 @@ fn no_discordant_pairs_mean_no_evidence() {
 }
 
 #[test]
-fn one_cluster_is_an_error_for_every_clustered_statistic() {
+fn one_cluster_is_the_cluster_bound_for_intervals_and_an_error_for_resampling() {
     let one_cluster = RunOutcomes::clustered(
         [(C, Some("img")), (W, Some("img"))],
         NonJudgementPolicy::Exclude,
@@ -275,14 +302,12 @@ fn one_cluster_is_an_error_for_every_clustered_statistic() {
         CiMethod::ClusterRobust,
         CiMethod::ClusterBootstrap(SMALL_BOOTSTRAP),
     ] {
-        assert!(matches!(
-            estimate_accuracy(&one_cluster, method, 0.95),
-            Err(StatsError::TooFewUnits {
-                unit: "clusters",
-                found: 1,
-                ..
-            })
-        ));
+        let estimate = estimate_accuracy(&one_cluster, method, 0.95).unwrap();
+        assert_eq!(estimate.ci_method, CiMethodName::WilsonClusterBound);
+        // Wilson for one trial at p = 1/2: 1/2 ± z/(2√(1+z²)).
+        let half = Z95 / (2.0 * (1.0 + Z95 * Z95).sqrt());
+        assert_close(estimate.ci[0], 0.5 - half, 1e-14, 0.0, "one cluster");
+        assert_close(estimate.ci[1], 0.5 + half, 1e-14, 0.0, "one cluster");
     }
     let pairs = PairedOutcomes::clustered(
         [
@@ -325,10 +350,9 @@ fn one_cluster_is_an_error_for_every_clustered_statistic() {
         ],
         cluster: None,
     }];
-    assert!(matches!(
-        summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95),
-        Err(StatsError::TooFewUnits { .. })
-    ));
+    let repeated =
+        summarize_repeated(&items, NonJudgementPolicy::Exclude, TieRule::Wrong, 0.95).unwrap();
+    assert_eq!(repeated.ci_method, CiMethodName::WilsonClusterBound);
 }
 
 #[test]
