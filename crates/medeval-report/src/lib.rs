@@ -100,15 +100,7 @@ fn accuracy_columns(first: &str, summary: &Summary) -> Vec<(String, Align)> {
 }
 
 fn ci_label(summary: &Summary) -> &'static str {
-    use medeval_stats::CiMethodName as M;
-    match summary.ci_method {
-        M::Wilson => "Wilson",
-        M::ClopperPearson => "Clopper-Pearson",
-        M::Wald => "Wald",
-        M::ClusterRobust => "cluster-robust",
-        M::Bootstrap => "bootstrap",
-        M::ClusterBootstrap => "cluster bootstrap",
-    }
+    summary.ci_method.label()
 }
 
 fn accuracy_row(label: &str, accuracy: &Accuracy) -> Vec<String> {
