@@ -297,3 +297,21 @@ fn sentence_scorer_gives_the_per_item_values_of_the_batch() {
         }
     }
 }
+
+/// Texts written to exercise the PTB lexer's rules (numbered lists glued to words,
+/// abbreviations, decimals and units, slashes, SGML, entities), with the tokens pycocoevalcap's
+/// Stanford tokenizer produced for them (`tests/data/ptb_coco.json`).
+#[test]
+fn ptb_tokenisation_matches_the_stanford_tokenizer_on_lexer_rules() {
+    let data = load("ptb_coco");
+    let mut failures = Vec::new();
+    for case in data["cases"].as_array().expect("cases") {
+        let text = case["text"].as_str().expect("text");
+        let want = case["tokens"].as_str().expect("tokens");
+        let got = coco_tokenize(text).join(" ");
+        if got != want {
+            failures.push(format!("{text:?}\n  medeval  {got:?}\n  stanford {want:?}"));
+        }
+    }
+    assert_no_failures(&failures);
+}

@@ -8,20 +8,27 @@
 //! * whitespace separates tokens; brackets become `-LRB-`/`-RRB-`/`-LSB-`/`-RSB-`/`-LCB-`/
 //!   `-RCB-` (lower-cased to `-lrb-` ..., which the COCO list, written in upper case, does
 //!   *not* remove);
-//! * words keep internal hyphens, slashes, `&` between capitals, and `.`/`,`/`:` between
-//!   digits (`2.5`, `1,000`, `10:30`); a leading sign before a digit stays (`+5`, `-5`);
+//! * a word starting with a letter keeps letters, digits and `.`/`!`/`?` between letters
+//!   (`normal.Lungs`, `e.g`); a number keeps `.`/`,`/`:` between digits and may open with one
+//!   (`2.5`, `1,000`, `,786.2`, `.5`) or a sign (`+5`), and ends before letters once it has a
+//!   separator (`0.5mm`, `12:30pm`), so `1.Lucency` is `1`, `.`, `Lucency` and `V70.0` is
+//!   `V70`, `.0`; hyphens join parts (`x-ray`, `2.5cm-thick`); at most three parts join by
+//!   slashes, and only undotted ones (`a/b/c`, but `16.2 / 24.7`); `5 1/2` and SGML tags are
+//!   single tokens with non-breaking spaces; `&amp;`, `&lt;`, `&gt;` become `&`, `<`, `>`;
 //! * a final period is split off unless the word is an abbreviation: a dotted acronym or single
-//!   letter (`e.g.`, `x.`), a title or company abbreviation (`Dr.`, `etc.`, `vs.`), or a
-//!   number-only abbreviation (`Fig.`, `No.`, `approx.`) followed by a number;
+//!   letter (`e.g.`, `x.`, but `x. The` splits), a title, state or company abbreviation
+//!   (`Dr.`, `etc.`, `vs.`, `CT.`, `PA.` but not `pa.`), or a number-only abbreviation
+//!   (`Fig.`, `No.`) followed by a number; `word.` before `,` `;` `:` keeps its period;
 //! * an upper-case dotted acronym or a sentence-ending abbreviation followed by a capitalised
 //!   word gets an extra `.` token (the lexer's sentence-boundary rule);
 //! * quotes become `` ` `` `` `` `` `'` `''` by position, `—`/`–`/`--` become `--`, `…`/`...`
 //!   become `...`, runs of `!`/`?` stay together, clitics split (`n't`, `'s`, `'ll`, ...), and
 //!   `cannot`/`gonna`/`gotta`/`wanna`/`lemme`/`gimme`/`'tis` split in two.
 //!
-//! Inputs outside these rules (URLs, e-mail addresses, emoticons, SGML, unusual dot runs) may be
-//! cut differently from the Stanford lexer; `docs/report-metrics.md` records the measured
-//! agreement on the test and benchmark corpora.
+//! Inputs outside these rules (URLs, e-mail addresses, emoticons, unusual dot runs, punctuation
+//! glued between unrelated words) may be cut differently from the Stanford lexer;
+//! `docs/report-metrics.md` records the measured agreement (every section of the 3,955 IU
+//! chest X-ray reports tokenises identically).
 
 use unicode_general_category::{GeneralCategory, get_general_category};
 
@@ -292,11 +299,49 @@ impl<U: Unit> Lexer<'_, U> {
                 return self.emit_range(start, end);
             }
             '\'' | '’' => return self.apostrophe(),
-            '+' | '-'
-                if self.at_token_start()
-                    && self.at(self.pos + 1).is_some_and(|d| d.is_ascii_digit()) =>
-            {
+            // A signed number (the lexer's NUMBER rule applies wherever a token starts).
+            '+' | '-' if self.number_follows(self.pos + 1) => {
                 return self.word();
+            }
+            // A number may open with its separator (`,786.2`, `.5`): the lexer's NUMBER
+            // rule, longer than the lone punctuation mark.
+            '.' | ',' | ':' if self.at(self.pos + 1).is_some_and(|d| d.is_ascii_digit()) => {
+                return self.word();
+            }
+            '<' if self
+                .at(self.pos + 1)
+                .is_some_and(|d| d.is_ascii_alphabetic() || d == '!' || d == '/') =>
+            {
+                if let Some(end) = self.sgml_end() {
+                    return self.emit_spaced(self.pos, end);
+                }
+            }
+            '&' => {
+                for (entity, token) in [("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")] {
+                    if self.starts_with_ignore_case(entity) {
+                        self.pos += entity.len();
+                        return self.emit(token);
+                    }
+                }
+                if self.starts_with_ignore_case("&quot;") {
+                    let token = if self.at_token_start() { "``" } else { "''" };
+                    self.pos += "&quot;".len();
+                    return self.emit(token);
+                }
+            }
+            '@' if self
+                .at(self.pos + 1)
+                .is_some_and(|d| d.is_ascii_alphabetic() || d == '_') =>
+            {
+                let mut end = self.pos + 1;
+                while self
+                    .at(end)
+                    .is_some_and(|d| d.is_ascii_alphanumeric() || d == '_')
+                {
+                    end += 1;
+                }
+                let start = std::mem::replace(&mut self.pos, end);
+                return self.emit_range(start, end);
             }
             _ => {}
         }
@@ -304,6 +349,49 @@ impl<U: Unit> Lexer<'_, U> {
             return self.word();
         }
         self.single_char();
+    }
+
+    /// Whether a number starts at `i`: a digit, or a separator and a digit.
+    fn number_follows(&self, i: usize) -> bool {
+        match self.at(i) {
+            Some(d) if d.is_ascii_digit() => true,
+            Some('.' | ',' | ':') => self.at(i + 1).is_some_and(|d| d.is_ascii_digit()),
+            _ => false,
+        }
+    }
+
+    /// End (exclusive) of an SGML tag starting at the current `<`: `<` or `</`, a letter or
+    /// `!`, anything but `>`, then `>`.
+    fn sgml_end(&self) -> Option<usize> {
+        let mut i = self.pos + 1;
+        if self.at(i) == Some('/') {
+            i += 1;
+        }
+        if !self
+            .at(i)
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '!')
+        {
+            return None;
+        }
+        while let Some(c) = self.at(i) {
+            if c == '>' {
+                return Some(i + 1);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Emits `start..end` as one token with its spaces made non-breaking, as the lexer does
+    /// for the tokens that may contain spaces (SGML tags, fractions like `5 1/2`).
+    fn emit_spaced(&mut self, start: usize, end: usize) {
+        self.pos = end;
+        let token: String = self.chars[start..end]
+            .iter()
+            .map(|u| if u.ch() == ' ' { '\u{a0}' } else { u.ch() })
+            .collect();
+        self.tokens.push(&token);
+        self.finish_token();
     }
 
     fn single(&mut self, token: &str) {
@@ -330,7 +418,9 @@ impl<U: Unit> Lexer<'_, U> {
                     return self.emit_range(start + 2, self.pos);
                 }
             }
-            if self.word_char_at(self.pos + 1) {
+            // `'s` standing alone is a clitic (the lexer's REDAUX rule precedes its opening
+            // quote rule); `'sick` opens a quotation.
+            if self.word_char_at(self.pos + 1) && self.clitic_len().is_none() {
                 return self.single("`");
             }
         }
@@ -361,48 +451,92 @@ impl<U: Unit> Lexer<'_, U> {
         None
     }
 
-    /// A word or number, with its trailing clitic or abbreviation period handled.
+    /// A word or number, with its trailing clitic or period handled.
     fn word(&mut self) {
         let start = self.pos;
+        let mut shape = Shape::new(self.chars[start].ch());
         let mut end = start + 1;
         while let Some(c) = self.at(end) {
-            if c.is_ascii_alphanumeric() {
-                // A word character: joins whatever surrounds it.
-                end += 1;
-                continue;
-            }
             let prev = self.chars[end - 1].ch();
             let next = self.at(end + 1);
-            let joins = if is_word_char(c) {
-                true
-            } else {
-                match c {
-                    '-' | '/' => next.is_some_and(is_word_char) && is_word_char(prev),
-                    '.' => {
-                        next.is_some_and(char::is_alphanumeric)
-                            && prev.is_alphanumeric()
-                            && !(next.is_some_and(|n| n.is_alphabetic()) && prev.is_ascii_digit())
-                    }
-                    ',' | ':' => prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()),
-                    '&' => prev.is_uppercase() && next.is_some_and(char::is_uppercase),
-                    '\'' | '’' => self.inner_apostrophe(start, end) || self.negation_clitic(end),
-                    _ => false,
-                }
+            let joins = match c {
+                '\'' | '’' => self.inner_apostrophe(start, end) || self.negation_clitic(end),
+                c => shape.extends(c, prev, next),
             };
             if !joins {
                 break;
             }
+            shape.push(c, next);
             end += 1;
         }
-        // A number followed directly by letters splits (`0.5mm`, `1.5x`) when the number has
-        // a decimal point; plain alphanumerics (`3x4`, `2nd`) stay whole.
-        let end = split_decimal_unit(&self.chars[start..end]).map_or(end, |n| start + n);
+        // `5 1/2` is one token (the lexer's fraction rule) when longer than the word.
+        if let Some(fraction_end) = self.fraction_end(start)
+            && fraction_end > end
+        {
+            return self.emit_spaced(start, fraction_end);
+        }
+        // So is a hyphenated compound whose first part has dots or commas (`2.5cm-thick`,
+        // `COPD.-5`), when longer.
+        if let Some(compound_end) = self.hyphenated_end(start)
+            && compound_end > end
+        {
+            end = compound_end;
+            shape = Shape::new('-');
+            shape.hyphen = true;
+            shape.numeric = false;
+            shape.separators = false;
+        }
         self.pos = end;
-        if self.at(end) == Some('.') && self.at(end + 1) != Some('.') {
-            self.period_after(start);
-            return;
+        if self.at(end) == Some('.') {
+            return self.period_after(start, shape);
         }
         self.emit_word(start, end);
+    }
+
+    /// End (exclusive) of the lexer's HTHING at `start`: an ASCII letter or digit, letters,
+    /// digits, dots and commas, then one or more hyphen-joined parts of letters and digits.
+    fn hyphenated_end(&self, start: usize) -> Option<usize> {
+        let alnum = |i: usize| self.at(i).is_some_and(|c| c.is_ascii_alphanumeric());
+        if !alnum(start) {
+            return None;
+        }
+        let mut i = start + 1;
+        while self
+            .at(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ','))
+        {
+            i += 1;
+        }
+        let mut end = None;
+        while self.at(i) == Some('-') && alnum(i + 1) {
+            i += 1;
+            while alnum(i) {
+                i += 1;
+            }
+            end = Some(i);
+        }
+        end
+    }
+
+    /// End (exclusive) of a fraction with a whole part (`5 1/2`, `5-1/2`) at `start`: up to
+    /// four digits, a space or hyphen, up to four digits, `/`, up to four digits.
+    fn fraction_end(&self, start: usize) -> Option<usize> {
+        let digits = |from: usize| {
+            let mut i = from;
+            while i < from + 4 && self.at(i).is_some_and(|d| d.is_ascii_digit()) {
+                i += 1;
+            }
+            (i > from).then_some(i)
+        };
+        let whole = digits(start)?;
+        if !matches!(self.at(whole), Some(' ' | '-' | '\u{a0}')) {
+            return None;
+        }
+        let numerator = digits(whole + 1)?;
+        if self.at(numerator) != Some('/') {
+            return None;
+        }
+        digits(numerator + 1)
     }
 
     /// Whether the apostrophe at `i` stays inside the word that started at `start`
@@ -454,48 +588,77 @@ impl<U: Unit> Lexer<'_, U> {
     }
 
     /// Handles the period right after the word that started at `start` (the period is at
-    /// `self.pos`): kept for abbreviations, split off otherwise.
-    fn period_after(&mut self, start: usize) {
+    /// `self.pos`): kept for abbreviations and before `,` `;` `:`, split off otherwise.
+    fn period_after(&mut self, start: usize, shape: Shape) {
         let end = self.pos;
-        let next_start = self.next_non_space(end + 1);
-        let next_char = next_start.and_then(|i| self.at(i));
-        let followed_by_space_or_end = self.at(end + 1).is_none_or(char::is_whitespace);
-        if !followed_by_space_or_end {
-            // `normal.Lungs` or `a.b` stay one token in the lexer.
-            let mut joined_end = end + 1;
-            while self.at(joined_end).is_some_and(is_word_char) {
-                joined_end += 1;
+        let after = self.at(end + 1);
+        let kind = abbreviation_kind(&self.chars[start..end]);
+        let keep = match (kind, after) {
+            // Only an abbreviation before a number, with at most one space between.
+            (Some(AbbrevKind::BeforeNumber), _) => {
+                self.number_follows(end + 1)
+                    || (after.is_some_and(char::is_whitespace) && self.number_follows(end + 2))
             }
-            if joined_end > end + 1 {
-                self.pos = joined_end;
-                return self.emit_word(start, joined_end);
+            (Some(AbbrevKind::Acronym), None) => true,
+            (Some(AbbrevKind::Acronym), Some(c)) if c.is_whitespace() => {
+                !self.single_letter_before_sentence_opener(start, end)
             }
-            return self.emit_word(start, end);
-        }
-        let next_is_number = next_char.is_some_and(|c| c.is_ascii_digit());
-        let next_is_capital = next_char.is_some_and(char::is_uppercase);
-        let word = &self.chars[start..end];
-        match abbreviation_kind(word) {
-            Some(kind) if kind != AbbrevKind::BeforeNumber || next_is_number => {
-                let sentence_end = match kind {
-                    AbbrevKind::SentenceFinal => true,
-                    AbbrevKind::Acronym => {
-                        word.iter().filter(|u| u.ch().is_alphabetic()).count() > 1
-                            && word.iter().all(|u| u.ch().is_uppercase() || u.ch() == '.')
-                    }
-                    _ => false,
-                };
-                self.pos += 1;
-                self.emit_range(start, end + 1);
-                if sentence_end && next_is_capital {
-                    self.emit(".");
-                }
-            }
-            _ => {
-                self.emit_word(start, end);
+            (Some(_), _) => true,
+            // `word.,` keeps its period (`e.g.,`, `2.,`) unless the word is a decimal number
+            // or has a slash.
+            (None, Some(',' | ';' | ':')) => !shape.separators && shape.slashes == 0,
+            (None, _) => false,
+        };
+        if !keep {
+            self.emit_word(start, end);
+            // A period followed by a space or the end is a token of its own; any other is
+            // lexed again (it may open a number, `.5`).
+            if after.is_none_or(char::is_whitespace) {
                 self.single(".");
             }
+            return;
         }
+        self.pos += 1;
+        self.emit_range(start, end + 1);
+        // The lexer's sentence-boundary rule: a sentence-final abbreviation or an upper-case
+        // acronym followed by a capitalised word also ends the sentence.
+        let word = &self.chars[start..end];
+        let sentence_end = match kind {
+            Some(AbbrevKind::SentenceFinal) => true,
+            Some(AbbrevKind::Acronym) => {
+                word.iter().filter(|u| u.ch().is_alphabetic()).count() > 1
+                    && word.iter().all(|u| u.ch().is_uppercase() || u.ch() == '.')
+            }
+            _ => false,
+        };
+        let followed_by_space = after.is_some_and(char::is_whitespace);
+        let next_is_capital = self
+            .next_non_space(end + 1)
+            .and_then(|i| self.at(i))
+            .is_some_and(char::is_uppercase);
+        if sentence_end && followed_by_space && next_is_capital {
+            self.emit(".");
+        }
+    }
+
+    /// `x. The`: a one-letter acronym followed by a word that usually opens a sentence is a
+    /// letter and a period (the lexer's acronym rule; the word list is case-sensitive in its
+    /// first letter).
+    fn single_letter_before_sentence_opener(&self, start: usize, end: usize) -> bool {
+        if end - start != 1 {
+            return false;
+        }
+        let Some(from) = self.next_non_space(end + 1) else {
+            return false;
+        };
+        let mut to = from;
+        while self.at(to).is_some_and(|c| !c.is_whitespace()) {
+            to += 1;
+        }
+        let word: String = self.chars[from..to].iter().map(|u| u.ch()).collect();
+        let mut letters = word.chars();
+        let first_upper = letters.next().is_some_and(|c| c.is_ascii_uppercase());
+        first_upper && SENTENCE_OPENERS.contains(&word.to_ascii_lowercase().as_str())
     }
 
     fn next_non_space(&self, mut i: usize) -> Option<usize> {
@@ -533,18 +696,152 @@ fn eq_ignore_ascii_case<U: Unit>(word: &[U], ascii: &str) -> bool {
             .all(|(w, a)| w.ch().to_ascii_lowercase() == a)
 }
 
-/// `0.5mm`: the length of a decimal number glued to a unit, when the word is one.
-fn split_decimal_unit<U: Unit>(word: &[U]) -> Option<usize> {
-    let digits_end = word.iter().position(|u| {
-        let c = u.ch();
-        !(c.is_ascii_digit() || matches!(c, '.' | ',' | '+' | '-'))
-    })?;
-    let number = &word[..digits_end];
-    (number.iter().any(|u| u.ch() == '.')
-        && number.last().is_some_and(|u| u.ch().is_ascii_digit())
-        && word[digits_end..].iter().all(|u| u.ch().is_alphabetic()))
-    .then_some(digits_end)
+/// What the token being lexed looks like so far, which decides what may extend it: the
+/// lexer's WORD (letters, digits, and `.` `!` `?` between letters), NUMBER (digits and `.`
+/// `,` `:` between digits), THING3 (up to three parts joined by `/`) and HTHING (parts joined
+/// by hyphens) rules, followed in one pass.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    starts_with_letter: bool,
+    /// Only digits, number separators and a leading sign so far.
+    numeric: bool,
+    /// A number separator (`.` `,` `:`) was joined.
+    separators: bool,
+    /// The token opened with `+` or `-`.
+    signed: bool,
+    hyphen: bool,
+    /// A hyphen followed by a digit was joined (`T4-5`): no slash may follow.
+    hyphen_digit: bool,
+    slashes: u8,
+    /// A `.`, `!` or `?` was joined between letters (`e.g`, `normal.Lungs`).
+    dotted: bool,
 }
+
+impl Shape {
+    fn new(first: char) -> Self {
+        Self {
+            starts_with_letter: first.is_alphabetic(),
+            numeric: first.is_ascii_digit() || matches!(first, '+' | '-' | '.' | ',' | ':'),
+            separators: matches!(first, '.' | ',' | ':'),
+            signed: matches!(first, '+' | '-'),
+            hyphen: false,
+            hyphen_digit: false,
+            slashes: 0,
+            dotted: false,
+        }
+    }
+
+    /// Whether `c` (between `prev` and `next`) extends the token.
+    fn extends(&self, c: char, prev: char, next: Option<char>) -> bool {
+        if c.is_ascii_digit() {
+            return true;
+        }
+        if is_word_char(c) {
+            // A number with a separator or a sign ends before letters (`0.5mm`, `10:30pm`,
+            // `+5a`); plain alphanumerics stay whole (`10cm`, `2nd`).
+            return !(self.numeric && (self.separators || self.signed));
+        }
+        let next_is_word = next.is_some_and(is_word_char);
+        match c {
+            '-' => next_is_word && is_word_char(prev),
+            '/' => {
+                next_is_word
+                    && is_word_char(prev)
+                    && !self.separators
+                    && !self.dotted
+                    && !self.hyphen_digit
+                    && self.slashes < 2
+            }
+            '.' | '!' | '?' => {
+                let between_letters = self.starts_with_letter
+                    && !self.hyphen
+                    && self.slashes == 0
+                    && is_word_char(prev)
+                    && next.is_some_and(char::is_alphabetic);
+                let in_number = c == '.'
+                    && self.numeric
+                    && prev.is_ascii_digit()
+                    && next.is_some_and(|n| n.is_ascii_digit());
+                between_letters || in_number
+            }
+            ',' | ':' => {
+                self.numeric && prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit())
+            }
+            '&' => prev.is_uppercase() && next.is_some_and(char::is_uppercase),
+            _ => false,
+        }
+    }
+
+    /// Records that `c` (followed by `next`) joined the token.
+    fn push(&mut self, c: char, next: Option<char>) {
+        match c {
+            '.' | ',' | ':' if self.numeric => self.separators = true,
+            '.' | '!' | '?' => self.dotted = true,
+            '-' => {
+                self.hyphen = true;
+                self.numeric = false;
+                self.hyphen_digit |= next.is_some_and(|n| n.is_ascii_digit());
+            }
+            '/' => {
+                self.slashes += 1;
+                self.numeric = false;
+            }
+            c if c.is_ascii_digit() => {}
+            _ => self.numeric = false,
+        }
+    }
+}
+
+/// Words after which a one-letter acronym's period ends the sentence (`x. The`), lower-cased;
+/// the lexer requires their first letter in upper case.
+const SENTENCE_OPENERS: [&str; 46] = [
+    "about",
+    "according",
+    "additionally",
+    "after",
+    "an",
+    "a",
+    "as",
+    "at",
+    "but",
+    "earlier",
+    "he",
+    "her",
+    "here",
+    "however",
+    "if",
+    "in",
+    "it",
+    "last",
+    "many",
+    "more",
+    "mr.",
+    "ms.",
+    "now",
+    "once",
+    "one",
+    "other",
+    "our",
+    "she",
+    "since",
+    "so",
+    "some",
+    "such",
+    "that",
+    "the",
+    "their",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "we",
+    "when",
+    "while",
+    "what",
+    "yet",
+    "you",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AbbrevKind {
@@ -572,7 +869,25 @@ fn abbreviation_kind<U: Unit>(word: &[U]) -> Option<AbbrevKind> {
         *b = u.ch().to_ascii_lowercase() as u8;
     }
     let lower = std::str::from_utf8(&buffer[..word.len()]).ok()?;
+    if !case_allows(word, lower) {
+        return None;
+    }
     listed_abbreviation(lower)
+}
+
+/// The lexer lists some abbreviations with a case-sensitive letter (`[P]a`, `Pp?t[ye]s?`,
+/// `M[ft]g`), so that common words (`pa`, `ill`, `mass`) stay words: whether `word` has that
+/// letter in the listed case.
+fn case_allows<U: Unit>(word: &[U], lower: &str) -> bool {
+    let at = |i: usize| word.get(i).map_or(' ', |u| u.ch());
+    match lower {
+        "az" | "ark" | "del" | "ill" | "la" | "mass" | "miss" | "ore" | "pa" | "tex" | "wash" => {
+            at(0).is_ascii_uppercase()
+        }
+        "pty" | "ptys" | "pte" | "ptes" => at(2).is_ascii_lowercase(),
+        "mfg" | "mtg" => at(1).is_ascii_lowercase(),
+        _ => true,
+    }
 }
 
 /// The Stanford lexer's abbreviation lists, lower-cased (a `match` compiles to a length switch
@@ -581,10 +896,12 @@ fn listed_abbreviation(lower: &str) -> Option<AbbrevKind> {
     Some(match lower {
         "jan" | "feb" | "mar" | "apr" | "jun" | "jul" | "aug" | "sep" | "sept" | "oct" | "nov"
         | "dec" | "mon" | "tue" | "tues" | "wed" | "thu" | "thurs" | "fri" | "ala" | "ariz"
-        | "ark" | "calif" | "colo" | "conn" | "dak" | "fla" | "ind" | "kan" | "kans" | "ky"
-        | "md" | "mich" | "minn" | "mont" | "neb" | "nev" | "okla" | "tenn" | "vt" | "wis"
-        | "wisc" | "wyo" | "inc" | "co" | "cos" | "corp" | "ltd" | "plc" | "bancorp" | "bhd"
-        | "assn" | "univ" | "intl" | "sys" | "est" | "ext" | "sq" | "jr" | "bros" | "esq"
+        | "ark" | "calif" | "colo" | "conn" | "ct" | "dak" | "fla" | "ga" | "ind" | "kan"
+        | "kans" | "ky" | "md" | "mich" | "minn" | "mo" | "mont" | "neb" | "nev" | "okla"
+        | "penn" | "tenn" | "va" | "vt" | "wis" | "wisc" | "wyo" | "az" | "del" | "ill" | "la"
+        | "mass" | "miss" | "ore" | "pa" | "tex" | "wash" | "inc" | "co" | "cos" | "corp"
+        | "pty" | "ptys" | "pte" | "ptes" | "ltd" | "plc" | "rt" | "bancorp" | "bhd" | "assn"
+        | "univ" | "intl" | "sys" | "tel" | "est" | "ext" | "sq" | "jr" | "bros" | "esq"
         | "etc" | "al" | "seq" | "bldg" => AbbrevKind::SentenceFinal,
         "mr" | "mrs" | "ms" | "dr" | "drs" | "prof" | "profs" | "sen" | "sens" | "rep" | "reps"
         | "atty" | "attys" | "lt" | "col" | "gen" | "messrs" | "gov" | "govs" | "adm" | "rev"
@@ -595,7 +912,7 @@ fn listed_abbreviation(lower: &str) -> Option<AbbrevKind> {
         | "elec" | "natl" | "mfg" | "mtg" | "dept" | "blvd" | "rd" | "a.k.a" | "ph.d" | "ed.d" => {
             AbbrevKind::Title
         }
-        "ca" | "fig" | "figs" | "no" | "nos" | "art" | "arts" | "pp" | "op" => {
+        "ca" | "fig" | "figs" | "no" | "nos" | "prop" | "art" | "pp" | "op" => {
             AbbrevKind::BeforeNumber
         }
         _ => return None,
@@ -678,7 +995,11 @@ mod tests {
     fn numbers_and_symbols() {
         assert_eq!(
             coco("50% $100 3/4 1,000 10:30 0.5mm 5-10 T4-5 +5 x-ray"),
-            "50 % $ 100 3/4 1,000 10:30 0.5 mm 5-10 t4-5 +5 x-ray"
+            "50 % $ 100\u{a0}3/4 1,000 10:30 0.5 mm 5-10 t4-5 +5 x-ray"
+        );
+        assert_eq!(
+            coco("1.Lucency 2.No v70.0 x1.5 ,786.2 16.2/24.7 a/b/c/d 12:30pm"),
+            "1 lucency 2 no v70 .0 x1 .5 ,786.2 16.2 / 24.7 a/b/c / d 12:30 pm"
         );
         assert_eq!(
             coco("mild -- no acute disease!?"),
