@@ -18,6 +18,7 @@
 mod compare;
 mod compare_reports;
 mod compare_tables;
+mod layout;
 mod leaderboard;
 mod paper;
 mod paper_input;
@@ -28,7 +29,9 @@ mod row;
 mod scored;
 mod summary;
 mod table;
+mod tidy;
 
+pub use layout::{LONGEST_UNBROKEN_WORD, TERMINAL_WIDTH};
 pub use paper::{
     Cell, Column, Layout, PaperError, PaperRow, PaperTable, STUDY_2507_11200, paper_table,
 };
@@ -36,6 +39,7 @@ pub use paper_input::{IntervalChoice, PaperOptions, RunInput};
 pub use row::Row;
 pub use summary::{Accuracy, MISSING_GROUP, Summary, SummaryOptions, is_non_judgement, summarize};
 pub use table::{Align, Format, Table, visible};
+pub use tidy::{ALL_GROUPS, OVERALL, TIDY_COLUMNS, TidySource, push_tidy_rows, tidy_table};
 
 pub use compare::{
     CompareError, CompareSettings, DiscordantItem, DiscordantItems, GroupComparison, RunComparison,
@@ -99,16 +103,77 @@ fn accuracy_columns(first: &str, summary: &Summary) -> Vec<(String, Align)> {
     columns
 }
 
+/// The method a summary's interval column is headed with: the one asked for. Cells whose
+/// interval is the cluster bound instead carry [`BOUND_MARK`].
 fn ci_label(summary: &Summary) -> &'static str {
-    summary.ci_method.label()
+    intended_method(&summary.overall).label()
+}
+
+/// The method asked for an accuracy's interval (before any fall-back to the cluster bound).
+fn intended_method(accuracy: &Accuracy) -> medeval_stats::CiMethodName {
+    accuracy
+        .ci_fallback
+        .map_or(accuracy.ci_method, |fallback| fallback.from)
+}
+
+/// Marks an interval that is the cluster bound because the cluster method asked for had too
+/// few clusters (or no spread); [`fallback_note`] says what it means.
+pub const BOUND_MARK: &str = "‡";
+
+/// The sentence explaining [`BOUND_MARK`] for the fall-backs of one table, `None` without any.
+/// With a single fall-back it gives its numbers.
+pub fn fallback_note(fallbacks: &[&medeval_stats::CiFallback]) -> Option<String> {
+    use medeval_stats::FallbackReason;
+    let first = fallbacks.first()?;
+    let too_few = fallbacks
+        .iter()
+        .any(|f| f.reason == FallbackReason::TooFewClusters);
+    let zero_width = fallbacks
+        .iter()
+        .any(|f| f.reason == FallbackReason::ZeroWidth);
+    let method = first.from.label();
+    let minimum = first.minimum_clusters;
+    let why = match (too_few, zero_width) {
+        (true, false) if fallbacks.len() == 1 => format!(
+            "{} cluster(s) are fewer than the {minimum} a {method} interval needs",
+            first.clusters
+        ),
+        (true, false) => format!("fewer than the {minimum} clusters a {method} interval needs"),
+        (false, _) => format!("the {method} interval had zero width"),
+        (true, true) => format!(
+            "fewer than the {minimum} clusters a {method} interval needs, or it had zero width"
+        ),
+    };
+    let n = if fallbacks.len() == 1 {
+        format!(" = {:.1}", first.worst_case_n)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{BOUND_MARK} {why}: Wilson interval at n = n²/Σ(cluster size)²{n}, what the items are \
+         worth if all answers in a cluster were alike (docs/statistics.md)"
+    ))
+}
+
+/// A title followed by the fall-back note, if any.
+fn with_note(title: Option<String>, note: Option<String>) -> Option<String> {
+    match (title, note) {
+        (Some(title), Some(note)) => Some(format!("{title}; {note}")),
+        (title, note) => title.or(note),
+    }
 }
 
 fn accuracy_row(label: &str, accuracy: &Accuracy) -> Vec<String> {
+    let mark = if accuracy.ci_fallback.is_some() {
+        BOUND_MARK
+    } else {
+        ""
+    };
     let mut row = vec![
         label.to_owned(),
         accuracy.n.to_string(),
         percent(accuracy.accuracy),
-        percent_interval(accuracy.accuracy_ci),
+        format!("{}{mark}", percent_interval(accuracy.accuracy_ci)),
     ];
     row.extend(
         Outcome::ANSWERED
@@ -143,22 +208,35 @@ pub fn repeated_table(summary: &medeval_stats::RepeatedSummary) -> Table {
         "repeated sampling: {draws} judged samples per item over {} items; intervals cluster-robust over {} clusters (items, or their shared images)",
         summary.n_items, summary.clusters
     ));
+    let mark = if summary.ci_fallback.is_some() {
+        BOUND_MARK
+    } else {
+        ""
+    };
+    let interval = |ci: [f64; 2]| format!("{}{mark}", percent_interval(Some(ci)));
+    table.title = with_note(
+        table.title,
+        summary
+            .ci_fallback
+            .as_ref()
+            .and_then(|fallback| fallback_note(&[fallback])),
+    );
     table.push(vec![
         "mean accuracy".into(),
         percent(Some(summary.mean_accuracy)),
-        percent_interval(Some(summary.mean_accuracy_ci)),
+        interval(summary.mean_accuracy_ci),
         "mean over items of the share of correct samples".into(),
     ]);
     table.push(vec![
         "majority-vote accuracy".into(),
         percent(Some(summary.majority_vote_accuracy)),
-        percent_interval(Some(summary.majority_vote_ci)),
+        interval(summary.majority_vote_ci),
         format!("plurality answer per item; {} tie(s) {ties}", summary.ties),
     ]);
     table.push(vec![
         "any correct (pass@k)".into(),
         percent(Some(summary.any_correct_accuracy)),
-        percent_interval(Some(summary.any_correct_ci)),
+        interval(summary.any_correct_ci),
         "items with at least one correct sample".into(),
     ]);
     table.push(vec![
@@ -193,16 +271,28 @@ pub fn summary_tables(summary: &Summary) -> Vec<Table> {
     // A run of report items only has no accuracy to show.
     if summary.overall.counts.total() > 0 || summary.report.is_none() {
         let mut overall = Table {
-            title: None,
+            title: summary
+                .overall
+                .ci_fallback
+                .as_ref()
+                .and_then(|fallback| fallback_note(&[fallback])),
             columns: accuracy_columns("", summary),
             rows: Vec::new(),
         };
         overall.push(accuracy_row("overall", &summary.overall));
         tables.push(overall);
     }
-    for (field, groups) in &summary.groups {
+    for field in &summary.by {
+        let Some(groups) = summary.groups.get(field) else {
+            continue;
+        };
+        let fallbacks: Vec<&medeval_stats::CiFallback> = groups
+            .values()
+            .chain([&summary.overall])
+            .filter_map(|accuracy| accuracy.ci_fallback.as_ref())
+            .collect();
         let mut table = Table {
-            title: Some(format!("by {field}")),
+            title: with_note(Some(format!("by {field}")), fallback_note(&fallbacks)),
             columns: accuracy_columns(field, summary),
             rows: Vec::new(),
         };

@@ -4,14 +4,16 @@
 //!
 //! The interval of a cell is Wilson's unless the benchmark's items share cluster keys (several
 //! questions on one image), in which case it is cluster-robust by default, because items on one
-//! image are not independent and a Wilson interval would be too narrow. The method of every cell
-//! is named: in the table's title, and with a `†` on the columns (or, when a column mixes
-//! methods, the cells) that are cluster-robust.
+//! image are not independent and a Wilson interval would be too narrow: the same choice as
+//! `medeval show` ([`CiMethod::Auto`]). The method of every cell is named: in the table's title,
+//! with a `†` on the columns (or, when a column mixes methods, the cells) that are
+//! cluster-robust, and a `‡` on cells whose clusters were too few, which get the cluster bound
+//! instead (see `medeval_stats::CiFallback`).
 
 use std::collections::{BTreeSet, HashMap};
 
 use medeval_core::OutcomeCounts;
-use medeval_stats::{CiMethod, CiMethodName, NonJudgementPolicy};
+use medeval_stats::{CiFallback, CiMethod, CiMethodName, NonJudgementPolicy};
 use serde::Serialize;
 
 use crate::paper_input::{IntervalChoice, PaperOptions, RunInput};
@@ -125,10 +127,14 @@ pub struct Cell {
     pub n: u64,
     /// Accuracy, `null` when `n` is 0.
     pub accuracy: Option<f64>,
-    /// The interval, `null` when it cannot be computed (n = 0, fewer than two clusters).
+    /// The interval, `null` when it cannot be computed (n = 0).
     pub accuracy_ci: Option<[f64; 2]>,
-    /// The interval's method.
+    /// The interval's method: `wilson`, `cluster_robust`, or `wilson_cluster_bound` when the
+    /// cell's clusters were too few for a cluster-robust interval.
     pub ci_method: CiMethodName,
+    /// Why the interval is the cluster bound, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_fallback: Option<CiFallback>,
     /// Samples per outcome, before exclusions.
     pub counts: OutcomeCounts,
 }
@@ -287,13 +293,14 @@ fn cell(run: &RunInput<'_>, column: &Column, options: &PaperOptions) -> Cell {
             .filter(|row| row.item.group_key(field).as_deref() == Some(value.as_str()))
             .collect(),
     };
+    // Decided on the whole run, as `show` decides it, so a sub-column gets its run's method.
     let clustered = run.rows.iter().any(|row| row.item.cluster.is_some());
     let ci = match options.interval {
         IntervalChoice::Wilson => CiMethod::Wilson,
         IntervalChoice::ClusterRobust => CiMethod::ClusterRobust,
-        IntervalChoice::Auto if clustered => CiMethod::ClusterRobust,
-        IntervalChoice::Auto => CiMethod::Wilson,
-    };
+        IntervalChoice::Auto => CiMethod::Auto,
+    }
+    .resolve(clustered);
     let summary = summarize(
         &rows,
         &SummaryOptions {
@@ -309,12 +316,21 @@ fn cell(run: &RunInput<'_>, column: &Column, options: &PaperOptions) -> Cell {
         n: summary.overall.n,
         accuracy: summary.overall.accuracy,
         accuracy_ci: summary.overall.accuracy_ci,
-        ci_method: ci.name(),
+        ci_method: summary.overall.ci_method,
+        ci_fallback: summary.overall.ci_fallback,
         counts: summary.overall.counts,
     }
 }
 
 const CLUSTER_MARK: &str = "†";
+
+impl Cell {
+    /// The method asked for, before any fall-back to the cluster bound.
+    fn intended_method(&self) -> CiMethodName {
+        self.ci_fallback
+            .map_or(self.ci_method, |fallback| fallback.from)
+    }
+}
 
 impl PaperTable {
     /// The tables to render: the accuracy table (when any run has judged items), then the
@@ -337,7 +353,7 @@ impl PaperTable {
                     .rows
                     .iter()
                     .filter_map(|row| row.cells[i].as_ref())
-                    .map(|cell| method_label(cell.ci_method))
+                    .map(|cell| method_label(cell.intended_method()))
                     .collect();
                 methods.len() > 1
             })
@@ -348,7 +364,7 @@ impl PaperTable {
                     .rows
                     .iter()
                     .filter_map(|row| row.cells[i].as_ref())
-                    .any(|cell| cell.ci_method == CiMethodName::ClusterRobust)
+                    .any(|cell| cell.intended_method() == CiMethodName::ClusterRobust)
         };
         let mut columns = vec![("model".to_owned(), Align::Left)];
         columns.extend(self.columns.iter().enumerate().map(|(i, column)| {
@@ -365,12 +381,17 @@ impl PaperTable {
             cells.extend(row.cells.iter().enumerate().map(|(i, cell)| match cell {
                 None => "–".to_owned(),
                 Some(cell) => {
-                    let mark = if mixed[i] && cell.ci_method == CiMethodName::ClusterRobust {
-                        CLUSTER_MARK
-                    } else {
-                        ""
-                    };
-                    format_cell(cell, mark)
+                    let robust = mixed[i] && cell.intended_method() == CiMethodName::ClusterRobust;
+                    let mark = format!(
+                        "{}{}",
+                        if robust { CLUSTER_MARK } else { "" },
+                        if cell.ci_fallback.is_some() {
+                            crate::BOUND_MARK
+                        } else {
+                            ""
+                        }
+                    );
+                    format_cell(cell, &mark)
                 }
             }));
             table.push(cells);
@@ -384,7 +405,7 @@ impl PaperTable {
             self.rows
                 .iter()
                 .flat_map(|row| row.cells.iter().flatten())
-                .any(|cell| cell.ci_method == method)
+                .any(|cell| cell.intended_method() == method)
         };
         let level = format!("{:.0}%", self.confidence * 100.0);
         let intervals = match (
@@ -405,7 +426,16 @@ impl PaperTable {
             NonJudgementPolicy::CountAsWrong => "unparsed, refused and error count as wrong",
             NonJudgementPolicy::Exclude => "unparsed, refused and error excluded",
         };
-        format!("Accuracy (%) with {intervals}; n items per cell; {policy}")
+        let fallbacks: Vec<&CiFallback> = self
+            .rows
+            .iter()
+            .flat_map(|row| row.cells.iter().flatten())
+            .filter_map(|cell| cell.ci_fallback.as_ref())
+            .collect();
+        let note = crate::fallback_note(&fallbacks)
+            .map(|note| format!("; {note}"))
+            .unwrap_or_default();
+        format!("Accuracy (%) with {intervals}; n items per cell; {policy}{note}")
     }
 }
 
@@ -560,10 +590,26 @@ mod tests {
         )
         .unwrap();
         let cell = table.rows[0].cells[0].as_ref().unwrap();
-        assert_eq!(cell.ci_method, CiMethodName::ClusterRobust);
+        // Two clusters are too few for a cluster-robust interval: the cluster bound, Wilson's
+        // (p̂ + z²/2n ± z√(p̂(1-p̂)/n + z²/4n²))/(1 + z²/n) at n = n²/Σm² = 16/8 = 2, p̂ = 1/2.
+        assert_eq!(cell.ci_method, CiMethodName::WilsonClusterBound);
+        let fallback = cell.ci_fallback.unwrap();
+        assert_eq!(fallback.from, CiMethodName::ClusterRobust);
+        assert_eq!((fallback.clusters, fallback.worst_case_n), (2, 2.0));
+        let z = 1.959_963_984_540_054_f64;
+        let n = 2.0;
+        let half = z * (0.25 / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+        let [lo, hi] = cell.accuracy_ci.unwrap();
+        assert!((lo - (0.5 - half)).abs() < 1e-15 && (hi - (0.5 + half)).abs() < 1e-15);
         let rendered = table.to_table();
         assert_eq!(rendered.columns[1].0, "b†");
-        assert!(rendered.title.unwrap().contains("cluster-robust"));
+        assert_eq!(rendered.rows[0][1], "50.0 [9.5, 90.5]‡ n=4");
+        let title = rendered.title.unwrap();
+        assert!(title.contains("cluster-robust"), "{title}");
+        assert!(
+            title.contains("‡ 2 cluster(s) are fewer than the 30"),
+            "{title}"
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use medeval_core::{AnswerType, Outcome, OutcomeCounts};
 use medeval_stats::{
-    AccuracyEstimate, CiMethod, CiMethodName, ClusterSummary, NonJudgementPolicy, RunOutcomes,
-    estimate_accuracy,
+    AccuracyEstimate, CiFallback, CiMethod, CiMethodName, ClusterSummary, NonJudgementPolicy,
+    RunOutcomes, estimate_accuracy,
 };
 use serde::Serialize;
 
@@ -17,11 +17,13 @@ use crate::row::Row;
 pub struct SummaryOptions {
     /// How `unparsed`, `refused` and `error` enter the accuracy.
     pub policy: NonJudgementPolicy,
-    /// The interval method.
+    /// The interval method. `Auto` is decided once for all the rows summarised (cluster-robust
+    /// when any item carries a cluster key), so every breakdown uses the same method.
     pub ci: CiMethod,
     /// The interval's confidence level.
     pub confidence: f64,
-    /// Metadata fields to break results down by (`answer_type` is always available).
+    /// Metadata fields to break results down by (`answer_type` is always available), in the
+    /// order the breakdowns are shown.
     pub by: Vec<String>,
     /// The seed of the report metrics' bootstrap intervals (a bootstrap accuracy interval
     /// carries its own seed in `ci`).
@@ -29,7 +31,8 @@ pub struct SummaryOptions {
 }
 
 impl Default for SummaryOptions {
-    /// Non-judgements count as wrong; Wilson 95% intervals; no breakdown.
+    /// Non-judgements count as wrong; Wilson 95% intervals; no breakdown. (`medeval show` and
+    /// `table` default to [`CiMethod::Auto`] instead.)
     fn default() -> Self {
         Self {
             policy: NonJudgementPolicy::CountAsWrong,
@@ -48,9 +51,14 @@ pub struct Accuracy {
     pub n: u64,
     /// correct / n; `null` when n is 0.
     pub accuracy: Option<f64>,
-    /// The interval, `null` when it cannot be computed (n = 0; fewer than two clusters for a
-    /// cluster method).
+    /// The interval, `null` when it cannot be computed (n = 0).
     pub accuracy_ci: Option<[f64; 2]>,
+    /// The method of the interval: the one asked for (`auto` decided), or
+    /// `wilson_cluster_bound` when a cluster method had too few clusters.
+    pub ci_method: CiMethodName,
+    /// Why the interval is the cluster bound rather than the cluster method asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_fallback: Option<CiFallback>,
     /// Samples per outcome, before any exclusion.
     pub counts: OutcomeCounts,
 }
@@ -63,8 +71,6 @@ pub struct Summary {
     pub overall: Accuracy,
     /// How non-judgements entered the accuracy.
     pub policy: NonJudgementPolicy,
-    /// Interval method.
-    pub ci_method: CiMethodName,
     /// Interval level.
     pub confidence: f64,
     /// Clustering and design effect, when the items carry cluster keys.
@@ -79,6 +85,9 @@ pub struct Summary {
     /// Corpus text metrics of the report items, when the run has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<ReportSummary>,
+    /// The breakdown fields, in the order asked for (the order of the tables).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by: Vec<String>,
     /// For each breakdown field: value -> accuracy of the samples with that value.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub groups: BTreeMap<String, BTreeMap<String, Accuracy>>,
@@ -98,11 +107,20 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
         .copied()
         .filter(|row| row.item.answer_type != AnswerType::Report)
         .collect();
-    let (overall, estimate) = accuracy_of(&judged, options);
+    let method = options
+        .ci
+        .resolve(judged.iter().any(|row| row.item.cluster.is_some()));
+    let (overall, estimate) = accuracy_of(&judged, method, options);
 
+    let mut by: Vec<String> = Vec::new();
+    for field in &options.by {
+        if !by.contains(field) {
+            by.push(field.clone());
+        }
+    }
     let mut groups = BTreeMap::new();
     let mut macro_accuracy = BTreeMap::new();
-    for field in &options.by {
+    for field in &by {
         let mut by_value: BTreeMap<String, Vec<Row<'_>>> = BTreeMap::new();
         for row in &judged {
             let key = row
@@ -113,7 +131,7 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
         }
         let summaries: BTreeMap<String, Accuracy> = by_value
             .into_iter()
-            .map(|(value, rows)| (value, accuracy_of(&rows, options).0))
+            .map(|(value, rows)| (value, accuracy_of(&rows, method, options).0))
             .collect();
         let accuracies: Vec<f64> = summaries.values().filter_map(|s| s.accuracy).collect();
         if !accuracies.is_empty() {
@@ -128,7 +146,6 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
     Summary {
         overall,
         policy: options.policy,
-        ci_method: options.ci.name(),
         confidence: options.confidence,
         clusters: estimate.as_ref().and_then(|e| e.clusters),
         bootstrap: estimate.and_then(|e| e.bootstrap),
@@ -139,15 +156,21 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
             options.confidence,
             options.report_seed,
         ),
+        by,
         groups,
         macro_accuracy,
     }
 }
 
-fn accuracy_of(rows: &[Row<'_>], options: &SummaryOptions) -> (Accuracy, Option<AccuracyEstimate>) {
+/// The accuracy of `rows` with an interval by `method` (`Auto` already decided).
+fn accuracy_of(
+    rows: &[Row<'_>],
+    method: CiMethod,
+    options: &SummaryOptions,
+) -> (Accuracy, Option<AccuracyEstimate>) {
     let counts: OutcomeCounts = rows.iter().map(|row| row.scored.outcome).collect();
     let any_cluster = rows.iter().any(|row| row.item.cluster.is_some());
-    let outcomes = if any_cluster || options.ci.is_clustered() {
+    let outcomes = if any_cluster || method.is_clustered() {
         RunOutcomes::clustered(
             rows.iter()
                 .map(|row| (row.scored.outcome, row.item.cluster.as_deref())),
@@ -158,12 +181,14 @@ fn accuracy_of(rows: &[Row<'_>], options: &SummaryOptions) -> (Accuracy, Option<
     };
     let n = outcomes.n();
     let accuracy = (n > 0).then(|| outcomes.correct() as f64 / n as f64);
-    let estimate = estimate_accuracy(&outcomes, options.ci, options.confidence).ok();
+    let estimate = estimate_accuracy(&outcomes, method, options.confidence).ok();
     (
         Accuracy {
             n,
             accuracy,
             accuracy_ci: estimate.as_ref().map(|e| e.ci),
+            ci_method: estimate.as_ref().map_or(method.name(), |e| e.ci_method),
+            ci_fallback: estimate.as_ref().and_then(|e| e.ci_fallback),
             counts,
         },
         estimate,
@@ -298,6 +323,89 @@ mod tests {
         // Micro 3/4; macro (1 + 0 + 1) / 3.
         assert_eq!(summary.overall.accuracy, Some(0.75));
         assert!((summary.macro_accuracy["modality"] - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn breakdowns_keep_the_order_they_were_asked_in() {
+        let items: Vec<Item> = (0..4)
+            .map(|i| item(i, Some(if i < 2 { "CT" } else { "MR" }), None))
+            .collect();
+        let verdicts: Vec<Scored> = (0..4).map(|_| scored(Outcome::Correct)).collect();
+        let rows: Vec<Row> = items
+            .iter()
+            .zip(&verdicts)
+            .map(|(item, scored)| Row { item, scored })
+            .collect();
+        // "modality" sorts after "answer_type"; asked first, it comes first. A repeat is ignored.
+        let summary = summarize(
+            &rows,
+            &SummaryOptions {
+                by: vec!["modality".into(), "answer_type".into(), "modality".into()],
+                ..SummaryOptions::default()
+            },
+        );
+        assert_eq!(summary.by, ["modality", "answer_type"]);
+        let titles: Vec<String> = crate::summary_tables(&summary)
+            .into_iter()
+            .filter_map(|table| table.title)
+            .collect();
+        assert_eq!(titles, ["by modality", "by answer_type"]);
+    }
+
+    #[test]
+    fn auto_clusters_every_group_of_a_keyed_run_and_marks_the_cluster_bound() {
+        // 40 images of two questions; modality CT holds 4 images, too few to cluster.
+        let items: Vec<Item> = (0..80)
+            .map(|i| {
+                let modality = if i < 8 { "CT" } else { "MR" };
+                item(i, Some(modality), Some(&format!("img{}", i / 2)))
+            })
+            .collect();
+        let verdicts: Vec<Scored> = (0..80)
+            .map(|i| {
+                scored(if i % 3 == 0 {
+                    Outcome::Wrong
+                } else {
+                    Outcome::Correct
+                })
+            })
+            .collect();
+        let rows: Vec<Row> = items
+            .iter()
+            .zip(&verdicts)
+            .map(|(item, scored)| Row { item, scored })
+            .collect();
+        let summary = summarize(
+            &rows,
+            &SummaryOptions {
+                ci: CiMethod::Auto,
+                by: vec!["modality".into()],
+                ..SummaryOptions::default()
+            },
+        );
+        assert_eq!(summary.overall.ci_method, CiMethodName::ClusterRobust);
+        let groups = &summary.groups["modality"];
+        assert_eq!(groups["MR"].ci_method, CiMethodName::ClusterRobust);
+        assert_eq!(groups["CT"].ci_method, CiMethodName::WilsonClusterBound);
+        let fallback = groups["CT"].ci_fallback.unwrap();
+        // Four images of two questions: n_w = 64/16 = 4.
+        assert_eq!((fallback.clusters, fallback.worst_case_n), (4, 4.0));
+        let tables = crate::summary_tables(&summary);
+        assert_eq!(tables[0].columns[3].0, "95% CI (cluster-robust)");
+        let by = &tables[1];
+        let ct = by.rows.iter().find(|row| row[0] == "CT").unwrap();
+        assert!(ct[3].ends_with('‡'), "{ct:?}");
+        let mr = by.rows.iter().find(|row| row[0] == "MR").unwrap();
+        assert!(!mr[3].ends_with('‡'), "{mr:?}");
+        let title = by.title.as_deref().unwrap();
+        assert!(title.starts_with("by modality; ‡ 4 cluster(s)"), "{title}");
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["ci_method"], "cluster_robust");
+        assert_eq!(
+            json["groups"]["modality"]["CT"]["ci_fallback"]["reason"],
+            "too_few_clusters"
+        );
+        assert_eq!(json["by"][0], "modality");
     }
 
     #[test]

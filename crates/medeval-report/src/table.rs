@@ -75,11 +75,13 @@ impl Table {
 
     /// Renders the table. Cells may hold untrusted text (item ids, metadata, model output): in
     /// every format control characters are shown as escapes, never sent to the reader's
-    /// terminal or editor, and each format's own special characters are escaped.
+    /// terminal or editor, and each format's own special characters are escaped. A terminal
+    /// table fits 100 columns: long text wraps, and too many columns are laid out in blocks
+    /// (see [`crate::layout`]); numbers are never split.
     pub fn render(&self, format: Format) -> String {
         let visible = self.visible();
         match format {
-            Format::Terminal => visible.terminal(),
+            Format::Terminal => crate::layout::terminal(&visible),
             Format::Markdown => visible.markdown(),
             Format::Csv => visible.csv(),
             Format::Latex => visible.latex(),
@@ -101,49 +103,6 @@ impl Table {
                 .map(|row| row.iter().map(|c| visible(c).into_owned()).collect())
                 .collect(),
         }
-    }
-
-    fn widths(&self) -> Vec<usize> {
-        self.columns
-            .iter()
-            .enumerate()
-            .map(|(i, (header, _))| {
-                self.rows
-                    .iter()
-                    .map(|row| display_width(&row[i]))
-                    .chain([display_width(header)])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect()
-    }
-
-    fn terminal(&self) -> String {
-        let widths = self.widths();
-        let mut out = String::new();
-        if let Some(title) = &self.title {
-            let _ = writeln!(out, "{title}");
-        }
-        let line = |cells: Vec<&str>| -> String {
-            let padded: Vec<String> = cells
-                .iter()
-                .zip(&self.columns)
-                .zip(&widths)
-                .map(|((cell, (_, align)), width)| pad(cell, *width, *align))
-                .collect();
-            padded.join("  ").trim_end().to_owned()
-        };
-        let _ = writeln!(
-            out,
-            "{}",
-            line(self.columns.iter().map(|(h, _)| h.as_str()).collect())
-        );
-        let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-        let _ = writeln!(out, "{}", rule.join("  "));
-        for row in &self.rows {
-            let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
-        }
-        out
     }
 
     fn markdown(&self) -> String {
@@ -213,7 +172,7 @@ impl Table {
 }
 
 /// Width in terminal columns, counting East Asian wide characters as two.
-fn display_width(text: &str) -> usize {
+pub(crate) fn display_width(text: &str) -> usize {
     text.chars()
         .map(|c| match u32::from(c) {
             0x1100..=0x115F
@@ -228,7 +187,8 @@ fn display_width(text: &str) -> usize {
         .sum()
 }
 
-fn pad(cell: &str, width: usize, align: Align) -> String {
+/// `cell` padded with spaces to `width` columns on the side `align` leaves free.
+pub(crate) fn pad(cell: &str, width: usize, align: Align) -> String {
     let fill = " ".repeat(width.saturating_sub(display_width(cell)));
     match align {
         Align::Left => format!("{cell}{fill}"),
