@@ -17,9 +17,11 @@
 //!
 //! The engine reaches the store only through [`RunStore`], and relies on its contract rather than
 //! on any backend: an answered sample is never overwritten (so a duplicate is harmless), a sample
-//! is done once committed (so resuming is just "request what is not answered"), and a run
-//! continued under other extraction rules stays stale until rescored. Any backend that passes
-//! `medeval_store::conformance` runs here unchanged.
+//! is done once committed (so resuming is just "request what is not answered"), a run
+//! continued under other extraction rules stays stale until rescored, and a run has one worker
+//! at a time (`begin_run` refuses a run another live process holds, so two identical commands
+//! never request the same samples). Any backend that passes `medeval_store::conformance` runs
+//! here unchanged.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -36,7 +38,8 @@ use medeval_models::request::{ChatBody, chat_body};
 use medeval_models::{Baseline, ChatClient, Exchange, RequestError};
 use medeval_score::{Response, RuleScorer, Scorer};
 use medeval_store::{
-    AttemptRecord, ResponseCache, RunStatus, RunStore, SampleRecord, StoreError, timestamp,
+    AttemptRecord, ResponseCache, RunStatus, RunStore, SampleRecord, StoreError, TakenOver,
+    timestamp,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -95,6 +98,10 @@ pub trait Progress: Send + Sync {
     /// A server asked the run to wait (`Retry-After`) and it does, up to the client's cap:
     /// called once per pause, as it starts, so a long stall can be shown.
     fn retry_pause(&self, _pause: &RetryPause) {}
+    /// The run was held by a process that is gone (it stopped refreshing its lock, or no longer
+    /// exists), and this run took it over: worth telling, since that process may have been
+    /// stopped uncleanly.
+    fn took_over(&self, _run_id: &str, _from: &TakenOver) {}
 }
 
 /// A [`Progress`] that shows nothing.
@@ -166,6 +173,9 @@ pub async fn execute<S: RunStore + ?Sized>(
     manifest.scorer = scorer.id();
     let start = store.begin_run(&manifest, &items, fresh)?;
     let run_id = start.run_id.clone();
+    if let Some(from) = &start.took_over {
+        progress.took_over(&run_id, from);
+    }
 
     let rescored_from = match start.stale_scorer.clone() {
         Some(old) => {

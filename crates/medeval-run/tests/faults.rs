@@ -20,8 +20,8 @@ use medeval_mockserver::{ChatRequest, Fault, MockServer, Reply, json};
 use medeval_models::{ChatClient, ClientConfig};
 use medeval_run::{Answerer, Progress, RetryPause, RunError, RunPlan, RunReport, execute};
 use medeval_store::{
-    ResponseCache, RunListing, RunStart, RunStatus, RunStore, SampleRecord, SampleSink, Store,
-    StoreError, StoredRun,
+    LockHolder, ResponseCache, RunListing, RunStart, RunStatus, RunStore, SampleRecord, SampleSink,
+    Store, StoreError, StoredRun,
 };
 
 /// Four closed items, `Film N: is there a fracture?`, gold `yes`: a reply `Yes.` is correct.
@@ -333,6 +333,10 @@ impl RunStore for FullDisk {
 
     fn delete_run(&mut self, run_id: &str) -> Result<(), StoreError> {
         RunStore::delete_run(&mut self.store, run_id)
+    }
+
+    fn run_lock(&self, run_id: &str) -> Result<Option<LockHolder>, StoreError> {
+        self.store.run_lock(run_id)
     }
 }
 

@@ -3,8 +3,9 @@
 //! A backend's guarantees are what make a run resumable and its numbers trustworthy, and they are
 //! easy to get subtly wrong (an upsert that lets a late error replace an answer, a resume that
 //! forgets errored draws). So each guarantee is checked here, against any backend, through a
-//! [`Backend`]: a factory of fresh stores plus the two things only a backend knows how to do
-//! (make a store claim a newer schema, and show what it persists).
+//! [`Backend`]: a factory of fresh stores plus the three things only a backend knows how to do
+//! (make a store claim a newer schema, show what it persists, and record a lock as another
+//! process would).
 //!
 //! A backend's tests run every case with one line:
 //!
@@ -22,6 +23,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Debug;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use medeval_core::{
     AnswerType, CardRecord, Completion, Decoding, FileDigest, Image, ImageEncoding, ImagePolicy,
@@ -29,6 +31,7 @@ use medeval_core::{
     RunManifest, Scored, ScorerId, Usage,
 };
 
+use crate::lock::{self, LockHolder, STALE_AFTER, Staleness};
 use crate::{AttemptRecord, ItemRecord, RunStatus, RunStore, SampleRecord, StoreError};
 
 /// What the suite needs from a backend: fresh stores, and the hooks only the backend can provide.
@@ -59,6 +62,11 @@ pub trait Backend {
     /// Everything the closed store at `at` persists, as bytes (the file for SQLite, a full dump
     /// for a server): a refused open must leave this identical.
     fn persisted(&mut self, at: &Self::Location) -> Vec<u8>;
+
+    /// Makes the store at `at` (open or not) record that `holder` holds `run_id`, replacing any
+    /// holder it has, as another process that took the run would have: the suite plants live,
+    /// silent and dead holders this way.
+    fn plant_lock(&mut self, at: &Self::Location, run_id: &str, holder: &LockHolder);
 }
 
 /// Expands to one `#[test]` per conformance case, each calling the case with a backend made by
@@ -80,6 +88,10 @@ macro_rules! run_store_conformance {
             runs_resolve_by_exact_id_or_unique_prefix,
             the_response_cache_keeps_what_it_was_asked_to,
             a_deleted_run_is_gone_and_nothing_else_is,
+            a_run_has_one_worker_at_a_time,
+            a_stale_lock_is_taken_over_once_and_reported,
+            a_store_that_lost_its_run_writes_nothing_more,
+            a_held_run_keeps_its_heartbeat_fresh,
         );
     };
     (@cases $backend:expr; $($case:ident),* $(,)?) => {
@@ -91,6 +103,291 @@ macro_rules! run_store_conformance {
             }
         )*
     };
+}
+
+/// A run begun by one store is refused to another (a second process) while the first holds it,
+/// with nothing changed and the holder named; finishing the run, or dropping the store, releases
+/// it; a store that holds a run may begin it again; `fresh` is a separate run with its own lock.
+pub fn a_run_has_one_worker_at_a_time<B: Backend>(backend: &mut B) {
+    let (at, mut first) = fresh(backend);
+    let manifest = manifest("model-a");
+    let items = items(2);
+    let run = ok(first.begin_run(&manifest, &items, false), "first begin").run_id;
+    let again = ok(
+        first.begin_run(&manifest, &items, false),
+        "first begins again",
+    );
+    assert_eq!(
+        (again.run_id.as_str(), again.took_over.clone()),
+        (run.as_str(), None),
+        "the holder continues its own run"
+    );
+
+    let mut second = ok(backend.open(&at), "second open");
+    let before = ok(second.list_runs(), "list_runs");
+    let holder = match second.begin_run(&manifest, &items, false) {
+        Err(StoreError::RunLocked {
+            run: locked,
+            holder,
+            ..
+        }) => {
+            assert_eq!(locked, run);
+            holder
+        }
+        other => panic!("a second worker on a held run: expected RunLocked, got {other:?}"),
+    };
+    assert_eq!(holder.pid, std::process::id(), "the holder is named");
+    assert_eq!(holder.host, lock::host_name());
+    assert!(
+        holder.staleness(lock::now_unix_ms()).is_none(),
+        "the holder is alive"
+    );
+    assert_eq!(
+        ok(second.list_runs(), "list_runs"),
+        before,
+        "a refused begin changes nothing"
+    );
+    assert_eq!(
+        ok(second.run_lock(&run), "run_lock"),
+        Some(*holder.clone()),
+        "run_lock names the holder"
+    );
+    match second.delete_run(&run) {
+        Err(StoreError::RunLocked { .. }) => {}
+        other => panic!("deleting a held run: expected RunLocked, got {other:?}"),
+    }
+
+    ok(first.finish_run(&run, RunStatus::Incomplete), "finish_run");
+    assert_eq!(
+        ok(second.run_lock(&run), "run_lock"),
+        None,
+        "finish releases"
+    );
+    let taken = ok(second.begin_run(&manifest, &items, false), "second begin");
+    assert_eq!(
+        (taken.run_id.as_str(), taken.resumed, taken.took_over),
+        (run.as_str(), true, None)
+    );
+    match first.begin_run(&manifest, &items, false) {
+        Err(StoreError::RunLocked { .. }) => {}
+        other => panic!("the first store, now second: expected RunLocked, got {other:?}"),
+    }
+    let separate = ok(first.begin_run(&manifest, &items, true), "fresh");
+    assert_ne!(
+        separate.run_id, run,
+        "fresh is a separate run, free to take"
+    );
+
+    drop(second);
+    let after_drop = ok(
+        first.begin_run(&manifest, &items, false),
+        "begin after drop",
+    );
+    assert_eq!(
+        (after_drop.run_id, after_drop.took_over),
+        (separate.run_id, None),
+        "the newest run of the identity is continued"
+    );
+    assert_eq!(
+        ok(first.run_lock(&run), "run_lock"),
+        None,
+        "dropping the store released the run"
+    );
+}
+
+/// A lock whose holder stopped refreshing it for longer than [`STALE_AFTER`], or whose process
+/// is gone from this machine, is taken over by the next `begin_run`, which reports whose it was
+/// and why; a live holder on another machine is refused however old its `since`.
+pub fn a_stale_lock_is_taken_over_once_and_reported<B: Backend>(backend: &mut B) {
+    let (at, mut store) = fresh(backend);
+    let manifest = manifest("model-a");
+    let items = items(1);
+    let run = ok(store.begin_run(&manifest, &items, false), "begin").run_id;
+    ok(store.finish_run(&run, RunStatus::Incomplete), "finish_run");
+    let now = lock::now_unix_ms();
+
+    let silent = LockHolder {
+        pid: 4242,
+        host: "gpu-07".into(),
+        machine: "gpu-07 boot 1".into(),
+        since: "2026-01-01T00:00:00.000Z".into(),
+        heartbeat_unix_ms: now - 10 * 60 * 1000,
+    };
+    backend.plant_lock(&at, &run, &silent);
+    // Four processes find the stale lock at the same moment: one breaks it, the others find
+    // the breaker alive.
+    let breakers: Vec<B::Store> = (0..4).map(|_| ok(backend.open(&at), "open")).collect();
+    let barrier = std::sync::Barrier::new(breakers.len());
+    let outcomes: Vec<(B::Store, Result<crate::RunStart, StoreError>)> =
+        std::thread::scope(|scope| {
+            let racing: Vec<_> = breakers
+                .into_iter()
+                .map(|mut breaker| {
+                    let (barrier, manifest, items) = (&barrier, &manifest, &items);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        let outcome = breaker.begin_run(manifest, items, false);
+                        (breaker, outcome)
+                    })
+                })
+                .collect();
+            racing
+                .into_iter()
+                .map(|thread| {
+                    thread
+                        .join()
+                        .unwrap_or_else(|_| panic!("a breaker panicked"))
+                })
+                .collect()
+        });
+    let mut winners = Vec::new();
+    for (_, outcome) in &outcomes {
+        match outcome {
+            Ok(start) => winners.push(start.took_over.clone()),
+            Err(StoreError::RunLocked { holder, .. }) => {
+                assert_eq!(
+                    holder.pid,
+                    std::process::id(),
+                    "refused in favour of the breaker"
+                );
+            }
+            Err(other) => panic!("a breaker: expected success or RunLocked, got {other}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one breaker wins");
+    let taken = winners.remove(0).expect("the take-over is reported");
+    assert_eq!(taken.holder, silent);
+    match taken.staleness {
+        Staleness::Silent(silent_for) => assert!(silent_for >= Duration::from_secs(600)),
+        other => panic!("expected Silent, got {other:?}"),
+    }
+    drop(outcomes);
+
+    // On this machine, a holder whose process is gone is stale whatever its heartbeat.
+    let here = LockHolder::this_process();
+    let gone = LockHolder {
+        // Linux pids stop at 2^22 and macOS pids at 99,999: no process has this id.
+        pid: 2_000_000_000,
+        ..here.clone()
+    };
+    backend.plant_lock(&at, &run, &gone);
+    let start = ok(store.begin_run(&manifest, &items, false), "take over");
+    assert_eq!(
+        start.took_over.map(|t| (t.holder, t.staleness)),
+        Some((gone, Staleness::ProcessGone))
+    );
+
+    // A live holder elsewhere, silent for less than STALE_AFTER, keeps the run.
+    let alive = LockHolder {
+        heartbeat_unix_ms: lock::now_unix_ms() - (STALE_AFTER.as_millis() as u64) / 2,
+        ..silent
+    };
+    backend.plant_lock(&at, &run, &alive);
+    match store.begin_run(&manifest, &items, false) {
+        Err(StoreError::RunLocked {
+            holder, silent_for, ..
+        }) => {
+            assert_eq!(*holder, alive);
+            assert!(silent_for >= STALE_AFTER / 2 && silent_for < STALE_AFTER);
+        }
+        other => panic!("a live holder: expected RunLocked, got {other:?}"),
+    }
+}
+
+/// A store whose run was taken over by another process (it stopped refreshing its lock) commits
+/// no more samples, cannot rescore or finish the run, and leaves its status to the new holder; a
+/// sink for a run the store does not hold is refused.
+pub fn a_store_that_lost_its_run_writes_nothing_more<B: Backend>(backend: &mut B) {
+    let (at, mut store) = fresh(backend);
+    let manifest = manifest("model-a");
+    let items = items(3);
+    let run = ok(store.begin_run(&manifest, &items, false), "begin").run_id;
+    let sink = ok(store.writer(&run), "writer");
+    ok(
+        sink.write(answered("q0", 0, "yes", Outcome::Correct), None),
+        "write",
+    );
+    ok(sink.finish(), "finish");
+    let sink = ok(store.writer(&run), "writer");
+
+    let usurper = LockHolder {
+        pid: 4242,
+        host: "gpu-07".into(),
+        machine: "gpu-07 boot 1".into(),
+        since: "2026-01-01T00:00:00.000Z".into(),
+        heartbeat_unix_ms: lock::now_unix_ms(),
+    };
+    backend.plant_lock(&at, &run, &usurper);
+    // The write may be refused at once or when it is committed; either way it is not stored.
+    let written = sink
+        .write(answered("q1", 0, "no", Outcome::Wrong), None)
+        .and_then(|()| sink.finish().map(drop));
+    match written {
+        Err(StoreError::LockLost {
+            run: lost, holder, ..
+        }) => {
+            assert_eq!(lost, run);
+            assert_eq!(
+                holder.map(|h| *h),
+                Some(usurper.clone()),
+                "the new holder is named"
+            );
+        }
+        other => panic!("a sink of a lost run: expected LockLost, got {other:?}"),
+    }
+    match store.writer(&run) {
+        Err(StoreError::LockLost { .. }) => {}
+        other => panic!(
+            "a new sink for a lost run: expected LockLost, got {:?}",
+            other.map(drop)
+        ),
+    }
+    match store.rescore(&run, &ScorerId::rules("x2"), &[]) {
+        Err(StoreError::LockLost { .. }) => {}
+        other => panic!("rescoring a lost run: expected LockLost, got {other:?}"),
+    }
+    match store.finish_run(&run, RunStatus::Complete) {
+        Err(StoreError::LockLost { .. }) => {}
+        other => panic!("finishing a lost run: expected LockLost, got {other:?}"),
+    }
+    let loaded = ok(store.load_run(&run), "load_run");
+    assert_eq!(
+        keys(&loaded.samples),
+        vec![("q0", 0)],
+        "only q0 was committed"
+    );
+    assert_eq!(
+        loaded.status,
+        RunStatus::Running,
+        "the status is the new holder's"
+    );
+    assert_eq!(loaded.manifest.scorer, ScorerId::rules("x1"));
+    assert_eq!(ok(store.run_lock(&run), "run_lock"), Some(usurper));
+}
+
+/// A store refreshes the heartbeat of the runs it holds at least every
+/// [`lock::HEARTBEAT_EVERY`], so a run that takes hours is never taken for abandoned.
+pub fn a_held_run_keeps_its_heartbeat_fresh<B: Backend>(backend: &mut B) {
+    let (_, mut store) = fresh(backend);
+    let run = ok(
+        store.begin_run(&manifest("model-a"), &items(1), false),
+        "begin",
+    )
+    .run_id;
+    let first = ok(store.run_lock(&run), "run_lock").expect("the run is held");
+    std::thread::sleep(lock::HEARTBEAT_EVERY + Duration::from_millis(1500));
+    let later = ok(store.run_lock(&run), "run_lock").expect("the run is still held");
+    assert!(
+        later.heartbeat_unix_ms > first.heartbeat_unix_ms,
+        "the heartbeat was refreshed: {} then {}",
+        first.heartbeat_unix_ms,
+        later.heartbeat_unix_ms
+    );
+    assert_eq!(
+        later.since, first.since,
+        "a refresh keeps when the run was taken"
+    );
+    assert!(later.staleness(lock::now_unix_ms()).is_none());
 }
 
 /// Deleting a run removes it, its items and samples, and only it: another run of the same
@@ -400,6 +697,7 @@ pub fn a_newer_schema_is_refused_and_left_untouched<B: Backend>(backend: &mut B)
             Err(StoreError::NewerSchema {
                 found: f,
                 supported: s,
+                ..
             }) => assert_eq!((f, s), (found, supported), "attempt {attempt}"),
             Err(other) => panic!("attempt {attempt}: expected NewerSchema, got {other}"),
             Ok(_) => panic!("attempt {attempt}: a store of schema {found} was opened"),

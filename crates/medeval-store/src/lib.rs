@@ -11,18 +11,22 @@
 //!   later write. So every item ends with exactly one stored sample per draw.
 //! - Nothing secret is written: manifests record the *name* of the API-key variable, and requests
 //!   are stored by digest, never with their headers.
+//! - One worker per run: the process that begins a run holds it (the [`lock`] module) until it
+//!   finishes it; another process is refused while the holder is alive.
 //!
 //! [`Store`] keeps all of it in one SQLite file and is the first backend. The `conformance`
 //! module (cargo feature `conformance`) is the test suite every backend must pass, written once;
 //! `tests/conformance.rs` runs it against SQLite.
 //!
 //! Errors are [`StoreError`]: the variants a caller can act on (an unknown run, an ambiguous
-//! prefix, a store from a newer medeval, a file that is not a store) are the same for every
-//! backend, and whatever the backend's own library reports is [`StoreError::Backend`], opaque, so
-//! no backend's error type leaks into the callers' code.
+//! prefix, a store from a newer medeval, a file that is not a store or is damaged, a read-only
+//! store, a run another process holds) are the same for every backend, each naming the store,
+//! and whatever the backend's own library reports is [`StoreError::Backend`], opaque, so no
+//! backend's error type leaks into the callers' code.
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod lock;
 mod records;
 mod run_store;
 mod sqlite;
@@ -33,11 +37,15 @@ use std::path::PathBuf;
 
 use medeval_core::ScorerId;
 
+pub use lock::{LockHolder, Staleness, TakenOver};
 pub use records::{AttemptRecord, ItemRecord, RunListing, RunStatus, SampleRecord, StoredRun};
 pub use run_store::{ResponseCache, RunStore, SampleSink};
 pub use sqlite::{CacheReader, SCHEMA_VERSION, SampleWriter, Store};
 
 /// Everything that can go wrong with a store, whichever backend holds it.
+///
+/// Every error about opening or reading a store names the store (`location`: a file for SQLite,
+/// a database for a server) and says what happened in plain words, then what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The backend's own machinery failed (SQLite reported an error, a connection dropped ...).
@@ -58,27 +66,83 @@ pub enum StoreError {
     /// The store was written by a newer medeval. It is refused untouched, because this build would
     /// misread (or damage) data laid out in a way it does not know.
     #[error(
-        "the store uses schema version {found}, but this medeval understands up to {supported}; upgrade medeval to read it (nothing was changed)"
+        "store {location}: written by a newer medeval (schema {found}; this medeval reads schemas up to {supported}): upgrade medeval to read it (nothing was changed)"
     )]
     NewerSchema {
+        /// The store concerned.
+        location: String,
         /// Version found in the store.
         found: u32,
         /// Highest version this build understands.
         supported: u32,
     },
-    /// The file (or database) is not a usable medeval store; the message names it.
-    #[error("{0}")]
-    Unsupported(String),
-    /// A stored JSON value could not be read back.
-    #[error("stored {what} of run {run} is unreadable: {source}")]
+    /// The file (or database) is not a medeval store, or is damaged: refused untouched.
+    #[error("store {location}: not a medeval store or corrupt: {reason}")]
+    NotAStore {
+        /// The store concerned.
+        location: String,
+        /// What is wrong with it, and what to do.
+        reason: String,
+    },
+    /// The store cannot be written: the file, its folder or its file system is read-only, or it
+    /// was opened for reading only.
+    #[error("store {location}: read-only: {reason}")]
+    ReadOnly {
+        /// The store concerned.
+        location: String,
+        /// Why it cannot be written, and what to do.
+        reason: String,
+    },
+    /// A stored value could not be read back: the store was damaged or edited.
+    #[error(
+        "store {location}: corrupt: the stored {what} of run {run} is unreadable ({detail}); the store was damaged or edited by hand, and other runs can still be read"
+    )]
     Corrupt {
+        /// The store concerned.
+        location: String,
         /// What was being read.
         what: &'static str,
         /// The run.
         run: String,
-        /// The JSON error.
-        #[source]
-        source: serde_json::Error,
+        /// What is wrong with the value.
+        detail: String,
+    },
+    /// The backend cannot be used where it is (a file system without the locking it needs ...).
+    #[error("store {location}: {reason}")]
+    Unsupported {
+        /// The store concerned.
+        location: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// Another process is working on the run: two would request every sample twice.
+    #[error(
+        "store {location}: run {run} is in use by {holder}, last heartbeat {} s ago. Wait for it to finish, or stop it (Ctrl-C in its terminal, or `kill {}` on {}) and run the command again; a holder that stops refreshing its lock for {} s, or whose process is gone from this machine, is taken over automatically. `--fresh` starts a separate run instead",
+        .silent_for.as_secs(), .holder.pid, .holder.host, lock::STALE_AFTER.as_secs()
+    )]
+    RunLocked {
+        /// The store concerned.
+        location: String,
+        /// The run.
+        run: String,
+        /// Who holds it (boxed: errors travel in every `Result` of the store).
+        holder: Box<LockHolder>,
+        /// How long before the refusal the holder last refreshed its lock.
+        silent_for: std::time::Duration,
+    },
+    /// This process no longer holds the run it was writing: another process took it over (after
+    /// this one stopped refreshing its lock) or the lock was released. Nothing more is written.
+    #[error(
+        "store {location}: run {run} is no longer held by this process{}; nothing more was written to it. Run the command again to continue the run once no other process works on it",
+        .holder.as_ref().map(|h| format!(" (it was taken over by {h})")).unwrap_or_default()
+    )]
+    LockLost {
+        /// The store concerned.
+        location: String,
+        /// The run.
+        run: String,
+        /// Who holds it now, if anyone.
+        holder: Option<Box<LockHolder>>,
     },
     /// No run matches a selector.
     #[error("no run {0:?} in the store (`medeval runs` lists them)")]
@@ -126,4 +190,7 @@ pub struct RunStart {
     /// The scorer the stored samples were scored by, when it differs from the manifest's:
     /// those samples need scoring again.
     pub stale_scorer: Option<ScorerId>,
+    /// The lock of a process that had stopped working on the run and was broken to continue it,
+    /// for the caller to report.
+    pub took_over: Option<TakenOver>,
 }

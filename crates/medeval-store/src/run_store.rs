@@ -12,7 +12,7 @@
 
 use medeval_core::{Completion, Item, RunManifest, Scored, ScorerId};
 
-use crate::{RunListing, RunStart, RunStatus, SampleRecord, StoreError, StoredRun};
+use crate::{LockHolder, RunListing, RunStart, RunStatus, SampleRecord, StoreError, StoredRun};
 
 /// A store of runs: what the run engine and the reporting commands need, whatever the backend.
 ///
@@ -37,6 +37,15 @@ use crate::{RunListing, RunStart, RunStatus, SampleRecord, StoreError, StoredRun
 ///   refused with [`StoreError::Unsupported`], untouched.
 /// - **No secrets.** Nothing passed here holds one; a backend must not add any (connection
 ///   passwords included).
+/// - **One worker per run.** [`RunStore::begin_run`] takes the run for this store (a
+///   [`LockHolder`]: process, host, since when, heartbeat), in the same step that picks the run,
+///   and the store refreshes the heartbeat every [`HEARTBEAT_EVERY`](crate::lock::HEARTBEAT_EVERY)
+///   while it holds the run. While another holder counts as alive
+///   ([`LockHolder::staleness`]), `begin_run` is refused with [`StoreError::RunLocked`] and
+///   changes nothing; a stale holder's lock is broken, once however many processes try at the
+///   same moment, and reported in [`RunStart::took_over`]. [`RunStore::finish_run`] and dropping
+///   the store release it. A sink commits only while its store holds the run, and a store that
+///   lost a run ([`StoreError::LockLost`]) neither writes its samples nor changes its status.
 ///
 /// Run ids are the backend's choice, unique within the store, and never reused.
 pub trait RunStore: Send {
@@ -55,6 +64,10 @@ pub trait RunStore: Send {
     /// by. The caller rescores before writing samples.
     ///
     /// With `fresh`, or when no such run exists, a new run is created with no samples.
+    ///
+    /// The run is taken for this store (see "One worker per run" above): a run another live
+    /// process holds is [`StoreError::RunLocked`], with nothing changed; a run this store holds
+    /// already is simply continued.
     fn begin_run(
         &mut self,
         manifest: &RunManifest,
@@ -63,11 +76,15 @@ pub trait RunStore: Send {
     ) -> Result<RunStart, StoreError>;
 
     /// Records the end of an invocation: the run's status, and when it finished
-    /// (`manifest.finished_at`). An unknown run is [`StoreError::UnknownRun`].
+    /// (`manifest.finished_at`), and releases the run. An unknown run is
+    /// [`StoreError::UnknownRun`]; a run another process took over from this store is
+    /// [`StoreError::LockLost`], its status left to that process.
     fn finish_run(&mut self, run_id: &str, status: RunStatus) -> Result<(), StoreError>;
 
     /// A sink for the samples of `run_id`, usable from any thread while this store is used for
-    /// other things. An unknown run is [`StoreError::UnknownRun`].
+    /// other things. An unknown run is [`StoreError::UnknownRun`]; a run this store does not
+    /// hold is [`StoreError::LockLost`], and so is every commit after another process took the
+    /// run over.
     fn writer(&self, run_id: &str) -> Result<Box<dyn SampleSink>, StoreError>;
 
     /// A reader of the response cache, usable from another thread while a sink writes.
@@ -79,7 +96,8 @@ pub trait RunStore: Send {
     ///
     /// Only samples with a response are rescored: a stored response never changes, and a sample
     /// that ended in error keeps its error verdict. Verdicts for samples the run does not hold
-    /// are ignored. An unknown run is [`StoreError::UnknownRun`].
+    /// are ignored. An unknown run is [`StoreError::UnknownRun`]; a run another process took
+    /// over from this store is [`StoreError::LockLost`].
     fn rescore(
         &mut self,
         run_id: &str,
@@ -105,9 +123,14 @@ pub trait RunStore: Send {
 
     /// Deletes a run with its invocations, items, samples and attempt log, all at once or not
     /// at all; other runs and the response cache (shared by runs) are untouched. An unknown run
-    /// is [`StoreError::UnknownRun`]. Whether a run may be deleted (it is not running) is the
-    /// caller's decision.
+    /// is [`StoreError::UnknownRun`], and a run another live process holds is
+    /// [`StoreError::RunLocked`]. Whether a run no one holds may be deleted (it is marked
+    /// running, say) is the caller's decision.
     fn delete_run(&mut self, run_id: &str) -> Result<(), StoreError>;
+
+    /// Who holds `run_id`, alive or not (the caller judges with [`LockHolder::staleness`]);
+    /// `None` when no one does. An unknown run is [`StoreError::UnknownRun`].
+    fn run_lock(&self, run_id: &str) -> Result<Option<LockHolder>, StoreError>;
 }
 
 /// Takes the final samples of one run and commits them, off the caller's thread.

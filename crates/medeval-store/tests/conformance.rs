@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use medeval_store::conformance::Backend;
-use medeval_store::{SCHEMA_VERSION, Store, StoreError};
+use medeval_store::{LockHolder, SCHEMA_VERSION, Store, StoreError};
 
 /// Fresh SQLite stores, each its own file in one temporary folder.
 struct Sqlite {
@@ -54,6 +54,27 @@ impl Backend for Sqlite {
         bytes.extend_from_slice(b"\n-- wal --\n");
         bytes.extend(read_or_empty(&with_suffix(at, "-wal")));
         bytes
+    }
+
+    /// A `run_locks` row with a token no store handle has.
+    fn plant_lock(&mut self, at: &PathBuf, run_id: &str, holder: &LockHolder) {
+        let conn = rusqlite::Connection::open(at).expect("open the store with SQLite");
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .expect("set a busy timeout");
+        conn.execute(
+            "INSERT OR REPLACE INTO run_locks (run_id, holder, pid, host, machine, since, heartbeat_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rusqlite::params![
+                run_id,
+                format!("planted/{}/{}", holder.host, holder.pid),
+                holder.pid,
+                holder.host,
+                holder.machine,
+                holder.since,
+                i64::try_from(holder.heartbeat_unix_ms).expect("a heartbeat in range"),
+            ],
+        )
+        .expect("plant a lock");
     }
 }
 

@@ -221,11 +221,18 @@ fn stores_from_newer_versions_and_foreign_files_are_refused_untouched() {
         )
         .unwrap();
     }
-    let err = Store::open(&path).unwrap_err().to_string();
-    assert_eq!(
-        err,
-        "the store uses schema version 99, but this medeval understands up to 2; upgrade medeval to read it (nothing was changed)"
-    );
+    for err in [
+        Store::open(&path).unwrap_err().to_string(),
+        Store::open_read_only(&path).unwrap_err().to_string(),
+    ] {
+        assert_eq!(
+            err,
+            format!(
+                "store {}: written by a newer medeval (schema 99; this medeval reads schemas up to 3): upgrade medeval to read it (nothing was changed)",
+                path.display()
+            )
+        );
+    }
 
     let text = dir.path().join("notes.txt");
     std::fs::write(
@@ -234,7 +241,13 @@ fn stores_from_newer_versions_and_foreign_files_are_refused_untouched() {
     )
     .unwrap();
     let err = Store::open(&text).unwrap_err().to_string();
-    assert!(err.ends_with("notes.txt is not a SQLite database"), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "store {}: not a medeval store or corrupt: the file does not start with SQLite's header",
+            text.display()
+        )),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read_to_string(&text).unwrap(),
         "these are not the runs you are looking for\n".repeat(200)
@@ -253,20 +266,34 @@ fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
 }
 
 #[test]
-fn sqlite_failures_are_opaque_and_name_the_store_file() {
+fn failures_to_open_are_opaque_and_name_the_store_file() {
     let dir = tempfile::tempdir().unwrap();
-    // A folder where the file should be: SQLite cannot open it.
-    let err = Store::open(dir.path()).unwrap_err();
+    let path = dir.path().join("no-such-folder/runs.db");
+    let err = Store::open(&path).unwrap_err();
     let StoreError::Backend { location, source } = &err else {
         panic!("expected a backend error, got {err:?}");
     };
-    assert_eq!(location, &dir.path().display().to_string());
+    assert_eq!(location, &path.display().to_string());
     let message = err.to_string();
-    assert!(
-        message.starts_with(&format!("store {}: ", dir.path().display())),
-        "{message}"
+    assert_eq!(
+        message,
+        format!(
+            "store {}: the folder {} does not exist; create it, or pass another --store",
+            path.display(),
+            dir.path().join("no-such-folder").display()
+        )
     );
     assert!(message.ends_with(&source.to_string()), "{message}");
+
+    // A folder where the file should be.
+    let err = Store::open(dir.path()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "store {}: not a medeval store or corrupt: it is a folder; --store names the store's file (medeval.db by default)",
+            dir.path().display()
+        )
+    );
 }
 
 #[test]
@@ -277,14 +304,18 @@ fn a_database_of_someone_else_is_refused_and_named() {
         .execute_batch("CREATE TABLE patients (id INTEGER PRIMARY KEY, name TEXT);")
         .unwrap();
     let before = std::fs::read(&path).unwrap();
-    let err = Store::open(&path).unwrap_err().to_string();
-    assert_eq!(
-        err,
-        format!(
-            "{}: the database holds tables but no medeval schema; refusing to write into it",
-            path.display()
-        )
-    );
+    for err in [
+        Store::open(&path).unwrap_err().to_string(),
+        Store::open_read_only(&path).unwrap_err().to_string(),
+    ] {
+        assert_eq!(
+            err,
+            format!(
+                "store {}: not a medeval store or corrupt: it is a SQLite database of something else (tables patients, none of medeval's); check that --store names your store. Nothing was written to it",
+                path.display()
+            )
+        );
+    }
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
@@ -320,7 +351,7 @@ fn a_schema_1_store_is_migrated_in_place_and_keeps_every_row() {
     assert_eq!(rows_before, 10 + 10 + 17 + 3, "the fixture's four runs");
 
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(schema_version_of(&path), "2");
+    assert_eq!(schema_version_of(&path), "3");
     let runs = store.list_runs().unwrap();
     assert_eq!(runs.len(), 4);
     let mut rows_after = 0;
@@ -358,5 +389,5 @@ fn a_schema_1_store_is_migrated_in_place_and_keeps_every_row() {
 
     // Opening a migrated store again changes nothing.
     let _again = Store::open_existing(&path).unwrap();
-    assert_eq!(schema_version_of(&path), "2");
+    assert_eq!(schema_version_of(&path), "3");
 }

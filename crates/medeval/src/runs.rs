@@ -88,7 +88,8 @@ impl RunLoader {
     fn store(&mut self) -> Result<&Store, LoadError> {
         let store = match self.store.take() {
             Some(store) => store,
-            None => Store::open_existing(&self.store_path).map_err(|source| LoadError::Store {
+            // Loading only reads: the store is opened read-only, so one on read-only media works.
+            None => Store::open_read_only(&self.store_path).map_err(|source| LoadError::Store {
                 path: self.store_path.clone(),
                 source,
             })?,

@@ -6,22 +6,42 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::Result;
-use crate::StoreError;
+use super::{Error, Result};
 
 /// The schema version this build writes. A store with a higher version was written by a newer
 /// medeval and is refused rather than misread; a lower one is migrated when it is opened.
 ///
 /// - 1: medeval 0.1.0.
 /// - 2: `samples.images`, the size of each image as the item held it and as it was sent.
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: `run_locks`, the process working on a run (one worker per run).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The statements that bring a store from version `n` to `n + 1`, in order, starting at 1.
 /// Each only adds: a store keeps every row it had, and older samples read with defaults.
 const MIGRATIONS: &[&str] = &[
     // 1 -> 2: image geometry per sample (NULL for samples stored before it was recorded).
     "ALTER TABLE samples ADD COLUMN images TEXT;",
+    // 2 -> 3: run locks (no run is held when a store is migrated).
+    RUN_LOCKS,
 ];
+
+// One step per version after the first.
+const _: () = assert!(MIGRATIONS.len() + 1 == SCHEMA_VERSION as usize);
+
+/// The process holding a run: a token unique to one open store, the process and machine for
+/// people and for telling a dead holder, when it took the run and when it last said it was alive
+/// (milliseconds since the Unix epoch).
+const RUN_LOCKS: &str = "
+CREATE TABLE IF NOT EXISTS run_locks (
+    run_id       TEXT PRIMARY KEY,
+    holder       TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    host         TEXT NOT NULL,
+    machine      TEXT NOT NULL,
+    since        TEXT NOT NULL,
+    heartbeat_ms INTEGER NOT NULL
+);
+";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS store_meta (
@@ -103,6 +123,19 @@ pub(super) fn open(conn: &mut Connection) -> Result<()> {
     migrate(conn)
 }
 
+/// Checks that the read-only connection `conn` is to a medeval store this build can read, and
+/// returns its schema version. An older store is read as it is, never migrated: reading writes
+/// nothing.
+pub(super) fn open_read_only(conn: &Connection) -> Result<u32> {
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    check(conn)?.ok_or_else(|| {
+        Error::NotAStore(
+            "it is an empty database: no run was ever written to it; `medeval run --store FILE` writes runs there"
+                .into(),
+        )
+    })
+}
+
 /// Applies the settings every further connection to an opened store uses.
 pub(super) fn configure(conn: &Connection) -> Result<()> {
     settings(conn)?;
@@ -121,10 +154,9 @@ fn use_wal(conn: &Connection) -> Result<()> {
     // `journal_mode` returns a row, so it is read rather than executed.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Unsupported(format!(
-            "the store could not be switched to WAL journaling (got {mode:?}); is it on a network file system?"
-        ))
-        .into());
+        return Err(Error::Unsupported(format!(
+            "the store could not be switched to WAL journaling (got {mode:?}); is it on a network file system? Keep the store on a local disk"
+        )));
     }
     Ok(())
 }
@@ -137,6 +169,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     match check(&tx)? {
         None => {
             tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(RUN_LOCKS)?;
             tx.execute(
                 "INSERT INTO store_meta (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
                 params![SCHEMA_VERSION.to_string(), env!("CARGO_PKG_VERSION")],
@@ -184,31 +217,33 @@ fn check(conn: &Connection) -> Result<Option<u32>> {
         let version = found
             .as_deref()
             .and_then(|v| v.parse::<u32>().ok())
+            .filter(|&v| v >= 1)
             .ok_or_else(|| {
-                StoreError::Unsupported(
-                    "the store has no readable schema version; it was not written by medeval"
+                Error::NotAStore(
+                    "it has a store_meta table but no readable schema version, so it was not written by medeval (or was edited); check that --store names your store. Nothing was written to it"
                         .into(),
                 )
             })?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
-                found: version,
-                supported: SCHEMA_VERSION,
-            }
-            .into());
+            return Err(Error::NewerSchema { found: version });
         }
         return Ok(Some(version));
     }
-    let has_other_tables: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
-        [],
-        |row| row.get(0),
-    )?;
-    if has_other_tables {
-        return Err(StoreError::Unsupported(
-            "the database holds tables but no medeval schema; refusing to write into it".into(),
-        )
-        .into());
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 6")?
+        .query_map([], |row| row.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    if !tables.is_empty() {
+        let shown = tables
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if tables.len() > 5 { ", ..." } else { "" };
+        return Err(Error::NotAStore(format!(
+            "it is a SQLite database of something else (tables {shown}{more}, none of medeval's); check that --store names your store. Nothing was written to it"
+        )));
     }
     Ok(None)
 }

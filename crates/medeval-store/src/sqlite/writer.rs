@@ -1,7 +1,9 @@
 //! The sample writer: a thread that owns one connection and commits samples as they arrive.
 //!
 //! The sample upsert here is where the SQLite backend keeps the [`RunStore`](crate::RunStore)
-//! contract's central promise: an answered sample is never overwritten.
+//! contract's central promise: an answered sample is never overwritten. Each commit also checks,
+//! in its own transaction, that the store still holds the run: a process whose run was taken
+//! over (it stopped refreshing its lock) writes nothing more.
 //!
 //! When a commit fails (a full disk, an I/O error) the thread stops and its error is what the
 //! next [`SampleWriter::write`] or [`SampleWriter::finish`] returns, naming the store: samples
@@ -13,9 +15,9 @@ use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::{Result, metrics_json, to_json};
+use super::{Result, locks, metrics_json, to_json};
 use crate::{SampleRecord, SampleSink, StoreError};
 
 /// Most samples committed in one transaction; a batch is whatever has queued up, up to this.
@@ -57,11 +59,17 @@ pub struct SampleWriter {
 }
 
 impl SampleWriter {
-    pub(super) fn spawn(conn: Connection, path: PathBuf, run_id: String) -> Self {
+    pub(super) fn spawn(conn: Connection, path: PathBuf, run_id: String, token: String) -> Self {
         let (sender, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("medeval-store-writer".into())
-            .spawn(move || write_loop(conn, &run_id, receiver).map_err(|e| e.at(&path)))
+            .spawn(move || {
+                let run = Run {
+                    id: &run_id,
+                    token: &token,
+                };
+                write_loop(conn, &run, receiver).map_err(|e| e.at(&path))
+            })
             .ok();
         Self {
             sender: Some(sender),
@@ -161,7 +169,13 @@ impl Drop for SampleWriter {
     }
 }
 
-fn write_loop(mut conn: Connection, run_id: &str, receiver: Receiver<Message>) -> Result<u64> {
+/// The run a writer commits to, and the lock token its store holds it by.
+struct Run<'a> {
+    id: &'a str,
+    token: &'a str,
+}
+
+fn write_loop(mut conn: Connection, run: &Run<'_>, receiver: Receiver<Message>) -> Result<u64> {
     let mut written = 0u64;
     let mut batch = Vec::new();
     while let Ok(first) = receiver.recv() {
@@ -170,7 +184,7 @@ fn write_loop(mut conn: Connection, run_id: &str, receiver: Receiver<Message>) -
             match message {
                 Message::Sample(write) => batch.push(write),
                 Message::LimitGrowth(extra_pages) => {
-                    written += commit(&mut conn, run_id, &mut batch)?;
+                    written += commit(&mut conn, run, &mut batch)?;
                     limit_growth(&conn, extra_pages)?;
                 }
             }
@@ -180,19 +194,23 @@ fn write_loop(mut conn: Connection, run_id: &str, receiver: Receiver<Message>) -
                 None
             };
         }
-        written += commit(&mut conn, run_id, &mut batch)?;
+        written += commit(&mut conn, run, &mut batch)?;
     }
     Ok(written)
 }
 
-/// Commits `batch` in one transaction and empties it; how many samples it held.
-fn commit(conn: &mut Connection, run_id: &str, batch: &mut Vec<Write>) -> Result<u64> {
+/// Commits `batch` in one transaction, if the store still holds the run, and empties it; how
+/// many samples it held.
+fn commit(conn: &mut Connection, run: &Run<'_>, batch: &mut Vec<Write>) -> Result<u64> {
     if batch.is_empty() {
         return Ok(0);
     }
-    let tx = conn.transaction()?;
+    // Immediate: the lock is checked under SQLite's write lock, so no take-over can come
+    // between the check and the commit.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    locks::require_held(&tx, run.id, run.token)?;
     for write in batch.iter() {
-        insert_sample(&tx, run_id, write)?;
+        insert_sample(&tx, run.id, write)?;
     }
     tx.commit()?;
     let n = batch.len() as u64;
