@@ -2,12 +2,13 @@
 //! parallel over items with rayon, then aggregate as each reference toolkit does.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rust_stemmers::Stemmer;
 
 use crate::metrics::bleu::{self, BleuStats};
-use crate::metrics::meteor::{self, MeteorStats, MeteorText};
+use crate::metrics::meteor::{self, MeteorData, MeteorStats, MeteorText};
 use crate::metrics::{cider, rouge};
 use crate::ngram::{self, MAX_ORDER};
 use crate::tokenize::Tokens;
@@ -24,18 +25,23 @@ pub enum Metric {
     RougeLsum,
     /// CIDEr-D (corpus-relative).
     CiderD,
-    /// METEOR 1.5 (exact and stem modules).
+    /// METEOR 1.5 with all four English modules (exact, stem, synonym, paraphrase), as
+    /// pycocoevalcap's jar computes it; needs the jar's data ([`Options::meteor_data`]).
     Meteor,
+    /// METEOR 1.5 with the exact and stem modules only (`-m "exact stem"`): no data needed,
+    /// but not the value pycocoevalcap reports.
+    MeteorExactStem,
 }
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 5] = [
+    pub const ALL: [Metric; 6] = [
         Self::Bleu,
         Self::RougeL,
         Self::RougeLsum,
         Self::CiderD,
         Self::Meteor,
+        Self::MeteorExactStem,
     ];
 
     /// The name users type and output keys start with.
@@ -46,6 +52,7 @@ impl Metric {
             Self::RougeLsum => "rouge-lsum",
             Self::CiderD => "cider-d",
             Self::Meteor => "meteor",
+            Self::MeteorExactStem => "meteor-exact-stem",
         }
     }
 
@@ -63,7 +70,10 @@ impl Metric {
                 "pycocoevalcap Cider: CIDEr-D, n=4, sigma=6, idf over this corpus's references, x10"
             }
             (Flavor::Coco, Self::Meteor) => {
-                "METEOR 1.5 -l en -norm, exact+stem modules only (no synonym/paraphrase); corpus score from pooled statistics"
+                "METEOR 1.5 -l en -norm, exact+stem+synonym+paraphrase modules with the jar's data (as pycocoevalcap); corpus score from pooled statistics"
+            }
+            (Flavor::Coco, Self::MeteorExactStem) => {
+                "METEOR 1.5 -l en -norm -m 'exact stem', exact+stem modules only (not pycocoevalcap's value); corpus score from pooled statistics"
             }
             (Flavor::Sacrebleu { .. }, Self::Bleu) => {
                 "sacrebleu BLEU(): corpus BLEU-4, exp smoothing, closest reference length, 0-100"
@@ -152,17 +162,43 @@ pub struct Evaluation {
     pub corpus: Vec<(&'static str, f64)>,
     /// Per-item values, in input order.
     pub items: Vec<ItemScores>,
+    /// Metrics asked for but not computed, with the reason (METEOR 1.5 without its data).
+    pub unavailable: Vec<Unavailable>,
+    /// Where METEOR 1.5's synonym and paraphrase data was read from, when it was used.
+    pub meteor_data: Option<String>,
     /// The metrics computed, in report order.
     metrics: Vec<Metric>,
     /// Per-item pooled statistics, for re-aggregating over a resample.
     parts: Vec<ItemParts>,
 }
 
+/// A metric that was asked for and not computed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable {
+    /// The metric.
+    pub metric: Metric,
+    /// Why, and what to do to get it.
+    pub reason: String,
+}
+
+/// Settings beyond the flavour and the metrics.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// METEOR 1.5's synonym and paraphrase data ([`MeteorData::load`]). Without it
+    /// [`Metric::Meteor`] is not computed and is listed in [`Evaluation::unavailable`];
+    /// [`Metric::MeteorExactStem`] needs no data.
+    pub meteor_data: Option<Arc<MeteorData>>,
+}
+
+/// Why [`Metric::Meteor`] was not computed when no data was given.
+pub const METEOR_DATA_MISSING: &str = "METEOR 1.5 needs the synonym and paraphrase data of the jar pycocoevalcap runs: point at meteor-1.5.jar or its folder (for example the pycocoevalcap/meteor folder of a pycocoevalcap installation); meteor-exact-stem computes the exact and stem modules only, without data";
+
 /// The pooled statistics of one item that corpus BLEU and METEOR sum.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct ItemParts {
     bleu: Option<BleuStats>,
     meteor: Option<MeteorStats>,
+    meteor_exact_stem: Option<MeteorStats>,
 }
 
 /// Token fingerprints of each newline-separated sentence of one text.
@@ -202,12 +238,21 @@ struct Prepared {
     /// computed needs them).
     candidate: Vec<u64>,
     references: Vec<Vec<u64>>,
+    /// Candidate and references prepared for METEOR with exact and stem modules.
+    meteor_exact_stem: Option<(MeteorText, Vec<MeteorText>)>,
+    /// Candidate and references prepared for METEOR with all four modules.
     meteor: Option<(MeteorText, Vec<MeteorText>)>,
     /// Candidate and reference sentences (ROUGE-Lsum only).
     sentences: Option<(Sentences, Vec<Sentences>)>,
 }
 
-fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemmer) -> Prepared {
+fn prepare(
+    sample: &Sample,
+    flavor: Flavor,
+    metrics: &[Metric],
+    stemmer: &Stemmer,
+    meteor_data: Option<&MeteorData>,
+) -> Prepared {
     let tokenizer = flavor.tokenizer();
     let candidate_tokens = tokenizer.tokenize(&sample.candidate);
     let reference_tokens: Vec<Tokens> = sample
@@ -215,18 +260,21 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
         .iter()
         .map(|r| tokenizer.tokenize(r))
         .collect();
-    let meteor = metrics.contains(&Metric::Meteor).then(|| {
-        // pycocoevalcap sends the PTB output joined by spaces, with `|||` removed from the
-        // hypothesis. Texts of plain words (most, in the coco flavour) skip the joining and
-        // normalising, which would leave them as they are.
+    // pycocoevalcap sends the PTB output joined by spaces, with `|||` removed from the
+    // hypothesis.
+    let meteor_line = |tokens: &Tokens, hypothesis: bool| {
+        let mut text = tokens.join(" ");
+        if hypothesis && text.contains("|||") {
+            text = text.replace("|||", "");
+        }
+        text
+    };
+    let meteor_exact_stem = metrics.contains(&Metric::MeteorExactStem).then(|| {
+        // Texts of plain words (most, in the coco flavour) skip the joining and normalising,
+        // which would leave them as they are.
         let meteor_text = |tokens: &Tokens, hypothesis: bool| {
-            MeteorText::from_plain_words(tokens.iter(), stemmer).unwrap_or_else(|| {
-                let mut text = tokens.join(" ");
-                if hypothesis && text.contains("|||") {
-                    text = text.replace("|||", "");
-                }
-                MeteorText::new(&text, stemmer)
-            })
+            MeteorText::from_plain_words(tokens.iter(), stemmer)
+                .unwrap_or_else(|| MeteorText::new(&meteor_line(tokens, hypothesis), stemmer))
         };
         (
             meteor_text(&candidate_tokens, true),
@@ -236,6 +284,20 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
                 .collect(),
         )
     });
+    let meteor = meteor_data
+        .filter(|_| metrics.contains(&Metric::Meteor))
+        .map(|data| {
+            let meteor_text = |tokens: &Tokens, hypothesis: bool| {
+                MeteorText::with_data(&meteor_line(tokens, hypothesis), stemmer, data)
+            };
+            (
+                meteor_text(&candidate_tokens, true),
+                reference_tokens
+                    .iter()
+                    .map(|r| meteor_text(r, false))
+                    .collect(),
+            )
+        });
     let sentences = metrics.contains(&Metric::RougeLsum).then(|| {
         let split = |text: &str| -> Sentences {
             text.split('\n')
@@ -269,6 +331,7 @@ fn prepare(sample: &Sample, flavor: Flavor, metrics: &[Metric], stemmer: &Stemme
                 }
             })
             .collect(),
+        meteor_exact_stem,
         meteor,
         sentences,
     }
@@ -280,11 +343,17 @@ struct ItemResult {
     values: Vec<(&'static str, f64)>,
     bleu: Option<BleuStats>,
     meteor: Option<MeteorStats>,
+    meteor_exact_stem: Option<MeteorStats>,
 }
 
 const BLEU_KEYS: [&str; MAX_ORDER] = ["bleu-1", "bleu-2", "bleu-3", "bleu-4"];
 
-fn score_item(prepared: &Prepared, flavor: Flavor, metrics: &[Metric]) -> ItemResult {
+fn score_item(
+    prepared: &Prepared,
+    flavor: Flavor,
+    metrics: &[Metric],
+    meteor_data: Option<&MeteorData>,
+) -> ItemResult {
     let mut result = ItemResult::default();
     for &metric in metrics {
         match (metric, flavor) {
@@ -333,10 +402,18 @@ fn score_item(prepared: &Prepared, flavor: Flavor, metrics: &[Metric]) -> ItemRe
                 }
             }
             (Metric::Meteor, _) => {
-                if let Some((candidate, references)) = &prepared.meteor {
-                    let stats = meteor::meteor_stats(candidate, references);
+                if let (Some((candidate, references)), Some(data)) = (&prepared.meteor, meteor_data)
+                {
+                    let stats = meteor::meteor_stats_with_data(candidate, references, data);
                     result.values.push(("meteor", stats.score()));
                     result.meteor = Some(stats);
+                }
+            }
+            (Metric::MeteorExactStem, _) => {
+                if let Some((candidate, references)) = &prepared.meteor_exact_stem {
+                    let stats = meteor::meteor_stats(candidate, references);
+                    result.values.push(("meteor-exact-stem", stats.score()));
+                    result.meteor_exact_stem = Some(stats);
                 }
             }
             // Corpus-relative: filled in by `evaluate`.
@@ -366,15 +443,37 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
 /// and CIDEr-D). Work is spread over rayon's thread pool.
 ///
 /// Metrics are reported in [`Metric::ALL`] order whatever order `metrics` lists them in.
+/// Without METEOR's data, [`Metric::Meteor`] is not computed (see [`evaluate_with`]).
 pub fn evaluate(
     samples: &[Sample],
     flavor: Flavor,
     metrics: &[Metric],
 ) -> Result<Evaluation, UnsupportedMetric> {
+    evaluate_with(samples, flavor, metrics, &Options::default())
+}
+
+/// [`evaluate`] with [`Options`]: METEOR 1.5's data. A metric that cannot be computed with
+/// the options given ([`Metric::Meteor`] without data) is left out of the values and listed,
+/// with the reason, in [`Evaluation::unavailable`]; nothing is substituted for it.
+pub fn evaluate_with(
+    samples: &[Sample],
+    flavor: Flavor,
+    metrics: &[Metric],
+    options: &Options,
+) -> Result<Evaluation, UnsupportedMetric> {
     check_metrics(flavor, metrics)?;
     let mut metrics = metrics.to_vec();
     metrics.sort_unstable();
     metrics.dedup();
+    let meteor_data = options.meteor_data.as_deref();
+    let mut unavailable = Vec::new();
+    if meteor_data.is_none() && metrics.contains(&Metric::Meteor) {
+        metrics.retain(|m| *m != Metric::Meteor);
+        unavailable.push(Unavailable {
+            metric: Metric::Meteor,
+            reason: METEOR_DATA_MISSING.to_owned(),
+        });
+    }
     let stemmer = meteor::english_stemmer();
     let cider = metrics.contains(&Metric::CiderD);
     // Each item is tokenised and scored in one go, while its tokens are in cache; only the
@@ -382,8 +481,8 @@ pub fn evaluate(
     let (mut results, fingerprints): (Vec<ItemResult>, Vec<Option<Fingerprints>>) = samples
         .par_iter()
         .map(|s| {
-            let prepared = prepare(s, flavor, &metrics, &stemmer);
-            let result = score_item(&prepared, flavor, &metrics);
+            let prepared = prepare(s, flavor, &metrics, &stemmer, meteor_data);
+            let result = score_item(&prepared, flavor, &metrics, meteor_data);
             (
                 result,
                 cider.then_some((prepared.candidate, prepared.references)),
@@ -406,6 +505,7 @@ pub fn evaluate(
         .map(|r| ItemParts {
             bleu: r.bleu,
             meteor: r.meteor,
+            meteor_exact_stem: r.meteor_exact_stem,
         })
         .collect();
     let corpus = aggregate(flavor, &metrics, &results, &parts, 0..samples.len());
@@ -423,6 +523,10 @@ pub fn evaluate(
         n: samples.len(),
         corpus,
         items,
+        unavailable,
+        meteor_data: meteor_data
+            .filter(|_| metrics.contains(&Metric::Meteor))
+            .map(|d| d.source.clone()),
         metrics,
         parts,
     })
@@ -474,12 +578,20 @@ fn aggregate(
                 }
             }
             Metric::CiderD => corpus.push(("cider-d", mean_of("cider-d"))),
-            Metric::Meteor => {
+            Metric::Meteor | Metric::MeteorExactStem => {
+                let exact_stem = metric == Metric::MeteorExactStem;
                 let mut total = MeteorStats::default();
-                for s in picks.clone().filter_map(|i| parts[i].meteor.as_ref()) {
-                    total.add(s);
+                for i in picks.clone() {
+                    let part = if exact_stem {
+                        parts[i].meteor_exact_stem.as_ref()
+                    } else {
+                        parts[i].meteor.as_ref()
+                    };
+                    if let Some(s) = part {
+                        total.add(s);
+                    }
                 }
-                corpus.push(("meteor", total.score()));
+                corpus.push((metric.name(), total.score()));
             }
         }
     }
@@ -525,11 +637,22 @@ pub struct SentenceScorer {
     flavor: Flavor,
     metrics: Vec<Metric>,
     stemmer: Stemmer,
+    meteor_data: Option<Arc<MeteorData>>,
 }
 
 impl SentenceScorer {
-    /// A scorer for `metrics` under `flavor`.
+    /// A scorer for `metrics` under `flavor`, without METEOR's data.
     pub fn new(flavor: Flavor, metrics: &[Metric]) -> Result<Self, UnsupportedMetric> {
+        Self::with_options(flavor, metrics, &Options::default())
+    }
+
+    /// A scorer for `metrics` under `flavor` with [`Options`]. [`Metric::Meteor`] without
+    /// data is an error here, since a per-item score cannot say what it lacks.
+    pub fn with_options(
+        flavor: Flavor,
+        metrics: &[Metric],
+        options: &Options,
+    ) -> Result<Self, UnsupportedMetric> {
         check_metrics(flavor, metrics)?;
         if metrics.contains(&Metric::CiderD) {
             return Err(UnsupportedMetric {
@@ -539,6 +662,13 @@ impl SentenceScorer {
                     .to_owned(),
             });
         }
+        if metrics.contains(&Metric::Meteor) && options.meteor_data.is_none() {
+            return Err(UnsupportedMetric {
+                flavor,
+                metric: Metric::Meteor,
+                reason: METEOR_DATA_MISSING.to_owned(),
+            });
+        }
         let mut metrics = metrics.to_vec();
         metrics.sort_unstable();
         metrics.dedup();
@@ -546,6 +676,7 @@ impl SentenceScorer {
             flavor,
             metrics,
             stemmer: meteor::english_stemmer(),
+            meteor_data: options.meteor_data.clone(),
         })
     }
 
@@ -556,8 +687,9 @@ impl SentenceScorer {
             candidate: candidate.to_owned(),
             references: references.to_vec(),
         };
-        let prepared = prepare(&sample, self.flavor, &self.metrics, &self.stemmer);
-        score_item(&prepared, self.flavor, &self.metrics).values
+        let data = self.meteor_data.as_deref();
+        let prepared = prepare(&sample, self.flavor, &self.metrics, &self.stemmer, data);
+        score_item(&prepared, self.flavor, &self.metrics, data).values
     }
 }
 
@@ -597,7 +729,7 @@ mod tests {
                 &["no pleural effusion or pneumothorax"],
             ),
         ];
-        let metrics = [Metric::Bleu, Metric::RougeL, Metric::Meteor];
+        let metrics = [Metric::Bleu, Metric::RougeL, Metric::MeteorExactStem];
         let both = evaluate(&samples, Flavor::Coco, &metrics).unwrap();
         assert_eq!(both.corpus_over(0..2), both.corpus);
         let first_twice = both.corpus_over([0, 0].into_iter());
@@ -622,10 +754,10 @@ mod tests {
         let eval = evaluate(
             &samples,
             Flavor::Coco,
-            &[Metric::Bleu, Metric::RougeL, Metric::Meteor],
+            &[Metric::Bleu, Metric::RougeL, Metric::MeteorExactStem],
         )
         .expect("coco defines these");
-        for key in ["bleu", "rouge-l", "meteor"] {
+        for key in ["bleu", "rouge-l", "meteor-exact-stem"] {
             let value = lookup(&eval.corpus, key).expect("reported");
             assert!((value - 1.0).abs() < 1e-6, "{key} = {value}");
         }

@@ -6,7 +6,7 @@
 //!
 //! | flavour | reproduces | metrics | scale |
 //! |---|---|---|---|
-//! | [`Flavor::Coco`] | pycocoevalcap 1.2 | BLEU-1..4, ROUGE-L, CIDEr-D, METEOR (exact+stem) | 0-1 (CIDEr-D 0-10) |
+//! | [`Flavor::Coco`] | pycocoevalcap 1.2 | BLEU-1..4, ROUGE-L, CIDEr-D, METEOR 1.5 (with the jar's data), METEOR exact+stem | 0-1 (CIDEr-D 0-10) |
 //! | [`Flavor::Sacrebleu`] | sacrebleu 2.6 `BLEU()` | BLEU (max order 1..4) | 0-100 |
 //! | [`Flavor::RougeScore`] | rouge-score 0.1.2 | ROUGE-L, ROUGE-Lsum | 0-1 |
 //!
@@ -28,7 +28,11 @@ pub mod tokenize;
 
 mod evaluate;
 
-pub use evaluate::{Evaluation, ItemScores, Metric, SentenceScorer, UnsupportedMetric, evaluate};
+pub use evaluate::{
+    Evaluation, ItemScores, METEOR_DATA_MISSING, Metric, Options, SentenceScorer, Unavailable,
+    UnsupportedMetric, evaluate, evaluate_with,
+};
+pub use metrics::meteor::{MeteorData, MeteorDataError};
 pub use samples::{InputError, Sample, read_samples};
 pub use tokenize::Tokenizer;
 
@@ -94,10 +98,25 @@ impl Flavor {
         }
     }
 
+    /// The metrics reported when none are named: what the reference toolkit reports (for
+    /// `coco`, METEOR 1.5 and not its exact+stem variant).
+    pub fn default_metrics(self) -> &'static [Metric] {
+        match self {
+            Self::Coco => &[Metric::Bleu, Metric::RougeL, Metric::CiderD, Metric::Meteor],
+            other => other.metrics(),
+        }
+    }
+
     /// The metrics the flavour defines.
     pub fn metrics(self) -> &'static [Metric] {
         match self {
-            Self::Coco => &[Metric::Bleu, Metric::RougeL, Metric::CiderD, Metric::Meteor],
+            Self::Coco => &[
+                Metric::Bleu,
+                Metric::RougeL,
+                Metric::CiderD,
+                Metric::Meteor,
+                Metric::MeteorExactStem,
+            ],
             Self::Sacrebleu { .. } => &[Metric::Bleu],
             Self::RougeScore { .. } => &[Metric::RougeL, Metric::RougeLsum],
         }

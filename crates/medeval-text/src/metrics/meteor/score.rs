@@ -4,8 +4,8 @@ const ALPHA: f64 = 0.85;
 const BETA: f64 = 0.20;
 const GAMMA: f64 = 0.60;
 const DELTA: f64 = 0.75;
-/// Scoring weights of the modules used (exact, stem), then the two that are not (synonym,
-/// paraphrase), in the jar's order.
+/// Scoring weights of the English modules in the jar's order: exact, stem, synonym,
+/// paraphrase (a variant without the last two has no matches for them).
 const MODULE_WEIGHTS: [f64; 4] = [1.0, 0.6, 0.8, 0.6];
 
 /// Sufficient statistics of one (candidate, reference) alignment, as Meteor's `-ssOut` prints

@@ -3,6 +3,7 @@
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::normalizer::normalize;
+use super::resources::MeteorData;
 
 /// Meteor 1.5's English function-word list (`function/english.words` in the jar).
 const FUNCTION_WORDS: &[&str] = &[
@@ -23,6 +24,17 @@ pub struct MeteorText {
     pub(super) hashes: Vec<i32>,
     pub(super) stem_hashes: Vec<i32>,
     pub(super) function: Vec<bool>,
+    /// What the synonym and paraphrase modules compare, when the text was prepared with
+    /// METEOR's data ([`MeteorText::with_data`]).
+    pub(super) lexical: Option<Lexical>,
+}
+
+/// Per word: its WordNet synsets (with those of its base forms), sorted, and its id in the
+/// paraphrase table (`None`: a word no paraphrase contains).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Lexical {
+    pub(super) synsets: Vec<Box<[u32]>>,
+    pub(super) paraphrase_ids: Vec<Option<u32>>,
 }
 
 /// What alignment needs to know about one word.
@@ -88,6 +100,25 @@ impl MeteorText {
         )
     }
 
+    /// Normalises `text` (`-norm`) and prepares its words for all four modules of METEOR 1.5
+    /// (exact, stem, synonym, paraphrase) with `data`.
+    pub fn with_data(text: &str, stemmer: &Stemmer, data: &MeteorData) -> Self {
+        let normalized = normalize_lowercase(text);
+        let words: Vec<&str> = normalized
+            .split([' ', '\t', '\n', '\r', '\u{c}'])
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut prepared = Self::from_words(words.iter().copied(), words.len(), stemmer);
+        prepared.lexical = Some(Lexical {
+            synsets: words
+                .iter()
+                .map(|w| data.synonyms.synsets_of(w).into_boxed_slice())
+                .collect(),
+            paraphrase_ids: words.iter().map(|w| data.paraphrases.id(w)).collect(),
+        });
+        prepared
+    }
+
     /// A text whose words need no normalisation: plain words (lower-case ASCII letters and
     /// digits only), which [`MeteorText::new`] would take as they are. `None` when some word
     /// is not plain.
@@ -117,6 +148,7 @@ impl MeteorText {
             hashes: Vec::with_capacity(capacity),
             stem_hashes: Vec::with_capacity(capacity),
             function: Vec::with_capacity(capacity),
+            lexical: None,
         };
         WORD_INFO.with(|cache| {
             let cache = &mut *cache.borrow_mut();
