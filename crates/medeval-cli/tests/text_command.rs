@@ -40,11 +40,14 @@ fn acceptance_form_prints_one_json_object_with_flat_metric_keys() {
         &cands,
         "--metrics",
         "bleu,rouge-l,cider-d,meteor",
+        "--meteor-data",
+        &meteor_fixture(),
         "--json",
         "--per-item",
         &per_item.to_string_lossy(),
     ]);
     let json = success_json(&out);
+    assert_eq!(json["meteor_data"], meteor_fixture().as_str());
     for key in ["bleu", "bleu-1", "bleu-4", "rouge-l", "cider-d", "meteor"] {
         let value = json[key]
             .as_f64()
@@ -66,6 +69,68 @@ fn acceptance_form_prints_one_json_object_with_flat_metric_keys() {
     // Item b is an exact copy: every sentence-level value is perfect.
     assert!((lines[1]["meteor"].as_f64().expect("meteor") - 1.0).abs() < 1e-9);
     assert!((lines[1]["rouge-l"].as_f64().expect("rouge-l") - 1.0).abs() < 1e-9);
+}
+
+/// METEOR 1.5 data written for medeval-text's tests, laid out as extracted files.
+fn meteor_fixture() -> String {
+    format!(
+        "{}/../medeval-text/tests/data/meteor-fixture",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn meteor_without_its_data_is_never_substituted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let refs = write(dir.path(), "refs.jsonl", REFS);
+    let cands = write(dir.path(), "cands.jsonl", CANDS);
+    // Asked for by name: an error saying what to pass.
+    let out = medeval(&[
+        "text",
+        "--references",
+        &refs,
+        "--candidates",
+        &cands,
+        "--metrics",
+        "meteor",
+    ]);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert!(message.contains("--meteor-data"), "{message}");
+    assert!(message.contains("meteor-exact-stem"), "{message}");
+    // By default: the other metrics, and meteor named as not computed.
+    let out = medeval(&[
+        "text",
+        "--references",
+        &refs,
+        "--candidates",
+        &cands,
+        "--json",
+    ]);
+    let json = success_json(&out);
+    assert!(json.get("meteor").is_none());
+    assert!(json.get("meteor-exact-stem").is_none());
+    let reason = json["not_computed"]["meteor"].as_str().expect("reason");
+    assert!(reason.contains("meteor-1.5.jar"), "{reason}");
+    assert!(stderr(&out).contains("meteor not computed"));
+    // The exact+stem variant under its own name, with its own convention.
+    let out = medeval(&[
+        "text",
+        "--references",
+        &refs,
+        "--candidates",
+        &cands,
+        "--metrics",
+        "meteor-exact-stem",
+        "--json",
+    ]);
+    let json = success_json(&out);
+    assert!(json["meteor-exact-stem"].as_f64().is_some());
+    assert!(json.get("meteor").is_none());
+    let convention = json["conventions"]["meteor-exact-stem"]
+        .as_str()
+        .expect("convention");
+    assert!(convention.contains("exact+stem"), "{convention}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Corpus text metrics for the report items of a run.
 //!
 //! A generated report is not right or wrong, so report items never enter an accuracy. They are
-//! scored together, as report-generation papers score them: BLEU-1..4, METEOR, ROUGE-L and
+//! scored together, as report-generation papers score them: BLEU-1..4, METEOR (its exact+stem
+//! variant, `meteor-exact-stem`, which needs none of METEOR 1.5's data), ROUGE-L and
 //! CIDEr-D computed the way pycocoevalcap computes them (PTB tokenisation; CIDEr-D's document
 //! frequencies over the run's references), with percentile bootstrap intervals over items (or
 //! over clusters, when items share a patient or study).
@@ -23,7 +24,13 @@ use crate::row::Row;
 
 /// The metrics reported for report items, with the keys [`ReportSummary::metrics`] uses.
 pub const REPORT_METRICS: [&str; 7] = [
-    "bleu-1", "bleu-2", "bleu-3", "bleu-4", "meteor", "rouge-l", "cider-d",
+    "bleu-1",
+    "bleu-2",
+    "bleu-3",
+    "bleu-4",
+    "meteor-exact-stem",
+    "rouge-l",
+    "cider-d",
 ];
 
 /// Bootstrap replicates for report metric intervals. Each replicate re-aggregates pooled n-gram
@@ -159,7 +166,12 @@ pub(crate) fn evaluate_reports<'a>(samples: impl Iterator<Item = ReportText<'a>>
     medeval_text::evaluate(
         &samples,
         Flavor::Coco,
-        &[Metric::Bleu, Metric::Meteor, Metric::RougeL, Metric::CiderD],
+        &[
+            Metric::Bleu,
+            Metric::MeteorExactStem,
+            Metric::RougeL,
+            Metric::CiderD,
+        ],
     )
     .expect("pycocoevalcap defines BLEU, METEOR, ROUGE-L and CIDEr-D")
 }

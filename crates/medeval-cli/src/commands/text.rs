@@ -5,7 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use medeval_text::{Evaluation, Flavor, Metric, SacreTokenizer, evaluate, read_samples};
+use std::sync::Arc;
+
+use medeval_text::{
+    Evaluation, Flavor, METEOR_DATA_MISSING, MeteorData, Metric, Options, SacreTokenizer,
+    evaluate_with, read_samples,
+};
 use serde_json::{Map, Value, json};
 
 /// Score generated reports against references with BLEU, ROUGE-L, CIDEr-D and METEOR, computed
@@ -18,10 +23,17 @@ pub struct Args {
     /// JSONL file of generated reports: one `{"id", "text"}` object per line.
     #[arg(long, value_name = "FILE")]
     candidates: PathBuf,
-    /// Comma-separated metrics: bleu, rouge-l, rouge-lsum, cider-d, meteor
-    /// (default: all the flavour defines).
+    /// Comma-separated metrics: bleu, rouge-l, rouge-lsum, cider-d, meteor, meteor-exact-stem
+    /// (default: what the flavour's toolkit reports; for coco, meteor is METEOR 1.5 with its
+    /// synonym and paraphrase data, see --meteor-data).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     metrics: Vec<String>,
+    /// METEOR 1.5's synonym and paraphrase data: meteor-1.5.jar (with data/paraphrase-en.gz
+    /// beside it), its folder (e.g. pycocoevalcap/meteor of a pycocoevalcap installation), or
+    /// a folder of the extracted files (default: $MEDEVAL_METEOR_DATA). Without it, meteor
+    /// is not computed.
+    #[arg(long, value_name = "PATH")]
+    meteor_data: Option<PathBuf>,
     /// Which reference implementation to reproduce.
     #[arg(long, value_enum, default_value = "coco")]
     flavor: FlavorArg,
@@ -77,11 +89,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     };
     let metrics = parse_metrics(&args.metrics, flavor)?;
+    let named_meteor = !args.metrics.is_empty() && metrics.contains(&Metric::Meteor);
+    let meteor_path = args
+        .meteor_data
+        .clone()
+        .or_else(|| std::env::var_os("MEDEVAL_METEOR_DATA").map(PathBuf::from));
+    let meteor_data = match &meteor_path {
+        Some(path) if metrics.contains(&Metric::Meteor) => Some(Arc::new(
+            MeteorData::load(path).context("cannot use --meteor-data")?,
+        )),
+        _ => None,
+    };
+    if named_meteor && meteor_data.is_none() {
+        bail!(
+            "--metrics meteor: {METEOR_DATA_MISSING}; pass it with --meteor-data PATH (or              MEDEVAL_METEOR_DATA), or ask for meteor-exact-stem"
+        );
+    }
     let samples = read_samples(&args.references, &args.candidates)?;
     if samples.is_empty() {
         bail!("{} holds no items", args.references.display());
     }
-    let evaluation = evaluate(&samples, flavor, &metrics)?;
+    let evaluation = evaluate_with(&samples, flavor, &metrics, &Options { meteor_data })?;
+    for missing in &evaluation.unavailable {
+        eprintln!(
+            "warning: {} not computed: {}; pass its data with --meteor-data PATH (or              MEDEVAL_METEOR_DATA)",
+            missing.metric, missing.reason
+        );
+    }
     if let Some(path) = &args.per_item {
         write_per_item(path, &evaluation)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -97,14 +131,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn parse_metrics(names: &[String], flavor: Flavor) -> anyhow::Result<Vec<Metric>> {
     if names.is_empty() {
-        return Ok(flavor.metrics().to_vec());
+        return Ok(flavor.default_metrics().to_vec());
     }
     names
         .iter()
         .filter(|n| !n.trim().is_empty())
         .map(|n| {
             Metric::parse(n).with_context(|| {
-                format!("unknown metric {n:?} (known: bleu, rouge-l, rouge-lsum, cider-d, meteor)")
+                format!(
+                    "unknown metric {n:?} (known: bleu, rouge-l, rouge-lsum, cider-d, meteor, \
+                     meteor-exact-stem)"
+                )
             })
         })
         .collect()
@@ -132,6 +169,17 @@ fn corpus_json(evaluation: &Evaluation, metrics: &[Metric]) -> Value {
         );
     }
     object.insert("conventions".into(), Value::Object(conventions));
+    if let Some(source) = &evaluation.meteor_data {
+        object.insert("meteor_data".into(), json!(source));
+    }
+    if !evaluation.unavailable.is_empty() {
+        let unavailable: Map<String, Value> = evaluation
+            .unavailable
+            .iter()
+            .map(|u| (u.metric.name().to_owned(), json!(u.reason)))
+            .collect();
+        object.insert("not_computed".into(), Value::Object(unavailable));
+    }
     Value::Object(object)
 }
 
@@ -171,6 +219,18 @@ fn table(evaluation: &Evaluation) -> String {
             format!("{value:.4}")
         };
         out.push_str(&format!("{key:<width$}  {formatted:>10}\n"));
+    }
+    for missing in &evaluation.unavailable {
+        let key = missing.metric.name();
+        out.push_str(&format!(
+            "{key:<width$}  not computed: {}\n",
+            missing.reason
+        ));
+    }
+    if let Some(source) = &evaluation.meteor_data {
+        out.push_str(&format!(
+            "\nmeteor: METEOR 1.5, all four modules, data from {source}\n"
+        ));
     }
     out
 }
