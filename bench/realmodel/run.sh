@@ -34,17 +34,21 @@ bash "$HERE/setup.sh" "$CACHE" > /dev/null || die "setup failed"
 SERVER_BIN=$CACHE/bin/llama-server
 GGUF=$CACHE/model/qwen2.5-0.5b-instruct.gguf
 MMPROJ=$CACHE/model/color-mmproj.gguf
+rm -rf "$OUT" && mkdir -p "$OUT"
 # After setup, so that the medeval build never runs beside the llama-server build.
 if [ -n "${MEDEVAL_BIN:-}" ]; then
-    MEDEVAL=$MEDEVAL_BIN
+    BUILT=$MEDEVAL_BIN
 else
     log "building medeval (cargo build -p medeval-cli)"
     cargo build --quiet -p medeval-cli || die "cargo build failed"
-    MEDEVAL=target/debug/medeval
+    BUILT=target/debug/medeval
 fi
-log "medeval: $MEDEVAL ($("$MEDEVAL" --version))"
+# A copy: a build of another checkout state into the same target directory must not swap the
+# binary between two commands of this run.
+MEDEVAL=$OUT/medeval
+cp "$BUILT" "$MEDEVAL" || die "cannot copy $BUILT"
+log "medeval: $BUILT ($("$MEDEVAL" --version))"
 
-rm -rf "$OUT" && mkdir -p "$OUT"
 python3 "$HERE/make_items.py" "$OUT"
 N_TEXT=$(wc -l < "$OUT/text.jsonl")
 N_COLOUR=$(wc -l < "$OUT/colour.jsonl")
@@ -241,8 +245,8 @@ RUNS_AFTER=$(stored_runs "$OUT/g.db")
 "$MEDEVAL" show --store "$OUT/g.db" > "$OUT/g-show.txt" 2>&1
 "$MEDEVAL" runs --store "$OUT/g.db" > "$OUT/g-runs.txt" 2>&1
 stop_server "$KEY_SERVER"
-# Every store and everything medeval printed in this run; the server logs are llama-server's own.
-LEAKS=$(find "$OUT" -type f ! -name 'server-*.log' -exec grep -l -a -F -e "$KEY" -e "$WRONG_KEY" {} + | wc -l)
+# Every store and everything medeval printed in this run (the server logs are llama-server's own).
+LEAKS=$(find "$OUT" -type f ! -name 'server-*.log' ! -name medeval -exec grep -l -a -F -e "$KEY" -e "$WRONG_KEY" {} + | wc -l)
 check api-key "$OUT/g.json" "$RC_G" "$RC_WRONG" "$OUT/g-wrong.err" "$RUNS_BEFORE" "$RUNS_AFTER" \
     "$LEAKS"
 
