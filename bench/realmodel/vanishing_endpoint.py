@@ -5,12 +5,13 @@
 
 Listens on a free loopback port (written to PORT_FILE), answers the first `GET /v1/models` with
 MODEL, then closes its socket and exits: from then on nothing listens on the port, so every chat
-request sent there fails to connect. medeval checks every endpoint before a run, so a port that
+request sent there fails to connect. Unasked, it exits after 10 minutes. medeval checks every endpoint before a run, so a port that
 is dead from the start ends the run before it begins; this one dies after the check.
 """
 import json
 import os
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 
@@ -40,8 +41,9 @@ def main():
     with open(sys.argv[2] + ".tmp", "w") as out:
         out.write(str(server.server_address[1]))
     os.replace(sys.argv[2] + ".tmp", sys.argv[2])
-    server.timeout = 600
-    while not ModelsOnce.served:
+    server.timeout = 1
+    deadline = time.monotonic() + 600
+    while not ModelsOnce.served and time.monotonic() < deadline:
         server.handle_request()
     server.server_close()
 
