@@ -4,10 +4,13 @@
 //! else: a run is complete when every draw of every item has a stored sample, none ended in
 //! error, and the run is not marked running.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use medeval_core::{Item, Outcome};
-use medeval_report::{Row, RunLabel, RunSource, ScoredRecord, ScoredRun, Summary, SummaryOptions};
+use medeval_core::{AnswerType, Item, Outcome};
+use medeval_report::{
+    Align, Row, RunLabel, RunSource, ScoredRecord, ScoredRun, Summary, SummaryOptions, Table,
+    TidySource, push_tidy_rows,
+};
 use medeval_stats::{CiMethod, RepeatedSummary, TieRule};
 use medeval_store::{RunStatus, StoredRun};
 use serde::Serialize;
@@ -154,6 +157,22 @@ fn clustered_method(ci: CiMethod) -> CiMethod {
     }
 }
 
+/// The run's items as its summaries group and cluster them. With several samples per item,
+/// an item without a cluster key is a cluster of its own, so that its samples are one unit in
+/// every cluster interval (`show` and `table` alike).
+pub fn summary_items(run: &StoredRun) -> Vec<Item> {
+    let mut items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
+    if run.manifest.samples_per_item > 1 {
+        for item in &mut items {
+            if item.cluster.is_none() {
+                // A prefix no benchmark's keys use keeps item ids apart from image keys.
+                item.cluster = Some(format!("\u{1}item:{}", item.id));
+            }
+        }
+    }
+    items
+}
+
 /// Summarises a stored run's samples; returns the summary and the number of samples not
 /// stored yet.
 ///
@@ -163,15 +182,9 @@ fn clustered_method(ci: CiMethod) -> CiMethod {
 pub fn summarize_samples(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64) {
     let samples_per_item = run.manifest.samples_per_item.max(1);
     let mut options = options.clone();
-    let mut items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
+    let items = summary_items(run);
     if samples_per_item > 1 {
         options.ci = clustered_method(options.ci);
-        for item in &mut items {
-            if item.cluster.is_none() {
-                // A prefix no benchmark's keys use keeps item ids apart from image keys.
-                item.cluster = Some(format!("\u{1}item:{}", item.id));
-            }
-        }
     }
     let by_id: HashMap<&str, &Item> = items.iter().map(|item| (item.id.as_str(), item)).collect();
     let rows: Vec<Row<'_>> = run
@@ -220,8 +233,8 @@ pub fn scored_run(run: &StoredRun) -> ScoredRun {
                 sample: sample.sample,
                 outcome: sample.scored.outcome,
                 extracted: sample.scored.extracted.clone(),
-                gold: Some(item.answer.clone()),
-                answer_type: Some(item.answer_type),
+                gold: Some(item.gold.text().into_owned()),
+                answer_type: Some(item.gold.answer_type()),
                 cluster: item.cluster.clone(),
                 meta: item.meta.clone(),
             })
@@ -246,4 +259,128 @@ pub fn scored_run(run: &StoredRun) -> ScoredRun {
         missing_items,
         records,
     }
+}
+
+impl RunSummary {
+    /// Appends this summary's rows to a tidy table ([`medeval_report::tidy_table`]): the
+    /// numbers of `show --format csv`, one per row.
+    pub fn push_tidy_rows(&self, table: &mut Table) {
+        let source = TidySource {
+            run: &self.run,
+            benchmark: &self.benchmark,
+            model: &self.model,
+        };
+        push_tidy_rows(table, source, &self.summary, self.repeated.as_ref());
+    }
+}
+
+/// The columns of [`samples_table`] before the metadata and metric columns.
+pub const SAMPLE_COLUMNS: [&str; 20] = [
+    "run",
+    "benchmark",
+    "variant",
+    "model",
+    "item_id",
+    "sample",
+    "answer_type",
+    "cluster",
+    "outcome",
+    "correct",
+    "extracted",
+    "gold",
+    "rule",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached",
+    "finish_reason",
+    "error",
+    "response",
+];
+
+/// Every stored sample of `run` as one row, for `show --samples-csv`: the item, the draw, the
+/// verdict, `correct` as 1 or 0 (0 for every outcome but `correct`; empty for generated
+/// reports, which are not judged), the answer read and the gold one, latency and tokens, the
+/// response text, then one `meta.FIELD` column per metadata field of the run's items and one
+/// `metric.NAME` column per per-sample metric. Response, extracted answer, error and metadata
+/// are untrusted: rendered as CSV they are quoted, control characters escaped and cells a
+/// spreadsheet would run as a formula neutralised (see [`Table::render`]).
+pub fn samples_table(run: &StoredRun) -> Table {
+    let items: HashMap<&str, &medeval_store::ItemRecord> = run
+        .items
+        .iter()
+        .map(|item| (item.id.as_str(), item))
+        .collect();
+    let meta_fields: BTreeSet<&str> = run
+        .items
+        .iter()
+        .flat_map(|item| item.meta.keys().map(String::as_str))
+        .collect();
+    let metric_names: BTreeSet<&str> = run
+        .samples
+        .iter()
+        .flat_map(|sample| sample.scored.metrics.keys().map(String::as_str))
+        .collect();
+    let mut headers: Vec<String> = SAMPLE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    headers.extend(meta_fields.iter().map(|field| format!("meta.{field}")));
+    headers.extend(metric_names.iter().map(|name| format!("metric.{name}")));
+    let columns: Vec<(&str, Align)> = headers.iter().map(|h| (h.as_str(), Align::Left)).collect();
+    let mut table = Table::new(&columns);
+    let manifest = &run.manifest;
+    for sample in &run.samples {
+        let item = items.get(sample.item_id.as_str());
+        let completion = sample.completion.as_ref();
+        let usage = completion.and_then(|c| c.usage);
+        let outcome = sample.scored.outcome;
+        let correct = match outcome {
+            Outcome::Generated => String::new(),
+            Outcome::Correct => "1".to_owned(),
+            _ => "0".to_owned(),
+        };
+        let mut row = vec![
+            run.id.clone(),
+            manifest.items.benchmark.clone(),
+            manifest.variant.clone().unwrap_or_default(),
+            manifest.model.name.clone(),
+            sample.item_id.clone(),
+            sample.sample.to_string(),
+            item.map_or(String::new(), |i| answer_type(i.answer_type)),
+            item.and_then(|i| i.cluster.clone()).unwrap_or_default(),
+            outcome.as_str().to_owned(),
+            correct,
+            sample.scored.extracted.clone().unwrap_or_default(),
+            item.map_or(String::new(), |i| i.answer.clone()),
+            sample.scored.rule.clone(),
+            format!("{}", sample.latency_ms),
+            usage.map_or(String::new(), |u| u.prompt_tokens.to_string()),
+            usage.map_or(String::new(), |u| u.completion_tokens.to_string()),
+            u8::from(sample.cached).to_string(),
+            completion
+                .and_then(|c| c.finish_reason.clone())
+                .unwrap_or_default(),
+            sample.error.clone().unwrap_or_default(),
+            completion.map_or(String::new(), |c| c.content.clone()),
+        ];
+        row.extend(meta_fields.iter().map(|field| {
+            item.and_then(|i| i.meta.get(*field))
+                .map_or(String::new(), |value| match value {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                })
+        }));
+        row.extend(metric_names.iter().map(|name| {
+            sample
+                .scored
+                .metrics
+                .get(*name)
+                .map_or(String::new(), |value| format!("{value}"))
+        }));
+        table.push(row);
+    }
+    table
+}
+
+fn answer_type(answer_type: AnswerType) -> String {
+    answer_type.as_str().to_owned()
 }
