@@ -103,7 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let runs = runner.run_ids().to_vec();
     drop(runner.into_store());
 
-    let store = Store::open_existing(&args.store)?;
+    let store = Store::open_read_only(&args.store)?;
     out!("{}", comparison(&store, &runs)?.render(Format::Terminal))?;
     outln!(
         "\nBaselines are reference points, not models: random guesses uniformly; majority answers the\n\

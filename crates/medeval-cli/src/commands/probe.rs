@@ -31,7 +31,7 @@ pub struct Args {
 
 /// Runs `medeval probe`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(&args.store.store)?;
+    let store = Store::open_read_only(&args.store.store)?;
     let load = |selector: &str| -> anyhow::Result<StoredRun> {
         let id = store
             .resolve_run(Some(selector))

@@ -747,6 +747,16 @@ impl Progress for BarProgress {
         self.bar.suspend(|| eprintln!("note: {pause}"));
     }
 
+    fn took_over(&self, run_id: &str, from: &medeval_store::TakenOver) {
+        // The earlier worker was stopped without releasing the run: say whose run this was.
+        self.bar.suspend(|| {
+            eprintln!(
+                "note: run {run_id} was held by {}; {}, so this command took it over",
+                from.holder, from.staleness
+            );
+        });
+    }
+
     fn start(&self, _run_id: &str, total: u64, pending: u64, _resumed: bool) {
         // Samples answered by an earlier invocation are not requested again.
         let length = self.bar.length().unwrap_or(0);

@@ -43,7 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(selector) = &args.delete {
         return delete(&args, selector);
     }
-    let store = Store::open_existing(&args.store.store)?;
+    let store = Store::open_read_only(&args.store.store)?;
     let runs = store.list_runs()?;
     if args.json {
         let list: Vec<_> = runs

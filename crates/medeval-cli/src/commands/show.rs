@@ -20,7 +20,7 @@ pub struct Args {
 
 /// Runs `medeval show`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(&args.store.store)?;
+    let store = Store::open_read_only(&args.store.store)?;
     let run_id = store
         .resolve_run(args.run.as_deref())
         .with_context(|| format!("in {}", args.store.store.display()))?;

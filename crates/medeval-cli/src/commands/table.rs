@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             format!("unknown --layout {name:?}; the built-in layout is {STUDY_2507_11200}")
         })?,
     };
-    let store = Store::open_existing(&args.store.store)?;
+    let store = Store::open_read_only(&args.store.store)?;
     let mut runs: Vec<StoredRun> = Vec::with_capacity(args.runs.len());
     for selector in &args.runs {
         let id = store

@@ -64,6 +64,15 @@ impl Cli {
         self
     }
 
+    /// Runs as the user and group `id` (the test process must be root to switch): for tests
+    /// whose file permissions must bite, which they do not for root.
+    #[cfg(unix)]
+    pub fn user(mut self, id: u32) -> Self {
+        use std::os::unix::process::CommandExt;
+        self.command.uid(id).gid(id);
+        self
+    }
+
     /// Runs to the end and returns the exit status and both streams.
     pub fn run(mut self) -> Output {
         self.command
