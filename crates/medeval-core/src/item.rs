@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::gold::Gold;
+
 /// How an item's gold answer is expressed, and therefore which scorer reads a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -321,8 +323,8 @@ pub type Meta = BTreeMap<String, serde_json::Value>;
 /// One benchmark question with its gold answer.
 ///
 /// Invariants (checked by the readers that build items): `id` is unique within a benchmark;
-/// `options` is non-empty exactly when `answer_type` is [`AnswerType::Mcq`], and then `answer`
-/// is one of its letters; for [`AnswerType::Closed`] `answer` reads as yes or no.
+/// `options` is non-empty exactly when the gold answer is a [`Gold::Letter`], and then that
+/// letter is one of the options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// Identifier, unique within the benchmark.
@@ -333,10 +335,8 @@ pub struct Item {
     pub images: Vec<Image>,
     /// Options for multiple-choice items; empty otherwise.
     pub options: Options,
-    /// The gold answer: a letter for `mcq`, yes/no for `closed`, text for `open` and `report`.
-    pub answer: String,
-    /// How the answer is expressed.
-    pub answer_type: AnswerType,
+    /// The gold answer, whose kind is the item's answer type.
+    pub gold: Gold,
     /// Free metadata for breakdowns.
     pub meta: Meta,
     /// The unit items share (image, study, patient); items with the same key are correlated.
@@ -348,7 +348,7 @@ impl Item {
     /// `answer_type` is always available as a pseudo-field.
     pub fn group_key(&self, field: &str) -> Option<String> {
         if field == "answer_type" {
-            return Some(self.answer_type.as_str().to_owned());
+            return Some(self.answer_type().as_str().to_owned());
         }
         match self.meta.get(field)? {
             serde_json::Value::Null => None,
@@ -357,15 +357,21 @@ impl Item {
         }
     }
 
-    /// The gold letter of a multiple-choice item, if the answer is a letter.
+    /// How the gold answer is expressed, and therefore which scorer reads a response.
+    pub fn answer_type(&self) -> AnswerType {
+        self.gold.answer_type()
+    }
+
+    /// The gold letter of a multiple-choice item.
     pub fn gold_letter(&self) -> Option<Letter> {
-        Letter::try_from(self.answer.trim().to_owned()).ok()
+        self.gold.letter()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Gold;
 
     #[test]
     fn letters_are_single_uppercase_ascii() {
@@ -409,8 +415,7 @@ mod tests {
             question: "q".into(),
             images: vec![],
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::Yes),
             meta,
             cluster: None,
         };

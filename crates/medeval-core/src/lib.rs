@@ -8,6 +8,7 @@
 
 mod completion;
 pub mod digest;
+mod gold;
 mod item;
 mod manifest;
 mod outcome;
@@ -15,6 +16,7 @@ mod prompt;
 mod rng;
 
 pub use completion::{Completion, Usage};
+pub use gold::{Gold, GoldError};
 pub use item::{
     AnswerType, Corruption, Image, ImageSource, ImageTransform, Item, Letter, Meta, Options, YesNo,
 };

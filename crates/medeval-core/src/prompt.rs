@@ -125,7 +125,7 @@ impl PromptTemplate {
             .collect::<Vec<_>>()
             .join(", ");
         let text = fill_placeholders(
-            self.for_type(item.answer_type),
+            self.for_type(item.answer_type()),
             &[
                 ("question", &item.question),
                 ("options", &options),
@@ -222,6 +222,7 @@ fn next_image_token(text: &str, image_count: usize) -> Option<(&str, usize, &str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Gold;
     use crate::{Image, Letter, Meta, Options};
     use std::path::PathBuf;
 
@@ -238,8 +239,15 @@ mod tests {
                 .map(|i| Image::Path(PathBuf::from(format!("{i}.png"))))
                 .collect(),
             options,
-            answer: "A".into(),
-            answer_type,
+            gold: Gold::read(
+                answer_type,
+                if answer_type == AnswerType::Closed {
+                    "yes"
+                } else {
+                    "A"
+                },
+            )
+            .unwrap(),
             meta: Meta::new(),
             cluster: None,
         }

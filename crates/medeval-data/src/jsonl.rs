@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use medeval_core::digest::Sha256Hasher;
-use medeval_core::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
+use medeval_core::{AnswerType, Gold, GoldError, Image, Item, Letter, Meta, Options, YesNo};
 use serde_json::{Map, Value};
 
 use crate::error::{DataError, Location};
@@ -179,14 +179,13 @@ impl ItemParser<'_> {
             some => Some(self.scalar_text(some, "cluster")?),
         };
         let answer_type = self.answer_type(object.remove("answer_type"), &options, &answer)?;
-        self.check_answer(answer_type, &options, &answer)?;
+        let gold = self.gold(answer_type, &options, &answer)?;
         Ok(Item {
             id,
             question,
             images,
             options,
-            answer,
-            answer_type,
+            gold,
             meta,
             cluster,
         })
@@ -354,52 +353,45 @@ impl ItemParser<'_> {
         }
     }
 
-    fn check_answer(
+    /// Reads the gold answer of the given type, checking it against the options.
+    fn gold(
         &self,
         answer_type: AnswerType,
         options: &Options,
         answer: &str,
-    ) -> Result<(), DataError> {
-        match answer_type {
-            AnswerType::Mcq => {
-                if options.len() < 2 {
-                    return Err(self.invalid("options", "an mcq item needs at least two options"));
-                }
-                let letter = Letter::try_from(answer.trim().to_owned()).map_err(|_| {
-                    self.invalid(
-                        "answer",
-                        format!("an mcq answer must be an option letter, found {answer:?}"),
-                    )
-                })?;
-                if !options.contains_key(&letter) {
-                    let letters: String = options.keys().map(|l| l.as_char()).collect();
-                    return Err(self.invalid(
-                        "answer",
-                        format!("gold letter {letter} is not among the options ({letters})"),
-                    ));
-                }
-            }
-            AnswerType::Closed => {
-                if YesNo::parse_gold(answer).is_none() {
-                    return Err(self.invalid(
-                        "answer",
-                        format!("a closed item's answer must be yes or no, found {answer:?}"),
-                    ));
-                }
-            }
-            AnswerType::Open | AnswerType::Report => {
-                if !options.is_empty() {
-                    return Err(self.invalid(
-                        "options",
-                        format!("options are only allowed on mcq items, not {answer_type}"),
-                    ));
-                }
-                if answer.trim().is_empty() {
-                    return Err(self.invalid("answer", "must not be empty"));
-                }
-            }
+    ) -> Result<Gold, DataError> {
+        if answer_type != AnswerType::Mcq && !options.is_empty() {
+            return Err(self.invalid(
+                "options",
+                format!("options are only allowed on mcq items, not {answer_type}"),
+            ));
         }
-        Ok(())
+        if answer_type == AnswerType::Mcq && options.len() < 2 {
+            return Err(self.invalid("options", "an mcq item needs at least two options"));
+        }
+        let gold = Gold::read(answer_type, answer).map_err(|error| match error {
+            GoldError::NotALetter(_) => self.invalid(
+                "answer",
+                format!("an mcq answer must be an option letter, found {answer:?}"),
+            ),
+            GoldError::NotYesNo(_) => self.invalid(
+                "answer",
+                format!("a closed item's answer must be yes or no, found {answer:?}"),
+            ),
+        })?;
+        match &gold {
+            Gold::Letter(letter) if !options.contains_key(letter) => {
+                let letters: String = options.keys().map(|l| l.as_char()).collect();
+                Err(self.invalid(
+                    "answer",
+                    format!("gold letter {letter} is not among the options ({letters})"),
+                ))
+            }
+            Gold::Text(text) | Gold::Report(text) if text.trim().is_empty() => {
+                Err(self.invalid("answer", "must not be empty"))
+            }
+            _ => Ok(gold),
+        }
     }
 }
 

@@ -127,7 +127,7 @@ fn vqa_rad_reads_parquet_with_image_structs() {
     assert_eq!(loaded.benchmark, "vqa-rad");
     assert_eq!(ids(&loaded), ["0", "1", "2", "3"]);
     assert_eq!(files(&loaded), ["data/test-00000-of-00001-a1b2c3.parquet"]);
-    let types: Vec<AnswerType> = loaded.items.iter().map(|i| i.answer_type).collect();
+    let types: Vec<AnswerType> = loaded.items.iter().map(|i| i.answer_type()).collect();
     assert_eq!(
         types,
         [
@@ -141,10 +141,10 @@ fn vqa_rad_reads_parquet_with_image_structs() {
         panic!("four items expected");
     };
     assert_eq!(pneumothorax.question, "[vr0] Is there a pneumothorax?");
-    assert_eq!(pneumothorax.answer, "yes");
-    assert_eq!(lung.answer, "Left");
-    assert_eq!(heart.answer, "No");
-    assert_eq!(modality.answer, "CT");
+    assert_eq!(pneumothorax.gold.text(), "yes");
+    assert_eq!(lung.gold.text(), "Left");
+    assert_eq!(heart.gold.text(), "No");
+    assert_eq!(modality.gold.text(), "CT");
     assert!(loaded.items.iter().all(|i| i.options.is_empty()));
     // One image each, from the struct's bytes; the first two rows share one image, and so one
     // cluster; the others have their own.
@@ -201,11 +201,12 @@ fn pathvqa_reads_every_shard_and_row_group_in_order() {
     let questions: Vec<&str> = loaded.items.iter().map(|i| &i.question[..5]).collect();
     assert_eq!(questions, ["[pv0]", "[pv1]", "[pv2]", "[pv3]"]);
     assert_eq!(ids(&loaded), ["0", "1", "2", "3"]);
-    let answers: Vec<(&str, AnswerType)> = loaded
+    let answers: Vec<(String, AnswerType)> = loaded
         .items
         .iter()
-        .map(|i| (i.answer.as_str(), i.answer_type))
+        .map(|i| (i.gold.text().into_owned(), i.answer_type()))
         .collect();
+    let answers: Vec<(&str, AnswerType)> = answers.iter().map(|(a, t)| (a.as_str(), *t)).collect();
     assert_eq!(
         answers,
         [
@@ -249,19 +250,19 @@ fn slake_is_english_by_default_and_selections_are_recorded() {
     assert_ne!(english.fingerprint, all.fingerprint);
 
     let healthy = item(&all, "11");
-    assert_eq!(healthy.answer_type, AnswerType::Closed);
-    assert_eq!(healthy.answer, "No");
+    assert_eq!(healthy.answer_type(), AnswerType::Closed);
+    assert_eq!(healthy.gold.text(), "No");
     // Upstream labels "Which is bigger, the liver or the spleen?" CLOSED; its gold is not yes/no,
     // so it is an open item, with the upstream label kept for breakdowns.
     let bigger = item(&all, "13");
-    assert_eq!(bigger.answer_type, AnswerType::Open);
+    assert_eq!(bigger.answer_type(), AnswerType::Open);
     assert_eq!(
         meta(bigger, "upstream_answer_type").as_deref(),
         Some("CLOSED")
     );
     let liver = item(&all, "14");
-    assert_eq!(liver.answer_type, AnswerType::Closed);
-    assert_eq!(liver.answer, "是");
+    assert_eq!(liver.answer_type(), AnswerType::Closed);
+    assert_eq!(liver.gold.text(), "是");
     assert_eq!(meta(liver, "q_lang").as_deref(), Some("zh"));
     assert_eq!(meta(liver, "modality").as_deref(), Some("CT"));
     assert_eq!(meta(liver, "location").as_deref(), Some("腹部"));
@@ -317,8 +318,8 @@ fn pmc_vqa_reads_test_2_with_labelled_choices_and_zipped_figures() {
     assert_eq!(loaded.record.expected_rows, None);
     assert_eq!(loaded.items.len(), 3);
     let uptake = &loaded.items[0];
-    assert_eq!(uptake.answer_type, AnswerType::Mcq);
-    assert_eq!(uptake.answer, "B");
+    assert_eq!(uptake.answer_type(), AnswerType::Mcq);
+    assert_eq!(uptake.gold.text(), "B");
     assert_eq!(
         options(uptake),
         [
@@ -378,7 +379,7 @@ fn omnimedvqa_reads_every_open_access_file_and_letters_the_gold_text() {
         ]
     );
     let glaucoma = item(&loaded, "ACRIMA/ACRIMA_0001");
-    assert_eq!(glaucoma.answer, "B");
+    assert_eq!(glaucoma.gold.text(), "B");
     assert_eq!(glaucoma.options.len(), 4);
     // Two options only; the gold text differs in case from the option.
     let modality = item(&loaded, "ACRIMA/ACRIMA_0002");
@@ -386,9 +387,9 @@ fn omnimedvqa_reads_every_open_access_file_and_letters_the_gold_text() {
         options(modality),
         [('A', "CT"), ('B', "Fundus Photography")]
     );
-    assert_eq!(modality.answer, "B");
+    assert_eq!(modality.gold.text(), "B");
     let organ = item(&loaded, "Chest CT Scan/Chest CT Scan_0001");
-    assert_eq!(organ.answer, "A");
+    assert_eq!(organ.gold.text(), "A");
     assert_eq!(organ.options.len(), 3);
     assert_eq!(
         meta(glaucoma, "question_type").as_deref(),
@@ -417,7 +418,7 @@ fn medxpertqa_mm_keeps_question_types_and_does_not_list_choices_twice() {
     assert_eq!(files(&loaded), ["MM/test.jsonl"]);
     assert_eq!(ids(&loaded), ["MM-1", "MM-2"]);
     let rash = item(&loaded, "MM-1");
-    assert_eq!(rash.answer, "C");
+    assert_eq!(rash.gold.text(), "C");
     assert_eq!(rash.options.len(), 5);
     assert_eq!(rash.options.values().nth(2).unwrap(), "Lichen planus");
     assert_eq!(meta(rash, "question_type").as_deref(), Some("Reasoning"));
@@ -453,7 +454,7 @@ fn medxpertqa_text_has_ten_options() {
     assert_eq!(files(&loaded), ["Text/test.jsonl"]);
     let first = item(&loaded, "Text-1");
     assert_eq!(first.options.len(), 10);
-    assert_eq!(first.answer, "J");
+    assert_eq!(first.gold.text(), "J");
     assert!(first.images.is_empty());
     assert_eq!(meta(first, "question_type").as_deref(), Some("Reasoning"));
     assert_eq!(outcome(first, "J"), Outcome::Correct);
@@ -495,8 +496,8 @@ fn mmmu_med_reads_five_subjects_with_python_list_options_and_image_tokens() {
     assert_eq!(meta(kaposi, "subfield").as_deref(), Some("Pathology"));
     assert_eq!(meta(kaposi, "topic_difficulty").as_deref(), Some("Hard"));
     let heart_rate = item(&loaded, "validation_Diagnostics_and_Laboratory_Medicine_1");
-    assert_eq!(heart_rate.answer_type, AnswerType::Open);
-    assert_eq!(heart_rate.answer, "75");
+    assert_eq!(heart_rate.answer_type(), AnswerType::Open);
+    assert_eq!(heart_rate.gold.text(), "75");
     assert!(heart_rate.options.is_empty());
 
     // Images go where the text mentions them.
@@ -519,7 +520,7 @@ fn medqa_reads_the_four_option_jsonl() {
     assert_eq!(files(&loaded), ["test.jsonl"]);
     assert_eq!(ids(&loaded), ["0", "1"]);
     let dysuria = &loaded.items[0];
-    assert_eq!(dysuria.answer, "D");
+    assert_eq!(dysuria.gold.text(), "D");
     assert_eq!(dysuria.options.len(), 4);
     assert_eq!(meta(dysuria, "meta_info").as_deref(), Some("step2&3"));
     assert_eq!(outcome(dysuria, "D. Nitrofurantoin"), Outcome::Correct);
@@ -530,7 +531,11 @@ fn medqa_reads_the_four_option_jsonl() {
 fn medmcqa_reads_zero_based_correct_option_indices() {
     let loaded = load_fixture("medmcqa", &[]);
     assert_eq!(files(&loaded), ["data/validation-00000-of-00001.parquet"]);
-    let letters: Vec<&str> = loaded.items.iter().map(|i| i.answer.as_str()).collect();
+    let letters: Vec<String> = loaded
+        .items
+        .iter()
+        .map(|i| i.gold.text().into_owned())
+        .collect();
     assert_eq!(letters, ["C", "A", "D"]);
     let scurvy = item(&loaded, "e9ad821a-c438-4965-9f77-760819dfa155");
     assert_eq!(
@@ -561,7 +566,11 @@ fn pubmedqa_reads_only_the_labelled_test_ids_with_their_contexts() {
     let loaded = load_fixture("pubmedqa", &[]);
     assert_eq!(files(&loaded), ["ori_pqal.json", "test_ground_truth.json"]);
     assert_eq!(ids(&loaded), ["21645374", "16418930", "12377809"]);
-    let letters: Vec<&str> = loaded.items.iter().map(|i| i.answer.as_str()).collect();
+    let letters: Vec<String> = loaded
+        .items
+        .iter()
+        .map(|i| i.gold.text().into_owned())
+        .collect();
     assert_eq!(letters, ["A", "C", "B"]);
     let lace = &loaded.items[0];
     assert_eq!(options(lace), [('A', "yes"), ('B', "no"), ('C', "maybe")]);
@@ -593,9 +602,9 @@ fn medframeqa_sends_every_frame_in_order() {
         ]
     );
     assert!(lesion.images.iter().all(|image| is_png(&bytes(image))));
-    assert_eq!(lesion.answer, "B");
+    assert_eq!(lesion.gold.text(), "B");
     // The gold answer given as the option's text.
-    assert_eq!(valve.answer, "A");
+    assert_eq!(valve.gold.text(), "A");
     assert_eq!(meta(lesion, "body_system").as_deref(), Some("Digestive"));
     assert_eq!(meta(lesion, "organ").as_deref(), Some("Stomach"));
     assert!(preview(&card("medframeqa"), lesion).starts_with("<image 1><image 2><image 3>[mf0]"));
@@ -617,7 +626,7 @@ fn gmai_mmbench_reads_the_tsv_with_shared_images_and_three_axes() {
         organ.question,
         "Hint: The box is red.\n[gm1] Which organ is in the box?"
     );
-    assert_eq!(organ.answer, "C");
+    assert_eq!(organ.gold.text(), "C");
     // Row 2's image cell is "1": the image of index 1, and so the same cluster.
     assert_eq!(organ.images, disease.images);
     assert_eq!(organ.cluster, disease.cluster);

@@ -66,7 +66,7 @@ fn items_without_options_are_still_open_or_closed() {
     )
     .unwrap();
     let items = read_items(&path).unwrap().items;
-    let types: Vec<AnswerType> = items.iter().map(|i| i.answer_type).collect();
+    let types: Vec<AnswerType> = items.iter().map(|i| i.answer_type()).collect();
     assert_eq!(types, vec![AnswerType::Open, AnswerType::Closed]);
 }
 

@@ -48,7 +48,7 @@ fn reads_every_field_and_infers_answer_types() {
         panic!("expected three items, got {}", file.items.len());
     };
     assert_eq!(mcq.id, "7");
-    assert_eq!(mcq.answer_type, AnswerType::Mcq);
+    assert_eq!(mcq.answer_type(), AnswerType::Mcq);
     assert_eq!(mcq.cluster.as_deref(), Some("3"));
     assert_eq!(mcq.group_key("modality").as_deref(), Some("MR"));
     assert_eq!(mcq.images.len(), 2);
@@ -57,8 +57,8 @@ fn reads_every_field_and_infers_answer_types() {
         Image::Bytes { bytes, .. } => assert_eq!(&bytes[..4], b"\x89PNG"),
         other => panic!("expected decoded bytes, got {other:?}"),
     }
-    assert_eq!(closed.answer_type, AnswerType::Closed);
-    assert_eq!(open.answer_type, AnswerType::Open);
+    assert_eq!(closed.answer_type(), AnswerType::Closed);
+    assert_eq!(open.answer_type(), AnswerType::Open);
 }
 
 #[test]
@@ -132,6 +132,13 @@ fn gold_letter_must_be_an_option() {
         error_of(r#"{"id": "a", "question": "q", "answer_type": "closed", "answer": "maybe"}"#),
         "DIR/bench.jsonl:1: field `answer`: a closed item's answer must be yes or no, found \"maybe\""
     );
+    // Options belong to multiple-choice items only, whatever the declared type.
+    assert_eq!(
+        error_of(
+            r#"{"id": "a", "question": "q", "answer_type": "closed", "options": {"A": "x", "B": "y"}, "answer": "yes"}"#
+        ),
+        "DIR/bench.jsonl:1: field `options`: options are only allowed on mcq items, not closed"
+    );
 }
 
 #[test]
@@ -159,7 +166,7 @@ fn a_byte_order_mark_before_the_first_line_is_skipped() {
     let file = read_items(&path).unwrap();
     let ids: Vec<&str> = file.items.iter().map(|item| item.id.as_str()).collect();
     assert_eq!(ids, ["a", "b"]);
-    assert_eq!(file.items[0].answer_type, AnswerType::Closed);
+    assert_eq!(file.items[0].answer_type(), AnswerType::Closed);
     // The fingerprint is of the file's bytes, mark included.
     assert_eq!(
         file.sha256,

@@ -178,10 +178,10 @@ fn iu_xray_reads_the_test_records_of_r2gen_annotation_json() {
     let [first, second] = loaded.items.as_slice() else {
         panic!("two items expected");
     };
-    assert_eq!(first.answer_type, AnswerType::Report);
-    assert_eq!(first.answer, IU_FINDINGS_1);
+    assert_eq!(first.answer_type(), AnswerType::Report);
+    assert_eq!(first.gold.text(), IU_FINDINGS_1);
     // Surrounding whitespace is not part of the reference.
-    assert_eq!(second.answer, IU_FINDINGS_2);
+    assert_eq!(second.gold.text(), IU_FINDINGS_2);
     assert!(first.options.is_empty());
     assert_eq!(first.cluster, None);
     // Both views, in `image_path` order.
@@ -406,8 +406,8 @@ fn mimic_cxr_reads_r2gen_layout_with_patients_as_clusters() {
     let [first, second, third] = loaded.items.as_slice() else {
         panic!("three items expected");
     };
-    assert_eq!(first.answer_type, AnswerType::Report);
-    assert_eq!(first.answer, "There is no focal consolidation.");
+    assert_eq!(first.answer_type(), AnswerType::Report);
+    assert_eq!(first.gold.text(), "There is no focal consolidation.");
     assert_eq!(bytes(&first.images[0]), jpeg(0));
     assert_eq!(bytes(&second.images[0]), jpeg(1));
     assert_eq!(
@@ -497,10 +497,10 @@ fn chexpert_plus_reads_the_valid_rows_of_the_official_table() {
     assert_eq!(loaded.record.rows, 3);
 
     let frontal = item(&loaded, P41_FRONTAL);
-    assert_eq!(frontal.answer_type, AnswerType::Report);
-    assert_eq!(frontal.answer, "Lungs are clear.");
+    assert_eq!(frontal.answer_type(), AnswerType::Report);
+    assert_eq!(frontal.gold.text(), "Lungs are clear.");
     assert_eq!(
-        item(&loaded, P43).answer,
+        item(&loaded, P43).gold.text(),
         "Small left effusion,\nno pneumothorax."
     );
     // `PNG/` first, then the folder itself.
@@ -544,12 +544,15 @@ fn chexpert_plus_findings_and_impression_is_a_selection_with_its_own_references(
     assert_eq!(both.skipped_rows, 1);
     // Each section is a paragraph under its heading line; an absent section has neither.
     assert_eq!(
-        item(&both, P41_FRONTAL).answer,
+        item(&both, P41_FRONTAL).gold.text(),
         "FINDINGS:\nLungs are clear.\n\nIMPRESSION:\nNo acute disease."
     );
-    assert_eq!(item(&both, P42).answer, "IMPRESSION:\nStable cardiomegaly.");
     assert_eq!(
-        item(&both, P43).answer,
+        item(&both, P42).gold.text(),
+        "IMPRESSION:\nStable cardiomegaly."
+    );
+    assert_eq!(
+        item(&both, P43).gold.text(),
         "FINDINGS:\nSmall left effusion,\nno pneumothorax."
     );
     // The instruction asks for both sections, in that format.
@@ -791,7 +794,13 @@ fn empty_references_skip_report_rows_only() {
     let kinds: Vec<(&str, AnswerType, &str)> = loaded
         .items
         .iter()
-        .map(|i| (i.id.as_str(), i.answer_type, i.answer.as_str()))
+        .map(|i| {
+            (
+                i.id.as_str(),
+                i.answer_type(),
+                i.gold.reference().unwrap_or_default(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -854,13 +863,16 @@ fn the_documented_findings_and_impression_card_reads_its_layout() {
     assert_eq!(ids(&both), ["1", "2", "4"]);
     assert_eq!(both.skipped_rows, 0);
     assert_eq!(
-        item(&both, "1").answer,
+        item(&both, "1").gold.text(),
         "FINDINGS:\nThe cardiac silhouette is within normal limits.\n\n\
          IMPRESSION:\nNormal chest x-XXXX."
     );
-    assert_eq!(item(&both, "2").answer, "IMPRESSION:\nNo active disease.");
     assert_eq!(
-        item(&both, "4").answer,
+        item(&both, "2").gold.text(),
+        "IMPRESSION:\nNo active disease."
+    );
+    assert_eq!(
+        item(&both, "4").gold.text(),
         "FINDINGS:\nBorderline cardiomegaly."
     );
     let views: Vec<Vec<u8>> = item(&both, "4").images.iter().map(bytes).collect();
@@ -871,7 +883,7 @@ fn the_documented_findings_and_impression_card_reads_its_layout() {
     assert_eq!(findings.benchmark, "iu-xray-sections:section=findings");
     assert_eq!(ids(&findings), ["1", "4"]);
     assert_eq!(findings.skipped_rows, 1);
-    assert_eq!(item(&findings, "4").answer, "Borderline cardiomegaly.");
+    assert_eq!(item(&findings, "4").gold.text(), "Borderline cardiomegaly.");
     assert!(preview(&card, item(&findings, "4")).contains("findings section of its"));
 }
 

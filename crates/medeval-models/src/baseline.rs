@@ -89,12 +89,10 @@ impl Baseline {
 /// An answer's comparable form: the option text for mcq (so priors carry across option orders),
 /// the trimmed, lower-cased answer otherwise.
 fn answer_text(item: &Item) -> String {
-    let answer = match item.answer_type {
-        AnswerType::Mcq => item
-            .gold_letter()
-            .and_then(|letter| item.options.get(&letter))
-            .map_or(item.answer.as_str(), String::as_str),
-        _ => item.answer.as_str(),
+    let gold = item.gold.text();
+    let answer = match item.gold.letter() {
+        Some(letter) => item.options.get(&letter).map_or(&*gold, String::as_str),
+        None => &gold,
     };
     answer.trim().to_lowercase()
 }
@@ -119,7 +117,7 @@ impl Priors {
     fn add(&mut self, item: &Item, delta: isize) {
         let count = self
             .texts
-            .entry(item.answer_type)
+            .entry(item.answer_type())
             .or_default()
             .entry(answer_text(item))
             .or_default();
@@ -132,7 +130,7 @@ impl Priors {
 
     /// The prior's answer for `item`, preferring `preferred_text` when given.
     fn answer(&self, item: &Item, preferred_text: Option<&str>) -> String {
-        match item.answer_type {
+        match item.answer_type() {
             AnswerType::Mcq => {
                 if let Some(letter) = preferred_text.and_then(|text| option_with_text(item, text)) {
                     return letter.to_string();
@@ -147,7 +145,7 @@ impl Priors {
             }
             _ => preferred_text.map(str::to_owned).unwrap_or_else(|| {
                 self.texts
-                    .get(&item.answer_type)
+                    .get(&item.answer_type())
                     .and_then(|counts| {
                         most_frequent(counts.iter().map(|(text, count)| (text.clone(), *count)))
                     })
@@ -200,7 +198,7 @@ fn blind_answers(items: &[Item]) -> HashMap<String, String> {
                     counts
                         .iter()
                         .filter(|(text, _)| {
-                            item.answer_type != AnswerType::Mcq
+                            item.answer_type() != AnswerType::Mcq
                                 || option_with_text(item, text).is_some()
                         })
                         .map(|(text, count)| (text.clone(), *count)),
@@ -213,7 +211,7 @@ fn blind_answers(items: &[Item]) -> HashMap<String, String> {
 }
 
 fn question_key(item: &Item) -> (AnswerType, String) {
-    (item.answer_type, item.question.trim().to_lowercase())
+    (item.answer_type(), item.question.trim().to_lowercase())
 }
 
 /// The half an item belongs to for cross-fitting: a hash of its cluster key, else its id.
@@ -227,7 +225,7 @@ pub(crate) fn fold_of(item: &Item) -> bool {
 
 fn random_answer(item: &Item, items: &[Item], seed: u64) -> String {
     let mut rng = fastrand::Rng::with_seed(item_seed(seed, &item.id));
-    match item.answer_type {
+    match item.answer_type() {
         AnswerType::Mcq => {
             let letters: Vec<&Letter> = item.options.keys().collect();
             letters
@@ -239,12 +237,12 @@ fn random_answer(item: &Item, items: &[Item], seed: u64) -> String {
         AnswerType::Open | AnswerType::Report => {
             let pool: Vec<&Item> = items
                 .iter()
-                .filter(|other| other.answer_type == item.answer_type && other.id != item.id)
+                .filter(|other| other.answer_type() == item.answer_type() && other.id != item.id)
                 .collect();
             if pool.is_empty() {
                 String::new()
             } else {
-                pool[rng.usize(..pool.len())].answer.clone()
+                pool[rng.usize(..pool.len())].gold.text().into_owned()
             }
         }
     }
@@ -262,6 +260,7 @@ fn item_seed(seed: u64, id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use medeval_core::Gold;
     use medeval_core::{Meta, Options};
 
     fn mcq(id: &str, question: &str, options: &[&str], gold: char) -> Item {
@@ -274,8 +273,7 @@ mod tests {
             question: question.into(),
             images: vec![],
             options: opts,
-            answer: gold.to_string(),
-            answer_type: AnswerType::Mcq,
+            gold: Gold::Letter(Letter::new(gold).unwrap()),
             meta: Meta::new(),
             cluster: None,
         }
@@ -298,8 +296,7 @@ mod tests {
             question: question.into(),
             images: vec![],
             options: Options::new(),
-            answer: gold.into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::read(AnswerType::Closed, gold).unwrap(),
             meta: Meta::new(),
             cluster: None,
         }

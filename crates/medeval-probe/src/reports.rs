@@ -141,7 +141,7 @@ pub fn permutation_report(run: &StoredRun) -> Result<PermutationReport, ProbeErr
             if !matches!(answer.scored.outcome, Outcome::Correct | Outcome::Wrong) {
                 non_answers += 1;
             }
-            if let Ok(letter) = Letter::try_from(answer.item.answer.clone()) {
+            if let Some(letter) = answer.item.gold.letter() {
                 *gold.entry(letter).or_default() += 1;
             }
             let letter = answer

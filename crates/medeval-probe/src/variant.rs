@@ -11,7 +11,7 @@ use std::fmt;
 
 use medeval_core::digest::Sha256Hasher;
 use medeval_core::{
-    AnswerType, Corruption, Image, ImageTransform, Item, Letter, Options, SplitMix64,
+    AnswerType, Corruption, Gold, Image, ImageTransform, Item, Letter, Options, SplitMix64,
 };
 
 /// Metadata key holding the id of the item a variant item was made from.
@@ -166,7 +166,7 @@ impl Variant {
         match self {
             Self::Circular | Self::Permute { .. } => {
                 for item in items {
-                    if item.answer_type != AnswerType::Mcq {
+                    if item.answer_type() != AnswerType::Mcq {
                         expansion.left_out += 1;
                         continue;
                     }
@@ -355,7 +355,7 @@ fn reorder(item: &Item, order: &[usize], kind: &str, index: usize, id_tag: &str)
         };
         options.insert(letter, (*text).clone());
         if Some(**source_letter) == gold {
-            copy.answer = letter.to_string();
+            copy.gold = Gold::Letter(letter);
         }
     }
     copy.options = options;
@@ -464,8 +464,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, t)| (Letter::from_index(i).unwrap(), (*t).to_owned()))
                 .collect(),
-            answer: gold.to_string(),
-            answer_type: AnswerType::Mcq,
+            gold: Gold::Letter(Letter::new(gold).unwrap()),
             meta: Meta::new(),
             cluster: cluster.map(str::to_owned),
         }
@@ -507,7 +506,7 @@ mod tests {
             .iter()
             .map(|i| {
                 let texts: Vec<&str> = i.options.values().map(String::as_str).collect();
-                (i.id.clone(), texts.join(","), i.answer.clone())
+                (i.id.clone(), texts.join(","), i.gold.text().into_owned())
             })
             .collect();
         // Shift s shows original option (i + s) mod 4 at position i; MRI (original B) moves to
@@ -604,7 +603,7 @@ mod tests {
     #[test]
     fn non_mcq_items_are_left_out_of_option_permutations() {
         let mut closed = mcq("c", &[], 'A', None);
-        closed.answer_type = AnswerType::Closed;
+        closed.gold = Gold::yes_no(medeval_core::YesNo::Yes);
         closed.options.clear();
         let expansion = Variant::Circular
             .expand(&[closed.clone(), mcq("m", &["x", "y"], 'A', None)], 0)

@@ -461,6 +461,7 @@ fn format_cell(cell: &Cell, mark: &str) -> String {
 mod tests {
     use super::*;
     use medeval_core::{AnswerType, Item, Meta, Options, Outcome, Scored};
+    use medeval_core::{Gold, Letter, YesNo};
 
     fn item(id: usize, answer_type: AnswerType, cluster: Option<&str>, kind: &str) -> Item {
         let mut meta = Meta::new();
@@ -470,8 +471,12 @@ mod tests {
             question: "q".into(),
             images: vec![],
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type,
+            gold: match answer_type {
+                AnswerType::Mcq => Gold::Letter(Letter::new('A').unwrap()),
+                AnswerType::Closed => Gold::yes_no(YesNo::Yes),
+                AnswerType::Open => Gold::Text("yes".into()),
+                AnswerType::Report => Gold::Report("yes".into()),
+            },
             meta,
             cluster: cluster.map(str::to_owned),
         }

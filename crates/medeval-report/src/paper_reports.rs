@@ -48,7 +48,7 @@ pub(crate) fn is_report_run(run: &RunInput<'_>) -> bool {
         && run
             .rows
             .iter()
-            .all(|row| row.item.answer_type == AnswerType::Report)
+            .all(|row| row.item.answer_type() == AnswerType::Report)
 }
 
 /// Lays report runs out; `None` when there are none. Runs must already be known to fill

@@ -70,7 +70,7 @@ pub(crate) fn summarize_reports(
 ) -> Option<ReportSummary> {
     let reports: Vec<&Row<'_>> = rows
         .iter()
-        .filter(|row| row.item.answer_type == AnswerType::Report)
+        .filter(|row| row.item.answer_type() == AnswerType::Report)
         .collect();
     if reports.is_empty() {
         return None;
@@ -88,7 +88,7 @@ pub(crate) fn summarize_reports(
             id: &row.item.id,
             report: (row.scored.outcome == Outcome::Generated)
                 .then(|| row.scored.extracted.as_deref().unwrap_or_default()),
-            reference: &row.item.answer,
+            reference: row.item.gold.reference().unwrap_or_default(),
         }
     }));
 
@@ -228,6 +228,7 @@ mod tests {
     use medeval_core::{Item, Meta, Options, Scored};
 
     use super::*;
+    use medeval_core::Gold;
 
     fn report_item(id: &str, reference: &str, cluster: Option<&str>) -> Item {
         Item {
@@ -235,8 +236,7 @@ mod tests {
             question: "Write the findings.".into(),
             images: vec![],
             options: Options::new(),
-            answer: reference.into(),
-            answer_type: AnswerType::Report,
+            gold: Gold::Report(reference.into()),
             meta: Meta::new(),
             cluster: cluster.map(str::to_owned),
         }
@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn runs_without_report_items_have_no_report_summary() {
         let mut item = report_item("q", "yes", None);
-        item.answer_type = AnswerType::Closed;
+        item.gold = Gold::yes_no(medeval_core::YesNo::Yes);
         let scored = Scored::new(Outcome::Correct, Some("yes".into()), "closed:leading-word");
         let rows = [Row {
             item: &item,

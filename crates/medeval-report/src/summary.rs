@@ -105,7 +105,7 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
     let judged: Vec<Row<'_>> = rows
         .iter()
         .copied()
-        .filter(|row| row.item.answer_type != AnswerType::Report)
+        .filter(|row| row.item.answer_type() != AnswerType::Report)
         .collect();
     let method = options
         .ci
@@ -219,6 +219,7 @@ pub fn is_non_judgement(outcome: Outcome) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use medeval_core::{Gold, YesNo};
     use medeval_core::{Item, Meta, Options, Scored};
 
     fn item(id: usize, modality: Option<&str>, cluster: Option<&str>) -> Item {
@@ -231,8 +232,7 @@ mod tests {
             question: "q".into(),
             images: vec![],
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::Yes),
             meta,
             cluster: cluster.map(str::to_owned),
         }

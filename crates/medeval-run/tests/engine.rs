@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use medeval_core::{
-    AnswerType, Completion, Item, Letter, Meta, Options, Outcome, RunManifest, Scored, ScorerId,
+    AnswerType, Completion, Gold, Item, Letter, Meta, Options, Outcome, RunManifest, Scored,
+    ScorerId,
 };
 use medeval_mockserver::{ChatRequest, Fault, MockServer, Reply};
 use medeval_models::{ChatClient, ClientConfig};
@@ -38,8 +39,7 @@ fn items() -> Vec<Item> {
         question: format!("Film {n}: {question}"),
         images: Vec::new(),
         options: Options::new(),
-        answer: answer.into(),
-        answer_type: AnswerType::Closed,
+        gold: Gold::read(AnswerType::Closed, answer).unwrap(),
         meta: Meta::new(),
         cluster: None,
     };
@@ -52,9 +52,8 @@ fn items() -> Vec<Item> {
             (letter('B'), "Consolidation".to_owned()),
             (letter('C'), "Pleural effusion".to_owned()),
         ]),
-        answer: "B".into(),
-        answer_type: AnswerType::Mcq,
-        ..closed(2, "", "")
+        gold: Gold::Letter(Letter::new('B').unwrap()),
+        ..closed(2, "", "yes")
     };
     vec![
         closed(0, "is there a fracture?", "yes"),

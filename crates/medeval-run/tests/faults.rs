@@ -15,7 +15,7 @@ use std::future::pending;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use medeval_core::{AnswerType, Item, Meta, Options, Outcome, RunManifest, Scored, ScorerId};
+use medeval_core::{Gold, Item, Meta, Options, Outcome, RunManifest, Scored, ScorerId, YesNo};
 use medeval_mockserver::{ChatRequest, Fault, MockServer, Reply, json};
 use medeval_models::{ChatClient, ClientConfig};
 use medeval_run::{Answerer, Progress, RetryPause, RunError, RunPlan, RunReport, execute};
@@ -32,8 +32,7 @@ fn items() -> Vec<Item> {
             question: format!("Film {n}: is there a fracture?"),
             images: Vec::new(),
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::Yes),
             meta: Meta::new(),
             cluster: None,
         })

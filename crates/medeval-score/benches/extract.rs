@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use medeval_core::{AnswerType, Item, Letter, Options};
+use medeval_core::{AnswerType, Gold, Item, Letter, Options};
 use medeval_score::{Response, score};
 
 /// A tiny deterministic generator (64-bit LCG), enough to vary the synthetic text.
@@ -43,8 +43,7 @@ fn item(answer_type: AnswerType, options: &[(char, &str)], answer: &str) -> Item
             .iter()
             .filter_map(|(l, t)| Letter::new(*l).map(|l| (l, (*t).to_owned())))
             .collect::<Options>(),
-        answer: answer.to_owned(),
-        answer_type,
+        gold: Gold::read(answer_type, answer).expect("a valid gold answer"),
         meta: Default::default(),
         cluster: None,
     }
@@ -255,16 +254,19 @@ fn main() {
     report("all (realistic mix)", &work);
     report(
         "long chain-of-thought mcq",
-        &by_kind(|(i, t)| i.answer_type == AnswerType::Mcq && t.len() > 800),
+        &by_kind(|(i, t)| i.answer_type() == AnswerType::Mcq && t.len() > 800),
     );
     report(
         "short mcq",
-        &by_kind(|(i, t)| i.answer_type == AnswerType::Mcq && t.len() <= 800),
+        &by_kind(|(i, t)| i.answer_type() == AnswerType::Mcq && t.len() <= 800),
     );
     report(
         "closed",
-        &by_kind(|(i, _)| i.answer_type == AnswerType::Closed),
+        &by_kind(|(i, _)| i.answer_type() == AnswerType::Closed),
     );
-    report("open", &by_kind(|(i, _)| i.answer_type == AnswerType::Open));
+    report(
+        "open",
+        &by_kind(|(i, _)| i.answer_type() == AnswerType::Open),
+    );
     conservative_cost();
 }

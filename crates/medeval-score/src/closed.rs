@@ -70,7 +70,7 @@ enum Word {
 
 /// Scores a yes/no response against the item's gold answer.
 pub fn score(item: &Item, response: &Response<'_>) -> Scored {
-    let Some(gold) = YesNo::parse_gold(&item.answer) else {
+    let Some(gold) = item.gold.closed() else {
         return invalid_gold();
     };
     let text = match prepare(response) {
@@ -306,9 +306,10 @@ fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
 
 #[cfg(test)]
 mod tests {
-    use medeval_core::{AnswerType, Options};
+    use medeval_core::Options;
 
     use super::*;
+    use medeval_core::Gold;
 
     fn run(response: &str) -> (Option<String>, String) {
         let item = Item {
@@ -316,8 +317,7 @@ mod tests {
             question: "Is there a fracture?".into(),
             images: vec![],
             options: Options::new(),
-            answer: "no".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::No),
             meta: Default::default(),
             cluster: None,
         };

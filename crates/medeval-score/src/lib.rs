@@ -96,7 +96,7 @@ impl<'a> Response<'a> {
 
 /// Scores one response to one item, with the scorer its answer type calls for.
 pub fn score(item: &Item, response: &Response<'_>) -> Scored {
-    match item.answer_type {
+    match item.answer_type() {
         AnswerType::Mcq => mcq::score(item, response),
         AnswerType::Closed => closed::score(item, response),
         AnswerType::Open => open::score(item, response),
@@ -180,6 +180,7 @@ pub(crate) fn invalid_gold() -> Scored {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use medeval_core::Gold;
 
     #[test]
     fn api_refusal_wins_over_content() {
@@ -287,8 +288,7 @@ mod tests {
             } else {
                 Options::new()
             },
-            answer: answer.into(),
-            answer_type,
+            gold: Gold::read(answer_type, answer).unwrap(),
             meta: Default::default(),
             cluster: None,
         })

@@ -362,6 +362,7 @@ mod tests {
     use medeval_core::{AnswerType, Options};
 
     use super::*;
+    use medeval_core::Gold;
 
     fn item(options: &[(char, &str)], answer: &str) -> Item {
         Item {
@@ -372,8 +373,7 @@ mod tests {
                 .iter()
                 .filter_map(|(l, t)| Letter::new(*l).map(|l| (l, (*t).to_owned())))
                 .collect::<Options>(),
-            answer: answer.into(),
-            answer_type: AnswerType::Mcq,
+            gold: Gold::read(AnswerType::Mcq, answer).unwrap(),
             meta: Default::default(),
             cluster: None,
         }

@@ -59,7 +59,7 @@ pub fn token_scores(answer: &str, gold: &str) -> (f64, f64, f64) {
 
 /// Scores a free-text response against the item's gold text.
 pub fn score(item: &Item, response: &Response<'_>) -> Scored {
-    let gold = normalize_answer(&item.answer);
+    let gold = normalize_answer(&item.gold.text());
     if gold.is_empty() {
         return invalid_gold();
     }
@@ -117,9 +117,10 @@ fn committed_text(answer: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use medeval_core::{AnswerType, Options};
+    use medeval_core::Options;
 
     use super::*;
+    use medeval_core::Gold;
 
     fn run(gold: &str, response: &str) -> Scored {
         let item = Item {
@@ -127,8 +128,7 @@ mod tests {
             question: "Where is the lesion?".into(),
             images: vec![],
             options: Options::new(),
-            answer: gold.into(),
-            answer_type: AnswerType::Open,
+            gold: Gold::Text(gold.into()),
             meta: Default::default(),
             cluster: None,
         };

@@ -36,9 +36,10 @@ pub fn score(_item: &Item, response: &Response<'_>) -> Scored {
 
 #[cfg(test)]
 mod tests {
-    use medeval_core::{AnswerType, Options};
+    use medeval_core::Options;
 
     use super::*;
+    use medeval_core::Gold;
 
     fn item() -> Item {
         Item {
@@ -46,8 +47,7 @@ mod tests {
             question: "Describe the findings.".into(),
             images: vec![],
             options: Options::default(),
-            answer: "Heart size is normal.".into(),
-            answer_type: AnswerType::Report,
+            gold: Gold::Report("Heart size is normal.".into()),
             meta: Default::default(),
             cluster: None,
         }

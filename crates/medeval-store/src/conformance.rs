@@ -26,9 +26,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use medeval_core::{
-    AnswerType, CardRecord, Completion, Decoding, FileDigest, Image, ImageEncoding, ImagePolicy,
-    Item, ItemsSource, Letter, Meta, ModelKind, ModelRecord, Options, Outcome, PromptTemplate,
-    RunManifest, Scored, ScorerId, Usage,
+    CardRecord, Completion, Decoding, FileDigest, Gold, Image, ImageEncoding, ImagePolicy, Item,
+    ItemsSource, Letter, Meta, ModelKind, ModelRecord, Options, Outcome, PromptTemplate,
+    RunManifest, Scored, ScorerId, Usage, YesNo,
 };
 
 use crate::lock::{self, LockHolder, STALE_AFTER, Staleness};
@@ -1153,8 +1153,7 @@ fn items(n: usize) -> Vec<Item> {
             question: format!("Is there a fracture on film {i}?"),
             images: Vec::new(),
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::Yes),
             meta: Meta::new(),
             cluster: None,
         })
@@ -1270,8 +1269,7 @@ fn rich_items() -> Vec<Item> {
             (letter('B'), "Consolidation".to_owned()),
             (letter('C'), "Pleural effusion".to_owned()),
         ]),
-        answer: "B".into(),
-        answer_type: AnswerType::Mcq,
+        gold: Gold::Letter(letter('B')),
         meta: Meta::from([
             ("modality".to_owned(), serde_json::json!("X-ray")),
             ("difficulty".to_owned(), serde_json::json!(3)),
@@ -1283,16 +1281,14 @@ fn rich_items() -> Vec<Item> {
         question: "Is there a fracture?".into(),
         images: Vec::new(),
         options: Options::new(),
-        answer: "no".into(),
-        answer_type: AnswerType::Closed,
+        gold: Gold::yes_no(YesNo::No),
         meta: Meta::new(),
         cluster: Some("patient-17".into()),
     };
     let open = Item {
         id: "open-1".into(),
         question: "Where is the lesion?".into(),
-        answer: "right upper lobe".into(),
-        answer_type: AnswerType::Open,
+        gold: Gold::Text("right upper lobe".into()),
         cluster: None,
         ..closed.clone()
     };

@@ -1,34 +1,85 @@
 //! The records the store keeps, independent of SQLite.
 
+use std::borrow::Cow;
+
 use medeval_core::{
-    AnswerType, Completion, ImageGeometry, Item, Meta, Options, RunManifest, Scored,
+    AnswerType, Completion, Gold, ImageGeometry, Item, Meta, Options, RunManifest, Scored,
 };
 use serde::{Deserialize, Serialize};
 
 /// What the store keeps of an item: everything scoring and breakdowns need, without image bytes
 /// (images are recorded by description: path or origin).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The gold answer is stored as text beside its answer type, the form every release wrote, and
+/// read into a typed [`Gold`] when the record is loaded: a record whose gold does not read is a
+/// decode error of the store, never a panic later.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ItemRecord {
     /// Item id.
     pub id: String,
     /// Question text.
     pub question: String,
     /// Image descriptions, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<String>,
     /// Options (mcq).
-    #[serde(default, skip_serializing_if = "Options::is_empty")]
     pub options: Options,
     /// Gold answer.
-    pub answer: String,
-    /// Answer type.
-    pub answer_type: AnswerType,
+    pub gold: Gold,
     /// Metadata.
-    #[serde(default, skip_serializing_if = "Meta::is_empty")]
     pub meta: Meta,
     /// Cluster key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+}
+
+/// The stored form of an [`ItemRecord`]: the gold answer as text and its answer type. Borrowed
+/// when written, owned when read.
+#[derive(Serialize, Deserialize)]
+struct StoredItemRecord<'a> {
+    id: Cow<'a, str>,
+    question: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    images: Cow<'a, [String]>,
+    #[serde(default, skip_serializing_if = "Options::is_empty")]
+    options: Cow<'a, Options>,
+    answer: Cow<'a, str>,
+    answer_type: AnswerType,
+    #[serde(default, skip_serializing_if = "Meta::is_empty")]
+    meta: Cow<'a, Meta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cluster: Option<Cow<'a, str>>,
+}
+
+impl Serialize for ItemRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredItemRecord {
+            id: Cow::Borrowed(&self.id),
+            question: Cow::Borrowed(&self.question),
+            images: Cow::Borrowed(&self.images),
+            options: Cow::Borrowed(&self.options),
+            answer: self.gold.text(),
+            answer_type: self.gold.answer_type(),
+            meta: Cow::Borrowed(&self.meta),
+            cluster: self.cluster.as_deref().map(Cow::Borrowed),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ItemRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored = StoredItemRecord::deserialize(deserializer)?;
+        let gold = Gold::read(stored.answer_type, &stored.answer)
+            .map_err(|error| serde::de::Error::custom(format!("item {:?}: {error}", stored.id)))?;
+        Ok(Self {
+            id: stored.id.into_owned(),
+            question: stored.question.into_owned(),
+            images: stored.images.into_owned(),
+            options: stored.options.into_owned(),
+            gold,
+            meta: stored.meta.into_owned(),
+            cluster: stored.cluster.map(Cow::into_owned),
+        })
+    }
 }
 
 impl From<&Item> for ItemRecord {
@@ -38,8 +89,7 @@ impl From<&Item> for ItemRecord {
             question: item.question.clone(),
             images: item.images.iter().map(|image| image.describe()).collect(),
             options: item.options.clone(),
-            answer: item.answer.clone(),
-            answer_type: item.answer_type,
+            gold: item.gold.clone(),
             meta: item.meta.clone(),
             cluster: item.cluster.clone(),
         }
@@ -54,8 +104,7 @@ impl ItemRecord {
             question: self.question.clone(),
             images: Vec::new(),
             options: self.options.clone(),
-            answer: self.answer.clone(),
-            answer_type: self.answer_type,
+            gold: self.gold.clone(),
             meta: self.meta.clone(),
             cluster: self.cluster.clone(),
         }
@@ -183,4 +232,39 @@ pub struct StoredRun {
     pub items: Vec<ItemRecord>,
     /// The samples, in item order then draw order.
     pub samples: Vec<SampleRecord>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medeval_core::{Letter, YesNo};
+
+    #[test]
+    fn a_stored_item_reads_its_gold_text_into_the_typed_gold() {
+        let mcq: ItemRecord = serde_json::from_str(
+            r#"{"id":"q1","question":"Which?","options":{"A":"CT","B":"MRI"},"answer":"B","answer_type":"mcq"}"#,
+        )
+        .unwrap();
+        assert_eq!(mcq.gold, Gold::Letter(Letter::new('B').unwrap()));
+        let closed: ItemRecord = serde_json::from_str(
+            r#"{"id":"q2","question":"Fracture?","answer":"是","answer_type":"closed"}"#,
+        )
+        .unwrap();
+        assert_eq!(closed.gold.closed(), Some(YesNo::Yes));
+        // Written back in the form it was read from.
+        let json = serde_json::to_value(&closed).unwrap();
+        assert_eq!(json["answer"], "是");
+        assert_eq!(json["answer_type"], "closed");
+    }
+
+    #[test]
+    fn a_stored_gold_that_does_not_fit_its_type_is_a_decode_error_naming_the_item() {
+        let error = serde_json::from_str::<ItemRecord>(
+            r#"{"id":"q7","question":"Fracture?","answer":"maybe","answer_type":"closed"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("item \"q7\""), "{error}");
+        assert!(error.contains("yes or no"), "{error}");
+    }
 }

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use medeval_core::{
-    AnswerType, Completion, Decoding, ImageGeometry, ImagePolicy, Item, ItemsSource, Meta,
-    ModelKind, ModelRecord, Options, Outcome, PromptTemplate, RunManifest, Scored,
+    Completion, Decoding, Gold, ImageGeometry, ImagePolicy, Item, ItemsSource, Meta, ModelKind,
+    ModelRecord, Options, Outcome, PromptTemplate, RunManifest, Scored, YesNo,
 };
 use medeval_store::{RunStatus, SampleRecord, Store, StoreError};
 
@@ -18,8 +18,7 @@ fn items(n: usize) -> Vec<Item> {
             question: format!("question {i}"),
             images: vec![],
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::Yes),
             meta: Meta::new(),
             cluster: None,
         })

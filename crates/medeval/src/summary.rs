@@ -233,8 +233,8 @@ pub fn scored_run(run: &StoredRun) -> ScoredRun {
                 sample: sample.sample,
                 outcome: sample.scored.outcome,
                 extracted: sample.scored.extracted.clone(),
-                gold: Some(item.answer.clone()),
-                answer_type: Some(item.answer_type),
+                gold: Some(item.gold.text().into_owned()),
+                answer_type: Some(item.gold.answer_type()),
                 cluster: item.cluster.clone(),
                 meta: item.meta.clone(),
             })

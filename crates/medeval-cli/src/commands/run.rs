@@ -311,7 +311,7 @@ fn print_run_plan(args: &Args, items: &[Item], has_variants: bool) -> anyhow::Re
     };
     let judged = items
         .iter()
-        .filter(|item| item.answer_type != AnswerType::Report)
+        .filter(|item| item.answer_type() != AnswerType::Report)
         .count() as u64;
     let settings = args.planning.settings(options.policy, Some(judged), true)?;
     let accuracy = args.planning.accuracy.unwrap_or(PLAN_DEFAULT_ACCURACY);
@@ -576,7 +576,7 @@ fn print_dry_run(manifest: &RunManifest, items: &[Item]) -> std::io::Result<()> 
     for answer_type in AnswerType::ALL {
         let n = items
             .iter()
-            .filter(|i| i.answer_type == answer_type)
+            .filter(|i| i.answer_type() == answer_type)
             .count();
         if n > 0 {
             outln!("  {answer_type:<7} {n}")?;
@@ -590,7 +590,7 @@ fn print_dry_run(manifest: &RunManifest, items: &[Item]) -> std::io::Result<()> 
         manifest.prompt_sha256
     )?;
     for item in items.iter().take(3) {
-        outln!("\n--- {} ({}) ---", item.id, item.answer_type)?;
+        outln!("\n--- {} ({}) ---", item.id, item.answer_type())?;
         outln!("{}", manifest.prompt.render(item).preview())?;
     }
     Ok(())

@@ -99,8 +99,8 @@ fn write_samples(
         let mut line = json!({
             "benchmark": benchmark,
             "id": item.id,
-            "answer_type": item.answer_type,
-            "answer": item.answer,
+            "answer_type": item.answer_type(),
+            "answer": item.gold.text(),
             "extracted": scored.extracted,
             "outcome": scored.outcome,
             "rule": scored.rule,

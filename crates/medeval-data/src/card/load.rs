@@ -516,7 +516,7 @@ impl<'c> Scan<'c> {
         self.images.update_field(item.id.as_bytes());
         self.answer_types[AnswerType::ALL
             .iter()
-            .position(|t| *t == item.answer_type)
+            .position(|t| *t == item.answer_type())
             .unwrap_or(0)] += 1;
         self.image_count += item.images.len();
         if self.keep_items {

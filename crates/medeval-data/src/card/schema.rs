@@ -77,7 +77,7 @@ pub struct ItemSpec {
     pub answer_type: AnswerTypeRule,
     /// How a multiple-choice gold answer is written.
     #[serde(default)]
-    pub gold: Option<Gold>,
+    pub gold: Option<GoldForm>,
     /// Where the options are.
     #[serde(default)]
     pub options: Option<OptionsSpec>,
@@ -201,7 +201,7 @@ impl<'de> Deserialize<'de> for AnswerTypeRule {
 /// How a multiple-choice gold answer is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Gold {
+pub enum GoldForm {
     /// An option letter (`B`).
     Letter,
     /// The text of the correct option (OmniMedVQA's `gt_answer`).

@@ -11,11 +11,11 @@ mod images;
 mod options;
 
 use medeval_core::digest::Sha256Hasher;
-use medeval_core::{AnswerType, Image, Item, Letter, Meta, Options, YesNo};
+use medeval_core::{AnswerType, Gold, Image, Item, Letter, Meta, Options, YesNo};
 
 use self::images::{collect_images, image_identity};
 use self::options::{OptionsSource, compile_options, option_with_text, parse_option_cell};
-use super::schema::{AnswerTypeRule, Gold, ItemSpec, TypeRule};
+use super::schema::{AnswerTypeRule, GoldForm, ItemSpec, TypeRule};
 use super::template::{Position, Template, cell_text};
 use crate::error::DataError;
 use crate::images::ImageRoots;
@@ -28,7 +28,7 @@ pub struct Mapping {
     question: Template,
     answer: AnswerSource,
     answer_type: AnswerTypeRule,
-    gold: Gold,
+    gold: GoldForm,
     options: Option<OptionsSource>,
     option_count: Option<usize>,
     strip_labels: bool,
@@ -148,7 +148,7 @@ impl Mapping {
             question: template("question", &spec.question)?,
             answer,
             answer_type: spec.answer_type.clone(),
-            gold: spec.gold.unwrap_or(Gold::Letter),
+            gold: spec.gold.unwrap_or(GoldForm::Letter),
             options,
             option_count: spec.option_count,
             strip_labels: spec.options.as_ref().is_some_and(|o| o.strip_labels),
@@ -309,31 +309,27 @@ impl Mapping {
             ));
         }
         let options = self.options(record)?;
-        let (answer_type, answer) = match rule {
-            TypeRule::Mcq => (
-                AnswerType::Mcq,
-                self.gold_letter(record, &options, &answer)?.to_string(),
-            ),
-            TypeRule::Closed => {
-                if YesNo::parse_gold(&answer).is_none() {
-                    return Err(invalid(
-                        gold_column,
-                        format!("a closed item's answer must be yes or no, found {answer:?}"),
-                    ));
-                }
-                (AnswerType::Closed, answer.trim().to_owned())
+        let gold = match (rule, YesNo::parse_gold(&answer)) {
+            (TypeRule::Mcq, _) => Gold::Letter(self.gold_letter(record, &options, &answer)?),
+            (TypeRule::Closed | TypeRule::ClosedIfYesNo, Some(yes_no)) => Gold::Closed {
+                answer: yes_no,
+                written: answer.trim().to_owned(),
+            },
+            (TypeRule::Closed, None) => {
+                return Err(invalid(
+                    gold_column,
+                    format!("a closed item's answer must be yes or no, found {answer:?}"),
+                ));
             }
-            TypeRule::ClosedIfYesNo if YesNo::parse_gold(&answer).is_some() => {
-                (AnswerType::Closed, answer.trim().to_owned())
-            }
-            TypeRule::Open | TypeRule::ClosedIfYesNo => {
+            (TypeRule::Open | TypeRule::ClosedIfYesNo, _) => {
                 if answer.trim().is_empty() {
                     return Err(invalid(gold_column, "the gold answer is empty".into()));
                 }
-                (AnswerType::Open, answer.trim().to_owned())
+                Gold::Text(answer.trim().to_owned())
             }
-            TypeRule::Report => (AnswerType::Report, answer.trim().to_owned()),
+            (TypeRule::Report, _) => Gold::Report(answer.trim().to_owned()),
         };
+        let answer_type = gold.answer_type();
         if answer_type != AnswerType::Mcq && !options.is_empty() {
             let column = self.options_column().unwrap_or("options");
             return Err(invalid(
@@ -358,8 +354,7 @@ impl Mapping {
             question,
             images,
             options,
-            answer,
-            answer_type,
+            gold,
             meta: self.meta(record, position),
             cluster,
         }))
@@ -508,14 +503,14 @@ impl Mapping {
         }
         let trimmed = answer.trim();
         let letter = match self.gold {
-            Gold::Letter => Letter::try_from(trimmed.to_owned()).map_err(|_| {
+            GoldForm::Letter => Letter::try_from(trimmed.to_owned()).map_err(|_| {
                 DataError::invalid(
                     at(),
                     format!("expected an option letter ({letters}), found {trimmed:?}"),
                 )
             })?,
-            Gold::Index0 | Gold::Index1 => {
-                let base = usize::from(self.gold == Gold::Index1);
+            GoldForm::Index0 | GoldForm::Index1 => {
+                let base = usize::from(self.gold == GoldForm::Index1);
                 trimmed
                     .parse::<usize>()
                     .ok()
@@ -528,10 +523,10 @@ impl Mapping {
                         )
                     })?
             }
-            Gold::OptionText => {
+            GoldForm::OptionText => {
                 option_with_text(options, trimmed).map_err(|m| DataError::invalid(at(), m))?
             }
-            Gold::LetterOrText => match Letter::try_from(trimmed.to_owned()) {
+            GoldForm::LetterOrText => match Letter::try_from(trimmed.to_owned()) {
                 Ok(letter) if options.contains_key(&letter) => letter,
                 _ => option_with_text(options, trimmed).map_err(|m| DataError::invalid(at(), m))?,
             },
