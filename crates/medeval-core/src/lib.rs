@@ -10,6 +10,7 @@ mod completion;
 pub mod digest;
 mod gold;
 mod item;
+pub mod limits;
 mod manifest;
 mod outcome;
 mod prompt;

@@ -12,14 +12,11 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use medeval_core::limits::{MAX_IMAGE_BYTES, byte_size};
 use medeval_core::{Image, ImageSource};
 use zip::ZipArchive;
 
 use crate::error::{DataError, Location};
-
-/// Images larger than this are refused rather than inflated (a corrupt or hostile archive can
-/// claim any size).
-const MAX_MEMBER_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Size and checksum of one member, from the central directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,11 +135,10 @@ impl ImageArchive {
             .members
             .get(name)
             .ok_or_else(|| format!("{} has no member {name}", self.path.display()))?;
-        if info.size > MAX_MEMBER_BYTES {
-            return Err(format!(
-                "member is {} bytes, more than the {MAX_MEMBER_BYTES}-byte limit for an image",
-                info.size
-            ));
+        // A corrupt or hostile archive can claim any size: the claim is checked before anything
+        // is inflated, and no more than the limit is inflated whatever the member holds.
+        if info.size > MAX_IMAGE_BYTES {
+            return Err(too_large(Some(info.size)));
         }
         // A poisoned lock only means another read panicked; the archive handle is still usable.
         let mut archive = self
@@ -152,11 +148,27 @@ impl ImageArchive {
         let mut member = archive.by_name(name).map_err(|e| e.to_string())?;
         let mut bytes = Vec::with_capacity(usize::try_from(info.size).unwrap_or(0));
         // The zip reader checks the CRC-32 at the end of the member and fails on a mismatch.
-        member
+        (&mut member)
+            .take(MAX_IMAGE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot inflate: {e}"))?;
+        if bytes.len() as u64 > MAX_IMAGE_BYTES {
+            return Err(too_large(None));
+        }
         Ok(bytes)
     }
+}
+
+/// The message for a member over [`MAX_IMAGE_BYTES`], with its size when known.
+fn too_large(claimed: Option<u64>) -> String {
+    let size = claimed.map_or_else(
+        || "larger than its directory says".to_owned(),
+        |bytes| format!("{bytes} bytes"),
+    );
+    format!(
+        "member is {size}, more than the {} limit for one image",
+        byte_size(MAX_IMAGE_BYTES)
+    )
 }
 
 /// One member of an [`ImageArchive`].

@@ -5,15 +5,22 @@
 //! exists (CheXpert Plus's table names `.jpg` files, its PNG release holds `.png` files), the
 //! message names that file, so the user sees at once that the images and the table come from
 //! different releases. The other file is never used in its place.
+//!
+//! Roots and images must lie inside the benchmark folder, or inside a folder the user named with
+//! `--image-root`, once symbolic links are resolved (see [`crate::containment`]): a card is a
+//! file like any other input, so its `image_roots` cannot reach `/etc` or `../..`. An image
+//! larger than [`MAX_IMAGE_BYTES`] is refused here, before anything is read.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use medeval_core::Image;
 use medeval_core::digest::Sha256Hasher;
+use medeval_core::limits::{MAX_IMAGE_BYTES, byte_size};
 
 use crate::archive::ImageArchive;
-use crate::error::DataError;
+use crate::containment::FileRoots;
+use crate::error::{DataError, Location};
 
 /// One place images are looked up.
 #[derive(Debug)]
@@ -30,12 +37,17 @@ pub struct ImageRoots {
     named: Vec<String>,
     /// The extension the card gives every relative path, if any.
     extension: Option<String>,
+    /// The benchmark folder: every image must resolve inside it or inside `allowed`.
+    home: PathBuf,
+    /// Folders the user allowed besides the benchmark folder.
+    allowed: FileRoots,
 }
 
 impl ImageRoots {
     /// Opens the roots `names` (relative to `dir`); names ending in `.zip` are archives, the rest
-    /// folders. Roots that do not exist are skipped; an empty list means `dir` itself.
-    pub fn open(dir: &Path, names: &[String]) -> Result<Self, DataError> {
+    /// folders. Roots that do not exist are skipped; an empty list means `dir` itself. A root
+    /// that resolves outside `dir` and outside every folder of `allowed` is an error.
+    pub fn open(dir: &Path, names: &[String], allowed: &FileRoots) -> Result<Self, DataError> {
         let named: Vec<String> = if names.is_empty() {
             vec![".".to_owned()]
         } else {
@@ -48,6 +60,21 @@ impl ImageRoots {
             } else {
                 dir.join(name)
             };
+            if path.exists() {
+                allowed
+                    .check(
+                        &path,
+                        dir,
+                        &format!("image root {name:?}"),
+                        "the benchmark folder",
+                    )
+                    .map_err(|refusal| {
+                        DataError::invalid(
+                            Location::file(dir),
+                            format!("the card's image_roots: {}", refusal.into_message()),
+                        )
+                    })?;
+            }
             if name.to_ascii_lowercase().ends_with(".zip") {
                 if path.is_file() {
                     roots.push(Root::Archive(ImageArchive::open(&path, name)?));
@@ -63,6 +90,8 @@ impl ImageRoots {
             roots,
             named,
             extension: None,
+            home: dir.to_path_buf(),
+            allowed: allowed.clone(),
         })
     }
 
@@ -91,6 +120,15 @@ impl ImageRoots {
                     let full = dir.join(&relative);
                     if let Ok(metadata) = std::fs::metadata(&full) {
                         if metadata.is_file() {
+                            self.allowed
+                                .check(
+                                    &full,
+                                    &self.home,
+                                    &format!("image {relative}"),
+                                    "the benchmark folder",
+                                )
+                                .map_err(|refusal| refusal.into_message())?;
+                            check_size(&relative, metadata.len())?;
                             let identity = if label == "." {
                                 relative.clone()
                             } else {
@@ -104,6 +142,7 @@ impl ImageRoots {
                 }
                 Root::Archive(archive) => {
                     if let Some((member, info)) = archive.lookup(&relative) {
+                        check_size(&format!("{}:{member}", archive.label()), info.size)?;
                         let identity = format!("{}:{member}", archive.label());
                         fingerprint.update_field(identity.as_bytes());
                         fingerprint.update_field(&info.crc32.to_le_bytes());
@@ -179,6 +218,18 @@ impl ImageRoots {
     }
 }
 
+/// An image of `bytes` is refused when it is over [`MAX_IMAGE_BYTES`].
+fn check_size(shown: &str, bytes: u64) -> Result<(), String> {
+    if bytes <= MAX_IMAGE_BYTES {
+        return Ok(());
+    }
+    Err(format!(
+        "image {shown} is {bytes} bytes, more than the {} limit for one image; downscale or \
+         re-encode it",
+        byte_size(MAX_IMAGE_BYTES)
+    ))
+}
+
 /// A reference as a relative path that stays inside the benchmark folder.
 fn safe_relative(reference: &str) -> Result<String, String> {
     let trimmed = reference.trim().replace('\\', "/");
@@ -218,7 +269,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("imgs/xmlab1")).unwrap();
         std::fs::write(dir.path().join("imgs/xmlab1/source.jpg"), b"jpeg").unwrap();
-        let roots = ImageRoots::open(dir.path(), &["imgs".into(), "imgs.zip".into()]).unwrap();
+        let roots = ImageRoots::open(
+            dir.path(),
+            &["imgs".into(), "imgs.zip".into()],
+            &FileRoots::none(),
+        )
+        .unwrap();
         let mut hasher = Sha256Hasher::new();
         let found = roots.locate("xmlab1/source.jpg", &mut hasher).unwrap();
         assert_eq!(
@@ -236,7 +292,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("PNG/valid/p1")).unwrap();
         std::fs::write(dir.path().join("PNG/valid/p1/view1.png"), b"png").unwrap();
-        let roots = ImageRoots::open(dir.path(), &["PNG".to_owned()])
+        let roots = ImageRoots::open(dir.path(), &["PNG".to_owned()], &FileRoots::none())
             .unwrap()
             .with_extension(Some("png"));
         let mut hasher = Sha256Hasher::new();
@@ -260,7 +316,8 @@ mod tests {
             b"png",
         )
         .unwrap();
-        let roots = ImageRoots::open(dir.path(), &["PNG".into(), ".".into()]).unwrap();
+        let roots =
+            ImageRoots::open(dir.path(), &["PNG".into(), ".".into()], &FileRoots::none()).unwrap();
         let mut hasher = Sha256Hasher::new();
         assert_eq!(
             roots

@@ -1,9 +1,10 @@
-//! Line numbering, blanks, BOM and `file:line` errors of JSON Lines, shared by every JSONL format.
+//! Line numbering, blanks, BOM, the line-length cap and `file:line` errors of JSON Lines, shared
+//! by every JSONL format.
 
-use std::io::{BufRead, Lines};
-use std::iter::Enumerate;
+use std::io::BufRead;
 use std::path::Path;
 
+use medeval_core::limits::{MAX_JSON_LINE_BYTES, byte_size};
 use serde_json::Value;
 
 use crate::error::{DataError, Location};
@@ -12,20 +13,40 @@ use crate::error::{DataError, Location};
 ///
 /// A UTF-8 byte-order mark at the start of the first line is dropped, as the CSV and TSV readers
 /// drop it from their header. Errors name `path` and the line: a line that is not UTF-8, a line
-/// that is not JSON (with serde's message and column), or a failed read.
+/// that is not JSON (with serde's message and column), a line longer than
+/// [`MAX_JSON_LINE_BYTES`], or a failed read. A line is read into memory only up to the cap: the
+/// rest of an over-long line is skipped unread into memory, so one bad line costs no more than
+/// the cap and the lines after it keep their numbers.
 pub(crate) struct JsonLines<'p, R> {
-    lines: Enumerate<Lines<R>>,
+    reader: R,
     path: &'p Path,
     trim: bool,
+    /// Lines read so far.
+    line_no: usize,
+    /// The longest line accepted, in bytes (without its line ending).
+    max_line: usize,
+    /// The current line's bytes.
+    buffer: Vec<u8>,
+}
+
+/// What reading one line found.
+enum Line {
+    /// The line is in the buffer, without its line ending.
+    Read,
+    /// The line was longer than the cap; it was skipped.
+    TooLong,
 }
 
 impl<'p, R: BufRead> JsonLines<'p, R> {
     /// Parses each line as written (JSON's own whitespace around the value is allowed).
     pub(crate) fn new(reader: R, path: &'p Path) -> Self {
         Self {
-            lines: reader.lines().enumerate(),
+            reader,
             path,
             trim: false,
+            line_no: 0,
+            max_line: MAX_JSON_LINE_BYTES,
+            buffer: Vec::new(),
         }
     }
 
@@ -38,6 +59,58 @@ impl<'p, R: BufRead> JsonLines<'p, R> {
             ..Self::new(reader, path)
         }
     }
+
+    /// The same reader with another line cap (tests use a small one).
+    #[cfg(test)]
+    fn with_max_line(self, max_line: usize) -> Self {
+        Self { max_line, ..self }
+    }
+
+    /// Reads the next line into `buffer` (or skips it when it is too long); `None` at the end.
+    fn read_line(&mut self) -> Option<std::io::Result<Line>> {
+        self.buffer.clear();
+        let mut started = false;
+        let mut too_long = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            if available.is_empty() {
+                break;
+            }
+            started = true;
+            let newline = available.iter().position(|&b| b == b'\n');
+            let chunk = &available[..newline.unwrap_or(available.len())];
+            if !too_long {
+                // One byte more than the cap may be a `\r` of the line ending.
+                if self.buffer.len() + chunk.len() > self.max_line.saturating_add(1) {
+                    too_long = true;
+                    self.buffer = Vec::new();
+                } else {
+                    self.buffer.extend_from_slice(chunk);
+                }
+            }
+            let used = newline.map_or(available.len(), |at| at + 1);
+            self.reader.consume(used);
+            if newline.is_some() {
+                break;
+            }
+        }
+        if !started {
+            return None;
+        }
+        self.line_no += 1;
+        if self.buffer.last() == Some(&b'\r') {
+            self.buffer.pop();
+        }
+        if too_long || self.buffer.len() > self.max_line {
+            self.buffer = Vec::new();
+            return Some(Ok(Line::TooLong));
+        }
+        Some(Ok(Line::Read))
+    }
 }
 
 impl<R: BufRead> Iterator for JsonLines<'_, R> {
@@ -45,23 +118,31 @@ impl<R: BufRead> Iterator for JsonLines<'_, R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let (index, line) = self.lines.next()?;
-            let line_no = index + 1;
-            let line = match line {
-                Ok(line) => line,
-                Err(e) => {
-                    return Some(Err(match e.kind() {
-                        std::io::ErrorKind::InvalidData => DataError::invalid(
-                            Location::line(self.path, line_no),
-                            "line is not valid UTF-8",
+            let read = self.read_line()?;
+            let line_no = self.line_no;
+            match read {
+                Ok(Line::Read) => {}
+                Ok(Line::TooLong) => {
+                    return Some(Err(DataError::invalid(
+                        Location::line(self.path, line_no),
+                        format!(
+                            "line is longer than {}, the limit for one JSON Lines line; \
+                             keep large data (base64 images) in files and name them instead",
+                            byte_size(self.max_line as u64)
                         ),
-                        _ => DataError::io(self.path, e),
-                    }));
+                    )));
                 }
+                Err(e) => return Some(Err(DataError::io(self.path, e))),
+            }
+            let Ok(line) = std::str::from_utf8(&self.buffer) else {
+                return Some(Err(DataError::invalid(
+                    Location::line(self.path, line_no),
+                    "line is not valid UTF-8",
+                )));
             };
-            let text = match index {
-                0 => line.strip_prefix('\u{feff}').unwrap_or(&line),
-                _ => &line,
+            let text = match line_no {
+                1 => line.strip_prefix('\u{feff}').unwrap_or(line),
+                _ => line,
             };
             if text.trim().is_empty() {
                 continue;
@@ -139,6 +220,45 @@ mod tests {
             read(b"1\n\xff\n").unwrap_err(),
             "f.jsonl:2: line is not valid UTF-8"
         );
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_an_error_naming_file_and_line_and_the_next_lines_keep_their_numbers()
+    {
+        let text = format!("[1]\n[\"{}\"]\r\n\n[3]\n", "x".repeat(40));
+        let results: Vec<Result<(usize, Value), String>> =
+            JsonLines::new(text.as_bytes(), Path::new("f.jsonl"))
+                .with_max_line(32)
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect();
+        assert_eq!(
+            results,
+            vec![
+                Ok((1, serde_json::json!([1]))),
+                Err(
+                    "f.jsonl:2: line is longer than 32 bytes, the limit for one JSON Lines \
+                     line; keep large data (base64 images) in files and name them instead"
+                        .to_owned()
+                ),
+                Ok((4, serde_json::json!([3]))),
+            ]
+        );
+        // Exactly at the cap is accepted; the line ending does not count.
+        let at_cap = format!("[\"{}\"]\r\n", "y".repeat(28));
+        let values = JsonLines::new(at_cap.as_bytes(), Path::new("f.jsonl"))
+            .with_max_line(32)
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        assert_eq!(values.len(), 1);
+    }
+
+    #[test]
+    fn a_last_line_without_a_line_ending_is_read() {
+        assert_eq!(
+            read(b"1\n2").unwrap(),
+            vec![(1, serde_json::json!(1)), (2, serde_json::json!(2))]
+        );
+        assert_eq!(read(b"").unwrap(), vec![]);
     }
 
     #[test]

@@ -22,8 +22,9 @@
 //! as `anwser` would otherwise silently drop the gold answer.
 //!
 //! The reader checks everything it can before a run starts (types, option letters, that the gold
-//! letter is an option, that image files exist, that `data:` URIs decode) so that a bad file fails
-//! fast with a message naming the file, line and field.
+//! letter is an option, that image files exist, lie where an items file may point (see
+//! [`crate::containment`]) and are within [`MAX_IMAGE_BYTES`], that `data:` URIs decode) so that a
+//! bad file fails fast with a message naming the file, line and field.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -32,9 +33,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use medeval_core::digest::Sha256Hasher;
+use medeval_core::limits::{MAX_IMAGE_BYTES, byte_size};
 use medeval_core::{AnswerType, Gold, GoldError, Image, Item, Letter, Meta, Options, YesNo};
 use serde_json::{Map, Value};
 
+use crate::containment::FileRoots;
 use crate::error::{DataError, Location};
 use crate::json_lines::JsonLines;
 
@@ -61,11 +64,16 @@ pub struct ItemFile {
     pub items: Vec<Item>,
 }
 
-/// Reads and validates a native JSONL items file.
+/// Reads and validates a native JSONL items file whose images lie in its own folder tree.
 ///
 /// The path must name a regular file (or a link to one): a directory, a device such as
 /// `/dev/zero` (which would be read for ever) or a pipe is refused before anything is read.
 pub fn read_items(path: &Path) -> Result<ItemFile, DataError> {
+    read_items_within(path, &FileRoots::none())
+}
+
+/// [`read_items`], also accepting images inside the folders of `roots` (`--image-root`).
+pub fn read_items_within(path: &Path, roots: &FileRoots) -> Result<ItemFile, DataError> {
     let metadata = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
     if !metadata.is_file() {
         let kind = if metadata.is_dir() {
@@ -89,7 +97,7 @@ pub fn read_items(path: &Path) -> Result<ItemFile, DataError> {
         _ => Path::new("."),
     };
     let mut reader = HashingReader::new(file);
-    let items = parse_items(BufReader::new(&mut reader), path, Some(base_dir))?;
+    let items = parse_items(BufReader::new(&mut reader), path, Some(base_dir), roots)?;
     Ok(ItemFile {
         path: path.to_path_buf(),
         sha256: reader.hasher.finish_hex(),
@@ -98,9 +106,10 @@ pub fn read_items(path: &Path) -> Result<ItemFile, DataError> {
 }
 
 /// Parses items from JSONL text held in memory (bundled benchmarks). `name` labels errors;
-/// relative image paths are not allowed because there is no folder to resolve them against.
+/// relative image paths are not allowed because there is no folder to resolve them against, nor
+/// absolute ones (no folder was named to hold them).
 pub fn parse_items_str(text: &str, name: &Path) -> Result<Vec<Item>, DataError> {
-    parse_items(text.as_bytes(), name, None)
+    parse_items(text.as_bytes(), name, None, &FileRoots::none())
 }
 
 /// `base_dir` is the folder relative image paths resolve against; `None` when the items
@@ -109,6 +118,7 @@ fn parse_items(
     reader: impl BufRead,
     path: &Path,
     base_dir: Option<&Path>,
+    roots: &FileRoots,
 ) -> Result<Vec<Item>, DataError> {
     let mut items = Vec::new();
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
@@ -118,6 +128,7 @@ fn parse_items(
             path,
             line: line_no,
             base_dir,
+            roots,
         }
         .parse(value)?;
         if let Some(&first_line) = first_line_of.get(&item.id) {
@@ -144,6 +155,8 @@ struct ItemParser<'a> {
     line: usize,
     /// Where relative image paths resolve; `None` for items held only in memory.
     base_dir: Option<&'a Path>,
+    /// Folders the user allowed images in besides `base_dir`.
+    roots: &'a FileRoots,
 }
 
 impl ItemParser<'_> {
@@ -296,6 +309,9 @@ impl ItemParser<'_> {
     fn image(&self, reference: &str, field: &str) -> Result<Image, DataError> {
         if let Some(rest) = reference.strip_prefix("data:") {
             let bytes = decode_data_uri(rest).map_err(|e| self.invalid(field, e))?;
+            if bytes.len() as u64 > MAX_IMAGE_BYTES {
+                return Err(self.invalid(field, too_large("the data: URI", bytes.len() as u64)));
+            }
             return Ok(Image::Bytes {
                 bytes: Arc::from(bytes),
                 origin: format!("{}:{} {field}", self.path.display(), self.line),
@@ -303,8 +319,31 @@ impl ItemParser<'_> {
         }
         let relative = Path::new(reference);
         let full = match self.base_dir {
-            Some(base_dir) => base_dir.join(relative),
-            None if relative.is_absolute() => relative.to_path_buf(),
+            Some(base_dir) => {
+                let full = base_dir.join(relative);
+                self.roots
+                    .check(
+                        &full,
+                        base_dir,
+                        &format!("image file {}", full.display()),
+                        "the items file's folder",
+                    )
+                    .map_err(|refusal| self.invalid(field, refusal.into_message()))?;
+                full
+            }
+            None if relative.is_absolute() => {
+                if !self.roots.allows(relative) {
+                    return Err(self.invalid(
+                        field,
+                        format!(
+                            "image file {} is not inside a folder named with --image-root; \
+                             items without a file on disk may name images only there",
+                            relative.display()
+                        ),
+                    ));
+                }
+                relative.to_path_buf()
+            }
             None => {
                 return Err(self.invalid(
                     field,
@@ -312,10 +351,17 @@ impl ItemParser<'_> {
                 ));
             }
         };
-        if !full.is_file() {
+        let metadata = std::fs::metadata(&full).ok().filter(|m| m.is_file());
+        let Some(metadata) = metadata else {
             return Err(self.invalid(
                 field,
                 format!("image file {} does not exist", full.display()),
+            ));
+        };
+        if metadata.len() > MAX_IMAGE_BYTES {
+            return Err(self.invalid(
+                field,
+                too_large(&format!("image file {}", full.display()), metadata.len()),
             ));
         }
         Ok(Image::Path(full))
@@ -408,6 +454,15 @@ pub fn infer_answer_type(options: &Options, answer: &str) -> AnswerType {
 
 fn object_to_meta(object: Map<String, Value>) -> Meta {
     object.into_iter().collect()
+}
+
+/// The message for an image over [`MAX_IMAGE_BYTES`].
+fn too_large(what: &str, bytes: u64) -> String {
+    format!(
+        "{what} is {bytes} bytes, more than the {} limit for one image; downscale or re-encode \
+         it (a model sees a few megapixels at most)",
+        byte_size(MAX_IMAGE_BYTES)
+    )
 }
 
 /// Decodes the part of a `data:` URI after `data:`; only base64 payloads are accepted.

@@ -13,6 +13,7 @@
 
 mod archive;
 pub mod card;
+pub mod containment;
 mod error;
 mod glob;
 mod images;
@@ -26,10 +27,11 @@ pub mod scored;
 pub use card::{
     BenchError, BenchSpec, Card, CardOrigin, CheckReport, DataLocation, Loaded, RowCountPolicy,
     SkippedRows, Verified, all_cards, builtin_cards, check, check_global_selections, find_card,
-    load, verify,
+    load, load_within, verify, verify_within,
 };
+pub use containment::FileRoots;
 pub use error::{DataError, Location, Unit};
-pub use jsonl::{ItemFile, parse_items_str, read_items};
+pub use jsonl::{ItemFile, parse_items_str, read_items, read_items_within};
 pub use predictions::{Prediction, read_predictions};
 pub use readers::Layout;
 pub use scored::{ScoredFile, ScoredSample, read_scored_samples};

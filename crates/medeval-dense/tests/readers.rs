@@ -211,3 +211,62 @@ fn missing_files_are_an_error() {
     let path = data("does_not_exist.nii.gz");
     assert_error_names_file(read_label_volume(&path), &path, "does_not_exist");
 }
+
+/// A NRRD header naming detached raw data, and a MetaImage header doing the same.
+fn detached_headers(dir: &Path, data_file: &str) -> (PathBuf, PathBuf) {
+    let nhdr = dir.join("mask.nhdr");
+    std::fs::write(
+        &nhdr,
+        format!(
+            "NRRD0004\ntype: uint8\ndimension: 3\nsizes: 2 2 1\nencoding: raw\ndata file: {data_file}\n"
+        ),
+    )
+    .expect("write");
+    let mhd = dir.join("mask.mhd");
+    std::fs::write(
+        &mhd,
+        format!(
+            "ObjectType = Image\nNDims = 3\nDimSize = 2 2 1\nElementType = MET_UCHAR\nElementDataFile = {data_file}\n"
+        ),
+    )
+    .expect("write");
+    (nhdr, mhd)
+}
+
+#[test]
+fn detached_data_is_read_only_from_inside_the_header_folder() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let home = root.path().join("case");
+    std::fs::create_dir_all(home.join("data")).expect("mkdir");
+    std::fs::write(home.join("data/mask.raw"), [0u8, 1, 1, 0]).expect("write");
+    std::fs::write(root.path().join("secret.raw"), [7u8, 7, 7, 7]).expect("write");
+
+    // Inside the header's folder tree, through a sub-folder: read.
+    let (nhdr, mhd) = detached_headers(&home, "data/mask.raw");
+    for header in [&nhdr, &mhd] {
+        let volume = read_label_volume(header).unwrap_or_else(|e| panic!("{e}"));
+        let labels: Vec<u32> = (0..4).map(|i| volume.labels.get(i)).collect();
+        assert_eq!(labels, [0, 1, 1, 0], "{}", header.display());
+    }
+
+    // A `../` path, an absolute path and a link pointing out of the folder: refused.
+    let outside = root.path().join("secret.raw");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, home.join("link.raw")).expect("symlink");
+    let mut escapes = vec!["../secret.raw".to_owned(), outside.display().to_string()];
+    if cfg!(unix) {
+        escapes.push("link.raw".to_owned());
+    }
+    for escape in escapes {
+        let (nhdr, mhd) = detached_headers(&home, &escape);
+        for header in [&nhdr, &mhd] {
+            let error = read_label_volume(header).expect_err("must be refused");
+            let text = error.to_string();
+            assert!(
+                text.contains("outside the header's folder")
+                    && text.contains(&header.display().to_string()),
+                "{escape}: {text}"
+            );
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //! The model is the outside world of medeval, so tests talk to a real HTTP server on a loopback
 //! port rather than to a mock object. This server answers `POST /v1/chat/completions` by a rule,
 //! waits a fixed latency, and injects faults on demand (429 with `Retry-After`, 5xx, hangs,
-//! malformed JSON, connection resets, truncated bodies), and can answer with a message object
+//! malformed JSON, connection resets, truncated bodies, answers of any size streamed without
+//! being held in memory), and can answer with a message object
 //! given verbatim ([`Reply::raw_message`]: `content: null`, `content: 42`, tool calls only). It records every request it receives,
 //! headers included, so tests can assert what the client sent.
 //!
@@ -74,6 +75,15 @@ pub enum Fault {
     Reset,
     /// A 200 response that announces a longer body than it sends, then closes.
     Truncated,
+    /// A well-formed 200 chat completion whose answer is `bytes` bytes of `x`, written as it is
+    /// generated (never held in memory), with a `Content-Length` when `declare_length`, else in
+    /// chunked transfer encoding (so a client learns the size only by reading).
+    Oversized {
+        /// The answer's length in bytes.
+        bytes: u64,
+        /// Whether the size is announced in `Content-Length`.
+        declare_length: bool,
+    },
 }
 
 impl Fault {
@@ -85,6 +95,7 @@ impl Fault {
             Self::MalformedJson => "malformed-json".into(),
             Self::Reset => "reset".into(),
             Self::Truncated => "truncated".into(),
+            Self::Oversized { .. } => "oversized".into(),
         }
     }
 }
@@ -319,6 +330,11 @@ async fn serve_connection(
                 let _ = stream.shutdown().await;
                 return;
             }
+            Action::Stream(stream_body) => {
+                if write_stream(&mut stream, &stream_body).await.is_err() || !keep_alive {
+                    return;
+                }
+            }
             Action::Reset => {
                 // A zero linger makes the close send RST at once; the deprecation warns about
                 // blocking on non-zero lingers, which cannot happen here.
@@ -385,7 +401,56 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 enum Action {
     Respond(Vec<u8>),
     Close(Vec<u8>),
+    Stream(StreamBody),
     Reset,
+}
+
+/// A 200 JSON body written piece by piece: `prefix`, `fill` bytes of `x`, `suffix`.
+struct StreamBody {
+    prefix: Vec<u8>,
+    fill: u64,
+    suffix: Vec<u8>,
+    declare_length: bool,
+}
+
+/// Writes a [`StreamBody`] with its head; fails as soon as the client stops reading.
+async fn write_stream(stream: &mut TcpStream, body: &StreamBody) -> std::io::Result<()> {
+    const BLOCK: usize = 64 * 1024;
+    let length = body.prefix.len() as u64 + body.fill + body.suffix.len() as u64;
+    let head = if body.declare_length {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+        )
+    } else {
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_owned()
+    };
+    stream.write_all(head.as_bytes()).await?;
+    let chunked = !body.declare_length;
+    let mut write = async |piece: &[u8]| -> std::io::Result<()> {
+        if chunked {
+            stream
+                .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+                .await?;
+            stream.write_all(piece).await?;
+            stream.write_all(b"\r\n").await
+        } else {
+            stream.write_all(piece).await
+        }
+    };
+    write(&body.prefix).await?;
+    let block = [b'x'; BLOCK];
+    let mut left = body.fill;
+    while left > 0 {
+        let n = usize::try_from(left).unwrap_or(BLOCK).min(BLOCK);
+        write(&block[..n]).await?;
+        left -= n as u64;
+    }
+    write(&body.suffix).await?;
+    if chunked {
+        stream.write_all(b"0\r\n\r\n").await?;
+    }
+    Ok(())
 }
 
 async fn handle(state: &State, request: HttpRequest) -> Action {
@@ -518,6 +583,25 @@ async fn chat(state: &State, seq: u64, body: Vec<u8>, mut record: RecordedReques
                 let mut bytes = head(200, &[], full.len());
                 bytes.extend_from_slice(&full[..full.len() / 2]);
                 Action::Close(bytes)
+            }
+            Fault::Oversized {
+                bytes,
+                declare_length,
+            } => {
+                // The body of a reply whose answer is one marker, split around the marker.
+                const MARKER: &str = "\u{1}answer\u{1}";
+                let template =
+                    serde_json::to_string(&completion_body(seq, &chat.body, &Reply::text(MARKER)))
+                        .unwrap_or_default();
+                let escaped = serde_json::to_string(MARKER).unwrap_or_default();
+                let escaped = escaped.trim_matches('"');
+                let (prefix, suffix) = template.split_once(escaped).unwrap_or((&template, ""));
+                Action::Stream(StreamBody {
+                    prefix: prefix.as_bytes().to_vec(),
+                    fill: bytes,
+                    suffix: suffix.as_bytes().to_vec(),
+                    declare_length,
+                })
             }
         };
     }

@@ -30,6 +30,14 @@ struct Args {
     /// --fail-prompt-containing narrows it down).
     #[arg(long, value_name = "CODE")]
     fail_status: Option<u16>,
+    /// Answer every chat request with an answer of this many bytes, streamed as it is generated
+    /// (for testing how clients bound what they read).
+    #[arg(long, value_name = "BYTES", conflicts_with = "fail_status")]
+    answer_bytes: Option<u64>,
+    /// With --answer-bytes: send the body in chunked transfer encoding, without announcing its
+    /// length.
+    #[arg(long, requires = "answer_bytes")]
+    chunked: bool,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -46,11 +54,18 @@ fn main() -> std::io::Result<()> {
         let answer = args.answer.clone();
         let failing = args.fail_prompt_containing.clone();
         let status = args.fail_status;
+        let oversized = args.answer_bytes.map(|bytes| Fault::Oversized {
+            bytes,
+            declare_length: !args.chunked,
+        });
         let server = MockServer::builder()
             .latency(Duration::from_millis(args.latency_ms))
             .models(&models)
             .rule(move |_| Reply::text(answer.clone()))
             .faults(move |request| {
+                if let Some(fault) = &oversized {
+                    return Some(fault.clone());
+                }
                 let code = status?;
                 let text = failing.as_deref().unwrap_or("");
                 request.prompt.contains(text).then_some(Fault::Status {

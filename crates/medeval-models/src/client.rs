@@ -12,6 +12,11 @@
 //! default) and a 429's pauses every request, not only the one that received it. Each such pause
 //! is reported to the caller once ([`RetryPause`], through [`ChatClient::complete_observed`]),
 //! so a long silent wait can be shown; the client itself prints nothing.
+//!
+//! A response body is read as it streams in and never beyond
+//! [`ClientConfig::max_response_bytes`]: a larger answer ends the attempt at the limit
+//! ([`RequestError::TooLarge`], not retried), so a faulty server cannot make a run hold or
+//! store gigabytes. Error bodies are read only as far as their message needs.
 
 use std::fmt;
 use std::future::Future;
@@ -19,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use medeval_core::limits::{DEFAULT_MAX_RESPONSE_BYTES, byte_size};
 use medeval_core::{Completion, Usage};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
@@ -35,6 +41,8 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 const PAUSE_REPORT_GAP: Duration = Duration::from_secs(1);
 /// Bytes of an error body kept in messages.
 const ERROR_SNIPPET: usize = 300;
+/// Bytes of an error body (a non-200 answer) read at most: its message is all that is kept.
+const ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// An API key. Its `Debug` and `Display` never show it, so it cannot leak into logs.
 #[derive(Clone, PartialEq, Eq)]
@@ -82,6 +90,10 @@ pub struct ClientConfig {
     /// Longest wait honoured when a server sends `Retry-After`; it asking for more is waited on
     /// for this long (and the [`RetryPause`] says so).
     pub max_retry_after: Duration,
+    /// Largest response body read, in bytes: a longer one ends its attempt as
+    /// [`RequestError::TooLarge`] as soon as the limit is passed (or at once, when its
+    /// `Content-Length` says so).
+    pub max_response_bytes: u64,
 }
 
 impl ClientConfig {
@@ -98,6 +110,7 @@ impl ClientConfig {
             retry_cap: Duration::from_secs(60),
             concurrency: 16,
             max_retry_after: MAX_RETRY_AFTER,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -196,6 +209,21 @@ pub enum RequestError {
         "the model answered with tool calls only ({0}) and no text; medeval offers no tools, so there is no answer to score"
     )]
     ToolCallsOnly(String),
+    /// The response body is larger than [`ClientConfig::max_response_bytes`]; reading stopped
+    /// at the limit. Not retried: the same request would get the same answer, and reading it
+    /// again costs as much.
+    #[error(
+        "response body {} the {} limit (--max-response-bytes); a chat answer is far smaller, so \
+         check the server (or raise the limit)",
+        .declared.map_or_else(|| "is larger than".to_owned(), |n| format!("is {n} bytes, more than")),
+        byte_size(*.limit)
+    )]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+        /// The size the server announced (`Content-Length`), when it did.
+        declared: Option<u64>,
+    },
     /// The caller stopped the request (a run interrupted) before it had an answer, during an
     /// attempt or while waiting to retry; with the last finished attempt's error, if any.
     #[error("stopped before an answer{}", last_error(.0))]
@@ -219,7 +247,10 @@ impl RequestError {
             | Self::Malformed(_)
             | Self::Content(_) => true,
             Self::Http { status, .. } => *status == 408 || *status == 429 || *status >= 500,
-            Self::NoMessage(_) | Self::ToolCallsOnly(_) | Self::Interrupted(_) => false,
+            Self::NoMessage(_)
+            | Self::ToolCallsOnly(_)
+            | Self::TooLarge { .. }
+            | Self::Interrupted(_) => false,
         }
     }
 
@@ -242,6 +273,7 @@ impl RequestError {
             Self::NoMessage(text) => Self::NoMessage(f(text)),
             Self::Content(text) => Self::Content(f(text)),
             Self::ToolCallsOnly(text) => Self::ToolCallsOnly(f(text)),
+            Self::TooLarge { limit, declared } => Self::TooLarge { limit, declared },
             Self::Interrupted(text) => Self::Interrupted(text.map(f)),
         }
     }
@@ -254,6 +286,7 @@ impl RequestError {
             | Self::NoMessage(_)
             | Self::Body(_)
             | Self::Content(_)
+            | Self::TooLarge { .. }
             | Self::ToolCallsOnly(_) => Some(200),
             _ => None,
         }
@@ -442,7 +475,15 @@ impl ChatClient {
                 reason: describe_transport_error(&e),
             })?;
             let status = response.status().as_u16();
-            let body = response.bytes().await.unwrap_or_default();
+            let limit = if status == 200 {
+                self.config.max_response_bytes
+            } else {
+                ERROR_BODY_BYTES
+            };
+            let body = match read_body(response, limit).await {
+                Ok(body) | Err(BodyError::TooLarge(body)) => body,
+                Err(BodyError::Transport(_)) => Vec::new(),
+            };
             match status {
                 200 => {
                     let available = listed_models(&body);
@@ -706,21 +747,38 @@ impl ChatClient {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let bytes = response.bytes().await.map_err(|e| {
-            if e.is_timeout() {
-                RequestError::Timeout(self.config.timeout)
-            } else {
-                RequestError::Body(describe_transport_error(&e))
-            }
-        })?;
         if status != 200 {
+            // Only the message is kept: an error body is read no further than it needs.
+            let bytes = match read_body(response, ERROR_BODY_BYTES).await {
+                Ok(bytes) | Err(BodyError::TooLarge(bytes)) => bytes,
+                Err(BodyError::Transport(e)) => return Err(self.body_error(&e)),
+            };
             return Err(RequestError::Http {
                 status,
                 message: error_message(&bytes),
                 retry_after,
             });
         }
-        parse_completion(&bytes)
+        let limit = self.config.max_response_bytes;
+        let too_large = |declared| RequestError::TooLarge { limit, declared };
+        let declared = response.content_length();
+        if declared.is_some_and(|length| length > limit) {
+            return Err(too_large(declared));
+        }
+        let bytes = read_body(response, limit).await.map_err(|e| match e {
+            BodyError::TooLarge(_) => too_large(None),
+            BodyError::Transport(e) => self.body_error(&e),
+        })?;
+        parse_completion_owned(bytes)
+    }
+
+    /// A failure while reading a body: a timeout, or a body cut short.
+    fn body_error(&self, e: &reqwest::Error) -> RequestError {
+        if e.is_timeout() {
+            RequestError::Timeout(self.config.timeout)
+        } else {
+            RequestError::Body(describe_transport_error(e))
+        }
     }
 
     /// A completion with this client's key removed from every text in it: a server may
@@ -755,34 +813,19 @@ impl ChatClient {
 /// message without text whose `tool_calls` (or legacy `function_call`) are set is
 /// [`RequestError::ToolCallsOnly`].
 pub fn parse_completion(bytes: &[u8]) -> Result<Completion, RequestError> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| RequestError::Malformed(e.to_string()))?;
-    let choice = value
-        .get("choices")
-        .and_then(|c| c.get(0))
-        .ok_or_else(|| RequestError::NoMessage(snippet(bytes)))?;
-    let message = choice
-        .get("message")
-        .ok_or_else(|| RequestError::NoMessage(snippet(bytes)))?;
-    let text_field = |name: &str| -> Option<String> {
-        match message.get(name)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Array(parts) => Some(
-                parts
-                    .iter()
-                    .filter_map(|p| p.get("text").and_then(Value::as_str))
-                    .collect(),
-            ),
-            _ => None,
-        }
+    parse_completion_owned(bytes.to_vec())
+}
+
+/// [`parse_completion`] of a body the caller gives away: the body becomes the completion's
+/// `raw` text without being copied, and the answer is moved out of the parsed JSON, so a large
+/// answer is held as few times as possible.
+fn parse_completion_owned(bytes: Vec<u8>) -> Result<Completion, RequestError> {
+    let raw = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    let content = message_content(message)?;
-    let refusal = text_field("refusal").filter(|r| !r.is_empty());
-    if content.trim().is_empty() && refusal.is_none() {
-        if let Some(tools) = tool_calls(message) {
-            return Err(RequestError::ToolCallsOnly(tools));
-        }
-    }
+    let mut value: Value =
+        serde_json::from_str(&raw).map_err(|e| RequestError::Malformed(e.to_string()))?;
     let usage = value.get("usage").map(|u| Usage {
         prompt_tokens: u.get("prompt_tokens").and_then(Value::as_u64).unwrap_or(0),
         completion_tokens: u
@@ -790,26 +833,80 @@ pub fn parse_completion(bytes: &[u8]) -> Result<Completion, RequestError> {
             .and_then(Value::as_u64)
             .unwrap_or(0),
     });
+    let no_message = || RequestError::NoMessage(snippet(raw.as_bytes()));
+    let choice = value
+        .get_mut("choices")
+        .and_then(|c| c.get_mut(0))
+        .ok_or_else(no_message)?;
+    let finish_reason = choice
+        .get("finish_reason")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let message = choice.get_mut("message").ok_or_else(no_message)?;
+    let content = message_content(message)?;
+    let refusal = text_field(message, "refusal").filter(|r| !r.is_empty());
+    if content.trim().is_empty() && refusal.is_none() {
+        if let Some(tools) = tool_calls(message) {
+            return Err(RequestError::ToolCallsOnly(tools));
+        }
+    }
+    // vLLM and SGLang call it `reasoning_content`; some servers say `reasoning`.
+    let reasoning = text_field(message, "reasoning_content")
+        .or_else(|| text_field(message, "reasoning"))
+        .filter(|r| !r.is_empty());
     Ok(Completion {
         content,
-        // vLLM and SGLang call it `reasoning_content`; some servers say `reasoning`.
-        reasoning: text_field("reasoning_content")
-            .or_else(|| text_field("reasoning"))
-            .filter(|r| !r.is_empty()),
+        reasoning,
         refusal,
-        finish_reason: choice
-            .get("finish_reason")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        finish_reason,
         usage,
-        raw: String::from_utf8_lossy(bytes).into_owned(),
+        raw,
     })
+}
+
+/// A text field of a message: a string, or the text parts of a list joined.
+fn text_field(message: &Value, name: &str) -> Option<String> {
+    match message.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(parts) => Some(
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Why a body was not read to its end.
+enum BodyError {
+    /// It is longer than the limit; the bytes read up to the limit.
+    TooLarge(Vec<u8>),
+    /// The connection failed or timed out.
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body as it streams in, holding at most `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, BodyError> {
+    let expected = response.content_length().unwrap_or(0).min(limit);
+    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        let room = usize::try_from(limit)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(body.len());
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Err(BodyError::TooLarge(body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The text of a message's `content`: a string, the text parts of a list joined, or empty when
 /// null or absent. Any other value, or a list of parts none of which has text, is not an
 /// answer a model gives: the server is at fault.
-fn message_content(message: &Value) -> Result<String, RequestError> {
+fn message_content(message: &mut Value) -> Result<String, RequestError> {
     let unusable = |what: &str, value: &Value| {
         let mut shown = value.to_string();
         if shown.len() > ERROR_SNIPPET {
@@ -817,9 +914,10 @@ fn message_content(message: &Value) -> Result<String, RequestError> {
         }
         RequestError::Content(format!("choices[0].message.content is {what}: {shown}"))
     };
-    match message.get("content") {
+    match message.get_mut("content") {
         None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(text)) => Ok(text.clone()),
+        // Moved out, not copied: the answer may be most of the body.
+        Some(Value::String(text)) => Ok(std::mem::take(text)),
         Some(Value::Array(parts)) => {
             let texts: Vec<&str> = parts
                 .iter()

@@ -1,17 +1,30 @@
 //! Image preparation: what the model receives, encoded as the run's [`ImagePolicy`] says.
 //!
-//! Lossless is the default: a PNG file is sent byte for byte, any other format is decoded and
-//! re-encoded as PNG. Resizing and lossy JPEG happen only when asked for, and the policy is part
-//! of the run manifest.
+//! Lossless is the default: a PNG file is sent with its pixels byte for byte but without its
+//! metadata chunks and trailing bytes (see [`crate::png_chunks`]), any other format is decoded and
+//! re-encoded as PNG. `original` sends files exactly as they are, metadata included. Resizing and
+//! lossy JPEG happen only when asked for, and the policy is part of the run manifest.
+//!
+//! A file is never read whole before it is known to be an image of a size medeval takes: its
+//! size is checked against [`MAX_IMAGE_BYTES`] and its first bytes against the PNG and JPEG
+//! signatures first.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
+use std::path::Path;
 use std::sync::Arc;
 
 use base64::Engine as _;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, ImageFormat, ImageReader};
+use medeval_core::limits::{MAX_IMAGE_BYTES, byte_size};
 use medeval_core::{Image, ImageEncoding, ImageGeometry, ImagePolicy};
+
+use crate::png_chunks;
+
+/// Bytes read from a file before its format is decided: enough for every signature
+/// `image::guess_format` knows.
+const HEADER_BYTES: u64 = 16;
 
 /// An image ready to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +65,8 @@ pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, Ima
         origin: image.describe(),
         message,
     };
-    let (decoded, original) = decode(image)?;
+    let strip_png = policy.encoding == ImageEncoding::Png;
+    let (decoded, original) = decode(image, strip_png)?;
     let (original_width, original_height) = (decoded.width(), decoded.height());
     let geometry = |sent: &DynamicImage| ImageGeometry {
         original_width,
@@ -94,41 +108,104 @@ pub fn prepare(image: &Image, policy: &ImagePolicy) -> Result<PreparedImage, Ima
     })
 }
 
-/// Decodes an image, returning for stored images also their encoded bytes and format.
+/// Decodes an image, returning for stored images also their encoded bytes (a PNG without its
+/// metadata when `strip_png`) and format.
 ///
 /// Images are always decoded, even when the original bytes will be sent: a truncated or corrupt
-/// file is caught here, with its name, rather than as an opaque 400 from the server.
+/// file is caught here, with its name, rather than as an opaque 400 from the server. What is
+/// decoded is what is sent.
 #[allow(clippy::type_complexity)]
-fn decode(image: &Image) -> Result<(DynamicImage, Option<(Arc<[u8]>, ImageFormat)>), ImageError> {
+fn decode(
+    image: &Image,
+    strip_png: bool,
+) -> Result<(DynamicImage, Option<(Arc<[u8]>, ImageFormat)>), ImageError> {
     let fail = |message: String| ImageError {
         origin: image.describe(),
         message,
     };
     let bytes: Arc<[u8]> = match image {
-        Image::Path(path) => std::fs::read(path)
-            .map_err(|e| fail(format!("cannot read: {e}")))?
-            .into(),
+        Image::Path(path) => read_image_file(path).map_err(fail)?.into(),
         Image::Bytes { bytes, .. } => Arc::clone(bytes),
         Image::Deferred(source) => source
             .read()
             .map_err(|e| fail(format!("cannot read: {e}")))?
             .into(),
         Image::Derived { source, transform } => {
-            let (decoded, _) = decode(source)?;
+            let (decoded, _) = decode(source, false)?;
             return Ok((medeval_perturb::apply(&decoded, transform), None));
         }
     };
-    let format = image::guess_format(&bytes)
-        .map_err(|_| fail("not a recognised image format (PNG or JPEG expected)".into()))?;
-    if media_type(format).is_none() {
-        return Err(fail(format!(
-            "{format:?} images are not supported; convert them to PNG or JPEG"
-        )));
+    if bytes.len() as u64 > MAX_IMAGE_BYTES {
+        return Err(fail(too_large(bytes.len() as u64)));
     }
+    let format = supported_format(&bytes).map_err(fail)?;
+    let bytes = if strip_png && format == ImageFormat::Png {
+        match png_chunks::without_metadata(&bytes)
+            .map_err(|e| fail(format!("cannot decode: {e}")))?
+        {
+            Some(stripped) => stripped.into(),
+            None => bytes,
+        }
+    } else {
+        bytes
+    };
     let decoded = ImageReader::with_format(Cursor::new(&bytes[..]), format)
         .decode()
         .map_err(|e| fail(format!("cannot decode: {e}")))?;
     Ok((decoded, Some((bytes, format))))
+}
+
+/// The format of an encoded image from its first bytes, if medeval sends that format.
+fn supported_format(header: &[u8]) -> Result<ImageFormat, String> {
+    let format = image::guess_format(header)
+        .map_err(|_| "not a recognised image format (PNG or JPEG expected)".to_owned())?;
+    if media_type(format).is_none() {
+        return Err(format!(
+            "{format:?} images are not supported; convert them to PNG or JPEG"
+        ));
+    }
+    Ok(format)
+}
+
+/// Reads an image file: its size is checked against [`MAX_IMAGE_BYTES`] and its first bytes
+/// against the formats medeval sends before the rest is read, and never more than the limit
+/// is read, whatever the file grows to meanwhile.
+fn read_image_file(path: &Path) -> Result<Vec<u8>, String> {
+    let cannot_read = |e: std::io::Error| format!("cannot read: {e}");
+    let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+    let metadata = file.metadata().map_err(cannot_read)?;
+    if !metadata.is_file() {
+        return Err("cannot read: not a regular file".into());
+    }
+    if metadata.len() > MAX_IMAGE_BYTES {
+        return Err(too_large(metadata.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    (&mut file)
+        .take(HEADER_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    supported_format(&bytes)?;
+    (&mut file)
+        .take(MAX_IMAGE_BYTES + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_IMAGE_BYTES {
+        return Err(format!(
+            "the file grew past the {} limit for one image while it was read",
+            byte_size(MAX_IMAGE_BYTES)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The message for an image over [`MAX_IMAGE_BYTES`].
+fn too_large(bytes: u64) -> String {
+    format!(
+        "the image is {bytes} bytes, more than the {} limit for one image; downscale or \
+         re-encode it",
+        byte_size(MAX_IMAGE_BYTES)
+    )
 }
 
 /// Downscales (never upscales) so that the longer side is at most `max_side`, keeping the aspect
@@ -213,6 +290,105 @@ mod tests {
                 .data_url()
                 .starts_with("data:image/png;base64,iVBORw0KGgo")
         );
+    }
+
+    /// `png` with text, EXIF, time and private chunks after its header, transparency and gamma
+    /// kept beside them, and bytes after its end.
+    fn png_with_metadata(png: &[u8]) -> Vec<u8> {
+        use crate::png_chunks::tests::chunk;
+        // Signature (8) and IHDR (4 + 4 + 13 + 4).
+        let (head, rest) = png.split_at(33);
+        let mut out = head.to_vec();
+        out.extend(chunk(b"tEXt", b"Patient Name\0DOE^JANE"));
+        out.extend(chunk(b"zTXt", b"Comment\0\0x\x9c\x03\x00\x00\x00\x00\x01"));
+        out.extend(chunk(b"iTXt", b"Accession\0\0\0\0\0A123456"));
+        out.extend(chunk(b"eXIf", b"MM\0*\0\0\0\x08\0\0"));
+        out.extend(chunk(b"tIME", &[0x07, 0xe9, 1, 2, 3, 4, 5]));
+        out.extend(chunk(b"gAMA", &45455u32.to_be_bytes()));
+        out.extend(chunk(b"prVt", b"hospital-internal"));
+        out.extend(chunk(b"tRNS", &[0, 7]));
+        out.extend_from_slice(rest);
+        out.extend_from_slice(b"MRN 0042 after IEND");
+        out
+    }
+
+    #[test]
+    fn png_metadata_and_trailing_bytes_are_not_sent_by_default() {
+        let plain = png_bytes(20, 10);
+        let with_metadata = png_with_metadata(&plain);
+        assert_eq!(
+            crate::png_chunks::chunk_types(&with_metadata),
+            [
+                "IHDR", "tEXt", "zTXt", "iTXt", "eXIf", "tIME", "gAMA", "prVt", "tRNS", "IDAT",
+                "IEND"
+            ]
+        );
+        let sent = prepare(&bytes_image(with_metadata.clone()), &ImagePolicy::default()).unwrap();
+        assert_eq!(sent.media_type, "image/png");
+        assert_eq!(
+            crate::png_chunks::chunk_types(&sent.bytes),
+            ["IHDR", "gAMA", "tRNS", "IDAT", "IEND"]
+        );
+        assert!(
+            sent.bytes.ends_with(&[0xae, 0x42, 0x60, 0x82]),
+            "nothing after IEND"
+        );
+        for secret in [&b"DOE^JANE"[..], b"A123456", b"hospital", b"MRN"] {
+            assert!(
+                !sent.bytes.windows(secret.len()).any(|w| w == secret),
+                "{}",
+                String::from_utf8_lossy(secret)
+            );
+        }
+        // The pixels are those of the file (transparency applied as the original's).
+        let original_pixels = image::load_from_memory(&with_metadata)
+            .unwrap()
+            .to_luma_alpha8();
+        let sent_pixels = image::load_from_memory(&sent.bytes)
+            .unwrap()
+            .to_luma_alpha8();
+        assert_eq!(sent_pixels, original_pixels);
+
+        // `original` sends the file as it is, metadata included.
+        let policy = ImagePolicy {
+            encoding: ImageEncoding::Original,
+            ..ImagePolicy::default()
+        };
+        let kept = prepare(&bytes_image(with_metadata.clone()), &policy).unwrap();
+        assert_eq!(&kept.bytes[..], &with_metadata[..]);
+    }
+
+    #[test]
+    fn an_image_file_over_the_limit_is_refused_before_it_is_read() {
+        let dir = std::env::temp_dir().join(format!("medeval-images-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("huge.png");
+        let file = std::fs::File::create(&path).unwrap();
+        // A sparse file: a PNG signature and then nothing, 64 MiB + 1 byte long.
+        std::io::Write::write_all(&mut &file, &png_bytes(4, 4)).unwrap();
+        file.set_len(MAX_IMAGE_BYTES + 1).unwrap();
+        let error = prepare(&Image::Path(path.clone()), &ImagePolicy::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            format!(
+                "image {}: the image is 67108865 bytes, more than the 64 MiB limit for one \
+                 image; downscale or re-encode it",
+                path.display()
+            )
+        );
+        // A file that does not start like a PNG or JPEG is refused from its first bytes.
+        let text = dir.join("notes.png");
+        std::fs::write(&text, b"Patient: DOE^JANE, not an image at all").unwrap();
+        let error = prepare(&Image::Path(text), &ImagePolicy::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.ends_with("not a recognised image format (PNG or JPEG expected)"),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

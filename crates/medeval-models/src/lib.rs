@@ -10,6 +10,7 @@ mod client;
 mod health;
 pub mod images;
 mod limiter;
+mod png_chunks;
 mod redact;
 pub mod request;
 

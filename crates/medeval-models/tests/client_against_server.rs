@@ -295,3 +295,61 @@ async fn a_dead_endpoint_is_taken_out_and_its_retries_go_to_the_live_one() {
     );
     assert!(attempts <= 400 + 12, "{attempts} attempts for 400 requests");
 }
+
+#[tokio::test]
+async fn a_response_over_the_limit_ends_the_attempt_at_the_limit_and_is_not_retried() {
+    // 1 MiB allowed; the server answers with 3 MiB, announced or only streamed (chunked).
+    const LIMIT: u64 = 1 << 20;
+    for declare_length in [true, false] {
+        let server = MockServer::builder()
+            .faults(move |_| {
+                Some(Fault::Oversized {
+                    bytes: 3 << 20,
+                    declare_length,
+                })
+            })
+            .start()
+            .await
+            .unwrap();
+        let mut config = config(&server.url());
+        config.max_response_bytes = LIMIT;
+        config.timeout = Duration::from_secs(20);
+        let client = ChatClient::new(config).unwrap();
+        let exchange = client.complete(&body("big")).await;
+        let error = exchange.result.unwrap_err();
+        // The announced size is the answer and the JSON around it.
+        assert!(
+            matches!(&error, RequestError::TooLarge { limit: LIMIT, declared: d }
+                if d.is_some() == declare_length && d.is_none_or(|n| n > 3 << 20)),
+            "declare_length {declare_length}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("1 MiB limit (--max-response-bytes)"),
+            "{message}"
+        );
+        assert_eq!(exchange.attempts.len(), 1, "not retried");
+        assert_eq!(exchange.attempts[0].http_status, Some(200));
+    }
+
+    // Under the limit, the same streamed answer is read whole, in both framings.
+    for declare_length in [true, false] {
+        let server = MockServer::builder()
+            .faults(move |_| {
+                Some(Fault::Oversized {
+                    bytes: 200_000,
+                    declare_length,
+                })
+            })
+            .start()
+            .await
+            .unwrap();
+        let mut config = config(&server.url());
+        config.max_response_bytes = LIMIT;
+        let client = ChatClient::new(config).unwrap();
+        let completion = client.complete(&body("fits")).await.result.unwrap();
+        assert_eq!(completion.content.len(), 200_000);
+        assert!(completion.content.bytes().all(|b| b == b'x'));
+        assert!(completion.raw.len() > 200_000);
+    }
+}

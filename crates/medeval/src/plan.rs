@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use medeval_core::ItemsSource;
 use medeval_data::{
-    BenchError, BenchSpec, Card, DataError, DataLocation, RowCountPolicy, Verified, find_card,
+    BenchError, BenchSpec, Card, DataError, DataLocation, FileRoots, RowCountPolicy, Verified,
+    find_card,
 };
 use medeval_probe::{Variant, VariantError};
 
@@ -54,12 +55,22 @@ pub enum PlanError {
     },
 }
 
-/// Reads a native items file, keeping the first `limit` items.
+/// Reads a native items file, keeping the first `limit` items; its images must lie in its own
+/// folder tree.
 ///
 /// The benchmark is named after the file's stem; the source records the file as given, its
 /// SHA-256 and its full item count, so a limited run is recorded as limited.
 pub fn items_file(path: &Path, limit: Option<usize>) -> Result<ItemSet, PlanError> {
-    let file = medeval_data::read_items(path)?;
+    items_file_within(path, limit, &FileRoots::none())
+}
+
+/// [`items_file`], also accepting images inside the folders of `roots` (`--image-root`).
+pub fn items_file_within(
+    path: &Path,
+    limit: Option<usize>,
+    roots: &FileRoots,
+) -> Result<ItemSet, PlanError> {
+    let file = medeval_data::read_items_within(path, roots)?;
     let benchmark = file
         .path
         .file_stem()
@@ -101,6 +112,9 @@ pub struct BenchmarkRequest {
     pub row_counts: RowCountPolicy,
     /// Breakdown fields the command will group by: each must belong to some benchmark.
     pub by: Vec<String>,
+    /// Folders the user allowed image roots and images in besides each benchmark's folder
+    /// (`--image-root`).
+    pub image_roots: FileRoots,
 }
 
 /// One benchmark of a plan: its card, selections and folder, verified.
@@ -111,6 +125,7 @@ pub struct PlannedBenchmark {
     dir: PathBuf,
     verified: Verified,
     row_counts: RowCountPolicy,
+    image_roots: FileRoots,
 }
 
 impl PlannedBenchmark {
@@ -126,7 +141,13 @@ impl PlannedBenchmark {
 
     /// Loads the items (the first `limit`), with the card's prompt templates.
     pub fn load(&self, limit: Option<usize>) -> Result<ItemSet, PlanError> {
-        let loaded = medeval_data::load(&self.card, &self.selections, &self.dir, self.row_counts)?;
+        let loaded = medeval_data::load_within(
+            &self.card,
+            &self.selections,
+            &self.dir,
+            self.row_counts,
+            &self.image_roots,
+        )?;
         let source = ItemsSource {
             benchmark: loaded.benchmark.clone(),
             path: self.dir.display().to_string(),
@@ -203,7 +224,13 @@ impl BenchmarkPlan {
         check_breakdown_fields(resolved.iter().map(|(card, _, _)| card), &request.by)?;
         let mut benchmarks = Vec::with_capacity(resolved.len());
         for (card, selections, dir) in resolved {
-            let verified = medeval_data::verify(&card, &selections, &dir, request.row_counts)?;
+            let verified = medeval_data::verify_within(
+                &card,
+                &selections,
+                &dir,
+                request.row_counts,
+                &request.image_roots,
+            )?;
             on_verified(&verified);
             benchmarks.push(PlannedBenchmark {
                 card,
@@ -211,6 +238,7 @@ impl BenchmarkPlan {
                 dir,
                 verified,
                 row_counts: request.row_counts,
+                image_roots: request.image_roots.clone(),
             });
         }
         Ok(Self { benchmarks })

@@ -156,6 +156,7 @@ impl Session {
         config.max_attempts = model.connection.max_attempts.max(1);
         config.retry_base = model.connection.retry_base;
         config.concurrency = model.connection.concurrency.max(1);
+        config.max_response_bytes = model.connection.max_response_bytes;
         let client = Arc::new(ChatClient::new(config)?);
         let warnings = self.runtime.block_on(client.preflight())?;
         self.clients.push(Connected {

@@ -34,16 +34,20 @@ pub struct Connection {
     pub max_attempts: u32,
     /// Back-off before the first retry (doubles per retry, with jitter).
     pub retry_base: Duration,
+    /// Largest response body read, in bytes; a larger answer ends its sample as an error.
+    pub max_response_bytes: u64,
 }
 
 impl Default for Connection {
-    /// The CLI's defaults: 16 in flight, 600 s per attempt, 5 attempts, 1 s first back-off.
+    /// The CLI's defaults: 16 in flight, 600 s per attempt, 5 attempts, 1 s first back-off,
+    /// responses of at most 16 MiB.
     fn default() -> Self {
         Self {
             concurrency: 16,
             timeout: Duration::from_secs(600),
             max_attempts: 5,
             retry_base: Duration::from_secs(1),
+            max_response_bytes: medeval_core::limits::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

@@ -12,7 +12,7 @@ use medeval::{Connection, EndpointModel, ModelSpec, RunSpec, RunSpecBuilder, Sam
 use medeval_core::{
     AnswerType, ImageEncoding, ImagePolicy, Item, Outcome, PromptTemplate, RunManifest,
 };
-use medeval_data::{DataLocation, RowCountPolicy, Verified};
+use medeval_data::{DataLocation, FileRoots, RowCountPolicy, Verified};
 use medeval_models::{Baseline, EndpointHealth};
 use medeval_probe::Variant;
 use medeval_report::{BaselineFacts, plan_power};
@@ -40,6 +40,11 @@ pub struct Args {
         conflicts_with_all = ["bench", "cards"]
     )]
     pub items: Option<PathBuf>,
+    /// A folder images may also lie in (repeatable). Without it, an items file's images must lie
+    /// in its own folder tree and a benchmark's in its folder (see "Which files medeval opens"
+    /// in docs/runs.md).
+    #[arg(long = "image-root", value_name = "DIR")]
+    pub image_roots: Vec<PathBuf>,
     #[command(flatten)]
     pub bench: BenchArgs,
     #[command(flatten)]
@@ -124,6 +129,10 @@ pub struct ModelArgs {
     /// Back-off before the first retry, in milliseconds (doubles per retry, with jitter).
     #[arg(long, default_value_t = 1000, value_name = "MS")]
     pub retry_base_ms: u64,
+    /// Largest response body read from a server, in bytes (or with KiB, MiB, GiB); a larger
+    /// answer ends its item as an error.
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = parse_byte_count)]
+    pub max_response_bytes: u64,
 }
 
 /// What is sent: decoding settings, prompt, images.
@@ -207,6 +216,7 @@ impl ModelArgs {
                 timeout,
                 max_attempts: self.max_attempts.max(1),
                 retry_base: Duration::from_millis(self.retry_base_ms),
+                max_response_bytes: self.max_response_bytes,
             },
         }))
     }
@@ -270,7 +280,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// `medeval run --items FILE`.
 fn run_items(path: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let set = plan::items_file(path, args.limit)?;
+    let roots = FileRoots::new(&args.image_roots)?;
+    let set = plan::items_file_within(path, args.limit, &roots)?;
     let variants = args.probe.parse()?;
     if args.plan {
         return print_run_plan(&args, &set.items, !variants.is_empty());
@@ -471,6 +482,7 @@ fn run_benchmarks(args: Args) -> anyhow::Result<ExitCode> {
             RowCountPolicy::Enforce
         },
         by: args.report.by.clone(),
+        image_roots: FileRoots::new(&args.image_roots)?,
     };
     let settings = args.settings()?;
     let benchmarks = BenchmarkPlan::resolve(&request, |verified| {
@@ -540,6 +552,37 @@ fn parse_baseline(name: &str) -> anyhow::Result<Baseline> {
             Baseline::NAMES.join(", ")
         )
     })
+}
+
+/// A byte count as `--max-response-bytes` takes it: a whole number of bytes, or of KiB, MiB or
+/// GiB (`16MiB`, `64 KiB`); at least one byte.
+fn parse_byte_count(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?}; give bytes, or a number with KiB, MiB or GiB (16MiB)"
+            ));
+        }
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a byte count such as 16777216 or 16MiB"))?;
+    let bytes = number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text} is too large"))?;
+    if bytes == 0 {
+        return Err("must be at least one byte".into());
+    }
+    Ok(bytes)
 }
 
 fn parse_image_format(text: &str) -> anyhow::Result<ImageEncoding> {

@@ -24,6 +24,9 @@ pub struct Args {
     /// Write one scored sample per item (JSONL) here.
     #[arg(long, value_name = "FILE")]
     pub samples: Option<PathBuf>,
+    /// A folder the items' images may also lie in, as for `medeval run` (repeatable).
+    #[arg(long = "image-root", value_name = "DIR")]
+    pub image_roots: Vec<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -32,7 +35,8 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = args.report.options()?;
     let output = args.report.output()?;
-    let items = medeval_data::read_items(&args.items)?.items;
+    let roots = medeval_data::FileRoots::new(&args.image_roots)?;
+    let items = medeval_data::read_items_within(&args.items, &roots)?.items;
     let mut predictions = medeval_data::read_predictions(&args.predictions)?;
 
     let mut verdicts = Vec::with_capacity(items.len());

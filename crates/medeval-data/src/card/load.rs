@@ -13,6 +13,7 @@ use medeval_core::{AnswerType, CardRecord, FileDigest, Item};
 use super::mapping::{Mapped, Mapping};
 use super::template::Position;
 use super::{BenchError, Card};
+use crate::containment::FileRoots;
 use crate::error::{DataError, Location};
 use crate::glob;
 use crate::images::ImageRoots;
@@ -103,14 +104,27 @@ pub struct Verified {
     pub fingerprint: String,
 }
 
-/// Reads the benchmark in `dir` for a run. The first problem is an error.
+/// Reads the benchmark in `dir` for a run, its images inside `dir`. The first problem is an
+/// error.
 pub fn load(
     card: &Card,
     selections: &BTreeMap<String, String>,
     dir: &Path,
     policy: RowCountPolicy,
 ) -> Result<Loaded, BenchError> {
-    read_for_run(card, selections, dir, policy, true)
+    load_within(card, selections, dir, policy, &FileRoots::none())
+}
+
+/// [`load`], also accepting image roots and images inside the folders of `roots`
+/// (`--image-root`).
+pub fn load_within(
+    card: &Card,
+    selections: &BTreeMap<String, String>,
+    dir: &Path,
+    policy: RowCountPolicy,
+    roots: &FileRoots,
+) -> Result<Loaded, BenchError> {
+    read_for_run(card, selections, dir, policy, roots, true)
 }
 
 /// Everything [`load`] checks, keeping no items: a multi-benchmark run verifies every benchmark
@@ -122,7 +136,19 @@ pub fn verify(
     dir: &Path,
     policy: RowCountPolicy,
 ) -> Result<Verified, BenchError> {
-    let loaded = read_for_run(card, selections, dir, policy, false)?;
+    verify_within(card, selections, dir, policy, &FileRoots::none())
+}
+
+/// [`verify`], also accepting image roots and images inside the folders of `roots`
+/// (`--image-root`).
+pub fn verify_within(
+    card: &Card,
+    selections: &BTreeMap<String, String>,
+    dir: &Path,
+    policy: RowCountPolicy,
+    roots: &FileRoots,
+) -> Result<Verified, BenchError> {
+    let loaded = read_for_run(card, selections, dir, policy, roots, false)?;
     Ok(Verified {
         benchmark: loaded.benchmark,
         skipped_rows: loaded.skipped_rows,
@@ -136,11 +162,12 @@ fn read_for_run(
     selections: &BTreeMap<String, String>,
     dir: &Path,
     policy: RowCountPolicy,
+    roots: &FileRoots,
     keep_items: bool,
 ) -> Result<Loaded, BenchError> {
     let selections = card.resolve_selections(selections)?;
     let benchmark = card.benchmark_name(&selections);
-    let mut scan = Scan::new(card, &selections, dir, &benchmark, Mode::Stop)?;
+    let mut scan = Scan::new(card, &selections, dir, &benchmark, Mode::Stop, roots)?;
     scan.keep_items = keep_items;
     scan.run()?;
     let expected = card.expected_rows(&selections);
@@ -207,7 +234,14 @@ pub fn check(
         columns,
         required_columns,
     };
-    let mut scan = match Scan::new(card, &selections, dir, &benchmark, Mode::Collect) {
+    let mut scan = match Scan::new(
+        card,
+        &selections,
+        dir,
+        &benchmark,
+        Mode::Collect,
+        &FileRoots::none(),
+    ) {
         Ok(mut scan) => {
             scan.keep_items = false;
             scan
@@ -323,6 +357,7 @@ impl<'c> Scan<'c> {
         dir: &Path,
         benchmark: &str,
         mode: Mode,
+        allowed: &FileRoots,
     ) -> Result<Self, BenchError> {
         if !dir.is_dir() {
             return Err(BenchError::NoFolder {
@@ -372,7 +407,7 @@ impl<'c> Scan<'c> {
                 Some(read_split_ids(dir, file).map_err(data)?)
             }
         };
-        let roots = ImageRoots::open(dir, &spec.item.image_roots)
+        let roots = ImageRoots::open(dir, &spec.item.image_roots, allowed)
             .map_err(data)?
             .with_extension(spec.item.image_extension.as_deref());
         let (columns, required) = card.columns(selections);

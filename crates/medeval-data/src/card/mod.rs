@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 use medeval_core::digest::sha256_hex;
 use medeval_core::{AnswerType, PromptTemplate};
 
-pub use load::{CheckReport, Loaded, RowCountPolicy, SkippedRows, Verified, check, load, verify};
+pub use load::{
+    CheckReport, Loaded, RowCountPolicy, SkippedRows, Verified, check, load, load_within, verify,
+    verify_within,
+};
 pub use schema::{CardFile, Selection, SelectionValue};
 
 use mapping::Mapping;

@@ -168,7 +168,7 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             what: format!("ElementDataFile '{data_file}' (a list of slice files)"),
         })
     } else {
-        let data_path = path.parent().unwrap_or(Path::new(".")).join(data_file);
+        let data_path = super::detached_data_path(path, data_file, "ElementDataFile")?;
         let file = File::open(&data_path).map_err(|source| ReadError::Io {
             path: data_path.clone(),
             source,

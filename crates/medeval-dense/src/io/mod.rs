@@ -9,6 +9,12 @@
 //!
 //! Every error names the file. A gzip stream that is truncated or corrupt, a wrong magic number,
 //! a fourth dimension, a colour image or a non-integer label is an error, never a guess.
+//!
+//! A detached data file (NRRD `data file:`, MetaImage `ElementDataFile`) is opened only when its
+//! real path, symbolic links resolved, lies inside the real folder of the header that names it
+//! ([`detached_data_path`]): the rule every file medeval reads follows for the files it names
+//! (`docs/runs.md`, "Which files medeval opens"), so a header cannot make medeval read
+//! `/etc/passwd` or `../../other-patient.raw` as voxels.
 
 mod decode;
 mod metaimage;
@@ -113,6 +119,42 @@ pub enum ReadError {
         /// What is wrong with it.
         problem: BadLabel,
     },
+}
+
+/// The path of the data file `name` that the header at `header` names in its field `field`,
+/// relative to the header's folder; an error when it resolves (symbolic links followed) outside
+/// that folder's tree, or does not exist.
+pub(crate) fn detached_data_path(
+    header: &Path,
+    name: &str,
+    field: &str,
+) -> Result<PathBuf, ReadError> {
+    let dir = match header.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let path = dir.join(name);
+    let real = path.canonicalize().map_err(|source| ReadError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let home = dir.canonicalize().map_err(|source| ReadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if !real.starts_with(&home) {
+        return Err(ReadError::Header {
+            path: header.to_path_buf(),
+            field: field.to_owned(),
+            message: format!(
+                "the data file {name:?} resolves to {}, outside the header's folder {}; detached \
+                 data is read only from inside the folder of the header that names it",
+                real.display(),
+                home.display()
+            ),
+        });
+    }
+    Ok(path)
 }
 
 /// The container formats this module reads.

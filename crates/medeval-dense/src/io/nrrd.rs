@@ -130,7 +130,7 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             });
         }
         Some(name) => {
-            let data_path = path.parent().unwrap_or(Path::new(".")).join(name);
+            let data_path = super::detached_data_path(path, name, "data file")?;
             let file = File::open(&data_path).map_err(|source| ReadError::Io {
                 path: data_path,
                 source,
