@@ -20,6 +20,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import synth  # noqa: E402
+from pycocoevalcap.meteor import meteor as meteor_module  # noqa: E402
+
+# The METEOR 1.5 jar and its data, as pycocoevalcap installs them; medeval reads the same data.
+METEOR_DIR = os.path.dirname(os.path.abspath(meteor_module.__file__))
 
 
 def write_corpus(directory, n):
@@ -51,6 +55,7 @@ def load(refs_path, cands_path):
 
 def time_medeval(binary, refs, cands, flavor, metric, extra, repeats):
     """Median wall time and median CPU time (user + system) of the process, and its output."""
+    extra = [METEOR_DIR if e == "PYCOCOEVALCAP_METEOR" else e for e in extra]
     cmd = [binary, "text", "--references", refs, "--candidates", cands, "--flavor", flavor,
            "--metrics", metric, "--json", *extra]
     times = []
@@ -122,6 +127,17 @@ def python_timers(samples):
     from pycocoevalcap.meteor.meteor import Meteor
     from pycocoevalcap.rouge.rouge import Rouge
 
+    class MeteorExactStem(Meteor):
+        """The jar restricted to the exact and stem modules (`-m "exact stem"`)."""
+
+        def __init__(self):
+            super().__init__()
+            self.meteor_p.kill()
+            self.meteor_cmd += ["-m", "exact stem"]
+            self.meteor_p = subprocess.Popen(
+                self.meteor_cmd, cwd=METEOR_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE)
+
     class QuietBleu(Bleu):
         def compute_score(self, gts, res):
             return super().compute_score(gts, res, verbose=0)
@@ -131,6 +147,7 @@ def python_timers(samples):
         "coco rouge-l": coco(Rouge, float),
         "coco cider-d": coco(Cider, float),
         "coco meteor": coco(Meteor, float),
+        "coco meteor-exact-stem": coco(MeteorExactStem, float),
         "sacrebleu bleu (13a)": sacre("13a"),
         "sacrebleu bleu (intl)": sacre("intl"),
         "rouge-score rouge-l": rouge(False),
@@ -142,7 +159,8 @@ CASES = [
     ("coco bleu", "coco", "bleu", [], "bleu"),
     ("coco rouge-l", "coco", "rouge-l", [], "rouge-l"),
     ("coco cider-d", "coco", "cider-d", [], "cider-d"),
-    ("coco meteor", "coco", "meteor", [], "meteor"),
+    ("coco meteor", "coco", "meteor", ["--meteor-data", "PYCOCOEVALCAP_METEOR"], "meteor"),
+    ("coco meteor-exact-stem", "coco", "meteor-exact-stem", [], "meteor-exact-stem"),
     ("sacrebleu bleu (13a)", "sacrebleu", "bleu", ["--tokenize", "13a"], "bleu"),
     ("sacrebleu bleu (intl)", "sacrebleu", "bleu", ["--tokenize", "intl"], "bleu"),
     ("rouge-score rouge-l", "rouge-score", "rouge-l", [], "rouge-l"),

@@ -475,6 +475,14 @@ impl<U: Unit> Lexer<'_, U> {
         {
             return self.emit_spaced(start, fraction_end);
         }
+        // An e-mail-like token (`name@host`, anything but spaces, quotes, brackets and bars on
+        // either side of the `@`) is one token when longer.
+        if let Some(email_end) = self.email_end(start)
+            && email_end > end
+        {
+            self.pos = email_end;
+            return self.emit_range(start, email_end);
+        }
         // So is a hyphenated compound whose first part has dots or commas (`2.5cm-thick`,
         // `COPD.-5`), when longer.
         if let Some(compound_end) = self.hyphenated_end(start)
@@ -491,6 +499,40 @@ impl<U: Unit> Lexer<'_, U> {
             return self.period_after(start, shape);
         }
         self.emit_word(start, end);
+    }
+
+    /// End (exclusive) of the lexer's EMAIL at `start`: an ASCII letter or digit, any run of
+    /// characters other than spaces, `"`, `<`, `>`, `|`, brackets, then `@` and dot-separated
+    /// parts of such characters.
+    fn email_end(&self, start: usize) -> Option<usize> {
+        let allowed = |c: char| {
+            !(c.is_whitespace() || matches!(c, '"' | '<' | '>' | '|' | '(' | ')' | '\u{a0}'))
+        };
+        if !self.at(start).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let mut i = start + 1;
+        while self.at(i).is_some_and(|c| allowed(c) && c != '@') {
+            i += 1;
+        }
+        if self.at(i) != Some('@') {
+            return None;
+        }
+        let mut end = None;
+        loop {
+            let part = i + 1;
+            i = part;
+            while self.at(i).is_some_and(|c| allowed(c) && c != '.') {
+                i += 1;
+            }
+            if i == part {
+                return end;
+            }
+            end = Some(i);
+            if self.at(i) != Some('.') {
+                return end;
+            }
+        }
     }
 
     /// End (exclusive) of the lexer's HTHING at `start`: an ASCII letter or digit, letters,
@@ -715,6 +757,12 @@ struct Shape {
     slashes: u8,
     /// A `.`, `!` or `?` was joined between letters (`e.g`, `normal.Lungs`).
     dotted: bool,
+    /// Only ASCII capitals so far (what may open `AT&T`).
+    capitals: bool,
+    /// An `&` or `+` was joined between capitals (`AT&T`): only capitals may follow.
+    ampersand: bool,
+    /// A hyphen was joined after a slash: digits may not follow.
+    letters_only: bool,
 }
 
 impl Shape {
@@ -728,13 +776,21 @@ impl Shape {
             hyphen_digit: false,
             slashes: 0,
             dotted: false,
+            capitals: first.is_ascii_uppercase(),
+            ampersand: false,
+            letters_only: false,
         }
     }
 
     /// Whether `c` (between `prev` and `next`) extends the token.
     fn extends(&self, c: char, prev: char, next: Option<char>) -> bool {
+        if self.ampersand {
+            // The lexer's THINGA: capitals joined by `&` or `+`, nothing else.
+            return c.is_ascii_uppercase()
+                || (matches!(c, '&' | '+') && next.is_some_and(|n| n.is_ascii_uppercase()));
+        }
         if c.is_ascii_digit() {
-            return true;
+            return !self.letters_only;
         }
         if is_word_char(c) {
             // A number with a separator or a sign ends before letters (`0.5mm`, `10:30pm`,
@@ -743,7 +799,14 @@ impl Shape {
         }
         let next_is_word = next.is_some_and(is_word_char);
         match c {
-            '-' => next_is_word && is_word_char(prev),
+            // `_` joins parts like a hyphen (the lexer's HYPHEN class); after a slash, hyphen
+            // parts are letters only (`1/2-inch`).
+            '-' | '_' => {
+                next_is_word
+                    && is_word_char(prev)
+                    && !(self.slashes > 0 && !next.is_some_and(char::is_alphabetic))
+                    && !(c == '_' && (self.dotted || self.separators))
+            }
             '/' => {
                 next_is_word
                     && is_word_char(prev)
@@ -767,24 +830,28 @@ impl Shape {
             ',' | ':' => {
                 self.numeric && prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit())
             }
-            '&' => prev.is_uppercase() && next.is_some_and(char::is_uppercase),
+            '&' => self.capitals && next.is_some_and(|n| n.is_ascii_uppercase()),
             _ => false,
         }
     }
 
     /// Records that `c` (followed by `next`) joined the token.
     fn push(&mut self, c: char, next: Option<char>) {
+        self.capitals &= c.is_ascii_uppercase();
         match c {
             '.' | ',' | ':' if self.numeric => self.separators = true,
             '.' | '!' | '?' => self.dotted = true,
-            '-' => {
+            '&' | '+' => self.ampersand = true,
+            '-' | '_' => {
                 self.hyphen = true;
                 self.numeric = false;
                 self.hyphen_digit |= next.is_some_and(|n| n.is_ascii_digit());
+                self.letters_only = self.slashes > 0;
             }
             '/' => {
                 self.slashes += 1;
                 self.numeric = false;
+                self.letters_only = false;
             }
             c if c.is_ascii_digit() => {}
             _ => self.numeric = false,

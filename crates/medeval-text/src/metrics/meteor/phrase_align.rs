@@ -9,6 +9,7 @@
 use super::resources::MeteorData;
 use super::score::MeteorStats;
 use super::words::{Lexical, MeteorText};
+use crate::ngram::FastMap;
 
 const BEAM_SIZE: usize = 40;
 const EXACT: u8 = 0;
@@ -148,33 +149,26 @@ fn intersects(a: &[u32], b: &[u32]) -> bool {
 }
 
 /// Paraphrases of reference phrases found in the candidate, then paraphrases of candidate
-/// phrases found in the reference, in the jar's loop order. Positions are looked up by their
-/// first word instead of trying every start.
+/// phrases found in the reference, in the jar's loop order. A paraphrase is looked for only
+/// where its first word occurs (in increasing position, as the jar's scan finds them).
 fn paraphrase_matches(stage: &mut Stage, lex1: &Lexical, lex2: &Lexical, data: &MeteorData) {
     let table = &data.paraphrases;
     let (line1, line2) = (&lex1.paraphrase_ids, &lex2.paraphrase_ids);
+    let positions1 = positions_by_word(line1);
+    let positions2 = positions_by_word(line2);
     let mut phrases = Vec::new();
-    let occurs_at = |line: &[Option<u32>], words: &[u32], at: usize| {
-        words.len() <= line.len() - at
-            && words
-                .iter()
-                .enumerate()
-                .all(|(k, w)| line[at + k] == Some(*w))
-    };
     for j in 0..line2.len() {
         table.phrases_at(line2, j, &mut phrases);
         for &(length, entry) in &phrases {
             let words = table.paraphrase(entry);
-            for i in 0..line1.len() {
-                if occurs_at(line1, words, i) {
-                    stage.add(Match {
-                        start: j,
-                        length,
-                        match_start: i,
-                        match_length: words.len(),
-                        module: PARAPHRASE,
-                    });
-                }
+            for i in occurrences(line1, &positions1, words) {
+                stage.add(Match {
+                    start: j,
+                    length,
+                    match_start: i,
+                    match_length: words.len(),
+                    module: PARAPHRASE,
+                });
             }
         }
     }
@@ -182,19 +176,47 @@ fn paraphrase_matches(stage: &mut Stage, lex1: &Lexical, lex2: &Lexical, data: &
         table.phrases_at(line1, i, &mut phrases);
         for &(length, entry) in &phrases {
             let words = table.paraphrase(entry);
-            for j in 0..line2.len() {
-                if occurs_at(line2, words, j) {
-                    stage.add(Match {
-                        start: j,
-                        length: words.len(),
-                        match_start: i,
-                        match_length: length,
-                        module: PARAPHRASE,
-                    });
-                }
+            for j in occurrences(line2, &positions2, words) {
+                stage.add(Match {
+                    start: j,
+                    length: words.len(),
+                    match_start: i,
+                    match_length: length,
+                    module: PARAPHRASE,
+                });
             }
         }
     }
+}
+
+/// The positions of each paraphrase-table word of `line`, in increasing order.
+fn positions_by_word(line: &[Option<u32>]) -> FastMap<u32, Vec<usize>> {
+    let mut positions: FastMap<u32, Vec<usize>> = FastMap::default();
+    for (at, word) in line.iter().enumerate() {
+        if let Some(id) = word {
+            positions.entry(*id).or_default().push(at);
+        }
+    }
+    positions
+}
+
+/// Where the phrase `words` occurs in `line`, in increasing position.
+fn occurrences<'a>(
+    line: &'a [Option<u32>],
+    positions: &'a FastMap<u32, Vec<usize>>,
+    words: &'a [u32],
+) -> impl Iterator<Item = usize> + 'a {
+    let starts = words
+        .first()
+        .and_then(|first| positions.get(first))
+        .map_or(&[][..], Vec::as_slice);
+    starts.iter().copied().filter(move |&at| {
+        words.len() <= line.len() - at
+            && words
+                .iter()
+                .enumerate()
+                .all(|(k, w)| line[at + k] == Some(*w))
+    })
 }
 
 /// One partial alignment of the beam search (the jar's `PartialAlignment`).

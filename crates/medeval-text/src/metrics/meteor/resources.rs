@@ -12,6 +12,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use crate::ngram::FastMap;
+
 /// Why METEOR's data could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MeteorDataError {
@@ -356,13 +358,56 @@ impl SynonymDictionary {
     }
 }
 
+/// Reads until `buffer` is full or the input ends; returns the bytes read.
+fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The blocks another thread decompressed, as one stream.
+struct BlockReader {
+    receiver: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    at: usize,
+}
+
+impl Read for BlockReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.block.len() {
+            match self.receiver.recv() {
+                Ok(block) => {
+                    self.block = block?;
+                    self.at = 0;
+                    if self.block.is_empty() {
+                        return Ok(0);
+                    }
+                }
+                // The decompressor has finished.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.block.len() - self.at);
+        out[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// The paraphrase table as the jar's `ParaphraseTransducer` holds it: word ids, a trie over
 /// the first phrase of every entry, and the second phrase of every entry.
 #[derive(Debug, Default)]
 pub(super) struct ParaphraseTable {
-    vocabulary: HashMap<Box<str>, u32>,
-    /// (node, word id) -> child node; node 0 is the root.
-    children: HashMap<(u32, u32), u32>,
+    vocabulary: FastMap<Box<str>, u32>,
+    /// (node << 32 | word id) -> child node; node 0 is the root.
+    children: FastMap<u64, u32>,
     nodes: u32,
     /// Per node, the range of `emitted` holding the entries whose first phrase ends there.
     emits_at: Vec<(u32, u32)>,
@@ -374,10 +419,39 @@ pub(super) struct ParaphraseTable {
 }
 
 impl ParaphraseTable {
+    /// Reads a gzip-compressed table, decompressing on a second thread while this one parses
+    /// (the two take about as long).
     fn read_gz(path: &Path) -> Result<Self, MeteorDataError> {
         let file = File::open(path).map_err(|source| io_at(path, source))?;
-        let decoder = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
-        Self::read(BufReader::with_capacity(1 << 20, decoder), path)
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+        let decompressor = std::thread::spawn(move || {
+            let mut decoder =
+                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
+            loop {
+                let mut block = vec![0; 1 << 20];
+                let filled = match read_full(&mut decoder, &mut block) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = sender.send(Err(e));
+                        return;
+                    }
+                };
+                block.truncate(filled);
+                if filled == 0 || sender.send(Ok(block)).is_err() {
+                    return;
+                }
+            }
+        });
+        let blocks = BlockReader {
+            receiver,
+            block: Vec::new(),
+            at: 0,
+        };
+        let table = Self::read(BufReader::with_capacity(1 << 16, blocks), path);
+        // The decompressor stops on its own at the end, on an error, or when the parser has
+        // dropped its receiver.
+        let _ = decompressor.join();
+        table
     }
 
     /// Reads entries of three lines: a probability (unused, as in the jar), a phrase, and
@@ -411,12 +485,13 @@ impl ParaphraseTable {
             let mut node = 0;
             for word in java_tokens(&lines[1]) {
                 let id = table.word_id(word);
-                node = match table.children.get(&(node, id)) {
+                let key = edge(node, id);
+                node = match table.children.get(&key) {
                     Some(&child) => child,
                     None => {
                         let child = table.nodes;
                         table.nodes += 1;
-                        table.children.insert((node, id), child);
+                        table.children.insert(key, child);
                         child
                     }
                 };
@@ -482,7 +557,7 @@ impl ParaphraseTable {
         let mut node = 0;
         for (offset, word) in words[start..].iter().enumerate() {
             let Some(id) = word else { break };
-            let Some(&child) = self.children.get(&(node, *id)) else {
+            let Some(&child) = self.children.get(&edge(node, *id)) else {
                 break;
             };
             node = child;
@@ -500,6 +575,11 @@ impl ParaphraseTable {
         let (from, to) = self.phrase_at[entry as usize];
         &self.words[from as usize..to as usize]
     }
+}
+
+/// The key of the trie edge from `node` by word `id`.
+fn edge(node: u32, id: u32) -> u64 {
+    (u64::from(node) << 32) | u64::from(id)
 }
 
 #[cfg(test)]
