@@ -85,7 +85,7 @@ run_case() { # case, binary label, binary, items file, endpoint args...
     done
     # The error: the process's own message, else the first error reason the summary lists.
     local reason
-    reason=$(grep -m1 -E '^error|failed|reason' "$WORK/stderr.txt" || true)
+    reason=$(grep -m1 -E '^error' "$WORK/stderr.txt" || true)
     if [ -z "$reason" ] && [ -f "$store" ]; then
         reason=$("$bin" show --store "$store" 2>/dev/null | grep -m1 -A1 'errors by reason' | tail -1 || true)
     fi
