@@ -1,12 +1,15 @@
 //! Terminal tables that fit the terminal: at most [`TERMINAL_WIDTH`] columns.
 //!
-//! A table wider than that is first narrowed by wrapping text onto several lines: headers and
-//! text cells at spaces (a word longer than [`LONGEST_UNBROKEN_WORD`] is cut), number cells only
-//! at spaces outside brackets, so `72.4 [68.1, 76.3] n=451` may become `72.4 [68.1, 76.3]` over
-//! `n=451` but no number or interval is ever split. When even that does not fit, the columns are
-//! laid out in blocks one under the other, each repeating the first column (the row's label),
-//! as a pager shows a wide data frame.
+//! A table wider than that is first narrowed by wrapping text onto several lines, headers first
+//! and then the columns where the fewest cells wrap: headers and text cells at spaces (then a
+//! word too long for its column after punctuation such as `|` or `-`, and cut only down to
+//! [`LONGEST_UNBROKEN_WORD`]), number cells only at spaces outside brackets, so
+//! `72.4 [68.1, 76.3] n=451` may become `72.4 [68.1, 76.3]` over `n=451` but no number or
+//! interval is ever split. When even that does not fit, the columns are laid out in blocks one
+//! under the other, as many as fit without wrapping a cell, each repeating the first column
+//! (the row's label), as a pager shows a wide data frame.
 
+use std::cmp::Reverse;
 use std::fmt::Write as _;
 
 use crate::table::{Align, Table, display_width, pad};
@@ -29,14 +32,13 @@ pub(crate) fn terminal(table: &Table) -> String {
             let _ = writeln!(out, "{line}");
         }
     }
-    let natural = natural_widths(table);
-    let minimum = minimum_widths(table);
-    for (i, block) in column_blocks(&minimum).iter().enumerate() {
+    let widths = Widths::of(table);
+    for (i, block) in widths.blocks().iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let widths = fit(block, &natural, &minimum);
-        render_block(table, block, &widths, &mut out);
+        let fitted = widths.fit(table, block);
+        render_block(table, block, &fitted, &mut out);
     }
     out
 }
@@ -44,7 +46,8 @@ pub(crate) fn terminal(table: &Table) -> String {
 /// How a cell may be broken across lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Breaks {
-    /// At spaces; words longer than [`LONGEST_UNBROKEN_WORD`] are cut.
+    /// At spaces; a word too long for its column is broken after punctuation (`|`, `-`, `/`
+    /// ...) or, failing that, cut, never below [`LONGEST_UNBROKEN_WORD`].
     Words,
     /// At spaces outside brackets, and never inside a token: numbers stay whole.
     Numbers,
@@ -59,53 +62,145 @@ impl Breaks {
     }
 }
 
-/// The widest each column would be on one line.
-fn natural_widths(table: &Table) -> Vec<usize> {
-    table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, (header, _))| {
+/// Characters a long word may be broken after.
+const WORD_BREAKS: [char; 8] = ['|', '/', '-', '_', '=', ',', '.', ':'];
+
+/// The widths each column can take.
+struct Widths {
+    /// On one line: the widest header or cell.
+    natural: Vec<usize>,
+    /// Without wrapping any cell (only the header may wrap, at spaces).
+    unwrapped: Vec<usize>,
+    /// Without breaking a word or number.
+    whole_words: Vec<usize>,
+    /// The narrowest: words broken too.
+    narrowest: Vec<usize>,
+}
+
+impl Widths {
+    fn of(table: &Table) -> Self {
+        let column = |i: usize, measure: &dyn Fn(&str, Breaks) -> usize, header: bool| {
             table
                 .rows
                 .iter()
-                .map(|row| display_width(&row[i]))
-                .chain([display_width(header)])
+                .map(|row| measure(&row[i], Breaks::of(table.columns[i].1)))
+                .chain(header.then(|| measure(&table.columns[i].0, Breaks::Words)))
                 .max()
                 .unwrap_or(0)
-        })
-        .collect()
+        };
+        let count = table.columns.len();
+        let whole = |text: &str, breaks: Breaks| longest_token(text, breaks);
+        let natural: Vec<usize> = (0..count)
+            .map(|i| column(i, &|text, _| display_width(text), true))
+            .collect();
+        let whole_words: Vec<usize> = (0..count).map(|i| column(i, &whole, true)).collect();
+        let unwrapped: Vec<usize> = (0..count)
+            .map(|i| column(i, &|text, _| display_width(text), false).max(whole_words[i]))
+            .collect();
+        let narrowest = (0..count).map(|i| column(i, &narrowest, true)).collect();
+        Self {
+            natural,
+            unwrapped,
+            whole_words,
+            narrowest,
+        }
+    }
+
+    /// The columns in blocks, each block after the first starting with column 0 again. One
+    /// block when wrapping can make the table fit; otherwise as many columns per block as fit
+    /// without wrapping a cell.
+    fn blocks(&self) -> Vec<Vec<usize>> {
+        let all: Vec<usize> = (0..self.natural.len()).collect();
+        if all.len() <= 2 || total(&all, &self.narrowest) <= TERMINAL_WIDTH {
+            return vec![all];
+        }
+        let mut blocks = Vec::new();
+        let mut current = vec![0];
+        for column in 1..self.natural.len() {
+            current.push(column);
+            if current.len() > 2 && total(&current, &self.unwrapped) > TERMINAL_WIDTH {
+                current.pop();
+                blocks.push(std::mem::replace(&mut current, vec![0, column]));
+            }
+        }
+        blocks.push(current);
+        blocks
+    }
+
+    /// Widths for the columns of `block`: natural when they fit; otherwise narrowed a column at
+    /// a time, first without breaking words, then breaking them. Each step narrows the column
+    /// that makes the fewest cells wrap (a header wrapping costs nothing), the widest first
+    /// among equals.
+    fn fit(&self, table: &Table, block: &[usize]) -> Vec<usize> {
+        let mut widths = self.natural.clone();
+        for floor in [&self.whole_words, &self.narrowest] {
+            while total(block, &widths) > TERMINAL_WIDTH {
+                let cheapest = block
+                    .iter()
+                    .copied()
+                    .filter(|&c| widths[c] > floor[c])
+                    .min_by_key(|&c| {
+                        (
+                            wrapped_cells(table, c, widths[c] - 1),
+                            Reverse(widths[c]),
+                            c,
+                        )
+                    });
+                match cheapest {
+                    Some(column) => widths[column] -= 1,
+                    None => break,
+                }
+            }
+        }
+        widths
+    }
 }
 
-/// The narrowest each column can be made by wrapping.
-fn minimum_widths(table: &Table) -> Vec<usize> {
+/// Cells of column `c` wider than `width`: the rows that would take more than one line.
+fn wrapped_cells(table: &Table, c: usize, width: usize) -> usize {
     table
-        .columns
+        .rows
         .iter()
-        .enumerate()
-        .map(|(i, (header, align))| {
-            table
-                .rows
-                .iter()
-                .map(|row| narrowest(&row[i], Breaks::of(*align)))
-                .chain([narrowest(header, Breaks::Words)])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect()
+        .filter(|row| display_width(&row[c]) > width)
+        .count()
 }
 
-/// The narrowest `text` can be wrapped to.
-fn narrowest(text: &str, breaks: Breaks) -> usize {
-    let longest = tokens(text, breaks)
+/// The widest piece of `text` that is never broken: a word, or for numbers a token.
+fn longest_token(text: &str, breaks: Breaks) -> usize {
+    tokens(text, breaks)
         .iter()
         .map(|token| display_width(token))
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+/// The narrowest `text` can be wrapped to: words broken after punctuation, and no word piece
+/// narrower than [`LONGEST_UNBROKEN_WORD`] is cut further.
+fn narrowest(text: &str, breaks: Breaks) -> usize {
     match breaks {
-        Breaks::Words => longest.min(LONGEST_UNBROKEN_WORD),
-        Breaks::Numbers => longest,
+        Breaks::Numbers => longest_token(text, breaks),
+        Breaks::Words => tokens(text, breaks)
+            .iter()
+            .flat_map(|word| word_pieces(word))
+            .map(|piece| display_width(&piece).min(LONGEST_UNBROKEN_WORD))
+            .max()
+            .unwrap_or(0),
     }
+}
+
+/// `word` split after each of [`WORD_BREAKS`].
+fn word_pieces(word: &str) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    for c in word.chars() {
+        if let Some(piece) = pieces.last_mut() {
+            piece.push(c);
+        }
+        if WORD_BREAKS.contains(&c) {
+            pieces.push(String::new());
+        }
+    }
+    pieces.retain(|piece| !piece.is_empty());
+    pieces
 }
 
 /// The pieces `text` may be broken between: words, or for numbers runs of words joined while
@@ -132,15 +227,15 @@ fn tokens(text: &str, breaks: Breaks) -> Vec<String> {
     tokens
 }
 
-/// `text` wrapped to lines of at most `width` columns (a token wider than that is cut, unless
-/// it is a number token).
+/// `text` wrapped to lines of at most `width` columns (a word wider than that is broken, a
+/// number token is not).
 fn wrap(text: &str, width: usize, breaks: Breaks) -> Vec<String> {
     let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for token in tokens(text, breaks) {
         let pieces = if breaks == Breaks::Words && display_width(&token) > width {
-            cut(&token, width)
+            break_word(&token, width)
         } else {
             vec![token]
         };
@@ -161,11 +256,28 @@ fn wrap(text: &str, width: usize, breaks: Breaks) -> Vec<String> {
     lines
 }
 
+/// `word` in pieces of at most `width` columns, broken after punctuation where it can be and
+/// cut where it cannot.
+fn break_word(word: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for piece in word_pieces(word) {
+        for part in cut(&piece, width) {
+            let current = lines.last().map_or(0, |line| display_width(line));
+            if current > 0 && current + display_width(&part) > width {
+                lines.push(part);
+            } else if let Some(line) = lines.last_mut() {
+                line.push_str(&part);
+            }
+        }
+    }
+    lines
+}
+
 /// `word` cut into pieces of at most `width` columns.
 fn cut(word: &str, width: usize) -> Vec<String> {
     let mut pieces = vec![String::new()];
     for c in word.chars() {
-        let current = pieces.last_mut().map_or(0, |p| display_width(p));
+        let current = pieces.last().map_or(0, |p| display_width(p));
         if current + display_width(c.encode_utf8(&mut [0; 4])) > width && current > 0 {
             pieces.push(String::new());
         }
@@ -179,44 +291,6 @@ fn cut(word: &str, width: usize) -> Vec<String> {
 /// Width of `columns` laid out at `widths`, gaps included.
 fn total(columns: &[usize], widths: &[usize]) -> usize {
     columns.iter().map(|&c| widths[c]).sum::<usize>() + GAP * columns.len().saturating_sub(1)
-}
-
-/// The columns in blocks that fit [`TERMINAL_WIDTH`] at their narrowest, each block after the
-/// first starting with column 0 again. One block when everything fits.
-fn column_blocks(minimum: &[usize]) -> Vec<Vec<usize>> {
-    let all: Vec<usize> = (0..minimum.len()).collect();
-    if all.len() <= 2 || total(&all, minimum) <= TERMINAL_WIDTH {
-        return vec![all];
-    }
-    let mut blocks = Vec::new();
-    let mut current = vec![0];
-    for column in 1..minimum.len() {
-        current.push(column);
-        if current.len() > 2 && total(&current, minimum) > TERMINAL_WIDTH {
-            current.pop();
-            blocks.push(std::mem::replace(&mut current, vec![0, column]));
-        }
-    }
-    blocks.push(current);
-    blocks
-}
-
-/// Widths for the columns of `block`: natural when they fit, otherwise narrowed one column at
-/// a time, widest first, down to each column's minimum.
-fn fit(block: &[usize], natural: &[usize], minimum: &[usize]) -> Vec<usize> {
-    let mut widths = natural.to_vec();
-    while total(block, &widths) > TERMINAL_WIDTH {
-        let widest = block
-            .iter()
-            .copied()
-            .filter(|&c| widths[c] > minimum[c])
-            .max_by_key(|&c| (widths[c], std::cmp::Reverse(c)));
-        match widest {
-            Some(column) => widths[column] -= 1,
-            None => break,
-        }
-    }
-    widths
 }
 
 /// The header, the rule and the rows of the columns in `block`, at `widths`.
@@ -283,6 +357,11 @@ mod tests {
             ["50.0", "[0.0, 100.0]‡", "n=4"]
         );
         assert_eq!(wrap("abcdefghij", 4, Breaks::Words), ["abcd", "efgh", "ij"]);
+        // A long word breaks after punctuation before it is cut.
+        assert_eq!(
+            wrap("section=findings|findings-impression", 20, Breaks::Words),
+            ["section=findings|", "findings-impression"]
+        );
     }
 
     #[test]

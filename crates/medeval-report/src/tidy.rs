@@ -227,7 +227,7 @@ fn push_repeated(rows: &mut Rows<'_, '_>, repeated: &RepeatedSummary) {
 
 #[cfg(test)]
 mod tests {
-    use medeval_core::{AnswerType, Item, Meta, Options, Scored};
+    use medeval_core::{Gold, Item, Meta, Options, Scored, YesNo};
 
     use super::*;
     use crate::row::Row;
@@ -242,8 +242,7 @@ mod tests {
             question: "q".into(),
             images: vec![],
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::Yes),
             meta,
             cluster: None,
         }
