@@ -115,6 +115,15 @@ fn only_run(dir: &Path) -> String {
 
 #[test]
 fn a_second_identical_run_is_refused_while_the_first_is_requesting() {
+    // Ctrl-C and SIGTERM both end the first run cleanly, releasing it.
+    for stop in ["-INT", "-TERM"] {
+        refused_while_held_then_released_by(stop);
+    }
+}
+
+/// A second identical command is refused while the first requests; `stop` sent to the first
+/// releases the run, and the same command then continues it without taking anything over.
+fn refused_while_held_then_released_by(stop: &str) {
     let dir = items_folder();
     let rt = runtime();
     let slow = slow_server(&rt);
@@ -145,9 +154,14 @@ fn a_second_identical_run_is_refused_while_the_first_is_requesting() {
     );
 
     // Stopped cleanly, the first releases the run: the same command continues it elsewhere.
-    signal(&first, "-TERM");
+    signal(&first, stop);
     let stopped = first.wait_with_output().unwrap();
-    assert_eq!(stopped.status.code(), Some(3), "{}", stderr(&stopped));
+    assert_eq!(
+        stopped.status.code(),
+        Some(3),
+        "{stop}: {}",
+        stderr(&stopped)
+    );
     let fast = fast_server(&rt);
     let mut command = run_command(&fast.url());
     command.push("--json".into());
@@ -155,7 +169,7 @@ fn a_second_identical_run_is_refused_while_the_first_is_requesting() {
     assert_success(&continued);
     assert!(
         !stderr(&continued).contains("took it over"),
-        "{}",
+        "{stop} left the run held: {}",
         stderr(&continued)
     );
     let summary = json(&continued);
@@ -294,7 +308,7 @@ fn a_store_on_read_only_media_is_read_without_creating_or_writing_a_file() {
         if as_root { cli.user(65_534) } else { cli }.run()
     };
 
-    read_everything("media/store.db", &run_as);
+    read_everything("media/store.db", run_as);
     assert_eq!(
         files_in(&media),
         ["store.db"],

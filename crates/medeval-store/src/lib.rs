@@ -93,20 +93,13 @@ pub enum StoreError {
         /// Why it cannot be written, and what to do.
         reason: String,
     },
-    /// A stored value could not be read back: the store was damaged or edited.
+    /// A stored value could not be read back: the store was damaged or edited (boxed: errors
+    /// travel in every `Result` of the store, and this one is rare).
     #[error(
-        "store {location}: corrupt: the stored {what} of run {run} is unreadable ({detail}); the store was damaged or edited by hand, and other runs can still be read"
+        "store {}: corrupt: the stored {} of run {} is unreadable ({}); the store was damaged or edited by hand, and other runs can still be read",
+        .0.location, .0.what, .0.run, .0.detail
     )]
-    Corrupt {
-        /// The store concerned.
-        location: String,
-        /// What was being read.
-        what: &'static str,
-        /// The run.
-        run: String,
-        /// What is wrong with the value.
-        detail: String,
-    },
+    Corrupt(Box<CorruptValue>),
     /// The backend cannot be used where it is (a file system without the locking it needs ...).
     #[error("store {location}: {reason}")]
     Unsupported {
@@ -116,9 +109,11 @@ pub enum StoreError {
         reason: String,
     },
     /// Another process is working on the run: two would request every sample twice.
+    ///
+    /// The message says how long ago the holder last refreshed its lock, as of when it is shown.
     #[error(
         "store {location}: run {run} is in use by {holder}, last heartbeat {} s ago. Wait for it to finish, or stop it (Ctrl-C in its terminal, or `kill {}` on {}) and run the command again; a holder that stops refreshing its lock for {} s, or whose process is gone from this machine, is taken over automatically. `--fresh` starts a separate run instead",
-        .silent_for.as_secs(), .holder.pid, .holder.host, lock::STALE_AFTER.as_secs()
+        .holder.silent_for(lock::now_unix_ms()).as_secs(), .holder.pid, .holder.host, lock::STALE_AFTER.as_secs()
     )]
     RunLocked {
         /// The store concerned.
@@ -127,8 +122,6 @@ pub enum StoreError {
         run: String,
         /// Who holds it (boxed: errors travel in every `Result` of the store).
         holder: Box<LockHolder>,
-        /// How long before the refusal the holder last refreshed its lock.
-        silent_for: std::time::Duration,
     },
     /// This process no longer holds the run it was writing: another process took it over (after
     /// this one stopped refreshing its lock) or the lock was released. Nothing more is written.
@@ -162,6 +155,19 @@ pub enum StoreError {
     /// finish that found it stopped), or it panicked.
     #[error("the store writer had stopped (after the error reported before this one, or a crash)")]
     WriterStopped,
+}
+
+/// A stored value that could not be read back ([`StoreError::Corrupt`]).
+#[derive(Debug)]
+pub struct CorruptValue {
+    /// The store concerned.
+    pub location: String,
+    /// What was being read (a manifest, an item, a completion ...).
+    pub what: &'static str,
+    /// The run it belongs to.
+    pub run: String,
+    /// What is wrong with it.
+    pub detail: String,
 }
 
 impl StoreError {

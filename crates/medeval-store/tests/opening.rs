@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use medeval_core::{
-    AnswerType, Completion, Decoding, ImagePolicy, Item, ItemsSource, Meta, ModelKind, ModelRecord,
-    Options, Outcome, PromptTemplate, RunManifest, Scored, ScorerId,
+    Completion, Decoding, Gold, ImagePolicy, Item, ItemsSource, Meta, ModelKind, ModelRecord,
+    Options, Outcome, PromptTemplate, RunManifest, Scored, ScorerId, YesNo,
 };
 use medeval_store::{RunStatus, SampleRecord, Store, StoreError};
 
@@ -23,8 +23,7 @@ fn items(n: usize) -> Vec<Item> {
             ),
             images: vec![],
             options: Options::new(),
-            answer: "yes".into(),
-            answer_type: AnswerType::Closed,
+            gold: Gold::yes_no(YesNo::Yes),
             meta: Meta::new(),
             cluster: None,
         })

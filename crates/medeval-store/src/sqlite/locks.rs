@@ -68,7 +68,6 @@ pub(super) fn acquire(
             None => {
                 return Err(Error::Locked {
                     run: run_id.to_owned(),
-                    silent_for: current.silent_for(now),
                     holder: Box::new(current),
                 });
             }

@@ -22,14 +22,13 @@ mod writer;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use medeval_core::{Completion, Item, Outcome, RunManifest, Scored, ScorerId};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::{
-    ItemRecord, LockHolder, ResponseCache, RunListing, RunStart, RunStatus, RunStore, SampleRecord,
-    SampleSink, StoreError, StoredRun, timestamp,
+    CorruptValue, ItemRecord, LockHolder, ResponseCache, RunListing, RunStart, RunStatus, RunStore,
+    SampleRecord, SampleSink, StoreError, StoredRun, timestamp,
 };
 
 pub use schema::SCHEMA_VERSION;
@@ -73,7 +72,6 @@ enum Error {
     Locked {
         run: String,
         holder: Box<LockHolder>,
-        silent_for: Duration,
     },
     /// This store does not hold the run (any more).
     LockLost {
@@ -126,21 +124,16 @@ impl Error {
             },
             Self::ReadOnly(reason) => StoreError::ReadOnly { location, reason },
             Self::Unsupported(reason) => StoreError::Unsupported { location, reason },
-            Self::Corrupt { what, run, detail } => StoreError::Corrupt {
+            Self::Corrupt { what, run, detail } => StoreError::Corrupt(Box::new(CorruptValue {
                 location,
                 what,
                 run,
                 detail,
-            },
-            Self::Locked {
-                run,
-                holder,
-                silent_for,
-            } => StoreError::RunLocked {
+            })),
+            Self::Locked { run, holder } => StoreError::RunLocked {
                 location,
                 run,
                 holder,
-                silent_for,
             },
             Self::LockLost { run, holder } => StoreError::LockLost {
                 location,
@@ -753,7 +746,6 @@ fn delete_run(conn: &mut Connection, token: &str, run_id: &str) -> Result<()> {
         if held_by != token && holder.staleness(now).is_none() {
             return Err(Error::Locked {
                 run: run_id.to_owned(),
-                silent_for: holder.silent_for(now),
                 holder: Box::new(holder),
             });
         }
