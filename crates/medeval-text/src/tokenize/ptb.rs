@@ -802,10 +802,9 @@ impl Shape {
             // `_` joins parts like a hyphen (the lexer's HYPHEN class); after a slash, hyphen
             // parts are letters only (`1/2-inch`).
             '-' | '_' => {
-                next_is_word
-                    && is_word_char(prev)
-                    && !(self.slashes > 0 && !next.is_some_and(char::is_alphabetic))
-                    && !(c == '_' && (self.dotted || self.separators))
+                let after_slash_letter = self.slashes == 0 || next.is_some_and(char::is_alphabetic);
+                let underscore_allowed = c != '_' || !(self.dotted || self.separators);
+                next_is_word && is_word_char(prev) && after_slash_letter && underscore_allowed
             }
             '/' => {
                 next_is_word

@@ -232,6 +232,12 @@ fn java_tokens(line: &str) -> impl Iterator<Item = &str> {
         .filter(|t| !t.is_empty())
 }
 
+/// [`java_tokens`] over the bytes of a line.
+fn java_byte_tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    line.split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c))
+        .filter(|t| !t.is_empty())
+}
+
 /// WordNet synsets per word form and the morphological exceptions (irregular forms and their
 /// base forms), as the jar's `SynonymDictionary` reads them.
 #[derive(Debug, Default)]
@@ -405,7 +411,8 @@ impl Read for BlockReader {
 /// the first phrase of every entry, and the second phrase of every entry.
 #[derive(Debug, Default)]
 pub(super) struct ParaphraseTable {
-    vocabulary: FastMap<Box<str>, u32>,
+    /// Word (UTF-8 bytes) -> id.
+    vocabulary: FastMap<Box<[u8]>, u32>,
     /// (node << 32 | word id) -> child node; node 0 is the root.
     children: FastMap<u64, u32>,
     nodes: u32,
@@ -462,13 +469,15 @@ impl ParaphraseTable {
             ..Self::default()
         };
         let mut node_of_entry: Vec<u32> = Vec::new();
-        let mut lines = [String::new(), String::new(), String::new()];
+        // Lines are split as bytes: the words are only compared for equality, and equal UTF-8
+        // bytes are equal text, so nothing needs decoding.
+        let mut lines: [Vec<u8>; 3] = Default::default();
         let mut line_number = 0;
         loop {
             for (k, line) in lines.iter_mut().enumerate() {
                 line.clear();
                 let read = input
-                    .read_line(line)
+                    .read_until(b'\n', line)
                     .map_err(|source| io_at(path, source))?;
                 if read == 0 {
                     if k == 0 {
@@ -483,7 +492,7 @@ impl ParaphraseTable {
                 line_number += 1;
             }
             let mut node = 0;
-            for word in java_tokens(&lines[1]) {
+            for word in java_byte_tokens(&lines[1]) {
                 let id = table.word_id(word);
                 let key = edge(node, id);
                 node = match table.children.get(&key) {
@@ -498,7 +507,7 @@ impl ParaphraseTable {
             }
             node_of_entry.push(node);
             let start = table.words.len() as u32;
-            for word in java_tokens(&lines[2]) {
+            for word in java_byte_tokens(&lines[2]) {
                 let id = table.word_id(word);
                 table.words.push(id);
             }
@@ -506,7 +515,7 @@ impl ParaphraseTable {
         }
     }
 
-    fn word_id(&mut self, word: &str) -> u32 {
+    fn word_id(&mut self, word: &[u8]) -> u32 {
         if let Some(&id) = self.vocabulary.get(word) {
             return id;
         }
@@ -542,7 +551,7 @@ impl ParaphraseTable {
     /// The word's id, or `None` for a word the table does not contain (which no paraphrase
     /// can match).
     pub(super) fn id(&self, word: &str) -> Option<u32> {
-        self.vocabulary.get(word).copied()
+        self.vocabulary.get(word.as_bytes()).copied()
     }
 
     /// Every entry whose first phrase starts at `words[start]`: `(phrase length, entry)` in
