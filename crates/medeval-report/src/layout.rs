@@ -63,7 +63,7 @@ impl Breaks {
 }
 
 /// Characters a long word may be broken after.
-const WORD_BREAKS: [char; 8] = ['|', '/', '-', '_', '=', ',', '.', ':'];
+const WORD_BREAKS: [char; 7] = ['|', '/', '-', '_', '=', ',', ':'];
 
 /// The widths each column can take.
 struct Widths {
@@ -71,7 +71,7 @@ struct Widths {
     natural: Vec<usize>,
     /// Without wrapping any cell (only the header may wrap, at spaces).
     unwrapped: Vec<usize>,
-    /// Without breaking a word or number.
+    /// Breaking words only after punctuation, never a number.
     whole_words: Vec<usize>,
     /// The narrowest: words broken too.
     narrowest: Vec<usize>,
@@ -89,7 +89,7 @@ impl Widths {
                 .unwrap_or(0)
         };
         let count = table.columns.len();
-        let whole = |text: &str, breaks: Breaks| longest_token(text, breaks);
+        let whole = |text: &str, breaks: Breaks| longest_piece(text, breaks, usize::MAX);
         let natural: Vec<usize> = (0..count)
             .map(|i| column(i, &|text, _| display_width(text), true))
             .collect();
@@ -97,7 +97,8 @@ impl Widths {
         let unwrapped: Vec<usize> = (0..count)
             .map(|i| column(i, &|text, _| display_width(text), false).max(whole_words[i]))
             .collect();
-        let narrowest = (0..count).map(|i| column(i, &narrowest, true)).collect();
+        let cut = |text: &str, breaks: Breaks| longest_piece(text, breaks, LONGEST_UNBROKEN_WORD);
+        let narrowest = (0..count).map(|i| column(i, &cut, true)).collect();
         Self {
             natural,
             unwrapped,
@@ -128,9 +129,9 @@ impl Widths {
     }
 
     /// Widths for the columns of `block`: natural when they fit; otherwise narrowed a column at
-    /// a time, first without breaking words, then breaking them. Each step narrows the column
-    /// that makes the fewest cells wrap (a header wrapping costs nothing), the widest first
-    /// among equals.
+    /// a time, first breaking words only after punctuation, then cutting them. Each step narrows
+    /// the column that would wrap the fewest cells, a cell broken inside a word counting three
+    /// times (a header wrapping costs nothing), the widest first among equals.
     fn fit(&self, table: &Table, block: &[usize]) -> Vec<usize> {
         let mut widths = self.natural.clone();
         for floor in [&self.whole_words, &self.narrowest] {
@@ -140,11 +141,10 @@ impl Widths {
                     .copied()
                     .filter(|&c| widths[c] > floor[c])
                     .min_by_key(|&c| {
-                        (
-                            wrapped_cells(table, c, widths[c] - 1),
-                            Reverse(widths[c]),
-                            c,
-                        )
+                        let narrower = widths[c] - 1;
+                        let cost = wrapped_cells(table, c, narrower)
+                            + 2 * broken_words(table, c, narrower);
+                        (cost, Reverse(widths[c]), c)
                     });
                 match cheapest {
                     Some(column) => widths[column] -= 1,
@@ -165,6 +165,17 @@ fn wrapped_cells(table: &Table, c: usize, width: usize) -> usize {
         .count()
 }
 
+/// Cells of column `c` with a word (or number token) wider than `width`: the rows whose text
+/// would be broken inside a word.
+fn broken_words(table: &Table, c: usize, width: usize) -> usize {
+    let breaks = Breaks::of(table.columns[c].1);
+    table
+        .rows
+        .iter()
+        .filter(|row| longest_token(&row[c], breaks) > width)
+        .count()
+}
+
 /// The widest piece of `text` that is never broken: a word, or for numbers a token.
 fn longest_token(text: &str, breaks: Breaks) -> usize {
     tokens(text, breaks)
@@ -174,15 +185,15 @@ fn longest_token(text: &str, breaks: Breaks) -> usize {
         .unwrap_or(0)
 }
 
-/// The narrowest `text` can be wrapped to: words broken after punctuation, and no word piece
-/// narrower than [`LONGEST_UNBROKEN_WORD`] is cut further.
-fn narrowest(text: &str, breaks: Breaks) -> usize {
+/// The narrowest `text` can be wrapped to with words broken after punctuation and their pieces
+/// cut down to `cut` columns (numbers are never broken).
+fn longest_piece(text: &str, breaks: Breaks, cut: usize) -> usize {
     match breaks {
         Breaks::Numbers => longest_token(text, breaks),
         Breaks::Words => tokens(text, breaks)
             .iter()
             .flat_map(|word| word_pieces(word))
-            .map(|piece| display_width(&piece).min(LONGEST_UNBROKEN_WORD))
+            .map(|piece| display_width(&piece).min(cut))
             .max()
             .unwrap_or(0),
     }
