@@ -112,6 +112,9 @@ fn a_run_scores_every_item_and_prints_the_summary_contract() {
         "--json",
         "--by",
         "modality",
+        // The items share images; the Wilson figures below are asked for by name.
+        "--ci",
+        "wilson",
         "--no-progress",
     ]);
     assert_success(&output);
@@ -765,6 +768,9 @@ fn a_run_in_a_terminal_prints_its_summary_and_one_line_per_run() {
         store.to_str().unwrap(),
         "--by",
         "modality",
+        // The items share images; the Wilson figures below are asked for by name.
+        "--ci",
+        "wilson",
         "--max-attempts",
         "1",
         "--no-progress",

@@ -555,8 +555,14 @@ fn repeated_samples_report_mean_vote_any_correct_and_variance() {
     assert_eq!(r["inconsistent_items"], 7);
     // Items share images two by two: 6 clusters.
     assert_eq!(r["clusters"], 6);
-    // The per-sample accuracy's interval is clustered too, whatever --ci said.
-    assert_eq!(summary["ci_method"], "cluster_robust");
+    // Six clusters are too few for the sandwich: the repeated statistics and the per-sample
+    // accuracy (clustered too, whatever --ci said) get the cluster bound, and say so. Six
+    // clusters of 2 items × 4 draws: n_w = 48²/(6·8²) = 6 samples' worth.
+    assert_eq!(r["ci_method"], "wilson_cluster_bound");
+    assert_eq!(r["ci_fallback"]["reason"], "too_few_clusters");
+    assert_eq!(summary["ci_method"], "wilson_cluster_bound");
+    assert_eq!(summary["ci_fallback"]["from"], "cluster_robust");
+    assert!((number(&summary["ci_fallback"]["worst_case_n"]) - 6.0).abs() < 1e-12);
 
     // The run list divides by items × draws, not by items.
     let listed = success_json(&medeval(&["runs", "--store", store_arg, "--json"]));

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use medeval::{RunSummary, summarize_stored};
 use medeval_report::{
-    Format, MISSING_GROUP, Summary, SummaryOptions, render_tables, repeated_table, summary_tables,
-    visible,
+    Format, MISSING_GROUP, Summary, SummaryOptions, TidySource, push_tidy_rows, render_tables,
+    repeated_table, summary_tables, tidy_table, visible,
 };
 use medeval_stats::Bootstrap;
 
@@ -27,17 +27,20 @@ pub struct StoreArgs {
 /// How results are summarised and printed.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
-    /// Break results down by this item field (repeatable); `answer_type` always works.
+    /// Break results down by this item field (repeatable, shown in the order given);
+    /// `answer_type` always works.
     #[arg(long = "by", value_name = "FIELD")]
     pub by: Vec<String>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Output format.
+    /// Output format; csv is one tidy table, a number per row (see docs/runs.md).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
     pub format: OutputFormat,
-    /// Interval method for accuracy.
-    #[arg(long, value_enum, default_value_t = IntervalMethod::Wilson, value_name = "METHOD")]
+    /// Interval method for accuracy: auto is cluster-robust where items carry cluster keys and
+    /// Wilson elsewhere, as in `medeval table`; cluster methods with fewer than 30 clusters give
+    /// the cluster bound instead, and say so.
+    #[arg(long, value_enum, default_value_t = IntervalMethod::Auto, value_name = "METHOD")]
     pub ci: IntervalMethod,
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
@@ -101,6 +104,8 @@ impl ReportArgs {
 pub struct RenderedRun {
     /// Whether every item has a final response.
     pub complete: bool,
+    /// The summary the renderings come from.
+    pub summary: RunSummary,
     /// The JSON document (always built; printed for `--json`).
     pub json: serde_json::Value,
     /// The tables as text (for the table formats).
@@ -119,7 +124,8 @@ pub fn render_stored_run(
     let summary = summarize_stored(&run, &options);
     warn_about_absent_fields(&run, &options.by);
     let text = match output {
-        Output::Json => String::new(),
+        // One tidy table over all runs: see `print_stored_runs`.
+        Output::Json | Output::Tables(Format::Csv) => String::new(),
         Output::Tables(format) => {
             let header = if format == Format::Terminal {
                 run_header(&run, summary.missing, summary.errors()) + &error_lines(&summary)
@@ -137,9 +143,10 @@ pub fn render_stored_run(
         }
     };
     let complete = summary.complete;
-    let json = serde_json::to_value(summary)?;
+    let json = serde_json::to_value(&summary)?;
     Ok(RenderedRun {
         complete,
+        summary,
         json,
         text,
     })
@@ -165,6 +172,12 @@ pub fn print_stored_runs(
             many => serde_json::to_string_pretty(many)?,
         };
         outln!("{value}")?;
+    } else if args.output()? == Output::Tables(Format::Csv) {
+        let mut table = tidy_table();
+        for run in &rendered {
+            run.summary.push_tidy_rows(&mut table);
+        }
+        out!("{}", table.render(Format::Csv))?;
     } else {
         let texts: Vec<&str> = rendered.iter().map(|r| r.text.as_str()).collect();
         out!("{}", texts.join("\n"))?;
@@ -291,10 +304,38 @@ fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
     header
 }
 
+/// Writes every sample of a stored run as a CSV file for pandas or a spreadsheet (`show
+/// --samples-csv`); returns the number of rows written.
+pub fn write_samples_csv(
+    store: &Store,
+    run_id: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<usize> {
+    let run = store.load_run(run_id)?;
+    let table = medeval::summary::samples_table(&run);
+    std::fs::write(path, table.render(Format::Csv)).with_context(|| {
+        format!(
+            "cannot write the samples of run {run_id} to {}; check that its folder exists and is writable",
+            path.display()
+        )
+    })?;
+    Ok(table.rows.len())
+}
+
 /// Prints a summary of samples that are not in a store (offline scoring).
 pub fn print_summary(summary: &Summary, output: Output) -> anyhow::Result<()> {
     match output {
         Output::Json => outln!("{}", serde_json::to_string_pretty(summary)?)?,
+        Output::Tables(Format::Csv) => {
+            let mut table = tidy_table();
+            let source = TidySource {
+                run: "",
+                benchmark: "",
+                model: "",
+            };
+            push_tidy_rows(&mut table, source, summary, None);
+            out!("{}", table.render(Format::Csv))?;
+        }
         Output::Tables(format) => out!("{}", render_tables(&summary_tables(summary), format))?,
     }
     Ok(())

@@ -639,21 +639,32 @@ fn print_dry_run(manifest: &RunManifest, items: &[Item]) -> std::io::Result<()> 
     Ok(())
 }
 
-/// What one invocation of a run did. `fresh` says the command had `--fresh`, which the advice
-/// to continue must leave out: the same command with it would start yet another run.
-fn print_invocation(report: &RunReport, fresh: bool) {
-    let verb = if report.resumed {
-        "continued"
+/// The line a run prints as it starts, before its first request: which run, and how much of
+/// it is left to request.
+fn start_line(run_id: &str, total: u64, pending: u64, resumed: bool) -> String {
+    if resumed {
+        format!(
+            "run {run_id} continued: {pending} of {total} sample(s) to request, {} already stored",
+            total.saturating_sub(pending)
+        )
     } else {
-        "started"
+        format!("run {run_id} started: {pending} sample(s) to request")
+    }
+}
+
+/// What one invocation of a run did, printed when it ends (the run's start was announced by
+/// [`start_line`]). `fresh` says the command had `--fresh`, which the advice to continue must
+/// leave out: the same command with it would start yet another run.
+fn print_invocation(report: &RunReport, fresh: bool) {
+    let verb = if report.interrupted {
+        "stopped"
+    } else {
+        "finished"
     };
     let mut line = format!(
         "run {} {verb}: {} sample(s) requested, {} answered, {} failed",
         report.run_id, report.requested, report.answered, report.failed
     );
-    if report.already_answered > 0 {
-        line.push_str(&format!(", {} already stored", report.already_answered));
-    }
     if report.cached > 0 {
         line.push_str(&format!(", {} from cache", report.cached));
     }
@@ -800,11 +811,13 @@ impl Progress for BarProgress {
         });
     }
 
-    fn start(&self, _run_id: &str, total: u64, pending: u64, _resumed: bool) {
+    fn start(&self, run_id: &str, total: u64, pending: u64, resumed: bool) {
         // Samples answered by an earlier invocation are not requested again.
         let length = self.bar.length().unwrap_or(0);
         self.bar
             .set_length(length.saturating_sub(total.saturating_sub(pending)));
+        let line = start_line(run_id, total, pending, resumed);
+        self.bar.suspend(|| eprintln!("{line}"));
     }
 
     fn sample(&self, record: &SampleRecord) {

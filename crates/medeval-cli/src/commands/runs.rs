@@ -114,7 +114,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out!("{}", table.render(Format::Terminal))?;
     outln!(
-        "accuracy as `medeval show` computes it: correct / stored judged samples, non-answers counting as wrong; `medeval show RUN` has intervals, and the metrics of report runs"
+        "accuracy as `medeval show` computes it: correct / stored judged samples, non-answers\n\
+         counting as wrong; `medeval show RUN` has intervals, and the metrics of report runs"
     )?;
     Ok(ExitCode::SUCCESS)
 }

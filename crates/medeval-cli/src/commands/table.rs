@@ -18,8 +18,9 @@ use super::values::{NonAnswers, OutputFormat};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Every cell is the accuracy (%) of one run with its interval and n. Intervals are Wilson, or \
-cluster-robust (marked †) for benchmarks whose items share a cluster key such as an image; the \
-table's title says which. Two runs of one model on one benchmark cannot share a cell. \
+cluster-robust (marked †) for benchmarks whose items share a cluster key such as an image, as \
+`medeval show` chooses them; a cell with fewer than 30 clusters gets the cluster bound instead \
+(marked ‡); the table's title says which. Two runs of one model on one benchmark cannot share a cell. \
 Report-generation runs (IU X-Ray, MIMIC-CXR, CheXpert Plus) get a second table: BLEU-1..4, \
 METEOR, ROUGE-L and CIDEr-D per benchmark, each with its bootstrap interval.")]
 pub struct Args {
@@ -90,10 +91,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         runs.push(store.load_run(&id)?);
     }
-    let items: Vec<Vec<Item>> = runs
-        .iter()
-        .map(|run| run.items.iter().map(|record| record.to_item()).collect())
-        .collect();
+    // As `show` groups them: the samples of one item are one cluster.
+    let items: Vec<Vec<Item>> = runs.iter().map(medeval::summary::summary_items).collect();
     let mut inputs = Vec::with_capacity(runs.len());
     for (run, items) in runs.iter().zip(&items) {
         let missing = missing_items(run);

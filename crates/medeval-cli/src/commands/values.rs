@@ -58,13 +58,16 @@ impl From<NonAnswers> for NonJudgementPolicy {
 /// `--ci` of `show` and `run`: the interval method for accuracy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum IntervalMethod {
+    /// Cluster-robust when the run's items carry cluster keys, Wilson otherwise (as `table`).
+    Auto,
     /// Wilson score interval.
     Wilson,
     /// Exact (Clopper-Pearson) interval.
     ClopperPearson,
     /// Normal approximation.
     Wald,
-    /// Cluster-robust (sandwich) standard error over the items' cluster keys.
+    /// Cluster-robust (sandwich) standard error over the items' cluster keys; with fewer than 30
+    /// clusters, the cluster bound instead (named in the output).
     #[value(alias = "cluster-robust")]
     Cluster,
     /// Percentile bootstrap over items.
@@ -77,6 +80,7 @@ impl IntervalMethod {
     /// The statistics crate's method, with `bootstrap` for the bootstrap methods.
     pub fn method(self, bootstrap: Bootstrap) -> CiMethod {
         match self {
+            Self::Auto => CiMethod::Auto,
             Self::Wilson => CiMethod::Wilson,
             Self::ClopperPearson => CiMethod::ClopperPearson,
             Self::Wald => CiMethod::Wald,
