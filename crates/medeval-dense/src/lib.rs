@@ -5,7 +5,8 @@
 //! Map: [`io`] reads label maps (NIfTI, MetaImage, NRRD, PNG, TIFF) into a [`volume::LabelVolume`];
 //! [`pair`] checks that two volumes share a grid (or resamples); [`metrics`] computes per-label
 //! overlap and surface metrics using [`surface`] (voxel or surfel surfaces) and [`edt`] (exact
-//! distance transforms); [`folder`] runs many cases and summarises them with [`stats`];
+//! distance transforms); [`folder`] runs many cases and summarises them with [`stats`] ([`report`]
+//! words the results for a reader);
 //! [`classify`] holds the classification metrics; [`encoding`] flags pairs whose label values
 //! cannot mean the same thing (0/1 against 0/255, probability maps) and binarizes on request.
 //!
@@ -20,6 +21,7 @@ pub mod folder;
 pub mod io;
 pub mod metrics;
 pub mod pair;
+pub mod report;
 pub mod stats;
 pub mod surface;
 pub mod volume;

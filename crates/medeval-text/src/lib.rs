@@ -23,6 +23,7 @@
 
 pub mod metrics;
 pub mod ngram;
+pub mod report;
 pub mod samples;
 pub mod tokenize;
 

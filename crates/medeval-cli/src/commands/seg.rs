@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -11,9 +11,9 @@ use medeval_dense::encoding::{Binarize, EncodingWarning, check_encoding};
 use medeval_dense::folder::{self, RowFormat};
 use medeval_dense::metrics::{DEFAULT_METRICS, EvalOptions, KNOWN_METRICS, parse_metrics};
 use medeval_dense::pair::{GeometryPolicy, evaluate_pair_checked};
+use medeval_dense::report::{self, FolderSummary};
 use medeval_dense::stats::Bootstrap;
 use medeval_dense::surface::Convention;
-use serde_json::Value;
 
 /// Arguments of `medeval seg`.
 #[derive(Debug, clap::Args)]
@@ -111,18 +111,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .present
                 .as_ref()
                 .and_then(|(r, p)| check_encoding(r, p));
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = std::io::stdout().lock();
             if args.json {
-                for r in &evaluation.results {
-                    let mut object = r.to_json(&options.metrics, options.convention);
-                    if let (Some(rule), Value::Object(fields)) = (options.binarize, &mut object) {
-                        fields.insert("binarized".into(), Value::from(binarize_key(rule)));
-                    }
-                    writeln!(out, "{object}")?;
-                }
+                report::write_pair_json(&mut out, &evaluation.results, &options)?;
             } else {
-                print_pair_table(&mut out, &evaluation.results, &options)?;
+                report::write_pair_table(&mut out, &evaluation.results, &options)?;
             }
             out.flush()?;
             Ok(report_encoding(
@@ -137,14 +130,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => bail!(
             "give either --reference and --prediction, or --reference-dir, --prediction-dir and --out"
         ),
-    }
-}
-
-/// The `binarized` value of a JSON row.
-fn binarize_key(rule: Binarize) -> String {
-    match rule {
-        Binarize::NonZero => "non-zero".into(),
-        Binarize::PredictionAtLeast(t) => format!("reference non-zero, prediction >= {t}"),
     }
 }
 
@@ -180,48 +165,12 @@ fn parse_spacing(values: Option<&[f64]>) -> anyhow::Result<Option<[f64; 3]>> {
     }
 }
 
-fn print_pair_table(
-    out: &mut dyn Write,
-    results: &[medeval_dense::metrics::LabelResult],
-    options: &EvalOptions,
-) -> std::io::Result<()> {
-    write!(
-        out,
-        "{:>6} {:>12} {:>12}",
-        "label", "ref_voxels", "pred_voxels"
-    )?;
-    for m in &options.metrics {
-        write!(out, " {:>12}", m.name)?;
-    }
-    writeln!(out)?;
-    for r in results {
-        write!(
-            out,
-            "{:>6} {:>12} {:>12}",
-            r.label, r.reference_voxels, r.prediction_voxels
-        )?;
-        for v in &r.values {
-            match v {
-                Some(v) => write!(out, " {v:>12.6}")?,
-                None => write!(out, " {:>12}", "undefined")?,
-            }
-        }
-        writeln!(out)?;
-    }
-    if let Some(rule) = options.binarize {
-        writeln!(out, "{rule}")?;
-    }
-    writeln!(
-        out,
-        "surface convention: {}; distances in mm; undefined: see the empty-mask table in docs/segmentation-metrics.md",
-        options.convention.name()
-    )
-}
-
+/// Folder mode: every case evaluated under a progress bar, per-case rows written to `--out`,
+/// the summary printed (and written to `--summary`), every left-out value explained.
 fn run_folder(
     args: &Args,
-    reference_dir: &std::path::Path,
-    prediction_dir: &std::path::Path,
+    reference_dir: &Path,
+    prediction_dir: &Path,
     options: &EvalOptions,
     policy: &GeometryPolicy,
 ) -> anyhow::Result<ExitCode> {
@@ -273,158 +222,37 @@ fn run_folder(
         level: 0.95,
         seed: args.seed,
     };
-    let rows = folder::summarize_outcomes(&outcomes, &options.metrics, &bootstrap);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    writeln!(
-        out,
-        "{:>6} {:>14} {:>5} {:>5} {:>11} {:>11} {:>23} {:>23}",
-        "label", "metric", "n", "undef", "mean", "median", "IQR", "95% CI of mean"
-    )?;
-    for row in &rows {
-        match &row.summary {
-            Some(s) => writeln!(
-                out,
-                "{:>6} {:>14} {:>5} {:>5} {:>11.5} {:>11.5} {:>23} {:>23}",
-                row.label,
-                row.metric,
-                s.n,
-                row.undefined,
-                s.mean,
-                s.median,
-                format!("[{:.5}, {:.5}]", s.q1, s.q3),
-                format!("[{:.5}, {:.5}]", s.ci_low, s.ci_high)
-            )?,
-            None => writeln!(
-                out,
-                "{:>6} {:>14} {:>5} {:>5} {:>11}",
-                row.label, row.metric, 0, row.undefined, "undefined"
-            )?,
-        }
-    }
-    let labels = folder::evaluated_labels(&outcomes);
-    let failed: Vec<(&str, &str)> = outcomes
-        .iter()
-        .filter_map(|o| {
-            o.result
-                .as_ref()
-                .err()
-                .map(|e| (o.name.as_str(), e.as_str()))
-        })
-        .collect();
-    let evaluated = outcomes.len() - failed.len();
+    let summary = FolderSummary::new(
+        &outcomes,
+        options,
+        bootstrap,
+        list.unmatched_predictions.len(),
+    );
+    let mut out = std::io::stdout().lock();
+    summary.write_table(&mut out)?;
     if let Some(path) = &args.summary {
-        let json = serde_json::json!({
-            "convention": options.convention.name(),
-            "bootstrap": { "resamples": bootstrap.resamples, "level": bootstrap.level, "seed": bootstrap.seed },
-            "cases": {
-                "found": outcomes.len(),
-                "evaluated": evaluated,
-                "left_out": failed.iter().map(|(case, error)| serde_json::json!({"case": case, "error": error})).collect::<Vec<_>>(),
-                "predictions_without_reference": list.unmatched_predictions.len(),
-            },
-            "labels": labels,
-            "labels_from": if options.labels.is_some() { "--labels" } else { "union over all cases" },
-            "binarized": options.binarize.map(binarize_key),
-            "rows": rows,
-        });
-        std::fs::write(path, format!("{json:#}\n"))
+        std::fs::write(path, format!("{:#}\n", summary.to_json()))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    // Every value the summary leaves out, and why: failed cases (no row at all) and undefined
-    // values (a mask empty on one side, or a ratio 0/0).
-    for outcome in &outcomes {
-        let Ok(results) = &outcome.result else {
-            continue;
-        };
-        for r in results {
-            let undefined: Vec<&str> = options
-                .metrics
-                .iter()
-                .zip(&r.values)
-                .filter(|(_, v)| v.is_none())
-                .map(|(m, _)| m.name.as_str())
-                .collect();
-            if undefined.is_empty() {
-                continue;
-            }
-            let why = match (r.reference_voxels, r.prediction_voxels) {
-                (0, 0) => format!("label {} in neither file", r.label),
-                (0, _) => format!("no label {} in the reference", r.label),
-                (_, 0) => format!("no label {} in the prediction", r.label),
-                _ => "undefined ratio".to_string(),
-            };
-            eprintln!(
-                "note: case {} label {}: {} undefined ({why}); excluded from n, counted in undef",
-                outcome.name,
-                r.label,
-                undefined.join(", ")
-            );
-        }
+    for note in summary.left_out_notes() {
+        eprintln!("{note}");
     }
-    for (case, error) in &failed {
-        eprintln!("left out: case {case}: {error}");
-    }
-    let label_list = if labels.is_empty() {
-        "none".to_string()
-    } else {
-        labels
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let left_out = if failed.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " (left out: {})",
-            failed
-                .iter()
-                .map(|(case, _)| *case)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let orphans = match list.unmatched_predictions.len() {
-        0 => String::new(),
-        n => format!("; {n} prediction(s) without reference not evaluated"),
-    };
-    writeln!(
-        out,
-        "{} cases: {evaluated} evaluated, {} failed{left_out}{orphans}",
-        outcomes.len(),
-        failed.len(),
-    )?;
-    writeln!(
-        out,
-        "labels {label_list} ({}), each scored in all {evaluated} evaluated cases; convention {}; per-case rows in {}",
-        if options.labels.is_some() {
-            "from --labels"
-        } else {
-            "every label found in any case; a case without it in either file scores as both empty"
-        },
-        options.convention.name(),
-        out_path.display()
-    )?;
-    if let Some(rule) = options.binarize {
-        writeln!(out, "{rule}")?;
-    }
+    summary.write_footer(&mut out, out_path)?;
     out.flush()?;
     let encoding = report_encoding(
         folder::check_folder_encoding(&outcomes).as_ref(),
         "over all cases",
         options.labels.is_some(),
     );
-    if labels.is_empty() && evaluated > 0 {
+    let (evaluated, failed) = (summary.evaluated(), summary.failed().len());
+    if summary.labels().is_empty() && evaluated > 0 {
         eprintln!(
             "warning: no case holds any non-zero label in either file; nothing to summarise (give --labels to score empty masks)"
         );
     }
-    if !failed.is_empty() {
+    if failed > 0 {
         eprintln!(
-            "error: {} of {} cases failed; the summary covers only the others",
-            failed.len(),
+            "error: {failed} of {} cases failed; the summary covers only the others",
             outcomes.len()
         );
         return Ok(ExitCode::FAILURE);

@@ -11,7 +11,6 @@ use medeval_text::{
     Evaluation, Flavor, METEOR_DATA_MISSING, MeteorData, Metric, Options, SacreTokenizer,
     evaluate_with, read_samples,
 };
-use serde_json::{Map, Value, json};
 
 /// Score generated reports against references with BLEU, ROUGE-L, CIDEr-D and METEOR, computed
 /// exactly as pycocoevalcap, sacrebleu or rouge-score compute them.
@@ -102,7 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     if named_meteor && meteor_data.is_none() {
         bail!(
-            "--metrics meteor: {METEOR_DATA_MISSING}; pass it with --meteor-data PATH (or              MEDEVAL_METEOR_DATA), or ask for meteor-exact-stem"
+            "--metrics meteor: {METEOR_DATA_MISSING}; pass it with --meteor-data PATH (or MEDEVAL_METEOR_DATA), or ask for meteor-exact-stem"
         );
     }
     let samples = read_samples(&args.references, &args.candidates)?;
@@ -112,7 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let evaluation = evaluate_with(&samples, flavor, &metrics, &Options { meteor_data })?;
     for missing in &evaluation.unavailable {
         eprintln!(
-            "warning: {} not computed: {}; pass its data with --meteor-data PATH (or              MEDEVAL_METEOR_DATA)",
+            "warning: {} not computed: {}; pass its data with --meteor-data PATH (or MEDEVAL_METEOR_DATA)",
             missing.metric, missing.reason
         );
     }
@@ -122,9 +121,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        writeln!(stdout, "{}", corpus_json(&evaluation, &metrics))?;
+        writeln!(stdout, "{}", evaluation.to_json(&metrics))?;
     } else {
-        write!(stdout, "{}", table(&evaluation))?;
+        write!(stdout, "{}", evaluation.table())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -147,90 +146,9 @@ fn parse_metrics(names: &[String], flavor: Flavor) -> anyhow::Result<Vec<Metric>
         .collect()
 }
 
-fn number(value: f64) -> Value {
-    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
-}
-
-/// The `--json` object: flat metric keys plus the conventions that produced them.
-fn corpus_json(evaluation: &Evaluation, metrics: &[Metric]) -> Value {
-    let mut object = Map::new();
-    for (key, value) in &evaluation.corpus {
-        object.insert((*key).to_owned(), number(*value));
-    }
-    object.insert("flavor".into(), json!(evaluation.flavor.name()));
-    object.insert("tokenizer".into(), json!(evaluation.tokenizer.name()));
-    object.insert("scale".into(), json!(evaluation.flavor.scale()));
-    object.insert("n".into(), json!(evaluation.n));
-    let mut conventions = Map::new();
-    for metric in metrics {
-        conventions.insert(
-            metric.name().into(),
-            json!(metric.convention(evaluation.flavor)),
-        );
-    }
-    object.insert("conventions".into(), Value::Object(conventions));
-    if let Some(source) = &evaluation.meteor_data {
-        object.insert("meteor_data".into(), json!(source));
-    }
-    if !evaluation.unavailable.is_empty() {
-        let unavailable: Map<String, Value> = evaluation
-            .unavailable
-            .iter()
-            .map(|u| (u.metric.name().to_owned(), json!(u.reason)))
-            .collect();
-        object.insert("not_computed".into(), Value::Object(unavailable));
-    }
-    Value::Object(object)
-}
-
-fn write_per_item(path: &std::path::Path, evaluation: &Evaluation) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut out = std::io::BufWriter::new(file);
-    for item in &evaluation.items {
-        let mut object = Map::new();
-        object.insert("id".into(), json!(item.id));
-        for (key, value) in &item.values {
-            object.insert((*key).to_owned(), number(*value));
-        }
-        writeln!(out, "{}", Value::Object(object))?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-fn table(evaluation: &Evaluation) -> String {
-    let mut out = format!(
-        "flavor {}  tokenizer {}  scale {}  items {}\n\n",
-        evaluation.flavor,
-        evaluation.tokenizer,
-        evaluation.flavor.scale(),
-        evaluation.n
-    );
-    let width = evaluation
-        .corpus
-        .iter()
-        .map(|(k, _)| k.len())
-        .max()
-        .unwrap_or(6);
-    for (key, value) in &evaluation.corpus {
-        let formatted = if key.ends_with("-len") {
-            format!("{value:.0}")
-        } else {
-            format!("{value:.4}")
-        };
-        out.push_str(&format!("{key:<width$}  {formatted:>10}\n"));
-    }
-    for missing in &evaluation.unavailable {
-        let key = missing.metric.name();
-        out.push_str(&format!(
-            "{key:<width$}  not computed: {}\n",
-            missing.reason
-        ));
-    }
-    if let Some(source) = &evaluation.meteor_data {
-        out.push_str(&format!(
-            "\nmeteor: METEOR 1.5, all four modules, data from {source}\n"
-        ));
-    }
-    out
+/// Writes `--per-item`: one JSON line per item.
+fn write_per_item(path: &std::path::Path, evaluation: &Evaluation) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    evaluation.write_per_item(&mut out)?;
+    out.flush()
 }
