@@ -4,6 +4,8 @@
 //! A front end maps its own input (flags, a web form, Python arguments) to the typed values
 //! here, and prints or shows what comes back; everything in between lives here, once:
 //!
+//! - [`cards`]: benchmark cards and downloaded folders worded for a reader (listing, check
+//!   report, the line a verified benchmark prints).
 //! - [`plan`]: where items come from: a native items file ([`plan::items_file`]) or benchmark
 //!   cards, resolved, verified and loaded ([`BenchmarkPlan`]), expanded into one run per probe
 //!   variant ([`plan::runs_for`]).
@@ -19,6 +21,7 @@
 //! The leaf crates (`medeval-core`, `-data`, `-models`, `-score`, `-store`, `-run`, `-report`,
 //! `-stats`, `-probe`) stay usable on their own; this crate composes them.
 
+pub mod cards;
 pub mod plan;
 pub mod runs;
 pub mod session;

@@ -12,7 +12,7 @@ use medeval::{Connection, EndpointModel, ModelSpec, RunSpec, RunSpecBuilder, Sam
 use medeval_core::{
     AnswerType, ImageEncoding, ImagePolicy, Item, Outcome, PromptTemplate, RunManifest,
 };
-use medeval_data::{DataLocation, FileRoots, RowCountPolicy, Verified};
+use medeval_data::{DataLocation, FileRoots, RowCountPolicy};
 use medeval_models::{Baseline, EndpointHealth};
 use medeval_probe::Variant;
 use medeval_report::{BaselineFacts, plan_power};
@@ -486,7 +486,7 @@ fn run_benchmarks(args: Args) -> anyhow::Result<ExitCode> {
     };
     let settings = args.settings()?;
     let benchmarks = BenchmarkPlan::resolve(&request, |verified| {
-        eprintln!("{}", describe_verified(verified));
+        eprintln!("{}", medeval::cards::verified_line(verified));
     })?;
     let estimates: Vec<u64> = benchmarks
         .benchmarks()
@@ -518,31 +518,6 @@ fn run_benchmarks(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     runner.finish(&args.report, false)
-}
-
-/// One line per verified benchmark: rows against the card, files hashed.
-fn describe_verified(verified: &Verified) -> String {
-    let record = &verified.record;
-    let rows = match record.expected_rows {
-        Some(expected) if expected == record.rows => {
-            format!("{} rows, as the card expects", record.rows)
-        }
-        Some(expected) => format!(
-            "{} rows where the card expects {expected} (allowed by --allow-row-count-mismatch; recorded)",
-            record.rows
-        ),
-        None => format!("{} rows (the card pins no count)", record.rows),
-    };
-    let rows = match record.skipped_rows {
-        0 => rows,
-        skipped => format!("{rows}; {skipped} row(s) without a reference report skipped"),
-    };
-    format!(
-        "{}: {rows}; split {}; {} file(s) hashed",
-        verified.benchmark,
-        record.split,
-        record.files.len()
-    )
 }
 
 fn parse_baseline(name: &str) -> anyhow::Result<Baseline> {
