@@ -12,10 +12,13 @@
 //! [`score`] runs the same preparation for every answer type, then the type's scorer:
 //!
 //! 1. An API-level refusal (`message.refusal`) is `refused` (`refused:api`).
-//! 2. Reasoning blocks (`<think>...</think>` and similar) are removed (module `reasoning`); the
+//! 2. Chat-template debris is removed (module `template`): special tokens such as `<|im_end|>`,
+//!    an echoed prompt before the model's turn, invented turns after an end-of-turn token.
+//! 3. Reasoning blocks (`<think>...</think>` and similar) are removed (module `reasoning`); the
 //!    separate `reasoning_content` is never read for answers. Nothing left: `unparsed`.
-//! 3. The text is put in Unicode NFKC, so full-width `Ｂ` and `：` read as `B` and `:`.
-//! 4. The scorer ([`mcq`], [`closed`], [`open`], [`report`]) reads committed answers first ("the answer is
+//! 4. The text is put in Unicode NFKC, so full-width `Ｂ` and `：` read as `B` and `:`; a
+//!    response that starts with an echoed `Q: ... A: ...` pair is read from its answer label.
+//! 5. The scorer ([`mcq`], [`closed`], [`open`], [`report`]) reads committed answers first ("the answer is
 //!    B", `\boxed{B}`; the last one wins), then its own whole-response rules, then textual
 //!    refusals, and otherwise reports why nothing was read.
 //!
@@ -38,6 +41,7 @@ mod options;
 mod reasoning;
 mod refusal;
 mod scorer;
+mod template;
 
 pub mod closed;
 pub mod mcq;
@@ -51,7 +55,7 @@ use medeval_core::{AnswerType, Item, Outcome, Scored};
 pub use scorer::{RuleScorer, ScoreFuture, Scorer};
 
 /// Version of the extraction rules; see the crate docs for when it changes.
-pub const EXTRACTOR_VERSION: &str = "2";
+pub const EXTRACTOR_VERSION: &str = "3";
 
 /// What a model returned for one request, as far as scoring is concerned.
 ///
@@ -147,13 +151,25 @@ pub const RULES: &[&str] = &[
     "report:generated",
 ];
 
-/// The preparation every scorer shares: API refusal, reasoning removal, NFKC. `Err` carries the
-/// final verdict when there is nothing left to read.
+/// The preparation every scorer shares: API refusal, chat-template debris, reasoning removal,
+/// NFKC, an echoed question. `Err` carries the final verdict when there is nothing left to read.
 pub(crate) fn prepare<'a>(response: &Response<'a>) -> Result<Cow<'a, str>, Scored> {
     if response.refusal.is_some_and(|r| !r.trim().is_empty()) {
         return Err(Scored::new(Outcome::Refused, None, "refused:api"));
     }
-    let stripped = reasoning::strip(response.content);
+    let text = match template::strip_tokens(response.content) {
+        Cow::Borrowed(content) => readable(content, response)?,
+        Cow::Owned(content) => Cow::Owned(readable(&content, response)?.into_owned()),
+    };
+    Ok(match template::strip_echoed_pair(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(answer) => Cow::Owned(answer),
+    })
+}
+
+/// `content` without reasoning blocks, in NFKC; `Err` when nothing is left to read.
+fn readable<'a>(content: &'a str, response: &Response<'_>) -> Result<Cow<'a, str>, Scored> {
+    let stripped = reasoning::strip(content);
     if stripped.text.trim().is_empty() {
         let rule = if stripped.unterminated {
             "unparsed:unterminated-reasoning"

@@ -10,12 +10,13 @@
 //!    cannot provide a diagnosis") is `refused:phrase`. A disclaimer inside a real report does
 //!    not make it a refusal: the report is scored, and the disclaimer costs it in the metrics.
 //! 3. Anything else is `generated` (`report:generated`); the extracted text is the response
-//!    with reasoning blocks removed and surrounding whitespace trimmed, otherwise unchanged (no
+//!    with chat-template tokens and reasoning blocks removed and surrounding whitespace
+//!    trimmed, otherwise unchanged (no
 //!    Unicode normalisation: the text metrics tokenise candidate and reference alike).
 
 use medeval_core::{Item, Outcome, Scored};
 
-use crate::{Response, prepare, reasoning, refusal};
+use crate::{Response, prepare, reasoning, refusal, template};
 
 /// The longest response, in whitespace-separated words, that a refusal phrase can make
 /// `refused`; longer responses are reports that happen to contain a disclaimer.
@@ -30,7 +31,8 @@ pub fn score(_item: &Item, response: &Response<'_>) -> Scored {
     if prepared.split_whitespace().count() <= REFUSAL_MAX_WORDS && refusal::is_refusal(&prepared) {
         return Scored::new(Outcome::Refused, None, "refused:phrase");
     }
-    let report = reasoning::strip(response.content).text.trim().to_owned();
+    let content = template::strip_tokens(response.content);
+    let report = reasoning::strip(&content).text.trim().to_owned();
     Scored::new(Outcome::Generated, Some(report), "report:generated")
 }
 
