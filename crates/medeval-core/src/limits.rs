@@ -43,9 +43,54 @@ pub fn byte_size(bytes: u64) -> String {
     }
 }
 
+/// Reads a byte count as a user writes one for a limit (`--max-response-bytes`): a whole number
+/// of bytes, or of KiB, MiB or GiB (`16MiB`, `64 KiB`); at least one byte. The error says what
+/// was expected.
+pub fn parse_byte_count(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?}; give bytes, or a number with KiB, MiB or GiB (16MiB)"
+            ));
+        }
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a byte count such as 16777216 or 16MiB"))?;
+    let bytes = number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text} is too large"))?;
+    if bytes == 0 {
+        return Err("must be at least one byte".into());
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_are_read_with_binary_units() {
+        assert_eq!(parse_byte_count("16777216"), Ok(16_777_216));
+        assert_eq!(parse_byte_count("16MiB"), Ok(16_777_216));
+        assert_eq!(parse_byte_count(" 64 KiB "), Ok(65_536));
+        assert_eq!(parse_byte_count("1GiB"), Ok(1_073_741_824));
+        assert_eq!(parse_byte_count("7B"), Ok(7));
+        assert!(parse_byte_count("0").is_err());
+        assert!(parse_byte_count("16MB").is_err());
+        assert!(parse_byte_count("MiB").is_err());
+        assert!(parse_byte_count("99999999999GiB").is_err());
+    }
 
     #[test]
     fn sizes_read_in_binary_units() {

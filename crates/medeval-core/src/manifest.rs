@@ -144,6 +144,26 @@ pub enum ImageEncoding {
     },
 }
 
+impl std::str::FromStr for ImageEncoding {
+    type Err = String;
+
+    /// Reads `png`, `original` or `jpeg:QUALITY` (1-100), as `--image-format` takes them.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "png" => Ok(ImageEncoding::Png),
+            "original" => Ok(ImageEncoding::Original),
+            _ => text
+                .strip_prefix("jpeg:")
+                .and_then(|quality| quality.parse::<u8>().ok())
+                .filter(|quality| (1..=100).contains(quality))
+                .map(|quality| ImageEncoding::Jpeg { quality })
+                .ok_or_else(|| {
+                    format!("unknown image format {text:?}; expected png, original or jpeg:1-100")
+                }),
+        }
+    }
+}
+
 /// The size of one image as the item holds it and as the model was sent it.
 ///
 /// Geometric scorers (boxes, points) compare a model's coordinates with gold coordinates in the

@@ -15,6 +15,9 @@
 //!   ([`Session`]).
 //! - [`runs`]: runs named by a user (a store run or a scored-sample file), grouped by benchmark
 //!   for comparisons and rankings.
+//! - [`power`]: the power plan for a comparison on items not yet run (`run --plan`).
+//! - [`render`]: a stored run's summary worded for a reader (header, errors by reason,
+//!   tables).
 //! - [`summary`]: a stored run summarised ([`RunSummary`], the `show --json` schema), and the
 //!   one place that decides whether a run is complete.
 //!
@@ -23,6 +26,8 @@
 
 pub mod cards;
 pub mod plan;
+pub mod power;
+pub mod render;
 pub mod runs;
 pub mod session;
 pub mod spec;

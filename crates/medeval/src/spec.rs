@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use medeval_core::{
-    Decoding, ImageEncoding, ImagePolicy, Item, ItemsSource, ModelKind, ModelRecord,
+    AnswerType, Decoding, ImageEncoding, ImagePolicy, Item, ItemsSource, ModelKind, ModelRecord,
     PromptTemplate, RunManifest,
 };
 use medeval_models::Baseline;
@@ -221,6 +221,40 @@ impl RunSpec {
             Some(variant) => format!("{} [{variant}]", self.manifest.items.benchmark),
             None => self.manifest.items.benchmark.clone(),
         }
+    }
+
+    /// What `--dry-run` shows: how many items of which answer type and how many images would
+    /// be sent, the model and prompt, and the first three prompts as rendered.
+    pub fn dry_run_text(&self) -> String {
+        use std::fmt::Write as _;
+        let (manifest, items) = (&self.manifest, &self.items);
+        let mut text = format!(
+            "dry run: {} of {} items from {} (nothing is sent or stored)\n",
+            items.len(),
+            manifest.items.count,
+            manifest.items.path
+        );
+        for answer_type in AnswerType::ALL {
+            let n = items
+                .iter()
+                .filter(|item| item.answer_type() == answer_type)
+                .count();
+            if n > 0 {
+                let _ = writeln!(text, "  {answer_type:<7} {n}");
+            }
+        }
+        let images: usize = items.iter().map(|item| item.images.len()).sum();
+        let _ = writeln!(text, "  images  {images}");
+        let _ = writeln!(
+            text,
+            "model {} · prompt {}",
+            manifest.model.name, manifest.prompt_sha256
+        );
+        for item in items.iter().take(3) {
+            let _ = writeln!(text, "\n--- {} ({}) ---", item.id, item.answer_type());
+            let _ = writeln!(text, "{}", manifest.prompt.render(item).preview());
+        }
+        text
     }
 
     /// What turns the run's responses into verdicts.

@@ -3,15 +3,15 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use medeval::{RunSummary, summarize_stored};
+use medeval::{RunSummary, render, summarize_stored};
 use medeval_report::{
-    Format, MISSING_GROUP, Summary, SummaryOptions, TidySource, push_tidy_rows, render_tables,
-    repeated_table, summary_tables, tidy_table, visible,
+    Format, Summary, SummaryOptions, TidySource, push_tidy_rows, render_tables, summary_tables,
+    tidy_table,
 };
 use medeval_stats::Bootstrap;
 
 use super::values::{IntervalMethod, NonAnswers, OutputFormat};
-use medeval_store::{Store, StoredRun};
+use medeval_store::Store;
 
 /// The default store file, in the current directory.
 pub const DEFAULT_STORE: &str = "medeval.db";
@@ -122,25 +122,13 @@ pub fn render_stored_run(
     let output = args.output()?;
     let run = store.load_run(run_id)?;
     let summary = summarize_stored(&run, &options);
-    warn_about_absent_fields(&run, &options.by);
+    for warning in render::absent_field_warnings(&run, &options.by) {
+        eprintln!("warning: {warning}");
+    }
     let text = match output {
         // One tidy table over all runs: see `print_stored_runs`.
         Output::Json | Output::Tables(Format::Csv) => String::new(),
-        Output::Tables(format) => {
-            let header = if format == Format::Terminal {
-                run_header(&run, summary.missing, summary.errors()) + &error_lines(&summary)
-            } else {
-                String::new()
-            };
-            let header = match &summary.repeated_error {
-                Some(error) => format!("{header}repeated sampling: not computed: {error}\n\n"),
-                None => header,
-            };
-            let mut tables = Vec::new();
-            tables.extend(summary.repeated.as_ref().map(repeated_table));
-            tables.extend(summary_tables(&summary.summary));
-            header + &render_tables(&tables, format)
-        }
+        Output::Tables(format) => render::summary_text(&run, &summary, format),
     };
     let complete = summary.complete;
     let json = serde_json::to_value(&summary)?;
@@ -201,107 +189,6 @@ pub const EXIT_INCOMPLETE: u8 = 3;
 /// Prints a stored run's summary. Returns whether the run is complete.
 pub fn print_stored_run(store: &Store, run_id: &str, args: &ReportArgs) -> anyhow::Result<bool> {
     print_stored_runs(store, &[run_id.to_owned()], args, false)
-}
-
-/// Says when a `--by` field is a field of no item of the run: its only group would be
-/// `(missing)`, which looks like a result. (Not an error: a command over several benchmarks may
-/// break down by a field only some of them have.)
-fn warn_about_absent_fields(run: &StoredRun, by: &[String]) {
-    for field in by {
-        if field == "answer_type" || run.items.iter().any(|item| item.meta.contains_key(field)) {
-            continue;
-        }
-        let mut fields: Vec<&str> = run
-            .items
-            .iter()
-            .flat_map(|item| item.meta.keys().map(String::as_str))
-            .collect();
-        fields.sort_unstable();
-        fields.dedup();
-        fields.insert(0, "answer_type");
-        eprintln!(
-            "warning: --by {}: no item of run {} has this field, so every item is in group {MISSING_GROUP}; its fields: {}",
-            visible(field),
-            run.id,
-            visible(&fields.join(", "))
-        );
-    }
-}
-
-/// Why samples ended in error, one line per reason with example items, most frequent first.
-/// Error texts come from servers and files: control characters are escaped.
-fn error_lines(summary: &RunSummary) -> String {
-    let mut lines = String::new();
-    for reason in &summary.error_reasons {
-        lines.push_str(&format!(
-            "  {} × {} (e.g. {})\n",
-            reason.count,
-            visible(&reason.reason),
-            visible(&reason.examples.join(", "))
-        ));
-    }
-    if !lines.is_empty() {
-        lines.insert_str(0, "errors by reason:\n");
-        lines.push('\n');
-    }
-    lines
-}
-
-/// The lines above a run's tables: what was run, and whether the numbers are final.
-fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
-    let manifest = &run.manifest;
-    let kind = match manifest.model.kind {
-        medeval_core::ModelKind::Baseline => " [baseline, not a model]",
-        medeval_core::ModelKind::Endpoint => "",
-    };
-    let mut header = format!(
-        "run {} · {} ({} items) · {}{} · {}\n",
-        run.id,
-        manifest.items.benchmark,
-        run.items.len(),
-        manifest.model.name,
-        kind,
-        run.status.as_str()
-    );
-    let mut settings = Vec::new();
-    if let Some(variant) = &manifest.variant {
-        settings.push(format!("variant {variant}"));
-    }
-    settings.extend([
-        manifest.scorer.to_string(),
-        format!(
-            "prompt {}",
-            &manifest.prompt_sha256[..12.min(manifest.prompt_sha256.len())]
-        ),
-    ]);
-    if let Some(t) = manifest.decoding.temperature {
-        settings.push(format!("temperature {t}"));
-    }
-    if manifest.samples_per_item > 1 {
-        settings.push(format!(
-            "{} samples per item (intervals clustered by item)",
-            manifest.samples_per_item
-        ));
-    }
-    if let Some(limit) = manifest.items.limit {
-        settings.push(format!(
-            "limited to {limit} of {} items",
-            manifest.items.count
-        ));
-    }
-    header.push_str(&settings.join(" · "));
-    header.push('\n');
-    if manifest.samples_per_item > 1 && (missing > 0 || errors > 0) {
-        header.push_str(&format!(
-            "INCOMPLETE: {errors} sample(s) ended in error and {missing} sample(s) have no response yet; run the same `medeval run` command again to continue.\n"
-        ));
-    } else if missing > 0 || errors > 0 {
-        header.push_str(&format!(
-            "INCOMPLETE: {errors} sample(s) ended in error and {missing} item(s) have no response yet; run the same `medeval run` command again to continue.\n"
-        ));
-    }
-    header.push('\n');
-    header
 }
 
 /// Writes every sample of a stored run as a CSV file for pandas or a spreadsheet (`show

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -9,13 +10,10 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use medeval::plan::{self, BenchmarkPlan, BenchmarkRequest, Planned};
 use medeval::{Connection, EndpointModel, ModelSpec, RunSpec, RunSpecBuilder, Sampling, Session};
-use medeval_core::{
-    AnswerType, ImageEncoding, ImagePolicy, Item, Outcome, PromptTemplate, RunManifest,
-};
+use medeval_core::{ImageEncoding, ImagePolicy, Item, Outcome, PromptTemplate};
 use medeval_data::{DataLocation, FileRoots, RowCountPolicy};
 use medeval_models::{Baseline, EndpointHealth};
 use medeval_probe::Variant;
-use medeval_report::{BaselineFacts, plan_power};
 use medeval_run::{Progress, RunReport};
 use medeval_store::{SampleRecord, Store};
 
@@ -131,7 +129,7 @@ pub struct ModelArgs {
     pub retry_base_ms: u64,
     /// Largest response body read from a server, in bytes (or with KiB, MiB, GiB); a larger
     /// answer ends its item as an error.
-    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = parse_byte_count)]
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = medeval_core::limits::parse_byte_count)]
     pub max_response_bytes: u64,
 }
 
@@ -157,8 +155,8 @@ pub struct DecodingArgs {
     #[arg(long, value_name = "FILE")]
     pub prompt: Option<PathBuf>,
     /// Image encoding: png (lossless, default), original, or jpeg:QUALITY.
-    #[arg(long, default_value = "png", value_name = "FORMAT")]
-    pub image_format: String,
+    #[arg(long, default_value = "png", value_name = "FORMAT", value_parser = ImageEncoding::from_str)]
+    pub image_format: ImageEncoding,
     /// Downscale images so the longer side is at most this many pixels.
     #[arg(long, value_name = "PIXELS")]
     pub image_max_side: Option<u32>,
@@ -245,7 +243,7 @@ impl Args {
         let mut settings = RunSpec::builder(self.model.spec()?)
             .sampling(self.decoding.sampling()?)
             .images(ImagePolicy {
-                encoding: parse_image_format(&self.decoding.image_format)?,
+                encoding: self.decoding.image_format,
                 max_side: self.decoding.image_max_side,
             })
             .samples_per_item(self.decoding.samples_per_item)
@@ -309,10 +307,6 @@ fn run_items(path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     runner.finish(&args.report, true)
 }
 
-/// The accuracy `--plan` assumes without `--accuracy`: under independent errors the discordance
-/// is largest near 1/2, so the plan is close to the most conservative.
-const PLAN_DEFAULT_ACCURACY: f64 = 0.5;
-
 /// `run --plan`: the power plan for a comparison on these items, before anything is sent.
 fn print_run_plan(args: &Args, items: &[Item], has_variants: bool) -> anyhow::Result<ExitCode> {
     let options = args.report.options()?;
@@ -320,40 +314,10 @@ fn print_run_plan(args: &Args, items: &[Item], has_variants: bool) -> anyhow::Re
         super::output::Output::Json => None,
         super::output::Output::Tables(format) => Some(format),
     };
-    let judged = items
-        .iter()
-        .filter(|item| item.answer_type() != AnswerType::Report)
-        .count() as u64;
+    let judged = medeval::power::judged_items(items);
     let settings = args.planning.settings(options.policy, Some(judged), true)?;
-    let accuracy = args.planning.accuracy.unwrap_or(PLAN_DEFAULT_ACCURACY);
-    let baseline = BaselineFacts::assumed(accuracy, options.policy);
-    let mut plan = plan_power(baseline, &settings)?;
-    if args.planning.accuracy.is_none() {
-        plan.notes.push(format!(
-            "accuracy {PLAN_DEFAULT_ACCURACY} assumed (near the most conservative); --accuracy sets it"
-        ));
-    }
-    let keys: std::collections::HashSet<&str> = items
-        .iter()
-        .filter_map(|item| item.cluster.as_deref())
-        .collect();
-    if !keys.is_empty() && args.planning.design_effect.is_none() {
-        plan.notes.push(format!(
-            "the items share {} cluster keys; the design effect is not known before a run (--design-effect, from `medeval show RUN --ci cluster`)",
-            keys.len()
-        ));
-    }
-    let report_items = items.len() as u64 - judged;
-    if report_items > 0 {
-        plan.notes.push(format!(
-            "{report_items} report item(s) are not judged right or wrong and are not counted"
-        ));
-    }
-    if has_variants {
-        plan.notes.push(
-            "planned for the items themselves; each --variant is a run of its own".to_owned(),
-        );
-    }
+    let plan =
+        medeval::power::plan_for_items(items, &settings, args.planning.accuracy, has_variants)?;
     print_plan(&plan, format)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -406,7 +370,7 @@ impl<'e> Runner<'e> {
             }
         }
         if self.execution.dry_run {
-            print_dry_run(spec.manifest(), spec.items())?;
+            out!("{}", spec.dry_run_text())?;
             return Ok(());
         }
         let session = match &mut self.session {
@@ -529,89 +493,10 @@ fn parse_baseline(name: &str) -> anyhow::Result<Baseline> {
     })
 }
 
-/// A byte count as `--max-response-bytes` takes it: a whole number of bytes, or of KiB, MiB or
-/// GiB (`16MiB`, `64 KiB`); at least one byte.
-fn parse_byte_count(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let shift = match unit.trim() {
-        "" | "B" => 0,
-        "KiB" => 10,
-        "MiB" => 20,
-        "GiB" => 30,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?}; give bytes, or a number with KiB, MiB or GiB (16MiB)"
-            ));
-        }
-    };
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a byte count such as 16777216 or 16MiB"))?;
-    let bytes = number
-        .checked_mul(1 << shift)
-        .ok_or_else(|| format!("{text} is too large"))?;
-    if bytes == 0 {
-        return Err("must be at least one byte".into());
-    }
-    Ok(bytes)
-}
-
-fn parse_image_format(text: &str) -> anyhow::Result<ImageEncoding> {
-    match text {
-        "png" => Ok(ImageEncoding::Png),
-        "original" => Ok(ImageEncoding::Original),
-        _ => {
-            let quality = text
-                .strip_prefix("jpeg:")
-                .and_then(|q| q.parse::<u8>().ok())
-                .filter(|q| (1..=100).contains(q));
-            quality
-                .map(|quality| ImageEncoding::Jpeg { quality })
-                .with_context(|| {
-                    format!("unknown --image-format {text:?}; expected png, original or jpeg:1-100")
-                })
-        }
-    }
-}
-
 fn read_prompt(path: &Path) -> anyhow::Result<PromptTemplate> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read prompt templates {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("{}: invalid prompt templates", path.display()))
-}
-
-fn print_dry_run(manifest: &RunManifest, items: &[Item]) -> std::io::Result<()> {
-    outln!(
-        "dry run: {} of {} items from {} (nothing is sent or stored)",
-        items.len(),
-        manifest.items.count,
-        manifest.items.path
-    )?;
-    for answer_type in AnswerType::ALL {
-        let n = items
-            .iter()
-            .filter(|i| i.answer_type() == answer_type)
-            .count();
-        if n > 0 {
-            outln!("  {answer_type:<7} {n}")?;
-        }
-    }
-    let images: usize = items.iter().map(|i| i.images.len()).sum();
-    outln!("  images  {images}")?;
-    outln!(
-        "model {} · prompt {}",
-        manifest.model.name,
-        manifest.prompt_sha256
-    )?;
-    for item in items.iter().take(3) {
-        outln!("\n--- {} ({}) ---", item.id, item.answer_type())?;
-        outln!("{}", manifest.prompt.render(item).preview())?;
-    }
-    Ok(())
 }
 
 /// The line a run prints as it starts, before its first request: which run, and how much of
