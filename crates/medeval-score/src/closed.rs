@@ -29,10 +29,15 @@ use crate::commit::{self, Markers, Picked};
 use crate::normalize::{eq_ignore_case, is_cjk, skip_decoration};
 use crate::{Response, invalid_gold, prepare, refusal};
 
-/// Yes in English and the other supported languages.
-const YES_WORDS: &[&str] = &["yes", "yeah", "yep", "yup", "sí", "oui", "ja", "sim"];
-/// No in English and the other supported languages (read only as an interjection).
-const NO_WORDS: &[&str] = &["no", "nope", "non", "nein", "não"];
+/// Yes in English and the other supported languages (Spanish, French, German, Portuguese,
+/// Russian).
+const YES_WORDS: &[&str] = &["yes", "yeah", "yep", "yup", "sí", "oui", "ja", "sim", "да"];
+/// No in English and the other supported languages (read only as an interjection: Russian
+/// "нет перелома" is "no fracture", like English "no fracture").
+const NO_WORDS: &[&str] = &["no", "nope", "non", "nein", "não", "нет"];
+/// Spanish "si" without its accent: yes only when punctuation follows it ("Si, hay ..."),
+/// since "si hay ..." is "if there is ...".
+const UNACCENTED_SI: &str = "si";
 /// Words read as yes or no only inside a committed answer ("Answer: true").
 const COMMITTED_YES: &[&str] = &["true", "si"];
 const COMMITTED_NO: &[&str] = &["false"];
@@ -41,9 +46,14 @@ const AFTER_NO: &[&str] = &[
     "it", "it's", "its", "this", "that", "there", "the", "i", "they", "he", "she", "we", "these",
     "those", "not",
 ];
-/// Chinese yes words, longest first so that `是的` is tried before `是`.
-const ZH_YES: &[&str] = &["是的", "对的", "有的", "正确", "存在", "是", "对", "有"];
-/// Chinese no words, longest first so that `不是` is tried before `不`.
+/// Yes words of languages written without spaces between words (Chinese, Japanese) and of
+/// Korean; like the Chinese ones, they must not be joined to further text ("是" is not read in
+/// "是否"). The longest match wins, so `是的` is read before `是`.
+const ZH_YES: &[&str] = &[
+    "是的", "对的", "有的", "正确", "存在", "是", "对", "有", "はい", "네",
+];
+/// No words of the same languages; the longest match wins (`不是` before `不`, `아니요`
+/// before `아니`).
 const ZH_NO: &[&str] = &[
     "不正确",
     "不存在",
@@ -55,6 +65,10 @@ const ZH_NO: &[&str] = &[
     "无",
     "没",
     "不",
+    "いいえ",
+    "아니요",
+    "아니오",
+    "아닙니다",
 ];
 
 /// Characters that end a clause.
@@ -214,6 +228,8 @@ fn word_at_start(s: &str, committed: bool) -> Option<Word> {
         } else {
             Word::Says(YesNo::Yes)
         })
+    } else if eq_ignore_case(UNACCENTED_SI, word) && si_is_interjection(rest) {
+        Some(Word::Says(YesNo::Yes))
     } else if is(NO_WORDS) || committed && is(COMMITTED_NO) {
         if opposite_follows(rest, YesNo::No) {
             Some(Word::Both)
@@ -242,6 +258,13 @@ fn chinese_word_at_start(s: &str) -> Option<Word> {
     let next = s[word.len()..].chars().next();
     next.is_none_or(|c| !is_cjk(c) && !c.is_alphanumeric())
         .then_some(Word::Says(answer))
+}
+
+/// Whether an unaccented "si" is the answer: punctuation or the end follows it.
+fn si_is_interjection(rest: &str) -> bool {
+    rest.chars()
+        .next()
+        .is_none_or(|c| matches!(c, ',' | '.' | '!' | ';'))
 }
 
 /// Whether "no" is an interjection: followed by nothing, punctuation, or a word that cannot
@@ -395,5 +418,32 @@ mod tests {
         );
         assert_eq!(run("没有骨折。"), none("unparsed:no-yes-no"));
         assert_eq!(run("答案：否"), says("no", "closed:answer-phrase"));
+    }
+
+    #[test]
+    fn other_languages_answer_with_their_words() {
+        assert_eq!(
+            run("はい、骨折があります。"),
+            says("yes", "closed:leading-word")
+        );
+        assert_eq!(
+            run("아니요, 골절은 없습니다."),
+            says("no", "closed:leading-word")
+        );
+        assert_eq!(run("Нет, перелома нет."), says("no", "closed:leading-word"));
+        assert_eq!(run("Нет перелома."), none("unparsed:no-yes-no"));
+        assert_eq!(
+            run("Si, hay una fractura."),
+            says("yes", "closed:leading-word")
+        );
+        assert_eq!(
+            run("Si hay fractura, inmovilizar."),
+            none("unparsed:no-yes-no")
+        );
+        assert_eq!(
+            run("答えは「いいえ」です。"),
+            says("no", "closed:answer-phrase")
+        );
+        assert_eq!(run("Ответ: да"), says("yes", "closed:answer-phrase"));
     }
 }

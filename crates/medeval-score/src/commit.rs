@@ -8,9 +8,9 @@
 //! | [`Marker::Boxed`] | `\boxed{B}`, `\boxed{\text{B}}`, `\fbox{B}` |
 //! | [`Marker::AnswerTag`] | `<answer>B</answer>` |
 //! | [`Marker::Json`] | `{"answer": "B"}`, also inside a ```` ```json ```` fence |
-//! | [`Marker::AnswerPhrase`] | "the answer is B", "Answer: B", "final answer: (B)", "correct option is B", "答案是B", "la respuesta correcta es B" |
+//! | [`Marker::AnswerPhrase`] | "the answer is B", "Answer: B", "final answer: (B)", "correct option is B", "答案是B", "答えは B", "정답: B", "Ответ: B", "la respuesta correcta es B" |
 //! | [`Marker::ChoicePhrase`] | "I choose B", "I'd go with B", "故选B", "je choisis B" |
-//! | [`Marker::VerdictPhrase`] | "B is the correct answer", "Option B is correct", "B选项正确" (letters only) |
+//! | [`Marker::VerdictPhrase`] | "B is the correct answer", "Option B is correct", "B选项正确", "Bが正解です" (letters only) |
 //!
 //! Every scorer reads the same list, ordered by position, from the last entry backwards: the last
 //! committed answer wins over earlier ones ("the answer is A... wait, the answer is B" is B).
@@ -113,6 +113,15 @@ const ANSWER_PHRASES: &str = r#"(?x)
   | \b(?:alternativa|op[çcÇ][ãaÃ]o)\s+correta\s+(?:é|É|seria)
   # Italian.
   | \brisposta(?:\s+(?:corretta|esatta|giusta|finale))?\s*(?:è|È|e['’]|sarebbe|[:=])
+  # Japanese: the answer is / the correct answer is / the correct option is.
+  | (?:答え|正解|解答|回答)[\t\x20]*(?:は|:)
+  | 正しい(?:答え|選択肢|回答)は
+  # Korean: the (correct) answer is / answer:.
+  | (?:정답|답변|답)[\t\x20]*(?:은|는|:)
+  # Russian (Cyrillic is not lower-cased with the text, so both cases are listed): the (correct)
+  # answer is, answer:, the correct option is.
+  | (?:[Оо]твет|ОТВЕТ)[\t\x20]*(?:[:=]|[-–—]|\s+это\s)
+  | (?:[Пп]равильный|[Вв]ерный)\s+вариант[\t\x20]*(?:[:=]|[-–—])
 "#;
 
 /// Verbs of choosing after which the answer follows. English verbs count only after "I",
@@ -137,7 +146,12 @@ const VERDICT_PHRASES: &str = r#"(?x)
     \bis\s+(?:the\s+)?(?:only\s+)?
     (?:correct|right|best|true|most\s+(?:appropriate|likely|accurate|suitable)|answer|final\s+answer)\b
   | (?:正确|对的|最佳|最合适|最恰当)
+  # Japanese: "Bが正解です" (B is correct), "選択肢Bが正しい".
+  | (?:が|は)(?:正解|正しい)
 "#;
+
+/// Japanese endings that negate a verdict after it: "Bは正解ではありません" (B is not correct).
+const NEGATED_AFTER_JA: &[&str] = &["ではな", "ではあり", "じゃな", "でな"];
 
 fn compile(pattern: &str, case_insensitive: bool) -> Regex {
     let flags = if case_insensitive { "(?i)" } else { "" };
@@ -447,6 +461,10 @@ const VERDICT_LEAD_WORDS: &[&str] = &[
 fn verdicts<'t>(text: &'t str, lower: &str, found: &mut Vec<Commitment<'t>>) {
     for m in VERDICT_PHRASE.find_iter(lower) {
         let chinese = !m.as_str().starts_with('i');
+        let after = &text[m.end()..];
+        if NEGATED_AFTER_JA.iter().any(|n| after.starts_with(n)) {
+            continue;
+        }
         let Some(letter) = letter_before_verdict(&text[..m.start()], chinese) else {
             continue;
         };

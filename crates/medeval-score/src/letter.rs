@@ -55,9 +55,41 @@ impl LetterForm {
 
 /// Words after which a letter and a space remain a letter ("B because ...").
 const CONNECTORS: &[&str] = &[
-    "as", "because", "but", "since", "given", "due", "for", "is", "was", "which", "with", "and",
-    "or", "then", "here", "this", "porque", "pues", "ya", "es", "car", "parce", "est", "weil",
-    "da", "denn", "ist", "pois", "é", "perché", "poiché", "è",
+    "as",
+    "because",
+    "but",
+    "since",
+    "given",
+    "due",
+    "for",
+    "is",
+    "was",
+    "which",
+    "with",
+    "and",
+    "or",
+    "then",
+    "here",
+    "this",
+    "porque",
+    "pues",
+    "ya",
+    "es",
+    "car",
+    "parce",
+    "est",
+    "weil",
+    "da",
+    "denn",
+    "ist",
+    "pois",
+    "é",
+    "perché",
+    "poiché",
+    "è",
+    "です",
+    "でしょう",
+    "입니다",
 ];
 
 /// Connecting words that give a reason: a first line "B because ..." answers with B, whereas
@@ -79,7 +111,22 @@ pub(crate) fn reason_follows(after: &str) -> bool {
 }
 
 /// CJK words that may directly follow a letter (`B选项`, `B是正确的`).
-const CJK_FOLLOWERS: &[&str] = &["选项", "项", "是", "为", "正确", "对", "。", "，", "、"];
+/// Japanese and Korean copulas ("Bです", "C입니다": "it is B") count as well.
+const CJK_FOLLOWERS: &[&str] = &[
+    "选项",
+    "项",
+    "是",
+    "为",
+    "正确",
+    "对",
+    "。",
+    "，",
+    "、",
+    "です",
+    "でしょう",
+    "입니다",
+    "이다",
+];
 
 /// Reads a letter at the very start of `s` (decoration already skipped).
 pub(crate) fn letter_at_start(s: &str, options: &OptionTexts) -> Option<LetterForm> {
@@ -180,8 +227,13 @@ pub(crate) fn skip_closers(s: &str) -> &str {
 /// stands alone on its line (`Answer: E.`): only then is it a committed, wrong answer rather
 /// than a word that happens to be one letter long.
 pub(crate) fn is_label_like(after: &str) -> bool {
-    after.starts_with([')', ']', '}', '*', '】']) || is_blank(first_line(after))
+    after.starts_with([')', ']', '}', '*', '】'])
+        || is_blank(first_line(after))
+        || COPULAS.iter().any(|c| after.trim_start().starts_with(c))
 }
+
+/// Japanese and Korean copulas after a letter ("答えはEです", "E입니다": "it is E").
+const COPULAS: &[&str] = &["です", "でしょう", "입니다", "이다"];
 
 /// Joining words between two letters ("B or C", "A and D", "B y C").
 const JOINING_WORDS: &[&str] = &["and", "or", "y", "o", "et", "ou", "und", "oder", "e"];
@@ -282,8 +334,19 @@ const FILLER_PHRASES: &[&str] = &[
     "la alternativa",
 ];
 
+/// Articles that precede a letter in Portuguese ("a resposta correta é a B"); read as filler only
+/// right before an upper-case letter, so the article "a" of "the answer is a." stays option A.
+const LETTER_ARTICLES: &[&str] = &["a ", "o "];
+
 /// `s` without one leading filler word, if it starts with one.
 pub(crate) fn strip_option_word(s: &str) -> Option<&str> {
+    for article in LETTER_ARTICLES {
+        if let Some(rest) = s.strip_prefix(article) {
+            if starts_with_lone_capital(rest) {
+                return Some(rest);
+            }
+        }
+    }
     for cjk in ["选项", "选择", "选"] {
         if let Some(rest) = s.strip_prefix(cjk) {
             return Some(rest);
@@ -307,6 +370,15 @@ pub(crate) fn strip_option_word(s: &str) -> Option<&str> {
         .iter()
         .any(|w| eq_ignore_case(w, word))
         .then(|| &s[word_end..])
+}
+
+/// Whether `s` starts with an upper-case ASCII letter that is not the start of a word.
+fn starts_with_lone_capital(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric() && !matches!(c, '-' | '/' | '\'' | '’' | '&'))
 }
 
 /// `s` without leading decoration and filler words: where an answer starts.
@@ -394,5 +466,8 @@ mod tests {
         assert_eq!(skip_lead(" probably B"), "B");
         assert_eq!(skip_lead("选项B"), "B");
         assert_eq!(skip_lead("Optional"), "Optional");
+        assert_eq!(skip_lead("a B"), "B");
+        assert_eq!(skip_lead("a."), "a.");
+        assert_eq!(skip_lead("a B-cell lymphoma"), "a B-cell lymphoma");
     }
 }

@@ -3,7 +3,8 @@
 //! Rules, in order; the first that reads an answer decides:
 //!
 //! 1. **Committed answers** (`\boxed{}`, `<answer>`, JSON, "the answer is", "I choose",
-//!    "B is correct", and their Chinese, Spanish, French, German, Portuguese and Italian forms),
+//!    "B is correct", and their Chinese, Japanese, Korean, Russian, Spanish, French, German,
+//!    Portuguese and Italian forms; only Latin letters are option letters),
 //!    read from the last backwards: `mcq:<marker>`.
 //! 2. **Bare letter**: the whole response is one letter form, optionally with that option's
 //!    text (`B`, `(b)`, `**B**`, `Option B`, `B. Pneumonia`, `选项B`): `mcq:bare-letter`.

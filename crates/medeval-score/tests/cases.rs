@@ -411,11 +411,14 @@ fn realstyle_agreement() {
         let scored = verdict(&case);
         let human = case.label.clone().flatten();
         let found = agreement(&case, scored.extracted.as_deref(), human.as_deref());
-        if found == Agreement::Different {
-            different.push(format!(
-                "{file} {}: human {human:?}, rules {:?} ({})\n    response: {:?}",
-                case.id, scored.extracted, scored.rule, case.response
-            ));
+        let line = format!(
+            "{file} {}: human {human:?}, rules {:?} ({})\n    response: {:?}",
+            case.id, scored.extracted, scored.rule, case.response
+        );
+        match found {
+            Agreement::Different => different.push(line),
+            Agreement::Miss => println!("declined: {line}"),
+            Agreement::Agree => {}
         }
         let category = case.category.clone().unwrap_or_default();
         tallies.entry(category).or_default().add(found);
