@@ -36,6 +36,7 @@
 
 mod commit;
 mod letter;
+mod nonanswer;
 mod normalize;
 mod options;
 mod reasoning;
@@ -142,6 +143,7 @@ pub const RULES: &[&str] = &[
     "open:answer-phrase",
     "open:choice-phrase",
     "open:whole-response",
+    "unparsed:non-answer",
     "refused:phrase",
     "unparsed:ambiguous",
     "unparsed:letter-text-conflict",

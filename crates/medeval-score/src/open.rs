@@ -1,7 +1,9 @@
 //! Open-answer scoring: normalised exact match, plus token precision, recall and F1.
 //!
 //! The answer is the last committed answer ("The answer is: left lung", `\boxed{left lung}`),
-//! or else the whole response. A textual refusal without a committed answer is `refused`. The
+//! or else the whole response. A textual refusal without a committed answer is `refused`. An
+//! answer that only says the model does not know ("Not sure.", "Cannot be determined") is
+//! `unparsed:non-answer` (module `nonanswer`), never a wrong answer. The
 //! answer and the gold text are compared in [`normalize_answer`] form: equal forms are
 //! `correct`, anything else `wrong`; an answer whose form is empty ("...") is `unparsed`.
 //!
@@ -19,7 +21,7 @@ use medeval_core::{Item, Outcome, Scored};
 
 use crate::commit::{self, Markers, Picked};
 use crate::normalize::{self, first_line, is_blank, skip_decoration};
-use crate::{Response, invalid_gold, prepare, refusal};
+use crate::{Response, invalid_gold, nonanswer, prepare, refusal};
 
 /// The comparison form of an answer: NFKC, lower case, punctuation (ASCII, CJK and
 /// full-width) removed, whitespace collapsed, CJK split per character, articles dropped
@@ -83,6 +85,9 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
     };
     if answer.is_empty() {
         return Scored::new(Outcome::Unparsed, None, "unparsed:empty");
+    }
+    if nonanswer::is_non_answer(&answer) {
+        return Scored::new(Outcome::Unparsed, None, "unparsed:non-answer");
     }
     let outcome = if answer == gold {
         Outcome::Correct
@@ -182,6 +187,11 @@ mod tests {
         assert_eq!(
             run("heart", "I cannot view the image.").outcome,
             Outcome::Refused
+        );
+        assert_eq!(run("heart", "Not sure.").rule, "unparsed:non-answer");
+        assert_eq!(
+            run("heart", "The answer is: cannot be determined.").rule,
+            "unparsed:non-answer"
         );
     }
 }
