@@ -9,6 +9,10 @@
 //! 3. **Standalone word**: a later clause is nothing but a yes/no word ("Based on the image,
 //!    yes."): `closed:standalone-word`.
 //!
+//! A response cut by the token limit (`Response::truncated`) is read only by a committed
+//! answer that ended before the cut and by rules 2 and 3 on the clauses that ended before it;
+//! otherwise it is `unparsed:truncated`.
+//!
 //! Rules 2 and 3 are read together: if the clauses they find disagree ("Yes. ... No.") the
 //! response is `unparsed:ambiguous`. A clause may open with a conclusion word ("so no",
 //! "I think yes"); "yes or no" in a clause is an echo of the question and is ignored. Then a textual refusal is `refused:phrase`, and anything
@@ -91,6 +95,7 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
         Ok(text) => text,
         Err(verdict) => return verdict,
     };
+    let cut = response.truncated;
     let commitments = commit::find(&text, Markers::WithoutVerdicts);
     let committed = commit::pick_last(&text, &commitments, |answer| {
         match word_at_start(skip_decoration(answer), true) {
@@ -100,23 +105,47 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
         }
     });
     match committed {
-        Picked::Read(Some(answer), marker) => {
+        Picked::Read(Some(answer), marker, index) => {
+            let ended = |c: &commit::Commitment<'_>| word_ended(&c.answer);
+            if cut && !commit::complete_before_cut(&commitments, index, ended) {
+                return truncated();
+            }
             return verdict(answer, gold, &format!("closed:{}", marker.as_str()));
         }
-        Picked::Read(None, _) | Picked::Ambiguous => {
+        Picked::Read(None, _, _) | Picked::Ambiguous => {
             return Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous");
         }
         Picked::Nothing => {}
     }
-    match clause_words(&text) {
+    // A cut response is read only in the clauses that ended before the cut.
+    let readable = if cut { ended_clauses(&text) } else { &text };
+    match clause_words(readable) {
         ClauseWords::One(answer, true) => verdict(answer, gold, "closed:leading-word"),
         ClauseWords::One(answer, false) => verdict(answer, gold, "closed:standalone-word"),
         ClauseWords::Mixed => Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous"),
+        ClauseWords::None if cut => truncated(),
         ClauseWords::None if refusal::is_refusal(&text) => {
             Scored::new(Outcome::Refused, None, "refused:phrase")
         }
         ClauseWords::None => Scored::new(Outcome::Unparsed, None, "unparsed:no-yes-no"),
     }
+}
+
+fn truncated() -> Scored {
+    Scored::new(Outcome::Unparsed, None, "unparsed:truncated")
+}
+
+/// Whether a committed yes/no word ended before a cut: something follows it ("no.", "yes,"),
+/// and not "or"/"and" ("yes or" may have become "yes or no").
+fn word_ended(answer: &str) -> bool {
+    commit::word_is_delimited(answer) && !commit::joined_at_cut(answer)
+}
+
+/// `text` up to its last clause end: the clauses a cut response finished.
+fn ended_clauses(text: &str) -> &str {
+    text.rfind(CLAUSE_ENDS).map_or("", |i| {
+        &text[..i + text[i..].chars().next().map_or(1, char::len_utf8)]
+    })
 }
 
 fn verdict(answer: YesNo, gold: YesNo, rule: &str) -> Scored {

@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::normalize::{first_line, is_blank, last_word, strip_latex};
+use crate::normalize::{first_line, is_blank, last_word, skip_decoration, strip_latex};
 
 /// The kind of marker that committed an answer; its name is part of the rule recorded per sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +66,11 @@ pub(crate) struct Commitment<'t> {
     pub end: usize,
     /// The committed answer text, still to be read by a scorer (a letter, yes/no, free text).
     pub answer: Cow<'t, str>,
+    /// Whether the text itself shows that the answer ended: a closed `\boxed{}`, tag or JSON
+    /// object, a verdict ("B is correct"), or a phrase answer whose line ended. A response cut
+    /// by the token limit is read only from answers that ended (or that a scorer can tell
+    /// ended, see [`word_is_delimited`]).
+    pub closed: bool,
 }
 
 /// Rewrites every `\b` in `pattern` to an ASCII word boundary.
@@ -237,12 +242,23 @@ fn boxed<'t>(text: &'t str, found: &mut Vec<Commitment<'t>>) {
                 }
                 (depth == 0).then_some(i)
             });
-            let Some(close) = close else { continue };
+            let Some(close) = close else {
+                // Unclosed: no answer, but a sign that a cut response went on to commit.
+                found.push(Commitment {
+                    marker: Marker::Boxed,
+                    start,
+                    end: text.len(),
+                    answer: Cow::Borrowed(""),
+                    closed: false,
+                });
+                continue;
+            };
             found.push(Commitment {
                 marker: Marker::Boxed,
                 start,
                 end: body_start + close + 1,
                 answer: strip_latex(&body[..close]),
+                closed: true,
             });
         }
     }
@@ -261,6 +277,7 @@ fn answer_tags<'t>(text: &'t str, found: &mut Vec<Commitment<'t>>) {
                     start,
                     end: tag.end(),
                     answer: strip_latex(&text[body..tag.start()]),
+                    closed: true,
                 });
                 open = None;
             }
@@ -273,6 +290,7 @@ fn answer_tags<'t>(text: &'t str, found: &mut Vec<Commitment<'t>>) {
             start,
             end: text.len(),
             answer: strip_latex(&text[body..]),
+            closed: false,
         });
     }
 }
@@ -306,6 +324,7 @@ fn json<'t>(text: &'t str, found: &mut Vec<Commitment<'t>>) {
                         start,
                         end,
                         answer: Cow::Owned(answer),
+                        closed: true,
                     });
                 }
                 from = end;
@@ -420,6 +439,7 @@ fn phrase_matches<'t>(
             start: m.start(),
             end,
             answer: strip_latex(answer),
+            closed: text[end..].starts_with(['\n', '\r']),
         });
     }
 }
@@ -473,6 +493,7 @@ fn verdicts<'t>(text: &'t str, lower: &str, found: &mut Vec<Commitment<'t>>) {
             start: letter.start,
             end: m.end(),
             answer: Cow::Borrowed(&text[letter.start..letter.start + 1]),
+            closed: true,
         });
     }
 }
@@ -558,8 +579,9 @@ pub(crate) fn only_separates(gap: &str) -> bool {
 /// What reading the committed answers gave.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Picked<R> {
-    /// The last readable commitment, read as `R`, with the marker that committed it.
-    Read(R, Marker),
+    /// The last readable commitment, read as `R`, with the marker that committed it and its
+    /// index in the commitments.
+    Read(R, Marker, usize),
     /// The last readable commitment is one of several adjacent commitments that disagree.
     Ambiguous,
     /// No commitment could be read.
@@ -615,7 +637,129 @@ pub(crate) fn pick_last<R: PartialEq>(
             None => {}
         }
     }
-    Picked::Read(reading, chosen.marker)
+    Picked::Read(reading, chosen.marker, index)
+}
+
+/// Whether a cut response's committed answer (commitment `index`) is known to be its last
+/// complete one: the answer itself ended before the cut (`ended`, which sees what the scorer
+/// read), and no later commitment was cut in the middle ("the answer is A. Wait, the answer
+/// is actually" is no answer at all).
+pub(crate) fn complete_before_cut(
+    commitments: &[Commitment<'_>],
+    index: usize,
+    ended: impl Fn(&Commitment<'_>) -> bool,
+) -> bool {
+    let Some(chosen) = commitments.get(index) else {
+        return false;
+    };
+    let later_cut = commitments[index + 1..]
+        .iter()
+        .any(|later| later.start > chosen.start && !later.closed && !ended(later));
+    (chosen.closed || ended(chosen)) && !later_cut
+}
+
+/// Whether the first word of an answer is followed by something before the cut: `B.`, `B `
+/// then a word, `yes,`, `是的，` are; a bare `B`, `yes` or `pleural` at the end are not (the cut
+/// may have taken `B cells`, `yes or no`, `pleural thickening`). A word of ASCII letters and
+/// digits ends at the first other character (`Dです`).
+pub(crate) fn word_is_delimited(answer: &str) -> bool {
+    let start = skip_decoration(answer);
+    let word_end = first_word_end(start);
+    if word_end == 0 {
+        return false;
+    }
+    let rest = start[word_end..].trim_start_matches([' ', '\t']);
+    match rest.chars().next() {
+        None => false,
+        // A joiner with nothing after it may be the middle of a word ("B-", "T2/").
+        Some('-' | '/' | '\'' | '’' | '&') => rest.chars().nth(1).is_some(),
+        Some(_) => true,
+    }
+}
+
+/// Words and marks that join a second answer to the first ("B or", "yes and", "B,"): an answer
+/// cut right after one of them may have gone on to name another.
+const JOINERS: &[&str] = &[
+    "or", "and", "y", "o", "et", "ou", "und", "oder", "e", "nor", "versus", "vs", "或", "和", "及",
+    "与", "还是",
+];
+
+/// Whether the first word of a cut answer is followed only by a joiner or a separator ("B or",
+/// "yes,", "B、"): the cut may have taken a second answer.
+pub(crate) fn joined_at_cut(answer: &str) -> bool {
+    let start = skip_decoration(answer);
+    let after = &start[first_word_end(start)..];
+    let rest = after.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ')' | ']' | '*' | '_' | '"' | '\'' | '】' | '」')
+    });
+    match rest.strip_prefix([',', '/', '&', '、', '，', ';']) {
+        Some(more) if more.trim().is_empty() => true,
+        Some(more) => joiner_then_end(more.trim_start()),
+        None => joiner_then_end(rest),
+    }
+}
+
+/// Whether `s` is one joiner word and nothing else.
+fn joiner_then_end(s: &str) -> bool {
+    let end = s.find(|c: char| !c.is_alphanumeric()).unwrap_or(s.len());
+    end > 0
+        && JOINERS.iter().any(|j| j.eq_ignore_ascii_case(&s[..end]))
+        && s[end..].trim().is_empty()
+}
+
+/// Where the first word of `s` ends: a word of ASCII letters and digits ends at the first other
+/// character (`Dです`), any other word at the first character that is not alphanumeric.
+fn first_word_end(s: &str) -> usize {
+    let ascii = s.starts_with(|c: char| c.is_ascii_alphanumeric());
+    s.find(|c: char| {
+        if ascii {
+            !c.is_ascii_alphanumeric()
+        } else {
+            !c.is_alphanumeric()
+        }
+    })
+    .unwrap_or(s.len())
+}
+
+/// Whether a cut answer ends with a joiner (see [`JOINERS`]) or a list separator.
+pub(crate) fn ends_with_joiner(answer: &str) -> bool {
+    let trimmed = answer.trim_end();
+    if trimmed.ends_with([',', '/', '&', '、', '，', ';']) {
+        return true;
+    }
+    let last = last_word(trimmed, char::is_alphanumeric);
+    JOINERS.iter().any(|j| j.eq_ignore_ascii_case(last))
+        || JOINERS
+            .iter()
+            .any(|j| !j.is_ascii() && trimmed.ends_with(j))
+}
+
+/// Whether an answer holds a clause end after its first word (`pleural effusion, as ...`,
+/// `pneumonia.`): an answer read by its text ended there.
+pub(crate) fn clause_ends_in(answer: &str) -> bool {
+    let start = skip_decoration(answer);
+    let Some(first) = start.find(char::is_alphanumeric) else {
+        return false;
+    };
+    let mut previous = ' ';
+    let mut chars = start[first..].chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let ends = match c {
+            // Not a decimal point ("3.5", or "3." just before the cut).
+            '.' => !previous.is_ascii_digit() || next.is_some_and(|n| !n.is_ascii_digit()),
+            ',' | ';' | '!' | '?' | ')' | ']' | '。' | '，' | '；' | '！' | '？' | '、' => {
+                true
+            }
+            ':' | '*' => next.is_some(),
+            _ => false,
+        };
+        if ends {
+            return true;
+        }
+        previous = c;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -642,7 +786,11 @@ mod tests {
             answers(r"\boxed{x^{2}}"),
             [(Marker::Boxed, "x^{2}".to_owned())]
         );
-        assert!(answers(r"\boxed{unclosed").is_empty());
+        // An unclosed box holds no answer (it only tells a cut response from a complete one).
+        assert_eq!(
+            answers(r"\boxed{unclosed"),
+            [(Marker::Boxed, String::new())]
+        );
     }
 
     #[test]
@@ -712,6 +860,47 @@ mod tests {
     }
 
     #[test]
+    fn cut_answers_are_told_from_complete_ones() {
+        assert!(word_is_delimited("B. Pneumonia"));
+        assert!(word_is_delimited("B because"));
+        assert!(word_is_delimited("**C**"));
+        assert!(word_is_delimited("yes, there"));
+        assert!(word_is_delimited("Dです"));
+        assert!(!word_is_delimited("B"));
+        assert!(!word_is_delimited("B "));
+        assert!(!word_is_delimited("B-"));
+        assert!(!word_is_delimited("yes"));
+        assert!(clause_ends_in("pleural effusion, as shown"));
+        assert!(clause_ends_in("left lung. The"));
+        assert!(!clause_ends_in("pleural effusion"));
+        assert!(!clause_ends_in("3."));
+        assert!(!clause_ends_in("**pneumo"));
+        assert!(ends_with_joiner("B or"));
+        assert!(ends_with_joiner("B,"));
+        assert!(ends_with_joiner("B或"));
+        assert!(!ends_with_joiner("B because the angle"));
+        assert!(joined_at_cut("B or"));
+        assert!(joined_at_cut("yes, "));
+        assert!(joined_at_cut("B、"));
+        assert!(!joined_at_cut(
+            "B. Pneumonia is likely given the consolidation and"
+        ));
+        assert!(!joined_at_cut("B"));
+        assert!(!joined_at_cut("B)"));
+        assert!(!joined_at_cut(
+            "I choose C because the angle is blunted and"
+        ));
+        let text = "The answer is A. Wait, the answer is actually";
+        let found = find(text, Markers::WithoutVerdicts);
+        assert!(!complete_before_cut(&found, 0, |c| word_is_delimited(
+            &c.answer
+        )));
+        let text = "\\boxed{C}\n\nExplanation: the";
+        let found = find(text, Markers::WithoutVerdicts);
+        assert!(complete_before_cut(&found, 0, |_| false));
+    }
+
+    #[test]
     fn separators_join_adjacent_commitments() {
         assert!(only_separates(", and "));
         assert!(only_separates(" 或 "));
@@ -725,7 +914,7 @@ mod tests {
         let found = find(text, Markers::WithoutVerdicts);
         assert_eq!(
             pick_last(text, &found, read),
-            Picked::Read('B', Marker::Boxed)
+            Picked::Read('B', Marker::Boxed, 1)
         );
         let text = r"\boxed{A}, \boxed{C}";
         let found = find(text, Markers::WithoutVerdicts);
@@ -734,7 +923,7 @@ mod tests {
         let found = find(text, Markers::WithoutVerdicts);
         assert_eq!(
             pick_last(text, &found, read),
-            Picked::Read('C', Marker::Boxed)
+            Picked::Read('C', Marker::Boxed, 1)
         );
     }
 }

@@ -70,6 +70,10 @@ pub struct Response<'a> {
     pub reasoning: Option<&'a str>,
     /// The API-level refusal message (`message.refusal`), if the server sent one.
     pub refusal: Option<&'a str>,
+    /// Whether generation stopped at the token limit (`finish_reason` `"length"`), so the
+    /// content may end mid-answer. A cut response is read only where its answer was complete
+    /// before the cut (rule `unparsed:truncated` otherwise); see `docs/scoring-rules.md`.
+    pub truncated: bool,
 }
 
 impl<'a> Response<'a> {
@@ -79,6 +83,7 @@ impl<'a> Response<'a> {
             content,
             reasoning: None,
             refusal: None,
+            truncated: false,
         }
     }
 
@@ -88,6 +93,13 @@ impl<'a> Response<'a> {
             reasoning: Some(reasoning),
             ..self
         }
+    }
+
+    /// The same response, marked as cut by the token limit when `truncated` is true. Callers
+    /// pass `finish_reason == Some("length")`: a cut text can look like an answer it is not
+    /// ("a deficiency of vitamin B12 or" read as the option "Vitamin B12").
+    pub fn truncated(self, truncated: bool) -> Self {
+        Self { truncated, ..self }
     }
 
     /// The same response with an API-level refusal.
@@ -150,6 +162,7 @@ pub const RULES: &[&str] = &[
     "unparsed:no-commitment",
     "unparsed:no-letter",
     "unparsed:no-yes-no",
+    "unparsed:truncated",
     "report:generated",
 ];
 

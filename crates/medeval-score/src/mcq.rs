@@ -20,6 +20,10 @@
 //!
 //! Then a textual refusal is `refused:phrase`; anything else is `unparsed` with the reason.
 //!
+//! A response cut by the token limit (`Response::truncated`) is read only by a committed
+//! answer that ended before the cut, a bare or leading letter set off from what follows, or a
+//! first sentence that is exactly one option's text; otherwise it is `unparsed:truncated`.
+//!
 //! How one committed answer is read: an option text at its start identifies that option
 //! (`B cells`); otherwise a letter form (see `docs/scoring-rules.md`); otherwise exactly one option
 //! text inside it. Several letters (`A or C`, `\boxed{A, C}`), labels of other options on the
@@ -31,7 +35,7 @@
 
 use medeval_core::{Item, Letter, Outcome, Scored};
 
-use crate::commit::{self, Markers, Picked};
+use crate::commit::{self, Commitment, Markers, Picked};
 use crate::letter::{
     Follower, LetterForm, is_label_like, joined_letter, letter_at_start, line_is_option_text,
     lists_other_labels, reason_follows, skip_closers, skip_lead,
@@ -88,7 +92,11 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
         Err(verdict) => return verdict,
     };
     let options = OptionTexts::new(&item.options);
-    extract(&text, &options).verdict(gold)
+    if response.truncated {
+        extract_cut(&text, &options).verdict(gold)
+    } else {
+        extract(&text, &options).verdict(gold)
+    }
 }
 
 /// The result of all rules on one response.
@@ -99,6 +107,8 @@ enum Extraction {
     Refused,
     NoCommitment,
     NoLetter,
+    /// The response was cut by the token limit before an answer was complete.
+    Truncated,
 }
 
 impl Extraction {
@@ -119,6 +129,7 @@ impl Extraction {
             Self::Refused => Scored::new(Outcome::Refused, None, "refused:phrase"),
             Self::NoCommitment => Scored::new(Outcome::Unparsed, None, "unparsed:no-commitment"),
             Self::NoLetter => Scored::new(Outcome::Unparsed, None, "unparsed:no-letter"),
+            Self::Truncated => Scored::new(Outcome::Unparsed, None, "unparsed:truncated"),
         }
     }
 }
@@ -136,7 +147,7 @@ impl From<(Read, &'static str)> for Extraction {
 fn extract(text: &str, options: &OptionTexts) -> Extraction {
     let commitments = commit::find(text, Markers::WithVerdicts);
     match commit::pick_last(text, &commitments, |answer| read_committed(answer, options)) {
-        Picked::Read(read, marker) => return (read, marker.as_str()).into(),
+        Picked::Read(read, marker, _) => return (read, marker.as_str()).into(),
         Picked::Ambiguous => return Extraction::Ambiguous,
         Picked::Nothing => {}
     }
@@ -184,6 +195,92 @@ fn extract(text: &str, options: &OptionTexts) -> Extraction {
     } else {
         Extraction::NoLetter
     }
+}
+
+/// The rules on a response cut by the token limit: a committed answer that ended before the
+/// cut, a whole response or first line that starts with a letter set off from what follows,
+/// or a first sentence that is exactly one option's text. Anything else, including what the
+/// later rules would read from the cut text ("a deficiency of vitamin B12 or" naming the
+/// option "Vitamin B12"), is `unparsed:truncated`.
+fn extract_cut(text: &str, options: &OptionTexts) -> Extraction {
+    let commitments = commit::find(text, Markers::WithVerdicts);
+    match commit::pick_last(text, &commitments, |answer| read_committed(answer, options)) {
+        Picked::Read(read, marker, index) => {
+            let ended = |c: &Commitment<'_>| committed_answer_ended(&c.answer, options);
+            if commit::complete_before_cut(&commitments, index, ended) {
+                return (read, marker.as_str()).into();
+            }
+            return Extraction::Truncated;
+        }
+        Picked::Ambiguous => return Extraction::Ambiguous,
+        Picked::Nothing => {}
+    }
+    if let Some(read) = standalone(text.trim(), options) {
+        if letter_ended(text.trim()) {
+            return (read, "bare-letter").into();
+        }
+        return Extraction::Truncated;
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !is_blank(l))
+        .collect();
+    let listed = listed_lines(&lines, options);
+    if let (Some(first), Some(false)) = (lines.first(), listed.first()) {
+        if let Some(read) = leading_letter(first, options) {
+            let another_lone_letter = lines[1..]
+                .iter()
+                .filter_map(|line| standalone(line, options))
+                .any(|other| other != read);
+            if !another_lone_letter && letter_ended(first) {
+                return (read, "leading-letter").into();
+            }
+            return Extraction::Truncated;
+        }
+    }
+    if let Some(letter) = first_sentence_option(text, options) {
+        return Extraction::Read(Reading::Letter(letter), "option-text");
+    }
+    Extraction::Truncated
+}
+
+/// Whether a committed answer ended before a cut: a letter set off from what follows and not
+/// followed by "or"/"and" at the cut, or, for an answer read by its text, a clause end.
+fn committed_answer_ended(answer: &str, options: &OptionTexts) -> bool {
+    let start = skip_lead(answer);
+    if letter_at_start(start, options).is_some() {
+        letter_ended(start)
+    } else {
+        commit::clause_ends_in(answer) && !commit::ends_with_joiner(answer)
+    }
+}
+
+/// Whether a letter at the start of `s` is set off from what follows before the cut.
+fn letter_ended(s: &str) -> bool {
+    let start = skip_lead(s);
+    commit::word_is_delimited(start) && !commit::joined_at_cut(start)
+}
+
+/// The option whose whole text is the response's first sentence, when that sentence ended
+/// before the cut ("Pneumonia. The right lower lobe ...").
+fn first_sentence_option(text: &str, options: &OptionTexts) -> Option<Letter> {
+    let text = text.trim_start();
+    let line = first_line(text);
+    let end = line
+        .char_indices()
+        .find(|&(i, c)| {
+            let next = line[i + c.len_utf8()..].chars().next();
+            c == '。' || matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace)
+        })
+        .map(|(i, _)| i)
+        .or_else(|| (line.len() < text.len()).then_some(line.len()))?;
+    let form = match_form(&line[..end]);
+    let toks = tokens(&form);
+    options
+        .prefix(&toks)
+        .filter(|&(_, len)| len == toks.len() && len > 0)
+        .map(|(letter, _)| letter)
 }
 
 /// Reads one committed answer (see the module docs); `None` when it holds no answer.

@@ -3,7 +3,9 @@
 //! The answer is the last committed answer ("The answer is: left lung", `\boxed{left lung}`),
 //! or else the whole response. A textual refusal without a committed answer is `refused`. An
 //! answer that only says the model does not know ("Not sure.", "Cannot be determined") is
-//! `unparsed:non-answer` (module `nonanswer`), never a wrong answer. The
+//! `unparsed:non-answer` (module `nonanswer`), never a wrong answer. A response cut by the token
+//! limit (`Response::truncated`) is read only from a committed answer whose first sentence or
+//! line ended before the cut, else it is `unparsed:truncated`. The
 //! answer and the gold text are compared in [`normalize_answer`] form: equal forms are
 //! `correct`, anything else `wrong`; an answer whose form is empty ("...") is `unparsed`.
 //!
@@ -75,9 +77,19 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
         let form = normalize_answer(answer);
         (!form.is_empty()).then_some(form)
     });
+    let cut = response.truncated;
     let (answer, rule) = match picked {
-        Picked::Read(answer, marker) => (answer, format!("open:{}", marker.as_str())),
+        Picked::Read(_, _, index)
+            if cut
+                && !commit::complete_before_cut(&commitments, index, |c| {
+                    sentence_ended(&c.answer)
+                }) =>
+        {
+            return truncated();
+        }
+        Picked::Read(answer, marker, _) => (answer, format!("open:{}", marker.as_str())),
         Picked::Ambiguous => return Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous"),
+        Picked::Nothing if cut => return truncated(),
         Picked::Nothing if refusal::is_refusal(&text) => {
             return Scored::new(Outcome::Refused, None, "refused:phrase");
         }
@@ -106,18 +118,27 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
 /// is: left lung. It shows..." gives "left lung").
 fn committed_text(answer: &str) -> &str {
     let answer = first_line(skip_decoration(answer));
-    let mut end = answer.len();
-    for (i, c) in answer.char_indices() {
-        let next = answer[i + c.len_utf8()..].chars().next();
-        let sentence_end =
-            c == '。' || matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace);
-        if sentence_end {
-            end = i;
-            break;
-        }
-    }
-    let answer = &answer[..end];
+    let answer = &answer[..sentence_end(answer).unwrap_or(answer.len())];
     if is_blank(answer) { "" } else { answer }
+}
+
+/// Where the first sentence of `line` ends: `。`, or `.`, `!`, `?` before a space or the end.
+fn sentence_end(line: &str) -> Option<usize> {
+    line.char_indices().find_map(|(i, c)| {
+        let next = line[i + c.len_utf8()..].chars().next();
+        let ends =
+            c == '。' || matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace);
+        ends.then_some(i)
+    })
+}
+
+/// Whether a committed answer's first sentence ended before a cut ("left lung. The lesion").
+fn sentence_ended(answer: &str) -> bool {
+    sentence_end(first_line(skip_decoration(answer))).is_some()
+}
+
+fn truncated() -> Scored {
+    Scored::new(Outcome::Unparsed, None, "unparsed:truncated")
 }
 
 #[cfg(test)]

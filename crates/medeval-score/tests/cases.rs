@@ -52,7 +52,6 @@ struct Case {
     #[serde(default)]
     refusal: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     truncated: bool,
     #[serde(default)]
     outcome: Option<String>,
@@ -145,7 +144,7 @@ fn item(case: &Case) -> Result<Item, GoldError> {
 }
 
 fn response(case: &Case) -> Response<'_> {
-    let mut response = Response::new(&case.response);
+    let mut response = Response::new(&case.response).truncated(case.truncated);
     if let Some(reasoning) = &case.reasoning {
         response = response.with_reasoning(reasoning);
     }
