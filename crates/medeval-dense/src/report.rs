@@ -1,5 +1,6 @@
-//! What a segmentation evaluation tells its reader: the per-label table of one pair, and the
-//! summary of a folder of cases with every value it leaves out and why.
+//! What an evaluation tells its reader: the per-label table of one segmentation pair, the
+//! summary of a folder of cases with every value it leaves out and why, and the classification
+//! metrics with their intervals.
 //!
 //! The command-line tool prints these; the viewer and the Python package show the same table,
 //! the same summary JSON and the same notes, so a case left out or a value undefined is
@@ -10,6 +11,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::classify::{ClassifyOptions, MetricEstimate, Scored, classification_report};
 use crate::encoding::Binarize;
 use crate::folder::{CaseOutcome, SummaryRow, evaluated_labels, summarize_outcomes};
 use crate::metrics::{EvalOptions, LabelResult};
@@ -279,5 +281,86 @@ impl<'a> FolderSummary<'a> {
             "binarized": self.options.binarize.map(Binarize::key),
             "rows": self.rows,
         })
+    }
+}
+
+/// The classification metrics of one set of cases, with what a reader needs to trust them: the
+/// case counts, the threshold, the binning of ECE and the bootstrap that gave the intervals.
+#[derive(Debug, Clone)]
+pub struct ClassificationSummary {
+    /// Cases scored.
+    pub n: usize,
+    /// Positive cases.
+    pub positives: usize,
+    /// Scores outside [0, 1]: when any, the scores are not probabilities and ECE is undefined.
+    pub not_probabilities: usize,
+    /// Threshold, ECE bins and bootstrap.
+    pub options: ClassifyOptions,
+    /// Every metric with its interval; an undefined metric has no interval.
+    pub metrics: Vec<MetricEstimate>,
+}
+
+impl ClassificationSummary {
+    /// Computes every metric of `cases` under `options`.
+    pub fn new(cases: &[Scored], options: ClassifyOptions) -> Self {
+        let mut metrics = classification_report(cases, &options);
+        // Resamples can define a metric the cases do not (ECE on resamples that miss every
+        // score outside [0, 1]); an interval around an undefined value means nothing.
+        for metric in &mut metrics {
+            if metric.value.is_none() {
+                metric.ci_low = None;
+                metric.ci_high = None;
+            }
+        }
+        Self {
+            n: cases.len(),
+            positives: cases.iter().filter(|case| case.positive).count(),
+            not_probabilities: cases
+                .iter()
+                .filter(|case| !(0.0..=1.0).contains(&case.score))
+                .count(),
+            options,
+            metrics,
+        }
+    }
+
+    /// The summary as one JSON object (`classify --json`).
+    pub fn to_json(&self) -> Value {
+        let bootstrap = &self.options.bootstrap;
+        json!({
+            "n": self.n,
+            "positives": self.positives,
+            "threshold": self.options.threshold,
+            "ece_bins": self.options.ece_bins,
+            "bootstrap": { "resamples": bootstrap.resamples, "level": bootstrap.level, "seed": bootstrap.seed },
+            "metrics": self.metrics,
+        })
+    }
+
+    /// The summary as a table under a line naming the counts, threshold and bootstrap.
+    pub fn table_text(&self) -> String {
+        let bootstrap = &self.options.bootstrap;
+        let mut text = format!(
+            "{} cases, {} positive; threshold {}; 95% percentile bootstrap ({} resamples, seed {})\n",
+            self.n, self.positives, self.options.threshold, bootstrap.resamples, bootstrap.seed
+        );
+        text.push_str(&format!(
+            "{:<18} {:>9} {:>21}\n",
+            "metric", "value", "95% CI"
+        ));
+        let show = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.4}"));
+        for metric in &self.metrics {
+            let interval = match metric.value {
+                Some(_) => format!("[{}, {}]", show(metric.ci_low), show(metric.ci_high)),
+                None => "-".to_owned(),
+            };
+            text.push_str(&format!(
+                "{:<18} {:>9} {:>21}\n",
+                metric.metric,
+                show(metric.value),
+                interval
+            ));
+        }
+        text
     }
 }

@@ -27,6 +27,7 @@
 
 mod dicom;
 mod pixels;
+mod report;
 mod scan;
 mod tasks;
 

@@ -5,11 +5,13 @@
 //! visible (control characters escaped), never passed through.
 
 use medeval_report::{
-    Format, MISSING_GROUP, render_tables, repeated_table, summary_tables, visible,
+    Align, Format, MISSING_GROUP, Table, percent, percent_interval, render_tables, repeated_table,
+    summary_tables, visible,
 };
 use medeval_store::StoredRun;
 
 use crate::RunSummary;
+use crate::summary::summarize_samples;
 
 /// A stored run's summary as text tables in `format` (not CSV, which is one tidy table over
 /// all runs): for the terminal, the header and the errors by reason first; then the repeated
@@ -131,4 +133,65 @@ pub fn run_header(run: &StoredRun, missing: u64, errors: u64) -> String {
     }
     header.push('\n');
     header
+}
+
+/// Runs side by side, one row each: model, n, accuracy with its Wilson interval, unparsed and
+/// error counts, and the accuracy in each group of the item field `by` (the groups of the first
+/// run).
+pub fn side_by_side(stored: &[StoredRun], by: &str) -> Table {
+    let options = medeval_report::SummaryOptions {
+        by: vec![by.to_owned()],
+        ..medeval_report::SummaryOptions::default()
+    };
+    let summaries: Vec<_> = stored
+        .iter()
+        .map(|run| summarize_samples(run, &options).0)
+        .collect();
+    let tasks: Vec<String> = summaries
+        .first()
+        .and_then(|s| s.groups.get(by))
+        .map(|groups| groups.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut columns = vec![
+        ("model".to_owned(), Align::Left),
+        ("n".to_owned(), Align::Right),
+        ("accuracy".to_owned(), Align::Right),
+        ("95% CI (Wilson)".to_owned(), Align::Right),
+        ("unparsed".to_owned(), Align::Right),
+        ("error".to_owned(), Align::Right),
+    ];
+    columns.extend(tasks.iter().map(|t| (t.clone(), Align::Right)));
+    let mut table = Table {
+        title: None,
+        columns,
+        rows: Vec::new(),
+    };
+    for (run, summary) in stored.iter().zip(&summaries) {
+        let mut row = vec![
+            run.manifest.model.name.clone(),
+            summary.overall.n.to_string(),
+            percent(summary.overall.accuracy),
+            percent_interval(summary.overall.accuracy_ci),
+            summary
+                .overall
+                .counts
+                .get(medeval_core::Outcome::Unparsed)
+                .to_string(),
+            summary
+                .overall
+                .counts
+                .get(medeval_core::Outcome::Error)
+                .to_string(),
+        ];
+        for task in &tasks {
+            let accuracy = summary
+                .groups
+                .get(by)
+                .and_then(|groups| groups.get(task))
+                .and_then(|group| group.accuracy);
+            row.push(percent(accuracy));
+        }
+        table.push(row);
+    }
+    table
 }

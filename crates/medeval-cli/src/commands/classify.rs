@@ -5,11 +5,11 @@
 //! interval) when a score lies outside [0, 1]. A threshold must be a finite number, and within
 //! [0, 1] when every score is a probability (outside it every case would get one class).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use medeval_dense::classify::{ClassifyOptions, Columns, classification_report, read_cases};
+use medeval_dense::classify::{ClassifyOptions, Columns, read_cases};
+use medeval_dense::report::ClassificationSummary;
 use medeval_dense::stats::Bootstrap;
 
 /// Arguments of `medeval classify`.
@@ -83,15 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             seed: args.seed,
         },
     };
-    let mut report = classification_report(&cases, &options);
-    // Resamples can define a metric the cases do not (ECE on resamples that miss every score
-    // outside [0, 1]); an interval around an undefined value means nothing.
-    for metric in &mut report {
-        if metric.value.is_none() {
-            metric.ci_low = None;
-            metric.ci_high = None;
-        }
-    }
+    let summary = ClassificationSummary::new(&cases, options);
     if not_probabilities > 0 {
         eprintln!(
             "note: ece is undefined: {not_probabilities} of {} scores lie outside [0, 1], so the \
@@ -99,43 +91,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             cases.len()
         );
     }
-    let positives = cases.iter().filter(|c| c.positive).count();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     if args.json {
-        let json = serde_json::json!({
-            "n": cases.len(),
-            "positives": positives,
-            "threshold": options.threshold,
-            "ece_bins": options.ece_bins,
-            "bootstrap": { "resamples": options.bootstrap.resamples, "level": 0.95, "seed": options.bootstrap.seed },
-            "metrics": report,
-        });
-        writeln!(out, "{json}")?;
+        outln!("{}", summary.to_json())?;
     } else {
-        writeln!(
-            out,
-            "{} cases, {positives} positive; threshold {}; 95% percentile bootstrap ({} resamples, seed {})",
-            cases.len(),
-            options.threshold,
-            options.bootstrap.resamples,
-            options.bootstrap.seed
-        )?;
-        writeln!(out, "{:<18} {:>9} {:>21}", "metric", "value", "95% CI")?;
-        let show = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.4}"));
-        for m in &report {
-            let interval = match m.value {
-                Some(_) => format!("[{}, {}]", show(m.ci_low), show(m.ci_high)),
-                None => "-".to_owned(),
-            };
-            writeln!(
-                out,
-                "{:<18} {:>9} {:>21}",
-                m.metric,
-                show(m.value),
-                interval
-            )?;
-        }
+        out!("{}", summary.table_text())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,11 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use medeval::summary::summarize_samples;
-use medeval::{Connection, EndpointModel, ItemSet, ModelSpec, RunSpec};
+use medeval::{Connection, EndpointModel, ItemSet, ModelSpec, RunSpec, render};
 use medeval_core::{ItemsSource, digest::sha256_hex};
 use medeval_models::Baseline;
-use medeval_report::{Align, Format, Table, percent, percent_interval};
+use medeval_report::Format;
 use medeval_store::Store;
 
 use super::run::{Execution, Runner};
@@ -104,7 +103,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     drop(runner.into_store());
 
     let store = Store::open_read_only(&args.store)?;
-    out!("{}", comparison(&store, &runs)?.render(Format::Terminal))?;
+    let stored = runs
+        .iter()
+        .map(|id| store.load_run(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    out!(
+        "{}",
+        render::side_by_side(&stored, "task").render(Format::Terminal)
+    )?;
     outln!(
         "\nBaselines are reference points, not models: random guesses uniformly; majority answers the\n\
          most frequent gold answer of each type (it reads the label distribution); blind answers from\n\
@@ -123,67 +129,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "  medeval demo --export demo.jsonl && medeval run --items demo.jsonl --endpoint URL --model MODEL"
     )?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// One row per run: the same columns as `medeval show`, plus accuracy per demo task.
-fn comparison(store: &Store, runs: &[String]) -> anyhow::Result<Table> {
-    let options = medeval_report::SummaryOptions {
-        by: vec!["task".into()],
-        ..medeval_report::SummaryOptions::default()
-    };
-    let mut stored = Vec::new();
-    for id in runs {
-        stored.push(store.load_run(id)?);
-    }
-    let summaries: Vec<_> = stored
-        .iter()
-        .map(|run| summarize_samples(run, &options).0)
-        .collect();
-    let tasks: Vec<String> = summaries
-        .first()
-        .and_then(|s| s.groups.get("task"))
-        .map(|groups| groups.keys().cloned().collect())
-        .unwrap_or_default();
-    let mut columns = vec![
-        ("model".to_owned(), Align::Left),
-        ("n".to_owned(), Align::Right),
-        ("accuracy".to_owned(), Align::Right),
-        ("95% CI (Wilson)".to_owned(), Align::Right),
-        ("unparsed".to_owned(), Align::Right),
-        ("error".to_owned(), Align::Right),
-    ];
-    columns.extend(tasks.iter().map(|t| (t.clone(), Align::Right)));
-    let mut table = Table {
-        title: None,
-        columns,
-        rows: Vec::new(),
-    };
-    for (run, summary) in stored.iter().zip(&summaries) {
-        let mut row = vec![
-            run.manifest.model.name.clone(),
-            summary.overall.n.to_string(),
-            percent(summary.overall.accuracy),
-            percent_interval(summary.overall.accuracy_ci),
-            summary
-                .overall
-                .counts
-                .get(medeval_core::Outcome::Unparsed)
-                .to_string(),
-            summary
-                .overall
-                .counts
-                .get(medeval_core::Outcome::Error)
-                .to_string(),
-        ];
-        for task in &tasks {
-            let accuracy = summary
-                .groups
-                .get("task")
-                .and_then(|groups| groups.get(task))
-                .and_then(|group| group.accuracy);
-            row.push(percent(accuracy));
-        }
-        table.push(row);
-    }
-    Ok(table)
 }

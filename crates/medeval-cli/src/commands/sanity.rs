@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use medeval_sanity::{BuildOptions, BuildSummary, Task, build};
-use serde_json::json;
+use medeval_sanity::{BuildOptions, Task, build};
 
 /// Sanity benchmarks built from your own images.
 #[derive(Debug, clap::Args)]
@@ -99,120 +98,10 @@ fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         outln!(
             "{}",
-            serde_json::to_string_pretty(&summary_json(&summary, &options))?
+            serde_json::to_string_pretty(&summary.to_json(options.seed))?
         )?;
     } else {
-        print_summary(&summary)?;
+        out!("{}", summary.report_text())?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn summary_json(summary: &BuildSummary, options: &BuildOptions) -> serde_json::Value {
-    let tasks: serde_json::Map<String, serde_json::Value> = summary
-        .items_per_task
-        .iter()
-        .map(|(task, (items, controls))| {
-            (
-                task.name().to_owned(),
-                json!({"items": items, "controls": controls}),
-            )
-        })
-        .collect();
-    let skipped: Vec<_> = summary
-        .skipped
-        .iter()
-        .map(|s| json!({"path": s.path, "reason": s.reason.to_string()}))
-        .collect();
-    let task_skips: Vec<_> = summary
-        .task_skips
-        .iter()
-        .map(|s| {
-            json!({
-                "source_id": s.source_id,
-                "path": source_path(summary, &s.source_id),
-                "task": s.task.name(),
-                "reason": s.reason,
-            })
-        })
-        .collect();
-    json!({
-        "items_file": summary.items_file,
-        "images_dir": summary.images_dir,
-        "images": summary.images,
-        "items": summary.items(),
-        "seed": options.seed,
-        "tasks": tasks,
-        "skipped": skipped,
-        "task_skips": task_skips,
-    })
-}
-
-/// The DICOM file a source id was rendered from.
-fn source_path<'a>(summary: &'a BuildSummary, source_id: &str) -> Option<&'a std::path::Path> {
-    summary
-        .sources
-        .iter()
-        .find(|s| s.id == source_id)
-        .map(|s| s.path.as_path())
-}
-
-/// How many skipped files are listed one per line before the rest are only counted.
-const SKIPPED_LISTED: usize = 10;
-
-fn print_summary(summary: &BuildSummary) -> std::io::Result<()> {
-    outln!(
-        "Wrote {} items about {} DICOM image(s) to {} (images in {})",
-        summary.items(),
-        summary.images,
-        summary.items_file.display(),
-        summary.images_dir.display()
-    )?;
-    outln!()?;
-    outln!("{:<10} {:>6} {:>9}", "task", "items", "controls")?;
-    for (task, (items, controls)) in &summary.items_per_task {
-        outln!("{:<10} {items:>6} {controls:>9}", task.name())?;
-    }
-    if !summary.skipped.is_empty() {
-        outln!()?;
-        outln!("Skipped {} file(s):", summary.skipped.len())?;
-        for skipped in summary.skipped.iter().take(SKIPPED_LISTED) {
-            outln!("  {}: {}", skipped.path.display(), skipped.reason)?;
-        }
-        if summary.skipped.len() > SKIPPED_LISTED {
-            outln!(
-                "  ... and {} more (--json lists all)",
-                summary.skipped.len() - SKIPPED_LISTED
-            )?;
-        }
-    }
-    if !summary.task_skips.is_empty() {
-        outln!()?;
-        outln!(
-            "Questions not asked ({}; the item would be identical to its control):",
-            summary.task_skips.len()
-        )?;
-        for skip in summary.task_skips.iter().take(SKIPPED_LISTED) {
-            let path = source_path(summary, &skip.source_id)
-                .map(|p| format!(" ({})", p.display()))
-                .unwrap_or_default();
-            outln!(
-                "  {}{path}, {}: {}",
-                skip.source_id,
-                skip.task.name(),
-                skip.reason
-            )?;
-        }
-        if summary.task_skips.len() > SKIPPED_LISTED {
-            outln!(
-                "  ... and {} more (--json lists all)",
-                summary.task_skips.len() - SKIPPED_LISTED
-            )?;
-        }
-    }
-    outln!()?;
-    outln!(
-        "Next: medeval run --items {} --endpoint URL --model NAME, then medeval probe RUN",
-        summary.items_file.display()
-    )?;
-    Ok(())
 }
