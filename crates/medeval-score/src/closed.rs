@@ -8,30 +8,32 @@
 //! 2. **Leading word**: the first clause starts with a yes/no word: `closed:leading-word`.
 //! 3. **Standalone word**: a later clause is nothing but a yes/no word ("Based on the image,
 //!    yes."): `closed:standalone-word`.
-//!
-//! A response cut by the token limit (`Response::truncated`) is read only by a committed
-//! answer that ended before the cut and by rules 2 and 3 on the clauses that ended before it;
-//! otherwise it is `unparsed:truncated`.
+//! 4. **Restated finding**: the response restates or denies the finding the question asks
+//!    about ("Is there a pleural effusion?": "No pleural effusion is seen."), read relative to
+//!    that finding with its negation's reach (module `finding`): `closed:finding-statement`.
+//! 5. **Ellipsis**: the whole response is a presence or absence word ("Absent.", "None
+//!    seen."): `closed:finding-ellipsis`.
 //!
 //! Rules 2 and 3 are read together: if the clauses they find disagree ("Yes. ... No.") the
 //! response is `unparsed:ambiguous`. A clause may open with a conclusion word ("so no",
-//! "I think yes"); "yes or no" in a clause is an echo of the question and is ignored. Then a textual refusal is `refused:phrase`, and anything
-//! else is `unparsed:no-yes-no`.
+//! "I think yes"); "yes or no" in a clause is an echo of the question and is ignored. Then a
+//! textual refusal is `refused:phrase`, and anything else is `unparsed:no-yes-no`.
 //!
-//! Negation: "no" must be an interjection, not a determiner. "No, there is no fracture", "No.",
-//! "No - ...", "No it is not" are answers; "No fracture is seen" and "No evidence of
-//! pneumothorax" are statements whose yes/no depends on the question's polarity ("Is there a
-//! fracture?" versus "Is the bone intact?"), so they are not read. The same holds for Chinese:
-//! "没有。" answers, "没有骨折" does not. Declarative answers without a yes/no word ("There is no
-//! evidence of pneumothorax") are `unparsed`: this scorer answers only when the response
-//! commits. `docs/scoring-rules.md` reports what this conservatism costs on the hand-labelled
-//! cases.
+//! A response cut by the token limit (`Response::truncated`) is read only by a committed
+//! answer that ended before the cut, and by rules 2-4 on the clauses that ended before it;
+//! otherwise it is `unparsed:truncated`.
+//!
+//! Negation: "no" must be an interjection, not a determiner, for rules 2 and 3. "No, there is
+//! no fracture", "No.", "No - ...", "No it is not" are answers; "No fracture is seen" and "No
+//! evidence of pneumothorax" are statements whose yes/no depends on the question's polarity
+//! ("Is there a fracture?" versus "Is the bone intact?"), so only rule 4, which knows the
+//! question, reads them. The same holds for Chinese: "没有。" answers, "没有骨折" does not.
 
 use medeval_core::{Item, Outcome, Scored, YesNo};
 
 use crate::commit::{self, Markers, Picked};
 use crate::normalize::{eq_ignore_case, is_cjk, skip_decoration};
-use crate::{Response, invalid_gold, prepare, refusal};
+use crate::{Response, finding, invalid_gold, prepare, refusal};
 
 /// Yes in English and the other supported languages (Spanish, French, German, Portuguese,
 /// Russian).
@@ -123,11 +125,36 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
         ClauseWords::One(answer, true) => verdict(answer, gold, "closed:leading-word"),
         ClauseWords::One(answer, false) => verdict(answer, gold, "closed:standalone-word"),
         ClauseWords::Mixed => Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous"),
-        ClauseWords::None if cut => truncated(),
-        ClauseWords::None if refusal::is_refusal(&text) => {
-            Scored::new(Outcome::Refused, None, "refused:phrase")
-        }
-        ClauseWords::None => Scored::new(Outcome::Unparsed, None, "unparsed:no-yes-no"),
+        ClauseWords::None => match restated_finding(&text, &item.question, cut) {
+            Some((answer, rule)) => verdict(answer, gold, rule),
+            None => nothing_read(&text, cut),
+        },
+    }
+}
+
+/// A closed question answered by restating the finding it asks about (module `finding`).
+fn restated_finding(text: &str, question: &str, cut: bool) -> Option<(YesNo, &'static str)> {
+    let query = finding::query(question)?;
+    if cut {
+        let ended = ended_clauses(text);
+        let unfinished = !ended.ends_with(SENTENCE_ENDS);
+        return finding::read(ended, &query, unfinished).map(|a| (a, "closed:finding-statement"));
+    }
+    if let Some(answer) = finding::read(text, &query, false) {
+        return Some((answer, "closed:finding-statement"));
+    }
+    finding::read_ellipsis(text, &query).map(|a| (a, "closed:finding-ellipsis"))
+}
+
+/// Characters that end a sentence.
+const SENTENCE_ENDS: &[char] = &['.', '!', ';', '\n', '。', '?'];
+
+/// Why nothing was read.
+fn nothing_read(text: &str, cut: bool) -> Scored {
+    match () {
+        () if cut => truncated(),
+        () if refusal::is_refusal(text) => Scored::new(Outcome::Refused, None, "refused:phrase"),
+        () => Scored::new(Outcome::Unparsed, None, "unparsed:no-yes-no"),
     }
 }
 
@@ -364,9 +391,13 @@ mod tests {
     use medeval_core::Gold;
 
     fn run(response: &str) -> (Option<String>, String) {
+        asked("Is there a fracture?", response)
+    }
+
+    fn asked(question: &str, response: &str) -> (Option<String>, String) {
         let item = Item {
             id: "t".into(),
-            question: "Is there a fracture?".into(),
+            question: question.into(),
             images: vec![],
             options: Options::new(),
             gold: Gold::yes_no(YesNo::No),
@@ -391,7 +422,12 @@ mod tests {
         assert_eq!(run("Normal."), none("unparsed:no-yes-no"));
         assert_eq!(run("I don't know."), none("unparsed:no-yes-no"));
         assert_eq!(run("Both eyes are normal."), none("unparsed:no-yes-no"));
-        assert_eq!(run("None."), none("unparsed:no-yes-no"));
+        // "None." is not the word "no"; it answers the fracture question as an ellipsis.
+        assert_eq!(run("None."), says("no", "closed:finding-ellipsis"));
+        assert_eq!(
+            asked("Is the bone intact?", "None."),
+            none("unparsed:no-yes-no")
+        );
     }
 
     #[test]
@@ -405,8 +441,20 @@ mod tests {
             run("Yes there is a fracture"),
             says("yes", "closed:leading-word")
         );
-        assert_eq!(run("No fracture is seen."), none("unparsed:no-yes-no"));
-        assert_eq!(run("No evidence of fracture."), none("unparsed:no-yes-no"));
+        // A determiner "no" is not the answer no: the question decides what it means.
+        let intact = "Is the bone intact?";
+        assert_eq!(
+            asked(intact, "No fracture is seen."),
+            none("unparsed:no-yes-no")
+        );
+        assert_eq!(
+            run("No fracture is seen."),
+            says("no", "closed:finding-statement")
+        );
+        assert_eq!(
+            run("No evidence of fracture."),
+            says("no", "closed:finding-statement")
+        );
     }
 
     #[test]

@@ -684,8 +684,8 @@ const JOINERS: &[&str] = &[
     "与", "还是",
 ];
 
-/// Whether the first word of a cut answer is followed only by a joiner or a separator ("B or",
-/// "yes,", "B、"): the cut may have taken a second answer.
+/// Whether the first word of a cut answer is followed by a joiner or a separator ("B or",
+/// "B, or maybe", "yes,", "B、"): the cut may have taken a second answer.
 pub(crate) fn joined_at_cut(answer: &str) -> bool {
     let start = skip_decoration(answer);
     let after = &start[first_word_end(start)..];
@@ -694,17 +694,15 @@ pub(crate) fn joined_at_cut(answer: &str) -> bool {
     });
     match rest.strip_prefix([',', '/', '&', '、', '，', ';']) {
         Some(more) if more.trim().is_empty() => true,
-        Some(more) => joiner_then_end(more.trim_start()),
-        None => joiner_then_end(rest),
+        Some(more) => starts_with_joiner(more.trim_start()),
+        None => starts_with_joiner(rest),
     }
 }
 
-/// Whether `s` is one joiner word and nothing else.
-fn joiner_then_end(s: &str) -> bool {
+/// Whether `s` starts with a joiner word ("or maybe C", "and").
+fn starts_with_joiner(s: &str) -> bool {
     let end = s.find(|c: char| !c.is_alphanumeric()).unwrap_or(s.len());
-    end > 0
-        && JOINERS.iter().any(|j| j.eq_ignore_ascii_case(&s[..end]))
-        && s[end..].trim().is_empty()
+    end > 0 && JOINERS.iter().any(|j| j.eq_ignore_ascii_case(&s[..end]))
 }
 
 /// Where the first word of `s` ends: a word of ASCII letters and digits ends at the first other
@@ -886,6 +884,7 @@ mod tests {
             "B. Pneumonia is likely given the consolidation and"
         ));
         assert!(!joined_at_cut("B"));
+        assert!(joined_at_cut("B, or maybe"));
         assert!(!joined_at_cut("B)"));
         assert!(!joined_at_cut(
             "I choose C because the angle is blunted and"

@@ -265,7 +265,9 @@ const CONTRAST_WORDS: &[&str] = &["not", "than", "over", "vs", "versus", "nor"];
 
 /// Option labels other than `letter` written later on the same line (`(A) CT (B) MRI`,
 /// `A) CT B) MRI`, `A. CT B. MRI`): the line lists options rather than answering with one.
-/// A label right after a contrasting word ("not (C)") does not count.
+/// A label right after a contrasting word ("not (C)") does not count, nor a bracketed label
+/// right after its own option's text ("while atelectasis (A) can ..."), which refers to that
+/// option instead of listing it.
 pub(crate) fn lists_other_labels(line: &str, letter: char, options: &OptionTexts) -> bool {
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     (0..chars.len()).any(|i| {
@@ -281,7 +283,12 @@ pub(crate) fn lists_other_labels(line: &str, letter: char, options: &OptionTexts
         let bracketed = matches!(before, Some('(' | '[')) && matches!(after, Some(')' | ']'));
         let labelled = before.is_none_or(char::is_whitespace)
             && (matches!(after, Some(')' | ':')) || after == Some('.') && text_follows);
-        (bracketed || labelled) && !contrasted(&line[..at])
+        let refers = bracketed
+            && Letter::new(c).is_some_and(|l| {
+                let form = match_form(&line[..at.saturating_sub(1)]);
+                options.ends_with_text_of(&tokens(&form), l)
+            });
+        (bracketed || labelled) && !contrasted(&line[..at]) && !refers
     })
 }
 
@@ -458,6 +465,11 @@ mod tests {
         assert!(!lists_other_labels(" because C is wrong", 'A', &abcd()));
         assert!(!lists_other_labels(", not C.", 'B', &abcd()));
         assert!(!lists_other_labels(", not (C)", 'B', &abcd()));
+        assert!(!lists_other_labels(
+            ". While atelectasis (A) may",
+            'B',
+            &abcd()
+        ));
     }
 
     #[test]

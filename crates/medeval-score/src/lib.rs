@@ -35,6 +35,7 @@
 //! scoring is a pure function of (item, response, version).
 
 mod commit;
+mod finding;
 mod letter;
 mod nonanswer;
 mod normalize;
@@ -142,6 +143,7 @@ pub const RULES: &[&str] = &[
     "mcq:leading-letter",
     "mcq:final-line-letter",
     "mcq:option-text",
+    "mcq:option-statement",
     "closed:boxed",
     "closed:answer-tag",
     "closed:json",
@@ -149,6 +151,8 @@ pub const RULES: &[&str] = &[
     "closed:choice-phrase",
     "closed:leading-word",
     "closed:standalone-word",
+    "closed:finding-statement",
+    "closed:finding-ellipsis",
     "open:boxed",
     "open:answer-tag",
     "open:json",

@@ -17,6 +17,10 @@
 //!    `mcq:final-line-letter`.
 //! 5. **Option text**: the response is one option's text, or names exactly one option's text
 //!    (longest match; no negation or question mark): `mcq:option-text`.
+//! 6. **Option statement**: the response names several options' texts, asserts exactly one as
+//!    a finding and denies every other it names ("The image shows a pneumothorax. There is no
+//!    pleural effusion."), read like a restated finding of a closed question (module
+//!    `finding`): `mcq:option-statement`.
 //!
 //! Then a textual refusal is `refused:phrase`; anything else is `unparsed` with the reason.
 //!
@@ -33,7 +37,7 @@
 //! (`Answer: E` for options A-D) is a real answer and a wrong one: rule suffix `+outside`; the
 //! exception is `I`, which outside the options is read as the pronoun, never as a letter.
 
-use medeval_core::{Item, Letter, Outcome, Scored};
+use medeval_core::{Item, Letter, Outcome, Scored, YesNo};
 
 use crate::commit::{self, Commitment, Markers, Picked};
 use crate::letter::{
@@ -42,7 +46,7 @@ use crate::letter::{
 };
 use crate::normalize::{first_line, is_blank, match_form, skip_decoration, tokens};
 use crate::options::OptionTexts;
-use crate::{Response, invalid_gold, prepare, refusal};
+use crate::{Response, finding, invalid_gold, prepare, refusal};
 
 /// How a letter was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +192,9 @@ fn extract(text: &str, options: &OptionTexts) -> Extraction {
         return Extraction::Refused;
     }
     if option_text == Some(Read::Ambiguous) && !listing {
+        if let Some(letter) = asserted_option(text, options) {
+            return Extraction::Read(Reading::Letter(letter), "option-statement");
+        }
         return Extraction::Ambiguous;
     }
     if mentions_a_letter(text, options) {
@@ -384,10 +391,14 @@ fn is_exactly_option_text(text: &str, letter: Letter, options: &OptionTexts) -> 
     options.prefix(&toks) == Some((letter, toks.len()))
 }
 
-/// A first line that starts with a letter set off by punctuation ("B. Pneumonia is ...").
+/// A first line that starts with a letter set off by punctuation ("B. Pneumonia is ..."), unless
+/// the line goes on to reject that option ("A) Atelectasis is unlikely because ...").
 fn leading_letter(line: &str, options: &OptionTexts) -> Option<Read> {
     let start = skip_lead(line);
     let form = letter_at_start(start, options)?;
+    if rejects_its_option(&start[1..], form, options) {
+        return None;
+    }
     match form.follower {
         Follower::End | Follower::Punctuation | Follower::OwnText => {
             judge_letter(form, start, options)
@@ -395,6 +406,47 @@ fn leading_letter(line: &str, options: &OptionTexts) -> Option<Read> {
         Follower::Connector if reason_follows(&start[1..]) => judge_letter(form, start, options),
         Follower::Connector => None,
     }
+}
+
+/// Words that reject an option right after it is named ("A) Atelectasis is unlikely", "C -
+/// incorrect", "D: wrong").
+const REJECTIONS: &[&str] = &[
+    "unlikely",
+    "incorrect",
+    "wrong",
+    "not",
+    "false",
+    "excluded",
+    "less",
+    "implausible",
+    "inconsistent",
+    "rejected",
+    "eliminated",
+    "isn't",
+    "cannot",
+];
+
+/// Whether the text after a letter (optionally its own option text) rejects the option.
+fn rejects_its_option(after: &str, form: LetterForm, options: &OptionTexts) -> bool {
+    let form_tokens = match_form(first_line(after));
+    let toks = tokens(&form_tokens);
+    let own = form
+        .as_letter()
+        .and_then(|letter| options.prefix(&toks).filter(|(l, _)| *l == letter))
+        .map_or(0, |(_, len)| len);
+    let rest: Vec<&str> = toks[own..]
+        .iter()
+        .copied()
+        .skip_while(|t| {
+            matches!(
+                *t,
+                "is" | "are" | "seems" | "appears" | "would" | "be" | "option"
+            )
+        })
+        .take(1)
+        .collect();
+    rest.first()
+        .is_some_and(|t| REJECTIONS.contains(t) || *t == "isn")
 }
 
 /// For each line, whether it belongs to a list of options read back: two or more consecutive
@@ -436,6 +488,29 @@ fn whole_option_text(text: &str, options: &OptionTexts) -> Option<Read> {
         }
     }
     mentioned_option(text, options)
+}
+
+/// The one option a response asserts as a finding while it denies every other option it
+/// names ("The image shows a pneumothorax. There is no pleural effusion."), read with the
+/// restated-finding rules of closed questions (negation reach, hedges).
+fn asserted_option(text: &str, options: &OptionTexts) -> Option<Letter> {
+    let mut asserted = None;
+    for letter in options.letters() {
+        let option = options.text(letter)?;
+        match finding::option_statement(text, option) {
+            Some(YesNo::Yes) if asserted.is_none() => asserted = Some(letter),
+            Some(YesNo::Yes) => return None,
+            Some(YesNo::No) => {}
+            None => {
+                // An option named without a clear reading leaves the answer open.
+                let form = match_form(text);
+                if options.mentioned(&tokens(&form)).contains(&letter) {
+                    return None;
+                }
+            }
+        }
+    }
+    asserted
 }
 
 /// Whether the text names an option letter anywhere (`(B)`, `B.`, `option C`), used only to say

@@ -14,6 +14,8 @@ use crate::normalize::{match_form, tokens};
 #[derive(Debug)]
 pub(crate) struct OptionTexts {
     entries: Vec<(Letter, Vec<String>)>,
+    /// The texts as the item wrote them.
+    written: Vec<(Letter, String)>,
 }
 
 /// Tokens that negate or hedge a mention ("not pneumonia", "pneumonia is unlikely",
@@ -63,7 +65,16 @@ impl OptionTexts {
                 )
             })
             .collect();
-        Self { entries }
+        let written = options.iter().map(|(l, t)| (*l, t.clone())).collect();
+        Self { entries, written }
+    }
+
+    /// `letter`'s option text as the item wrote it.
+    pub(crate) fn text(&self, letter: Letter) -> Option<&str> {
+        self.written
+            .iter()
+            .find(|(l, _)| *l == letter)
+            .map(|(_, t)| t.as_str())
     }
 
     /// Whether `letter` labels one of the options.
@@ -97,6 +108,24 @@ impl OptionTexts {
             }
         }
         best.filter(|_| !tied)
+    }
+
+    /// Whether `tokens` end with `letter`'s option text ("... atelectasis" for option A
+    /// "Atelectasis").
+    pub(crate) fn ends_with_text_of(&self, tokens: &[&str], letter: Letter) -> bool {
+        self.texts().any(|(l, text)| {
+            l == letter
+                && text.len() <= tokens.len()
+                && text
+                    .iter()
+                    .zip(&tokens[tokens.len() - text.len()..])
+                    .all(|(a, b)| a == b)
+        })
+    }
+
+    /// The options' letters, in order.
+    pub(crate) fn letters(&self) -> impl Iterator<Item = Letter> + '_ {
+        self.entries.iter().map(|(l, _)| *l)
     }
 
     /// Whether `after` (the tokens after an option's text) continues with another option's text,
