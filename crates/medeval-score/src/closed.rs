@@ -112,6 +112,9 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
             if cut && !commit::complete_before_cut(&commitments, index, ended) {
                 return truncated();
             }
+            if contradicted(&text, &item.question, cut, answer) {
+                return Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous");
+            }
             return verdict(answer, gold, &format!("closed:{}", marker.as_str()));
         }
         Picked::Read(None, _, _) | Picked::Ambiguous => {
@@ -122,6 +125,9 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
     // A cut response is read only in the clauses that ended before the cut.
     let readable = if cut { ended_clauses(&text) } else { &text };
     match clause_words(readable) {
+        ClauseWords::One(answer, _) if contradicted(&text, &item.question, cut, answer) => {
+            Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous")
+        }
         ClauseWords::One(answer, true) => verdict(answer, gold, "closed:leading-word"),
         ClauseWords::One(answer, false) => verdict(answer, gold, "closed:standalone-word"),
         ClauseWords::Mixed => Scored::new(Outcome::Unparsed, None, "unparsed:ambiguous"),
@@ -130,6 +136,13 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
             None => nothing_read(&text, cut),
         },
     }
+}
+
+/// Whether the response's statement about the queried finding says the opposite of its yes/no
+/// word ("Yes. No pleural effusion is seen."): then it answers both ways.
+fn contradicted(text: &str, question: &str, cut: bool, answer: YesNo) -> bool {
+    restated_finding(text, question, cut)
+        .is_some_and(|(stated, rule)| rule == "closed:finding-statement" && stated != answer)
 }
 
 /// A closed question answered by restating the finding it asks about (module `finding`).
@@ -248,6 +261,13 @@ const CONCLUSION_WORDS: &[&str] = &[
     "likely ",
     "definitely ",
     "actually ",
+    // "Yes, but no." answers both ways: the clause after "but" is read.
+    "but ",
+    "pero ",
+    "mais ",
+    "aber ",
+    "mas ",
+    "но ",
     "所以",
     "因此",
     "故",
@@ -465,6 +485,12 @@ mod tests {
         );
         assert_eq!(
             run("Yes. On second thought, no."),
+            none("unparsed:ambiguous")
+        );
+        // A yes/no word and a statement about the queried finding that disagree.
+        assert_eq!(run("Yes. No fracture is seen."), none("unparsed:ambiguous"));
+        assert_eq!(
+            run("The answer is no: there is a displaced fracture."),
             none("unparsed:ambiguous")
         );
         assert_eq!(run("Yes or no?"), none("unparsed:no-yes-no"));

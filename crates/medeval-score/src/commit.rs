@@ -155,8 +155,18 @@ const VERDICT_PHRASES: &str = r#"(?x)
   | (?:が|は)(?:正解|正しい)
 "#;
 
-/// Japanese endings that negate a verdict after it: "Bは正解ではありません" (B is not correct).
-const NEGATED_AFTER_JA: &[&str] = &["ではな", "ではあり", "じゃな", "でな"];
+/// Japanese endings that negate a verdict after it: "Bは正解ではありません" (B is not correct),
+/// "Bが正しいとは言えない" (B cannot be said to be correct).
+const NEGATED_AFTER_JA: &[&str] = &[
+    "ではな",
+    "ではあり",
+    "じゃな",
+    "でな",
+    "とは言え",
+    "とはいえ",
+    "とは限ら",
+    "わけではな",
+];
 
 fn compile(pattern: &str, case_insensitive: bool) -> Regex {
     let flags = if case_insensitive { "(?i)" } else { "" };

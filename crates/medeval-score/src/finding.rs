@@ -485,9 +485,6 @@ const CHANGES: &[&str] = &[
     "progression",
     "progressed",
     "improvement",
-    "significant",
-    "significantly",
-    "interval",
 ];
 
 /// Words that assert a finding, before or after it.
@@ -553,6 +550,8 @@ const ASSERTIONS: &[&str] = &[
     "worsened",
     "without",
     "known",
+    "see",
+    "sees",
 ];
 
 /// Negations of a verb: before a finding they deny whatever follows ("I don't think there is
@@ -701,6 +700,10 @@ const AFTER_FINDING: &[&str] = &[
     "minimal",
     "loculated",
     "layering",
+    "apparent",
+    "visualized",
+    "visualised",
+    "noticed",
 ];
 
 /// Words after a negated finding that narrow what is denied ("no nodule larger than 5 mm",
@@ -800,8 +803,16 @@ pub(crate) fn read(text: &str, query: &Query, last_unfinished: bool) -> Option<Y
     let all: Vec<&str> = sentences(text).collect();
     for (n, sentence) in all.iter().enumerate() {
         let bare_finding_allowed = !(last_unfinished && n + 1 == all.len());
-        for clause in clauses(sentence) {
-            for reading in clause_readings(&clause, query, bare_finding_allowed) {
+        let clauses = clauses(sentence);
+        // A hedge anywhere in the sentence ("No obvious effusion, although a small one cannot
+        // be excluded") leaves every mention in it open.
+        let sentence_hedged = clauses.iter().any(|c| hedged(c));
+        for clause in &clauses {
+            let readings = clause_readings(clause, query, bare_finding_allowed);
+            if sentence_hedged && !readings.is_empty() {
+                return None;
+            }
+            for reading in readings {
                 let answer = match reading {
                     Reading::Negated => YesNo::No,
                     Reading::Asserted => YesNo::Yes,
@@ -1230,11 +1241,22 @@ fn negated_before(clause: &[Token], start: usize) -> Option<bool> {
 fn negates_a_change(clause: &[Token], at: usize) -> bool {
     clause[at + 1..]
         .iter()
-        .filter(|t| !DETERMINERS.contains(&t.word.as_str()))
-        .take(3)
-        .any(|t| CHANGES.contains(&t.word.as_str()) && !matches!(t.word.as_str(), "resolved"))
-        && clause.get(at + 1).is_none_or(|n| n.word != "longer")
+        .map(|t| t.word.as_str())
+        .find(|w| !DETERMINERS.contains(w) && !CHANGE_QUALIFIERS.contains(w))
+        .is_some_and(|w| CHANGES.contains(&w) && w != "resolved")
 }
+
+/// Words between a negation and the change it denies ("no significant interval change").
+const CHANGE_QUALIFIERS: &[&str] = &[
+    "significant",
+    "significantly",
+    "interval",
+    "appreciable",
+    "substantial",
+    "definite",
+    "further",
+    "major",
+];
 
 /// Whether the words after the finding (up to a comma or a new finding) deny it:
 /// `Some(false)` when they do, `Some(true)` when they deny something about it that leaves its
@@ -1275,9 +1297,19 @@ fn negated_after(clause: &[Token], end: usize) -> Option<bool> {
             // "... present no pneumothorax": a new negated finding starts.
             "no" if next.is_some_and(|n| is_modifier(n) && n.word != "longer") => return None,
             "not" | "no" => {
-                return match next.map(|n| n.word.as_str()) {
+                // "not significantly changed", "no longer large": look past the qualifier.
+                let mut n = k + 1;
+                while clause.get(n).is_some_and(|t| {
+                    CHANGE_QUALIFIERS.contains(&t.word.as_str()) || t.word == "longer"
+                }) {
+                    n += 1;
+                }
+                let qualified = n > k + 1;
+                return match clause.get(n).map(|t| t.word.as_str()) {
                     // "has not changed", "not resolved": the finding persists.
                     Some(n) if CHANGES.contains(&n) => None,
+                    // "not significant": something else is denied.
+                    None if qualified => Some(true),
                     None => Some(false),
                     Some(n) if PRESENCE_WORDS.contains(&n) || n == "be" => Some(false),
                     // "not large", "not excluded": something else is denied.
@@ -1361,8 +1393,13 @@ fn attribute_reading(
             None => Reading::Asserted,
         });
     }
+    // "No bowel dilatation": a negation that reaches the organ negates its attribute.
+    let mut negated = match negated_before(clause, start) {
+        Some(true) => return Some(Reading::Hedged),
+        Some(false) => true,
+        None => false,
+    };
     // The predicate after the organ, up to a comma or a new subject.
-    let mut negated = false;
     let mut k = end;
     while k < clause.len() {
         let w = clause[k].word.as_str();

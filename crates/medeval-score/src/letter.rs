@@ -321,6 +321,7 @@ const FILLER_WORDS: &[&str] = &[
     "hence",
     "indeed",
     "actually",
+    "вариант",
     "la",
     "el",
     "le",
@@ -354,7 +355,7 @@ pub(crate) fn strip_option_word(s: &str) -> Option<&str> {
             }
         }
     }
-    for cjk in ["选项", "选择", "选"] {
+    for cjk in ["选项", "选择", "选", "選択肢", "선택지", "보기"] {
         if let Some(rest) = s.strip_prefix(cjk) {
             return Some(rest);
         }

@@ -33,7 +33,11 @@ static ENGLISH: LazyLock<Regex> = LazyLock::new(|| {
         r"(?x)
         ^(?:(?:i\ am|i\ m|im|it\ is|it\ s|its|this\ is|that\ is|answer\ is)\ )?
         (?:
-            not\ sure | unsure | uncertain | unclear | unknown | indeterminate | undetermined
+            not\ sure(?:\ (?:what|which|where|about)\ (?:this|it|that)(?:\ is)?)?
+          | (?:i\ have\ |i\ ve\ )?no\ idea
+          # The location cannot be determined: a short subject, then an inability.
+          | (?:[a-z]+\ ){1,4}(?:cannot|can\ not|can\ t)\ be\ (?:determined|assessed|evaluated|identified|judged)
+          | unsure | uncertain | unclear | unknown | indeterminate | undetermined
           | not\ determinable | indeterminable | not\ applicable | n\ a | no\ idea | no\ answer
           | (?:i\ )?(?:do\ not|don\ t|dont)\ know
           | (?:insufficient|not\ enough|inadequate)\ information
@@ -69,6 +73,22 @@ const UNSPACED: &[&str] = &[
 /// Whether an answer in comparison form ([`crate::normalize::match_form`]) only says that the
 /// model does not know.
 pub(crate) fn is_non_answer(form: &str) -> bool {
+    form_is_non_answer(form)
+}
+
+/// Whether a response opens with a non-answer: its first clause or sentence is one ("Cannot be
+/// determined. The image quality is poor.", "Not sure, but maybe the left lung"). Whatever
+/// follows is at best a hedged guess, so the response is not read as an answer.
+pub(crate) fn opens_with_non_answer(text: &str) -> bool {
+    let first = text
+        .trim_start()
+        .split(['.', ',', ';', '!', '\n', '。', '，'])
+        .next()
+        .unwrap_or("");
+    form_is_non_answer(&crate::normalize::match_form(first))
+}
+
+fn form_is_non_answer(form: &str) -> bool {
     if form.len() > 120 {
         return false;
     }
@@ -102,6 +122,9 @@ mod tests {
             "Insufficient information to answer.",
             "Unable to determine the location from this image.",
             "It's impossible to tell from this image.",
+            "Not sure what this is.",
+            "I have no idea.",
+            "The lesion's location cannot be determined.",
             "不确定。",
             "わかりません。",
         ] {
@@ -110,12 +133,23 @@ mod tests {
     }
 
     #[test]
+    fn responses_that_open_with_a_non_answer() {
+        assert!(opens_with_non_answer(
+            "Cannot be determined. The image quality is poor."
+        ));
+        assert!(opens_with_non_answer(
+            "Not sure, but probably the left lung."
+        ));
+        assert!(opens_with_non_answer("Not sure."));
+        assert!(!opens_with_non_answer("Left lung, upper lobe."));
+    }
+
+    #[test]
     fn answers_are_not_non_answers() {
         for text in [
             "None.",
             "Normal",
             "Left lung",
-            "Not sure, but probably the left lung.",
             "Unknown primary tumour",
             "Uncertain significance lesion in the liver",
         ] {

@@ -98,7 +98,8 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
     if answer.is_empty() {
         return Scored::new(Outcome::Unparsed, None, "unparsed:empty");
     }
-    if nonanswer::is_non_answer(&answer) {
+    let whole = rule == "open:whole-response";
+    if nonanswer::is_non_answer(&answer) || whole && nonanswer::opens_with_non_answer(&text) {
         return Scored::new(Outcome::Unparsed, None, "unparsed:non-answer");
     }
     let outcome = if answer == gold {

@@ -50,6 +50,9 @@ const NEGATION_CUES: &[&str] = &[
     "未",
     "否",
     "排",
+    "incorrect",
+    "wrong",
+    "false",
 ];
 
 impl OptionTexts {
