@@ -1,14 +1,18 @@
-//! A stored run's summary worded for a reader: the header that says what was run and whether
-//! the numbers are final, the errors grouped by reason, and the tables.
+//! Runs worded for a reader: a stored run's header (what was run, whether the numbers are
+//! final), its errors grouped by reason and its tables; runs side by side; the store's run list;
+//! and the lines a run prints as it starts and ends.
 //!
 //! `show`, `run` and the viewer print these words; model and server text inside them is made
 //! visible (control characters escaped), never passed through.
 
+use medeval_models::EndpointHealth;
 use medeval_report::{
     Align, Format, MISSING_GROUP, Table, percent, percent_interval, render_tables, repeated_table,
     summary_tables, visible,
 };
-use medeval_store::StoredRun;
+use medeval_run::RunReport;
+use medeval_store::{RunListing, StoredRun};
+use serde_json::json;
 
 use crate::RunSummary;
 use crate::summary::summarize_samples;
@@ -194,4 +198,166 @@ pub fn side_by_side(stored: &[StoredRun], by: &str) -> Table {
         table.push(row);
     }
     table
+}
+
+/// Accuracy as `medeval show` computes it by default: correct over the stored samples that are
+/// judged (generated reports are not), non-answers counting as wrong; `None` without any.
+fn accuracy(run: &RunListing) -> Option<f64> {
+    let judged = (run.answered + run.errors).saturating_sub(run.generated);
+    (judged > 0).then(|| run.correct as f64 / judged as f64)
+}
+
+/// A report-generation run: every stored sample is a generated report.
+fn is_report_run(run: &RunListing) -> bool {
+    run.generated > 0 && run.generated == run.answered
+}
+
+/// The runs of a store as `runs --json` prints them, one object per run: identity, status,
+/// counts and the accuracy `show` gives by default.
+pub fn run_list_json(runs: &[RunListing]) -> Vec<serde_json::Value> {
+    runs.iter()
+        .map(|r| {
+            json!({
+                "run": r.id,
+                "benchmark": r.manifest.items.benchmark,
+                "variant": r.manifest.variant,
+                "model": r.manifest.model.name,
+                "status": r.status.as_str(),
+                "items": r.items,
+                "answered": r.answered,
+                "errors": r.errors,
+                "correct": r.correct,
+                "samples_per_item": r.manifest.samples_per_item.max(1),
+                "generated": r.generated,
+                "accuracy": accuracy(r),
+                "created_at": r.created_at,
+                "updated_at": r.updated_at,
+            })
+        })
+        .collect()
+}
+
+/// The runs of a store as a table, newest first: run, benchmark with variant, model, status,
+/// counts, accuracy (`report` for report-generation runs) and when it was last written.
+pub fn run_list_table(runs: &[RunListing]) -> Table {
+    let mut table = Table::new(&[
+        ("run", Align::Left),
+        ("benchmark", Align::Left),
+        ("model", Align::Left),
+        ("status", Align::Left),
+        ("items", Align::Right),
+        ("answered", Align::Right),
+        ("errors", Align::Right),
+        ("accuracy", Align::Right),
+        ("updated", Align::Left),
+    ]);
+    for r in runs {
+        let status = match r.status {
+            medeval_store::RunStatus::Running => "running or interrupted",
+            other => other.as_str(),
+        };
+        table.push(vec![
+            r.id.clone(),
+            match &r.manifest.variant {
+                Some(variant) => format!("{} · {variant}", r.manifest.items.benchmark),
+                None => r.manifest.items.benchmark.clone(),
+            },
+            r.manifest.model.name.clone(),
+            status.to_owned(),
+            r.items.to_string(),
+            r.answered.to_string(),
+            r.errors.to_string(),
+            if is_report_run(r) {
+                "report".to_owned()
+            } else {
+                percent(accuracy(r))
+            },
+            r.updated_at
+                .get(..19)
+                .unwrap_or(&r.updated_at)
+                .replace('T', " "),
+        ]);
+    }
+    table
+}
+
+/// The line a run prints as it starts, before its first request: which run, and how much of
+/// it is left to request.
+pub fn start_line(run_id: &str, total: u64, pending: u64, resumed: bool) -> String {
+    if resumed {
+        format!(
+            "run {run_id} continued: {pending} of {total} sample(s) to request, {} already stored",
+            total.saturating_sub(pending)
+        )
+    } else {
+        format!("run {run_id} started: {pending} sample(s) to request")
+    }
+}
+
+/// What one invocation of a run did, line by line, printed when it ends (the run's start was
+/// announced by [`start_line`]). `fresh` says the command had `--fresh`, which the advice to continue must
+/// leave out: the same command with it would start yet another run.
+pub fn invocation_lines(report: &RunReport, fresh: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    let verb = if report.interrupted {
+        "stopped"
+    } else {
+        "finished"
+    };
+    let mut line = format!(
+        "run {} {verb}: {} sample(s) requested, {} answered, {} failed",
+        report.run_id, report.requested, report.answered, report.failed
+    );
+    if report.cached > 0 {
+        line.push_str(&format!(", {} from cache", report.cached));
+    }
+    lines.push(line);
+    if let Some(old) = &report.rescored_from {
+        lines.push(format!(
+            "stored responses were scored again: their verdicts were by {old}, now by {}",
+            report.scorer
+        ));
+    }
+    let continue_with = if fresh {
+        "the same command without --fresh"
+    } else {
+        "the same command"
+    };
+    if report.interrupted {
+        lines.push(format!(
+            "interrupted; run {continue_with} again to continue where it stopped"
+        ));
+    } else if report.failed > 0 && fresh {
+        lines.push(format!(
+            "{} sample(s) failed; run {continue_with} to retry them in this run",
+            report.failed
+        ));
+    }
+    lines
+}
+
+/// One line per endpoint when a run spread its requests over several, or an endpoint was
+/// taken out: where the attempts went and which endpoint failed.
+pub fn endpoint_health_lines(health: &[EndpointHealth]) -> Vec<String> {
+    if health.len() < 2 && health.iter().all(|h| h.times_opened == 0) {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    for endpoint in health {
+        let mut line = format!(
+            "endpoint {}: {} attempt(s), {} failed",
+            endpoint.endpoint, endpoint.attempts, endpoint.failures
+        );
+        if endpoint.times_opened > 0 {
+            line.push_str(&format!(
+                ", taken out {} time(s) after failures in a row",
+                endpoint.times_opened
+            ));
+        }
+        if endpoint.out_now {
+            line.push_str(", out at the end of the run");
+        }
+        lines.push(line);
+    }
+    lines
 }

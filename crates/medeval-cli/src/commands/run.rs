@@ -9,10 +9,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use medeval::plan::{self, BenchmarkPlan, BenchmarkRequest, Planned};
-use medeval::{Connection, EndpointModel, ModelSpec, RunSpec, RunSpecBuilder, Sampling, Session};
+use medeval::{
+    Connection, EndpointModel, ModelSpec, RunSpec, RunSpecBuilder, Sampling, Session, render,
+};
 use medeval_core::{ImageEncoding, ImagePolicy, Item, Outcome, PromptTemplate};
 use medeval_data::{DataLocation, FileRoots, RowCountPolicy};
-use medeval_models::{Baseline, EndpointHealth};
+use medeval_models::Baseline;
 use medeval_probe::Variant;
 use medeval_run::{Progress, RunReport};
 use medeval_store::{SampleRecord, Store};
@@ -410,7 +412,9 @@ impl<'e> Runner<'e> {
             return Ok(ExitCode::SUCCESS);
         };
         for (_, health) in session.endpoint_health() {
-            print_endpoint_health(&health);
+            for line in render::endpoint_health_lines(&health) {
+                eprintln!("{line}");
+            }
         }
         let Some(store) = session.into_store() else {
             return Ok(ExitCode::SUCCESS);
@@ -499,77 +503,9 @@ fn read_prompt(path: &Path) -> anyhow::Result<PromptTemplate> {
     toml::from_str(&text).with_context(|| format!("{}: invalid prompt templates", path.display()))
 }
 
-/// The line a run prints as it starts, before its first request: which run, and how much of
-/// it is left to request.
-fn start_line(run_id: &str, total: u64, pending: u64, resumed: bool) -> String {
-    if resumed {
-        format!(
-            "run {run_id} continued: {pending} of {total} sample(s) to request, {} already stored",
-            total.saturating_sub(pending)
-        )
-    } else {
-        format!("run {run_id} started: {pending} sample(s) to request")
-    }
-}
-
-/// What one invocation of a run did, printed when it ends (the run's start was announced by
-/// [`start_line`]). `fresh` says the command had `--fresh`, which the advice to continue must
-/// leave out: the same command with it would start yet another run.
+/// What one invocation of a run did, printed when it ends (see [`render::invocation_lines`]).
 fn print_invocation(report: &RunReport, fresh: bool) {
-    let verb = if report.interrupted {
-        "stopped"
-    } else {
-        "finished"
-    };
-    let mut line = format!(
-        "run {} {verb}: {} sample(s) requested, {} answered, {} failed",
-        report.run_id, report.requested, report.answered, report.failed
-    );
-    if report.cached > 0 {
-        line.push_str(&format!(", {} from cache", report.cached));
-    }
-    eprintln!("{line}");
-    if let Some(old) = &report.rescored_from {
-        eprintln!(
-            "stored responses were scored again: their verdicts were by {old}, now by {}",
-            report.scorer
-        );
-    }
-    let continue_with = if fresh {
-        "the same command without --fresh"
-    } else {
-        "the same command"
-    };
-    if report.interrupted {
-        eprintln!("interrupted; run {continue_with} again to continue where it stopped");
-    } else if report.failed > 0 && fresh {
-        eprintln!(
-            "{} sample(s) failed; run {continue_with} to retry them in this run",
-            report.failed
-        );
-    }
-}
-
-/// One stderr line per endpoint when a run spread its requests over several, or an endpoint was
-/// taken out: where the attempts went and which endpoint failed.
-fn print_endpoint_health(health: &[EndpointHealth]) {
-    if health.len() < 2 && health.iter().all(|h| h.times_opened == 0) {
-        return;
-    }
-    for endpoint in health {
-        let mut line = format!(
-            "endpoint {}: {} attempt(s), {} failed",
-            endpoint.endpoint, endpoint.attempts, endpoint.failures
-        );
-        if endpoint.times_opened > 0 {
-            line.push_str(&format!(
-                ", taken out {} time(s) after failures in a row",
-                endpoint.times_opened
-            ));
-        }
-        if endpoint.out_now {
-            line.push_str(", out at the end of the run");
-        }
+    for line in render::invocation_lines(report, fresh) {
         eprintln!("{line}");
     }
 }
@@ -676,7 +612,7 @@ impl Progress for BarProgress {
         let length = self.bar.length().unwrap_or(0);
         self.bar
             .set_length(length.saturating_sub(total.saturating_sub(pending)));
-        let line = start_line(run_id, total, pending, resumed);
+        let line = render::start_line(run_id, total, pending, resumed);
         self.bar.suspend(|| eprintln!("{line}"));
     }
 

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use medeval_report::{Align, Format, Table, percent};
+use medeval::render;
+use medeval_report::Format;
 use medeval_store::{RunStatus, Store};
-use serde_json::json;
 
 use super::output::StoreArgs;
 
@@ -26,18 +26,6 @@ pub struct Args {
     pub force: bool,
 }
 
-/// Accuracy as `medeval show` computes it by default: correct over the stored samples that are
-/// judged (generated reports are not), non-answers counting as wrong; `None` without any.
-fn accuracy(run: &medeval_store::RunListing) -> Option<f64> {
-    let judged = (run.answered + run.errors).saturating_sub(run.generated);
-    (judged > 0).then(|| run.correct as f64 / judged as f64)
-}
-
-/// A report-generation run: every stored sample is a generated report.
-fn is_report_run(run: &medeval_store::RunListing) -> bool {
-    run.generated > 0 && run.generated == run.answered
-}
-
 /// Runs `medeval runs`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(selector) = &args.delete {
@@ -46,27 +34,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(&args.store.store)?;
     let runs = store.list_runs()?;
     if args.json {
-        let list: Vec<_> = runs
-            .iter()
-            .map(|r| {
-                json!({
-                    "run": r.id,
-                    "benchmark": r.manifest.items.benchmark,
-                    "variant": r.manifest.variant,
-                    "model": r.manifest.model.name,
-                    "status": r.status.as_str(),
-                    "items": r.items,
-                    "answered": r.answered,
-                    "errors": r.errors,
-                    "correct": r.correct,
-                    "samples_per_item": r.manifest.samples_per_item.max(1),
-                    "generated": r.generated,
-                    "accuracy": accuracy(r),
-                    "created_at": r.created_at,
-                    "updated_at": r.updated_at,
-                })
-            })
-            .collect();
+        let list = render::run_list_json(&runs);
         outln!("{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -74,44 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         outln!("no runs in {}", args.store.store.display())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut table = Table::new(&[
-        ("run", Align::Left),
-        ("benchmark", Align::Left),
-        ("model", Align::Left),
-        ("status", Align::Left),
-        ("items", Align::Right),
-        ("answered", Align::Right),
-        ("errors", Align::Right),
-        ("accuracy", Align::Right),
-        ("updated", Align::Left),
-    ]);
-    for r in &runs {
-        let status = match r.status {
-            medeval_store::RunStatus::Running => "running or interrupted",
-            other => other.as_str(),
-        };
-        table.push(vec![
-            r.id.clone(),
-            match &r.manifest.variant {
-                Some(variant) => format!("{} · {variant}", r.manifest.items.benchmark),
-                None => r.manifest.items.benchmark.clone(),
-            },
-            r.manifest.model.name.clone(),
-            status.to_owned(),
-            r.items.to_string(),
-            r.answered.to_string(),
-            r.errors.to_string(),
-            if is_report_run(r) {
-                "report".to_owned()
-            } else {
-                percent(accuracy(r))
-            },
-            r.updated_at
-                .get(..19)
-                .unwrap_or(&r.updated_at)
-                .replace('T', " "),
-        ]);
-    }
+    let table = render::run_list_table(&runs);
     out!("{}", table.render(Format::Terminal))?;
     outln!(
         "accuracy as `medeval show` computes it: correct / stored judged samples, non-answers\n\
