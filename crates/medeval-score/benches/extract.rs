@@ -278,5 +278,54 @@ fn main() {
         "open",
         &by_kind(|(i, _)| i.answer_type() == AnswerType::Open),
     );
+    report("realstyle cases (not in mix)", &realstyle());
     conservative_cost();
 }
+
+/// The responses in real models' styles (`tests/cases/realstyle-*.jsonl`), timed on their own
+/// so that the realistic mix stays comparable across versions.
+fn realstyle() -> Vec<(Item, String)> {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut work = Vec::new();
+    for name in REALSTYLE_FILES {
+        let Ok(text) = std::fs::read_to_string(cases.join(name)) else {
+            continue;
+        };
+        for line in text.lines() {
+            let Ok(case) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let answer_type = case["type"]
+                .as_str()
+                .and_then(AnswerType::parse)
+                .unwrap_or(AnswerType::Open);
+            let answer = case["answer"].as_str().unwrap_or("");
+            if Gold::read(answer_type, answer).is_err() {
+                continue;
+            }
+            let mut item = item(answer_type, &[], answer);
+            item.question = case["question"].as_str().unwrap_or("").to_owned();
+            if answer_type == AnswerType::Mcq {
+                item.options = match case["options"].as_object() {
+                    Some(options) => options
+                        .iter()
+                        .filter_map(|(l, t)| {
+                            let letter = Letter::try_from(l.clone()).ok()?;
+                            Some((letter, t.as_str()?.to_owned()))
+                        })
+                        .collect(),
+                    None => self::item(answer_type, &OPTIONS, "B").options,
+                };
+            }
+            work.push((item, case["response"].as_str().unwrap_or("").to_owned()));
+        }
+    }
+    work
+}
+
+/// The case files of responses in real models' styles.
+const REALSTYLE_FILES: [&str; 3] = [
+    "realstyle-mcq.jsonl",
+    "realstyle-closed.jsonl",
+    "realstyle-open.jsonl",
+];

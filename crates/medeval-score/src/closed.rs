@@ -141,8 +141,10 @@ pub fn score(item: &Item, response: &Response<'_>) -> Scored {
 /// Whether the response's statement about the queried finding says the opposite of its yes/no
 /// word ("Yes. No pleural effusion is seen."): then it answers both ways.
 fn contradicted(text: &str, question: &str, cut: bool, answer: YesNo) -> bool {
-    restated_finding(text, question, cut)
-        .is_some_and(|(stated, rule)| rule == "closed:finding-statement" && stated != answer)
+    // A yes/no word and a statement need at least three words.
+    text.split_whitespace().nth(2).is_some()
+        && restated_finding(text, question, cut)
+            .is_some_and(|(stated, rule)| rule == "closed:finding-statement" && stated != answer)
 }
 
 /// A closed question answered by restating the finding it asks about (module `finding`).

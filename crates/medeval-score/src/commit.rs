@@ -118,8 +118,14 @@ const ANSWER_PHRASES: &str = r#"(?x)
   | \b(?:alternativa|op[çcÇ][ãaÃ]o)\s+correta\s+(?:é|É|seria)
   # Italian.
   | \brisposta(?:\s+(?:corretta|esatta|giusta|finale))?\s*(?:è|È|e['’]|sarebbe|[:=])
+"#;
+
+/// Answer phrases in Japanese, Korean and Russian. They are a pattern of their own, searched only
+/// in texts that are not pure ASCII: added to [`ANSWER_PHRASES`] they would slow the literal
+/// search every English response goes through.
+const OTHER_SCRIPT_ANSWER_PHRASES: &str = r#"(?x)
   # Japanese: the answer is / the correct answer is / the correct option is.
-  | (?:答え|正解|解答|回答)[\t\x20]*(?:は|:)
+    (?:答え|正解|解答|回答)[\t\x20]*(?:は|:)
   | 正しい(?:答え|選択肢|回答)は
   # Korean: the (correct) answer is / answer:.
   | (?:정답|답변|답)[\t\x20]*(?:은|는|:)
@@ -179,6 +185,8 @@ fn compile(pattern: &str, case_insensitive: bool) -> Regex {
 // case-insensitive ones (64 variants of "answer") defeat. Non-ASCII capitals are listed in the
 // patterns' character classes (`r[éeÉ]ponse`).
 static ANSWER_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(ANSWER_PHRASES, false));
+static OTHER_SCRIPT_ANSWER_PHRASE: LazyLock<Regex> =
+    LazyLock::new(|| compile(OTHER_SCRIPT_ANSWER_PHRASES, false));
 static CHOICE_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(CHOICE_PHRASES, false));
 static VERDICT_PHRASE: LazyLock<Regex> = LazyLock::new(|| compile(VERDICT_PHRASES, false));
 static CHOICE_SUBJECT_BEFORE: LazyLock<Regex> = LazyLock::new(|| compile(CHOICE_SUBJECT, false));
@@ -213,6 +221,15 @@ pub(crate) fn find(text: &str, markers: Markers) -> Vec<Commitment<'_>> {
         Marker::AnswerPhrase,
         &mut phrases,
     );
+    if !text.is_ascii() {
+        phrase_matches(
+            text,
+            &lower,
+            &OTHER_SCRIPT_ANSWER_PHRASE,
+            Marker::AnswerPhrase,
+            &mut phrases,
+        );
+    }
     phrase_matches(
         text,
         &lower,
@@ -355,7 +372,8 @@ fn json_answer_text(value: &serde_json::Value) -> Option<String> {
     }
 }
 
-fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
+/// Whether `haystack` contains `needle`, ASCII letters compared without case.
+pub(crate) fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
     haystack
         .as_bytes()
         .windows(needle.len())

@@ -31,10 +31,6 @@
 //! The response's reading is the one all readings share; readings that disagree, or none, are
 //! declined.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use medeval_core::YesNo;
 
 /// What a question asks about, in stemmed lower-case words.
@@ -108,25 +104,42 @@ const ORGAN_TERMS: &[(&str, &str, &[&str])] = &[
     ("liver", "hepatomegaly", &[]),
 ];
 
-/// The questions this module reads (lower case, without the question mark).
-static PRESENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)^(?:
-            (?:is|are)\ there\ (?:(?:any|a|an)\ )?(?:(?:evidence|signs?|findings?)\ of\ (?:(?:a|an|any)\ )?)?(?P<x1>.+?)
-          | (?:does|do)\ (?:the|this|these)\ (?:[a-z-]+\ ){0,2}?(?:image|images|scan|radiograph|x-ray|film|study|picture|ct|mri|ultrasound|examination)
-            \ (?:show|demonstrate|reveal|depict|display|contain)\ (?:(?:any|a|an)\ )?(?:(?:evidence|signs?)\ of\ (?:(?:a|an|any)\ )?)?(?P<x2>.+?)
-          | (?:is|are)\ (?:(?:a|an|any)\ )?(?P<x3>.+?)\ (?:present|seen|visible|noted|identified|evident|shown)
-        )(?:\ (?:in|on)\ (?:the|this|these)\ (?:image|images|scan|radiograph|x-ray|film|study|picture))?$",
-    )
-    .expect("presence question pattern is valid")
-});
+/// Words that name the image in "Does the image show X?".
+const IMAGE_WORDS: &[&str] = &[
+    "image",
+    "images",
+    "scan",
+    "radiograph",
+    "x-ray",
+    "film",
+    "study",
+    "picture",
+    "ct",
+    "mri",
+    "ultrasound",
+    "examination",
+];
 
-static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:is|are)\ (?:the\ )?(?P<organ>[a-z ]+?)\ (?P<attr>enlarged|dilated|distended|thickened)$",
-    )
-    .expect("attribute question pattern is valid")
-});
+/// Verbs of "Does the image show X?".
+const SHOW_VERBS: &[&str] = &[
+    "show",
+    "demonstrate",
+    "reveal",
+    "depict",
+    "display",
+    "contain",
+];
+
+/// Words of "Is X present?".
+const PRESENCE_PREDICATES: &[&str] = &[
+    "present",
+    "seen",
+    "visible",
+    "noted",
+    "identified",
+    "evident",
+    "shown",
+];
 
 /// Prepositions that end a finding's core and start its location ("fracture of the femur").
 const PREPOSITIONS: &[&str] = &[
@@ -143,20 +156,58 @@ const PREPOSITIONS: &[&str] = &[
     "around",
 ];
 
-/// Reads the question of a closed item; `None` for questions of other shapes.
+/// Reads the question of a closed item; `None` for questions of other shapes. The shapes are
+/// matched word by word on the question's last sentence (see the module docs).
 pub(crate) fn query(question: &str) -> Option<Query> {
-    let question = question_sentence(question)?;
-    if let Some(caps) = ATTRIBUTE.captures(&question) {
-        let organ = caps.name("organ")?.as_str();
-        let attribute = Attribute::parse(caps.name("attr")?.as_str())?;
-        return attribute_query(organ, attribute);
+    let sentence = question_sentence(question)?;
+    let mut words: Vec<&str> = sentence.split(' ').collect();
+    // "... in the image", "... on this scan": where to look, not what.
+    if let [.., "in" | "on", "the" | "this" | "these", last] = words.as_slice() {
+        if IMAGE_WORDS.contains(last) {
+            words.truncate(words.len() - 3);
+        }
     }
-    let caps = PRESENCE.captures(&question)?;
-    let named = ["x1", "x2", "x3"]
-        .iter()
-        .find_map(|n| caps.name(n))?
-        .as_str();
-    presence_query(named)
+    match words.as_slice() {
+        ["is" | "are", "there", rest @ ..] => presence_query(&without_lead(rest)),
+        ["does" | "do", "the" | "this" | "these", rest @ ..] => {
+            let verb = rest.iter().take(4).position(|w| SHOW_VERBS.contains(w))?;
+            let names_image = verb > 0 && IMAGE_WORDS.contains(&rest[verb - 1]);
+            names_image.then(|| presence_query(&without_lead(&rest[verb + 1..])))?
+        }
+        ["is" | "are", middle @ .., last] if !middle.is_empty() => {
+            if let Some(attribute) = Attribute::parse(last) {
+                let organ = middle.strip_prefix(&["the"]).unwrap_or(middle);
+                return attribute_query(&organ.join(" "), attribute);
+            }
+            if PRESENCE_PREDICATES.contains(last) {
+                return presence_query(&without_lead(middle));
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// A finding's words without a leading article and "evidence of" / "signs of" ("a pleural
+/// effusion", "any evidence of a fracture").
+fn without_lead(words: &[&str]) -> String {
+    let mut rest = words;
+    for _ in 0..2 {
+        if let [first, tail @ ..] = rest {
+            if matches!(*first, "a" | "an" | "any" | "the") {
+                rest = tail;
+            }
+        }
+        if let [first, "of", tail @ ..] = rest {
+            if matches!(
+                *first,
+                "evidence" | "sign" | "signs" | "finding" | "findings"
+            ) {
+                rest = tail;
+            }
+        }
+    }
+    rest.join(" ")
 }
 
 /// The question's last sentence ending in `?`, lower case, without the question mark.
@@ -172,6 +223,9 @@ fn question_sentence(question: &str) -> Option<String> {
 }
 
 fn presence_query(named: &str) -> Option<Query> {
+    if named.is_empty() {
+        return None;
+    }
     let words = words_of(named);
     // "a fracture or dislocation", "which ...": two findings, or not a finding.
     if words.is_empty()
@@ -799,15 +853,41 @@ struct Match {
 /// last sentence), that sentence is not read as a bare finding: "Pleural effusion," may have
 /// gone on "if present, would ...".
 pub(crate) fn read(text: &str, query: &Query, last_unfinished: bool) -> Option<YesNo> {
+    if !may_name(text, query) {
+        return None;
+    }
+    let sentences: Vec<Vec<Vec<Token>>> = sentences(text).map(clauses).collect();
+    read_sentences(&sentences, query, last_unfinished)
+}
+
+/// Whether `text` may name the queried finding or organ: it holds the head word's spelling
+/// (without a final "y", so "opacities" holds "opacit"), in any case. Most responses that do not
+/// are not split into words at all.
+fn may_name(text: &str, query: &Query) -> bool {
+    let heads = query.findings.iter().filter_map(|f| f.core.last());
+    let organs = query
+        .attribute
+        .iter()
+        .flat_map(|(names, _)| names.iter().filter_map(|n| n.first()));
+    heads.chain(organs).any(|word| {
+        let key = word.strip_suffix('y').unwrap_or(word);
+        crate::commit::contains_ascii_ci(text, key)
+    })
+}
+
+/// [`read`] on a response already split into sentences of clauses.
+fn read_sentences(
+    sentences: &[Vec<Vec<Token>>],
+    query: &Query,
+    last_unfinished: bool,
+) -> Option<YesNo> {
     let mut found: Option<YesNo> = None;
-    let all: Vec<&str> = sentences(text).collect();
-    for (n, sentence) in all.iter().enumerate() {
-        let bare_finding_allowed = !(last_unfinished && n + 1 == all.len());
-        let clauses = clauses(sentence);
+    for (n, clauses) in sentences.iter().enumerate() {
+        let bare_finding_allowed = !(last_unfinished && n + 1 == sentences.len());
         // A hedge anywhere in the sentence ("No obvious effusion, although a small one cannot
         // be excluded") leaves every mention in it open.
         let sentence_hedged = clauses.iter().any(|c| hedged(c));
-        for clause in &clauses {
+        for clause in clauses {
             let readings = clause_readings(clause, query, bare_finding_allowed);
             if sentence_hedged && !readings.is_empty() {
                 return None;
@@ -828,12 +908,20 @@ pub(crate) fn read(text: &str, query: &Query, last_unfinished: bool) -> Option<Y
     found
 }
 
-/// How a response speaks of one option's text, read as a finding ("The image shows a
+/// How a response speaks of each option's text, read as a finding ("The image shows a
 /// pneumothorax" asserts the option "Pneumothorax"; "There is no pleural effusion" denies the
-/// option "Pleural effusion"): `Some` only when every clause that names it agrees.
-pub(crate) fn option_statement(text: &str, option: &str) -> Option<YesNo> {
-    let query = presence_query(option)?;
-    read(text, &query, false)
+/// option "Pleural effusion"): per option, `Some` only when every clause that names it agrees.
+/// The response is split into clauses once for all options.
+pub(crate) fn option_statements(text: &str, options: &[&str]) -> Vec<Option<YesNo>> {
+    let queries: Vec<Option<Query>> = options.iter().map(|o| presence_query(o)).collect();
+    if !queries.iter().flatten().any(|q| may_name(text, q)) {
+        return vec![None; options.len()];
+    }
+    let sentences: Vec<Vec<Vec<Token>>> = sentences(text).map(clauses).collect();
+    queries
+        .iter()
+        .map(|query| read_sentences(&sentences, query.as_ref()?, false))
+        .collect()
 }
 
 /// A response that is only a presence or absence word ("Absent.", "None seen.", "Present, on
@@ -924,27 +1012,30 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
 /// The clauses of a sentence: split before contrasting words ("but", "however" ...) and before
 /// ", and the" / ", and there".
 fn clauses(sentence: &str) -> Vec<Vec<Token>> {
-    let mut out = Vec::new();
-    {
-        let tokens = tokenize(sentence);
-        let mut clause = Vec::new();
-        for (i, token) in tokens.iter().enumerate() {
-            let contrast = CONTRASTS.contains(&token.word.as_str());
-            let new_clause_and = token.word == "and"
+    let tokens = tokenize(sentence);
+    let starts_clause = |i: usize| {
+        let word = tokens[i].word.as_str();
+        CONTRASTS.contains(&word)
+            || word == "and"
                 && i > 0
                 && tokens[i - 1].word == ","
                 && tokens
                     .get(i + 1)
-                    .is_some_and(|n| matches!(n.word.as_str(), "the" | "there"));
-            if contrast || new_clause_and {
-                out.push(std::mem::take(&mut clause));
-                if contrast {
-                    continue;
-                }
+                    .is_some_and(|n| matches!(n.word.as_str(), "the" | "there"))
+    };
+    let mut out: Vec<Vec<Token>> = vec![Vec::new()];
+    let boundaries: Vec<bool> = (0..tokens.len()).map(starts_clause).collect();
+    for (token, boundary) in tokens.into_iter().zip(boundaries) {
+        if boundary {
+            out.push(Vec::new());
+            // The contrast word itself belongs to neither clause; "and" starts the new one.
+            if CONTRASTS.contains(&token.word.as_str()) {
+                continue;
             }
-            clause.push(token.clone());
         }
-        out.push(clause);
+        if let Some(clause) = out.last_mut() {
+            clause.push(token);
+        }
     }
     out.retain(|c| c.iter().any(|t| !t.punct));
     out

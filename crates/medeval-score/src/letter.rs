@@ -405,7 +405,8 @@ mod tests {
     use super::*;
     use medeval_core::Options;
 
-    fn abcd() -> OptionTexts {
+    // Tests keep their options for the whole run: leaked, so the borrowing texts are 'static.
+    fn abcd() -> OptionTexts<'static> {
         let options: Options = [
             ('A', "Atelectasis"),
             ('B', "Pneumonia"),
@@ -415,7 +416,7 @@ mod tests {
         .into_iter()
         .filter_map(|(l, t)| Letter::new(l).map(|l| (l, t.to_owned())))
         .collect();
-        OptionTexts::new(&options)
+        OptionTexts::new(Box::leak(Box::new(options)))
     }
 
     fn read(s: &str) -> Option<(char, Follower)> {

@@ -18,9 +18,15 @@
 //!    separate `reasoning_content` is never read for answers. Nothing left: `unparsed`.
 //! 4. The text is put in Unicode NFKC, so full-width `Ｂ` and `：` read as `B` and `:`; a
 //!    response that starts with an echoed `Q: ... A: ...` pair is read from its answer label.
-//! 5. The scorer ([`mcq`], [`closed`], [`open`], [`report`]) reads committed answers first ("the answer is
-//!    B", `\boxed{B}`; the last one wins), then its own whole-response rules, then textual
-//!    refusals, and otherwise reports why nothing was read.
+//! 5. The scorer ([`mcq`], [`closed`], [`open`], [`report`]) reads committed answers first ("the
+//!    answer is B", `\boxed{B}`, "答えは B", "Ответ: B"; the last one wins), then its own
+//!    whole-response rules (a closed question's scorer also reads a restated finding relative
+//!    to the question: module `finding`), then textual refusals, and otherwise reports why
+//!    nothing was read.
+//!
+//! A response cut by the token limit ([`Response::truncated`](Response#structfield.truncated))
+//! is read only where its answer was complete before the cut; anything else is
+//! `unparsed:truncated`, so a cut text is never read as an answer it only looks like.
 //!
 //! The full ordered rule table with examples is `docs/scoring-rules.md`.
 //!
@@ -56,7 +62,9 @@ use medeval_core::{AnswerType, Item, Outcome, Scored};
 
 pub use scorer::{RuleScorer, ScoreFuture, Scorer};
 
-/// Version of the extraction rules; see the crate docs for when it changes.
+/// Version of the extraction rules; see the crate docs for when it changes. Version 3 added
+/// answers in Japanese, Korean and Russian, chat-template debris, restated findings for closed
+/// questions, non-answers to open questions and the truncation rules.
 pub const EXTRACTOR_VERSION: &str = "3";
 
 /// What a model returned for one request, as far as scoring is concerned.
@@ -303,20 +311,52 @@ mod tests {
             "🙂",
             "ⅰ",
             "¼",
+            "no ",
+            "not ",
+            "without ",
+            "pleural effusion",
+            "effusions",
+            " is seen",
+            ", ",
+            " but ",
+            " and ",
+            " or ",
+            "larger than ",
+            "change in ",
+            "enlarged",
+            "spleen",
+            "<|im_end|>",
+            "<start_of_turn>model\n",
+            "[/INST]",
+            "</s>",
+            "Q: ",
+            "A: ",
+            "答えは",
+            "Ответ: ",
+            "нет",
+            "はい",
+            "아니요",
+            "です",
+            "Not sure",
+            "cannot be determined",
+            ";",
+            "?",
         ];
         let mut options = Options::new();
         for (l, t) in [('A', "Pneumonia"), ('B', "肺炎"), ('C', "No"), ('D', "A")] {
             options.insert(Letter::new(l).expect("letter"), t.to_owned());
         }
         let items: Vec<Item> = [
-            (AnswerType::Mcq, "B"),
-            (AnswerType::Closed, "yes"),
-            (AnswerType::Open, "left lung"),
+            (AnswerType::Mcq, "B", ""),
+            (AnswerType::Closed, "yes", ""),
+            (AnswerType::Closed, "yes", "Is there a pleural effusion?"),
+            (AnswerType::Closed, "no", "Is the spleen enlarged?"),
+            (AnswerType::Open, "left lung", ""),
         ]
         .into_iter()
-        .map(|(answer_type, answer)| Item {
+        .map(|(answer_type, answer, question)| Item {
             id: "fuzz".into(),
-            question: String::new(),
+            question: question.into(),
             images: vec![],
             options: if answer_type == AnswerType::Mcq {
                 options.clone()
@@ -329,7 +369,7 @@ mod tests {
         })
         .collect();
         let mut state: u64 = 7;
-        for _ in 0..3000 {
+        for _ in 0..4000 {
             let mut text = String::new();
             state = state
                 .wrapping_mul(6_364_136_223_846_793_005)
@@ -342,10 +382,12 @@ mod tests {
                 text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
             }
             for item in &items {
-                let scored = score(item, &Response::new(&text));
-                // An answer is extracted exactly when it is judged.
-                let judged = matches!(scored.outcome, Outcome::Correct | Outcome::Wrong);
-                assert_eq!(judged, scored.extracted.is_some(), "{text:?}: {scored:?}");
+                for cut in [false, true] {
+                    let scored = score(item, &Response::new(&text).truncated(cut));
+                    // An answer is extracted exactly when it is judged.
+                    let judged = matches!(scored.outcome, Outcome::Correct | Outcome::Wrong);
+                    assert_eq!(judged, scored.extracted.is_some(), "{text:?}: {scored:?}");
+                }
             }
         }
     }

@@ -44,7 +44,7 @@ use crate::letter::{
     Follower, LetterForm, is_label_like, joined_letter, letter_at_start, line_is_option_text,
     lists_other_labels, reason_follows, skip_closers, skip_lead,
 };
-use crate::normalize::{first_line, is_blank, match_form, skip_decoration, tokens};
+use crate::normalize::{eq_ignore_case, first_line, is_blank, match_form, skip_decoration, tokens};
 use crate::options::OptionTexts;
 use crate::{Response, finding, invalid_gold, prepare, refusal};
 
@@ -428,25 +428,28 @@ const REJECTIONS: &[&str] = &[
 
 /// Whether the text after a letter (optionally its own option text) rejects the option.
 fn rejects_its_option(after: &str, form: LetterForm, options: &OptionTexts) -> bool {
-    let form_tokens = match_form(first_line(after));
-    let toks = tokens(&form_tokens);
-    let own = form
-        .as_letter()
-        .and_then(|letter| options.prefix(&toks).filter(|(l, _)| *l == letter))
-        .map_or(0, |(_, len)| len);
-    let rest: Vec<&str> = toks[own..]
-        .iter()
-        .copied()
-        .skip_while(|t| {
-            matches!(
-                *t,
-                "is" | "are" | "seems" | "appears" | "would" | "be" | "option"
-            )
-        })
-        .take(1)
-        .collect();
-    rest.first()
-        .is_some_and(|t| REJECTIONS.contains(t) || *t == "isn")
+    let mut words = first_line(after)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .peekable();
+    // Skip the letter's own option text ("A) Atelectasis is unlikely").
+    if let Some(own) = form.as_letter().and_then(|l| options.tokens_of(l)) {
+        let mut probe = words.clone();
+        if own
+            .iter()
+            .all(|t| probe.next().is_some_and(|w| eq_ignore_case(w, t)))
+        {
+            words = probe;
+        }
+    }
+    let next = words.find(|w| {
+        !["is", "are", "seems", "appears", "would", "be", "option"]
+            .iter()
+            .any(|skip| skip.eq_ignore_ascii_case(w))
+    });
+    next.is_some_and(|w| {
+        REJECTIONS.iter().any(|r| r.eq_ignore_ascii_case(w)) || w.eq_ignore_ascii_case("isn")
+    })
 }
 
 /// For each line, whether it belongs to a list of options read back: two or more consecutive
@@ -492,22 +495,29 @@ fn whole_option_text(text: &str, options: &OptionTexts) -> Option<Read> {
 
 /// The one option a response asserts as a finding while it denies every other option it
 /// names ("The image shows a pneumothorax. There is no pleural effusion."), read with the
-/// restated-finding rules of closed questions (negation reach, hedges).
+/// restated-finding rules of closed questions (negation reach, hedges). Only a response that
+/// negates something can deny an option.
 fn asserted_option(text: &str, options: &OptionTexts) -> Option<Letter> {
+    let form = match_form(text);
+    let toks = tokens(&form);
+    if !options.has_negation(&toks) {
+        return None;
+    }
+    let mentioned = options.mentioned(&toks);
+    let letters: Vec<Letter> = options.letters().collect();
+    let texts: Vec<&str> = letters
+        .iter()
+        .map(|l| options.text(*l).unwrap_or(""))
+        .collect();
     let mut asserted = None;
-    for letter in options.letters() {
-        let option = options.text(letter)?;
-        match finding::option_statement(text, option) {
-            Some(YesNo::Yes) if asserted.is_none() => asserted = Some(letter),
+    for (letter, reading) in letters.iter().zip(finding::option_statements(text, &texts)) {
+        match reading {
+            Some(YesNo::Yes) if asserted.is_none() => asserted = Some(*letter),
             Some(YesNo::Yes) => return None,
             Some(YesNo::No) => {}
-            None => {
-                // An option named without a clear reading leaves the answer open.
-                let form = match_form(text);
-                if options.mentioned(&tokens(&form)).contains(&letter) {
-                    return None;
-                }
-            }
+            // An option named without a clear reading leaves the answer open.
+            None if mentioned.contains(letter) => return None,
+            None => {}
         }
     }
     asserted

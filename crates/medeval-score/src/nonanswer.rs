@@ -85,7 +85,15 @@ pub(crate) fn opens_with_non_answer(text: &str) -> bool {
         .split(['.', ',', ';', '!', '\n', '。', '，'])
         .next()
         .unwrap_or("");
-    form_is_non_answer(&crate::normalize::match_form(first))
+    // A response that is one clause was already checked whole; only English phrases have a
+    // subject before them, so a non-answer starts with a letter.
+    let more_follows = text.trim_start()[first.len()..]
+        .chars()
+        .any(char::is_alphanumeric);
+    more_follows
+        && first.len() <= 120
+        && first.starts_with(|c: char| c.is_alphabetic())
+        && form_is_non_answer(&crate::normalize::match_form(first))
 }
 
 fn form_is_non_answer(form: &str) -> bool {
@@ -94,6 +102,9 @@ fn form_is_non_answer(form: &str) -> bool {
     }
     if ENGLISH.is_match(form) {
         return true;
+    }
+    if form.is_ascii() {
+        return false;
     }
     let unspaced: String = form.chars().filter(|c| !c.is_whitespace()).collect();
     UNSPACED.contains(&unspaced.as_str())
@@ -140,7 +151,7 @@ mod tests {
         assert!(opens_with_non_answer(
             "Not sure, but probably the left lung."
         ));
-        assert!(opens_with_non_answer("Not sure."));
+        assert!(!opens_with_non_answer("Not sure.  "));
         assert!(!opens_with_non_answer("Left lung, upper lobe."));
     }
 

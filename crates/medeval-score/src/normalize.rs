@@ -174,8 +174,12 @@ pub(crate) fn match_form(text: &str) -> String {
 
 /// Whether two words are equal ignoring case (Unicode lower case, so `OPCIÓN` equals `opción`).
 pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
+    match (a.is_ascii(), b.is_ascii()) {
+        (true, true) => return a.eq_ignore_ascii_case(b),
+        // No non-ASCII character of NFKC text lower-cases to ASCII, so an ASCII word never
+        // equals a non-ASCII one (the rules compare words of prepared, NFKC text).
+        (true, false) | (false, true) => return false,
+        (false, false) => {}
     }
     a.chars()
         .flat_map(char::to_lowercase)

@@ -12,10 +12,10 @@ use crate::normalize::{match_form, tokens};
 
 /// The item's options in comparison form.
 #[derive(Debug)]
-pub(crate) struct OptionTexts {
+pub(crate) struct OptionTexts<'o> {
     entries: Vec<(Letter, Vec<String>)>,
     /// The texts as the item wrote them.
-    written: Vec<(Letter, String)>,
+    written: &'o Options,
 }
 
 /// Tokens that negate or hedge a mention ("not pneumonia", "pneumonia is unlikely",
@@ -55,9 +55,9 @@ const NEGATION_CUES: &[&str] = &[
     "false",
 ];
 
-impl OptionTexts {
+impl<'o> OptionTexts<'o> {
     /// Prepares the options of one item.
-    pub(crate) fn new(options: &Options) -> Self {
+    pub(crate) fn new(options: &'o Options) -> Self {
         let entries = options
             .iter()
             .map(|(letter, text)| {
@@ -68,16 +68,23 @@ impl OptionTexts {
                 )
             })
             .collect();
-        let written = options.iter().map(|(l, t)| (*l, t.clone())).collect();
-        Self { entries, written }
+        Self {
+            entries,
+            written: options,
+        }
+    }
+
+    /// `letter`'s option text in comparison tokens.
+    pub(crate) fn tokens_of(&self, letter: Letter) -> Option<&[String]> {
+        self.entries
+            .iter()
+            .find(|(l, _)| *l == letter)
+            .map(|(_, t)| t.as_slice())
     }
 
     /// `letter`'s option text as the item wrote it.
-    pub(crate) fn text(&self, letter: Letter) -> Option<&str> {
-        self.written
-            .iter()
-            .find(|(l, _)| *l == letter)
-            .map(|(_, t)| t.as_str())
+    pub(crate) fn text(&self, letter: Letter) -> Option<&'o str> {
+        self.written.get(&letter).map(String::as_str)
     }
 
     /// Whether `letter` labels one of the options.
@@ -194,12 +201,13 @@ impl OptionTexts {
 mod tests {
     use super::*;
 
-    fn options(texts: &[(char, &str)]) -> OptionTexts {
+    // Tests keep their options for the whole run: leaked, so the borrowing texts are 'static.
+    fn options(texts: &[(char, &str)]) -> OptionTexts<'static> {
         let options: Options = texts
             .iter()
             .filter_map(|(l, t)| Letter::new(*l).map(|l| (l, (*t).to_owned())))
             .collect();
-        OptionTexts::new(&options)
+        OptionTexts::new(Box::leak(Box::new(options)))
     }
 
     fn letter(c: char) -> Letter {

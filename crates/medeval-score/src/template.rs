@@ -23,7 +23,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// Every recognised template token; which kind each is is decided by [`kind`].
+/// Every recognised template token; which kind each is is decided by [`kind`]. Every
+/// alternative starts with a literal, so the search skips ahead quickly; that a role word
+/// stands at a line start is checked in code ([`at_line_start`]).
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
@@ -33,7 +35,7 @@ static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
         | <start_of_turn>[\t\x20]*(?:model|user)?
         | <end_of_turn> | <eos> | <bos> | <pad> | </?s>
         | \[/?INST\]
-        | (?m:^)[\t\x20]*(?:ASSISTANT|Assistant|USER|Human)[\t\x20]*:
+        | (?:ASSISTANT|Assistant|USER|Human)[\t\x20]*:
         ",
     )
     .expect("template token pattern is valid")
@@ -98,13 +100,42 @@ fn kind(token: &str) -> Kind {
     }
 }
 
-/// Whether a text is worth the token search: every token holds `<`, `[` or a role word.
+/// Whether only spaces and tabs stand between the last line break (or the start) and `at`.
+fn at_line_start(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .rev()
+        .take_while(|c| *c != '\n')
+        .all(|c| c == ' ' || c == '\t')
+}
+
+/// Whether a text is worth the token search: some `<` or `[` starts a token's spelling, or a
+/// role word stands before a colon. Looks only at those characters, so a `<think>` block costs
+/// nothing.
 fn may_hold_tokens(text: &str) -> bool {
-    text.contains(['<', '['])
-        || text.contains("ASSISTANT")
-        || text.contains("Assistant")
-        || text.contains("USER")
-        || text.contains("Human")
+    const AFTER_ANGLE: &[&str] = &[
+        "|",
+        "s>",
+        "/s>",
+        "start_of_turn>",
+        "end_of_turn>",
+        "eos>",
+        "bos>",
+        "pad>",
+    ];
+    // Single-character searches, which run as a fast byte search.
+    text.match_indices('<').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        AFTER_ANGLE.iter().any(|a| rest.starts_with(a))
+    }) || text.match_indices('[').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        rest.starts_with("INST]") || rest.starts_with("/INST]")
+    }) || text.match_indices(':').any(|(at, _)| {
+        let before = text[..at].trim_end_matches([' ', '\t']);
+        ["ASSISTANT", "Assistant", "USER", "Human"]
+            .iter()
+            .any(|role| before.ends_with(role))
+    })
 }
 
 /// The model's answer without template tokens (see the module docs). Borrowed when there are
@@ -119,6 +150,9 @@ pub(crate) fn strip_tokens(text: &str) -> Cow<'_, str> {
     let mut found = false;
     let has_content = |pieces: &[&str]| pieces.iter().any(|p| !p.trim().is_empty());
     for token in TOKEN.find_iter(text) {
+        if token.as_str().ends_with(':') && !at_line_start(text, token.start()) {
+            continue;
+        }
         found = true;
         let before = &text[cursor..token.start()];
         match kind(token.as_str()) {
@@ -161,6 +195,10 @@ pub(crate) fn strip_tokens(text: &str) -> Cow<'_, str> {
 /// A response that echoes a question-answer pair, read from its first answer label (see the
 /// module docs). Borrowed when the response does not start with an echoed question.
 pub(crate) fn strip_echoed_pair(text: &str) -> Cow<'_, str> {
+    // Most responses do not start with "Q": skip the pattern for them.
+    if !text.trim_start().starts_with('Q') {
+        return Cow::Borrowed(text);
+    }
     let Some(question) = ECHOED_QUESTION.find(text) else {
         return Cow::Borrowed(text);
     };

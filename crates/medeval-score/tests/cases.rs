@@ -252,10 +252,6 @@ fn every_hand_labelled_case_is_scored_as_labelled() {
     assert!(cases.len() >= 300, "only {} cases", cases.len());
     let mut failures = Vec::new();
     for (file, case) in &cases {
-        if case.outcome.is_none() {
-            // Realstyle cases get their expected verdicts once every category is read.
-            continue;
-        }
         let scored = verdict(case);
         let expected = (
             case.outcome.as_deref().unwrap_or("(missing)"),
@@ -299,13 +295,10 @@ fn labels_are_consistent() {
     for (file, case) in &cases {
         assert!(ids.insert(&case.id), "{file}: duplicate id {}", case.id);
         let (Some(outcome), Some(_)) = (&case.outcome, &case.rule) else {
-            // Realstyle cases get their expected verdicts once every category is read.
-            assert!(
-                file.starts_with("realstyle-"),
-                "{file} {}: no `outcome`",
+            panic!(
+                "{file} {}: every case names its expected `outcome` and `rule`",
                 case.id
             );
-            continue;
         };
         assert!(
             Outcome::parse(outcome).is_some(),
@@ -399,7 +392,6 @@ fn every_rule_is_documented() {
 /// a human reads, decline, or read something else. Never something else, and at least 97%
 /// agreement overall.
 #[test]
-#[ignore = "enforced once the rules for every category are in"]
 fn realstyle_agreement() {
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut different = Vec::new();
@@ -467,6 +459,7 @@ fn existing_cases_agreement() {
     );
 }
 
-/// Agreement on the older cases under extractor version 2, which later versions must not
-/// fall below (measured by `existing_cases_agreement` before version 3's rules).
-const EXISTING_AGREEMENT_FLOOR: f64 = 91.39;
+/// Agreement on the older cases that later versions must not fall below: extractor version 2
+/// read 91.4% of them (393 of 430), version 3 reads 94.8% (419 of 442, 12 of them added with
+/// version 3's rules), measured by `existing_cases_agreement`.
+const EXISTING_AGREEMENT_FLOOR: f64 = 94.79;
