@@ -35,6 +35,8 @@ pub struct Reply {
     /// `choices[0].message` exactly as given, in place of the one built from the fields above:
     /// for answers a well-behaved server would not send (see [`Reply::raw_message`]).
     pub message: Option<Value>,
+    /// `choices[0].finish_reason`; `"stop"` when `None`.
+    pub finish_reason: Option<String>,
 }
 
 impl Reply {
@@ -43,6 +45,15 @@ impl Reply {
         Self {
             content: content.into(),
             ..Self::default()
+        }
+    }
+
+    /// The same reply, ended by the token limit (`finish_reason` `"length"`), as a server sends
+    /// an answer cut at `max_tokens`.
+    pub fn cut_by_token_limit(self) -> Self {
+        Self {
+            finish_reason: Some("length".to_owned()),
+            ..self
         }
     }
 
@@ -666,7 +677,11 @@ fn completion_body(seq: u64, request: &Value, reply: &Reply) -> Value {
         "object": "chat.completion",
         "created": 0,
         "model": request.get("model").cloned().unwrap_or(Value::Null),
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "choices": [{
+            "index": 0,
+            "message": message,
+            "finish_reason": reply.finish_reason.as_deref().unwrap_or("stop"),
+        }],
         "usage": {
             "prompt_tokens": prompt_chars / 4,
             "completion_tokens": reply.content.split_whitespace().count(),

@@ -522,9 +522,12 @@ async fn verdict(scorer: &dyn Scorer, item: &Item, completion: &Completion) -> S
     scorer.score(item, response_of(completion)).await
 }
 
-/// What a scorer reads of a completion: its content, separated reasoning and API refusal.
+/// What a scorer reads of a completion: its content, separated reasoning and API refusal, and
+/// whether the token limit cut it (`finish_reason` `"length"`): a cut text can look like an
+/// answer it is not, so the rules read it only where the answer ended before the cut.
 fn response_of(completion: &Completion) -> Response<'_> {
-    let mut response = Response::new(&completion.content);
+    let mut response = Response::new(&completion.content)
+        .truncated(completion.finish_reason.as_deref() == Some("length"));
     if let Some(reasoning) = &completion.reasoning {
         response = response.with_reasoning(reasoning);
     }

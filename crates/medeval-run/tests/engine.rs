@@ -507,3 +507,58 @@ async fn a_run_can_be_spawned_onto_the_runtime_with_its_store() {
     assert_eq!((report.answered, report.status), (4, RunStatus::Complete));
     assert_eq!(verdicts(&stored), expected_verdicts());
 }
+
+/// A reply cut by the token limit (`finish_reason` `"length"`) is read only where its answer
+/// ended before the cut, and the stored completion keeps the reason.
+///
+/// | item  | gold | scripted reply (all cut)                                  | verdict  |
+/// |-------|------|-----------------------------------------------------------|----------|
+/// | film0 | yes  | `Yes. The fracture line runs through the`                 | correct  |
+/// | film1 | no   | `Yes. There is a`                                         | wrong    |
+/// | film2 | B    | `The likely finding is a consolidation of the lower lobe, or` | unparsed |
+/// | film3 | yes  | `The answer is B or`  (closed item: no yes/no before the cut) | unparsed |
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_cut_by_the_token_limit_are_read_only_where_they_ended() {
+    let server = MockServer::builder()
+        .rule(|request| {
+            Reply::text(match film(&request.prompt) {
+                Some(0) => "Yes. The fracture line runs through the",
+                Some(1) => "Yes. There is a",
+                Some(2) => "The likely finding is a consolidation of the lower lobe, or",
+                _ => "The answer is B or",
+            })
+            .cut_by_token_limit()
+        })
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open_store(dir.path());
+    run(&mut store, plan(&server, 4)).await;
+    let stored = only_run(&store);
+    let outcomes: Vec<(String, Outcome)> = stored
+        .samples
+        .iter()
+        .map(|s| (s.item_id.clone(), s.scored.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            ("film0".to_owned(), Outcome::Correct),
+            ("film1".to_owned(), Outcome::Wrong),
+            ("film2".to_owned(), Outcome::Unparsed),
+            ("film3".to_owned(), Outcome::Unparsed),
+        ]
+    );
+    for sample in &stored.samples {
+        let completion = sample.completion.as_ref().unwrap();
+        assert_eq!(completion.finish_reason.as_deref(), Some("length"));
+        if sample.scored.outcome == Outcome::Unparsed {
+            assert_eq!(
+                sample.scored.rule, "unparsed:truncated",
+                "{}",
+                sample.item_id
+            );
+        }
+    }
+}

@@ -22,7 +22,9 @@ use crate::summary::summarize_samples;
 /// sampling table, when the run has one, and the summary tables.
 pub fn summary_text(run: &StoredRun, summary: &RunSummary, format: Format) -> String {
     let header = if format == Format::Terminal {
-        run_header(run, summary.missing, summary.errors()) + &error_lines(summary)
+        run_header(run, summary.missing, summary.errors())
+            + &error_lines(summary)
+            + &truncation_line(summary.truncated)
     } else {
         String::new()
     };
@@ -80,6 +82,16 @@ pub fn error_lines(summary: &RunSummary) -> String {
         lines.push('\n');
     }
     lines
+}
+
+/// Says how many answers the token limit cut, and what to do about it; empty when none was.
+pub fn truncation_line(truncated: u64) -> String {
+    match truncated {
+        0 => String::new(),
+        n => format!(
+            "{n} answer(s) were cut by the token limit (finish_reason length) and read only where they ended before the cut; raise --max-tokens to let the model finish\n\n"
+        ),
+    }
 }
 
 /// The lines above a run's tables: what was run, and whether the numbers are final.

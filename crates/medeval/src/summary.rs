@@ -47,6 +47,19 @@ pub struct RunSummary {
     /// Why samples ended in `error`, grouped by reason, most frequent first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub error_reasons: Vec<ErrorReason>,
+    /// Answers the token limit cut (`finish_reason` `"length"`): the model did not finish, so
+    /// `--max-tokens` may be too low for it. A cut answer is read only where it ended before
+    /// the cut (otherwise `unparsed:truncated`).
+    pub truncated: u64,
+}
+
+/// Stored answers that the token limit cut (`finish_reason` `"length"`).
+pub fn truncated_answers(run: &StoredRun) -> u64 {
+    run.samples
+        .iter()
+        .filter_map(|sample| sample.completion.as_ref())
+        .filter(|completion| completion.finish_reason.as_deref() == Some("length"))
+        .count() as u64
 }
 
 /// Samples that ended in error for one reason.
@@ -142,6 +155,7 @@ pub fn summarize_stored(run: &StoredRun, options: &SummaryOptions) -> RunSummary
         repeated,
         repeated_error,
         error_reasons: error_reasons(run),
+        truncated: truncated_answers(run),
     };
     summary.complete = missing == 0 && summary.errors() == 0 && run.status != RunStatus::Running;
     summary
