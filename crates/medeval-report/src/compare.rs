@@ -227,7 +227,7 @@ fn pair<'a>(
 ) -> Result<PairedOutcomes, StatsError> {
     let record = |r: &&'a ScoredRecord| Record {
         id: r.id.as_str(),
-        outcome: r.outcome,
+        outcome: r.outcome(),
         cluster: if settings.use_clusters {
             r.cluster.as_deref()
         } else {
@@ -289,10 +289,11 @@ pub fn compare_runs(
 
     let mut warnings = Vec::new();
     for (name, run) in [("A", a), ("B", b)] {
-        if run.missing_items > 0 {
+        let missing = run.missing_items();
+        if missing > 0 {
             warnings.push(format!(
-                "run {name} ({}) is incomplete: {} item(s) have no response yet and are not compared",
-                run.label.label, run.missing_items
+                "run {name} ({}) is incomplete: {missing} item(s) have no response yet and are not compared",
+                run.label.label
             ));
         }
     }
@@ -347,10 +348,10 @@ fn discordant_items(
         Some(DiscordantItem {
             id: record_a.id.clone(),
             gold: record_a.gold.clone().or_else(|| record_b.gold.clone()),
-            answer_a: record_a.extracted.clone(),
-            outcome_a: record_a.outcome,
-            answer_b: record_b.extracted.clone(),
-            outcome_b: record_b.outcome,
+            answer_a: record_a.scored.extracted.clone(),
+            outcome_a: record_a.outcome(),
+            answer_b: record_b.scored.extracted.clone(),
+            outcome_b: record_b.outcome(),
         })
     };
     let cells = pairs.discordant();
@@ -463,24 +464,22 @@ pub(crate) fn correct_groups(groups: &mut [GroupComparison]) -> Result<(), Stats
 
 #[cfg(test)]
 mod tests {
-    use medeval_core::{AnswerType, Meta};
+    use medeval_core::{AnswerType, Meta, Scored};
 
     use super::*;
     use crate::scored::RunSource;
 
     fn run(name: &str, outcomes: &[(&str, Outcome, Option<&str>)]) -> ScoredRun {
-        ScoredRun {
-            label: RunLabel {
+        ScoredRun::new(
+            RunLabel {
                 label: name.into(),
                 source: RunSource::File {
                     path: format!("{name}.jsonl"),
                 },
                 model: None,
             },
-            benchmark: Some("bench".into()),
-            items_sha256: None,
-            missing_items: 0,
-            records: outcomes
+            Some("bench".into()),
+            outcomes
                 .iter()
                 .map(|&(id, outcome, group)| {
                     let mut meta = Meta::new();
@@ -490,8 +489,7 @@ mod tests {
                     ScoredRecord {
                         id: id.into(),
                         sample: 0,
-                        outcome,
-                        extracted: Some(format!("{name}-{id}")),
+                        scored: Scored::new(outcome, Some(format!("{name}-{id}")), "test"),
                         gold: Some("gold".into()),
                         answer_type: Some(AnswerType::Closed),
                         cluster: None,
@@ -499,7 +497,7 @@ mod tests {
                     }
                 })
                 .collect(),
-        }
+        )
     }
 
     use Outcome::{Correct as C, Unparsed as U, Wrong as W};

@@ -118,14 +118,14 @@ pub fn compare_report_runs(
         });
     }
     let unpaired = (records_a.len() + records_b.len() - 2 * paired.len()) as u64;
-    let counts_a: OutcomeCounts = paired.iter().map(|(ra, _)| ra.outcome).collect();
-    let counts_b: OutcomeCounts = paired.iter().map(|(_, rb)| rb.outcome).collect();
+    let counts_a: OutcomeCounts = paired.iter().map(|(ra, _)| ra.outcome()).collect();
+    let counts_b: OutcomeCounts = paired.iter().map(|(_, rb)| rb.outcome()).collect();
     let kept: Vec<(&ScoredRecord, &ScoredRecord)> = paired
         .iter()
         .copied()
         .filter(|(ra, rb)| {
             settings.policy == NonJudgementPolicy::CountAsWrong
-                || (ra.outcome == Outcome::Generated && rb.outcome == Outcome::Generated)
+                || (ra.outcome() == Outcome::Generated && rb.outcome() == Outcome::Generated)
         })
         .collect();
     let excluded = (paired.len() - kept.len()) as u64;
@@ -238,8 +238,7 @@ fn one_per_item(run: &ScoredRun, draw: Option<u32>) -> Result<Vec<&ScoredRecord>
 fn evaluate<'a>(records: impl Iterator<Item = &'a ScoredRecord>) -> Evaluation {
     evaluate_reports(records.map(|r| ReportText {
         id: &r.id,
-        report:
-            (r.outcome == Outcome::Generated).then(|| r.extracted.as_deref().unwrap_or_default()),
+        report: (r.outcome() == Outcome::Generated).then(|| r.extracted().unwrap_or_default()),
         // Checked by the caller: every paired record has its reference.
         reference: r.gold.as_deref().unwrap_or_default(),
     }))
@@ -314,7 +313,7 @@ impl ReportComparison {
 
 #[cfg(test)]
 mod tests {
-    use medeval_core::Meta;
+    use medeval_core::{Meta, Scored};
     use medeval_stats::Bootstrap;
 
     use super::*;
@@ -328,35 +327,32 @@ mod tests {
     ];
 
     fn run(label: &str, candidates: &[Option<&str>], clusters: bool) -> ScoredRun {
-        ScoredRun {
-            label: RunLabel {
+        ScoredRun::new(
+            RunLabel {
                 label: label.into(),
                 source: RunSource::File { path: label.into() },
                 model: None,
             },
-            benchmark: Some("iu-xray".into()),
-            items_sha256: None,
-            missing_items: 0,
-            records: candidates
+            Some("iu-xray".into()),
+            candidates
                 .iter()
                 .zip(REFERENCES)
                 .enumerate()
                 .map(|(i, (candidate, reference))| ScoredRecord {
                     id: format!("s{i}"),
                     sample: 0,
-                    outcome: if candidate.is_some() {
-                        Outcome::Generated
+                    scored: if candidate.is_some() {
+                        Scored::new(Outcome::Generated, candidate.map(str::to_owned), "test")
                     } else {
-                        Outcome::Error
+                        Scored::error("test")
                     },
-                    extracted: candidate.map(str::to_owned),
                     gold: Some(reference.into()),
                     answer_type: Some(AnswerType::Report),
                     cluster: clusters.then(|| format!("patient{}", i / 2)),
                     meta: Meta::new(),
                 })
                 .collect(),
-        }
+        )
     }
 
     fn settings(policy: NonJudgementPolicy) -> CompareSettings {

@@ -72,7 +72,7 @@ pub fn rank_runs(
                 .iter()
                 .map(|r| Record {
                     id: r.id.as_str(),
-                    outcome: r.outcome,
+                    outcome: r.outcome(),
                     cluster: if settings.use_clusters {
                         r.cluster.as_deref()
                     } else {
@@ -107,10 +107,11 @@ pub fn rank_runs(
 
     let mut warnings = Vec::new();
     for run in runs {
-        if run.missing_items > 0 {
+        let missing = run.missing_items();
+        if missing > 0 {
             warnings.push(format!(
-                "run {} is incomplete: {} item(s) have no response yet and are not ranked",
-                run.label.label, run.missing_items
+                "run {} is incomplete: {missing} item(s) have no response yet and are not ranked",
+                run.label.label
             ));
         }
     }
@@ -168,39 +169,36 @@ pub fn correct_pairs(boards: &mut [RankedBenchmark]) -> Result<(), medeval_stats
 
 #[cfg(test)]
 mod tests {
-    use medeval_core::{Meta, Outcome};
+    use medeval_core::{Meta, Outcome, Scored};
 
     use super::*;
     use crate::scored::{RunSource, ScoredRecord};
     use medeval_stats::NonJudgementPolicy;
 
     fn run(name: &str, benchmark: &str, outcomes: &[Outcome]) -> ScoredRun {
-        ScoredRun {
-            label: RunLabel {
+        ScoredRun::new(
+            RunLabel {
                 label: name.into(),
                 source: RunSource::File {
                     path: format!("{name}.jsonl"),
                 },
                 model: None,
             },
-            benchmark: Some(benchmark.into()),
-            items_sha256: None,
-            missing_items: 0,
-            records: outcomes
+            Some(benchmark.into()),
+            outcomes
                 .iter()
                 .enumerate()
                 .map(|(i, &outcome)| ScoredRecord {
                     id: format!("q{i}"),
                     sample: 0,
-                    outcome,
-                    extracted: None,
+                    scored: Scored::new(outcome, None, "test"),
                     gold: None,
                     answer_type: None,
                     cluster: None,
                     meta: Meta::new(),
                 })
                 .collect(),
-        }
+        )
     }
 
     use Outcome::{Correct as C, Wrong as W};

@@ -110,11 +110,11 @@ impl BaselineFacts {
         let first_draws = judged.iter().filter(|r| r.sample == 0);
         let outcomes = if use_clusters && judged.iter().any(|r| r.cluster.is_some()) {
             RunOutcomes::clustered(
-                first_draws.map(|r| (r.outcome, r.cluster.as_deref())),
+                first_draws.map(|r| (r.outcome(), r.cluster.as_deref())),
                 policy,
             )
         } else {
-            RunOutcomes::new(first_draws.map(|r| r.outcome), policy)
+            RunOutcomes::new(first_draws.map(|r| r.outcome()), policy)
         };
         let estimate = estimate_accuracy(&outcomes, CiMethod::Wilson, 0.95)?;
         let clusters = estimate.clusters;
@@ -128,7 +128,7 @@ impl BaselineFacts {
             draw_discordance: None,
             clusters: clusters.map(|c| c.clusters),
             measured_design_effect: clusters.and_then(|c| c.design_effect),
-            non_judgements: Some(judged.iter().map(|r| r.outcome).collect::<Counts>().0),
+            non_judgements: Some(judged.iter().map(|r| r.outcome()).collect::<Counts>().0),
             policy,
         };
         if samples_per_item > 1 {

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use medeval_core::Scored;
 use medeval_data::{DataError, ScoredFile};
 use medeval_report::{RunLabel, RunSource, ScoredRecord, ScoredRun};
 use medeval_store::{Store, StoreError};
@@ -98,7 +99,8 @@ impl RunLoader {
     }
 }
 
-/// A file's samples as one run per benchmark, in order of first appearance.
+/// A file's samples as one run per benchmark, in order of first appearance: the only place a
+/// scored-sample file's lines become records.
 fn runs_from_file(argument: &str, file: ScoredFile) -> Vec<ScoredRun> {
     let mut order: Vec<Option<String>> = Vec::new();
     let mut by_benchmark: HashMap<Option<String>, (Vec<ScoredRecord>, HashSet<String>)> =
@@ -114,8 +116,8 @@ fn runs_from_file(argument: &str, file: ScoredFile) -> Vec<ScoredRun> {
         records.push(ScoredRecord {
             id: sample.id,
             sample: sample.sample,
-            outcome: sample.outcome,
-            extracted: sample.extracted,
+            // The file's rule and metrics are not read (see `medeval_data::ScoredSample`).
+            scored: Scored::new(sample.outcome, sample.extracted, String::new()),
             gold: sample.answer,
             answer_type: sample.answer_type,
             cluster: sample.cluster,
@@ -129,19 +131,14 @@ fn runs_from_file(argument: &str, file: ScoredFile) -> Vec<ScoredRun> {
             let model = (models.len() == 1)
                 .then(|| models.into_iter().next())
                 .flatten();
-            Some(ScoredRun {
-                label: RunLabel {
-                    label: argument.to_owned(),
-                    source: RunSource::File {
-                        path: argument.to_owned(),
-                    },
-                    model,
+            let label = RunLabel {
+                label: argument.to_owned(),
+                source: RunSource::File {
+                    path: argument.to_owned(),
                 },
-                benchmark,
-                items_sha256: None,
-                missing_items: 0,
-                records,
-            })
+                model,
+            };
+            Some(ScoredRun::new(label, benchmark, records))
         })
         .collect()
 }

@@ -128,37 +128,31 @@ impl RunSummary {
 
 /// Summarises a stored run under `options`.
 pub fn summarize_stored(run: &StoredRun, options: &SummaryOptions) -> RunSummary {
-    let (summary, missing) = summarize_samples(run, options);
-    let samples_per_item = run.manifest.samples_per_item.max(1);
+    let (summary, _) = summarize_samples(run, options);
+    let scored = scored_run(run);
+    let samples_per_item = scored.draws_per_item;
     let (repeated, repeated_error) = if samples_per_item > 1 {
-        match scored_run(run).repeated_summary(
-            options.policy,
-            TieRule::Wrong,
-            options.confidence,
-            true,
-        ) {
+        match scored.repeated_summary(options.policy, TieRule::Wrong, options.confidence, true) {
             Ok(summary) => (Some(summary), None),
             Err(error) => (None, Some(error.to_string())),
         }
     } else {
         (None, None)
     };
-    let mut summary = RunSummary {
+    RunSummary {
         run: run.id.clone(),
         benchmark: run.manifest.items.benchmark.clone(),
         model: run.manifest.model.name.clone(),
         status: run.status.as_str().to_owned(),
-        complete: false,
-        missing,
+        complete: scored.is_complete(),
+        missing: scored.missing_samples(),
         samples_per_item,
         summary,
         repeated,
         repeated_error,
         error_reasons: error_reasons(run),
         truncated: truncated_answers(run),
-    };
-    summary.complete = missing == 0 && summary.errors() == 0 && run.status != RunStatus::Running;
-    summary
+    }
 }
 
 /// The clustered counterpart of an interval method: samples of one item are not independent.
@@ -213,24 +207,14 @@ pub fn summarize_samples(run: &StoredRun, options: &SummaryOptions) -> (Summary,
         .collect();
     (
         medeval_report::summarize(&rows, &options),
-        missing_samples(run),
+        scored_run(run).missing_samples(),
     )
 }
 
-/// Draws of the run's items that have no stored sample yet.
-pub fn missing_samples(run: &StoredRun) -> u64 {
-    let samples_per_item = run.manifest.samples_per_item.max(1);
-    let stored: HashSet<(&str, u32)> = run
-        .samples
-        .iter()
-        .filter(|s| s.sample < samples_per_item)
-        .map(|s| (s.item_id.as_str(), s.sample))
-        .collect();
-    (run.items.len() as u64 * u64::from(samples_per_item)).saturating_sub(stored.len() as u64)
-}
-
-/// A stored run as scored records, one per sample, in the run's item order: the shape
-/// comparisons, rankings and power plans read, whether a run came from a store or a file.
+/// A stored run as the one [`ScoredRun`] every report reads: one record per sample, in the
+/// run's item order, each with its item's gold answer, type, cluster key and metadata; the
+/// items without a sample, the draws the manifest asks for, the variant and whether the run is
+/// still marked running. This is the only place a stored run's samples become records.
 pub fn scored_run(run: &StoredRun) -> ScoredRun {
     let items: HashMap<&str, &medeval_store::ItemRecord> = run
         .items
@@ -245,8 +229,7 @@ pub fn scored_run(run: &StoredRun) -> ScoredRun {
             Some(ScoredRecord {
                 id: item.id.clone(),
                 sample: sample.sample,
-                outcome: sample.scored.outcome,
-                extracted: sample.scored.extracted.clone(),
+                scored: sample.scored.clone(),
                 gold: Some(item.gold.text().into_owned()),
                 answer_type: Some(item.gold.answer_type()),
                 cluster: item.cluster.clone(),
@@ -255,22 +238,27 @@ pub fn scored_run(run: &StoredRun) -> ScoredRun {
         })
         .collect();
     let answered: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    let missing_items = run
+    let unanswered = run
         .items
         .iter()
         .filter(|item| !answered.contains(item.id.as_str()))
-        .count() as u64;
+        .map(|item| item.id.clone())
+        .collect();
+    let manifest = &run.manifest;
     ScoredRun {
         label: RunLabel {
             label: run.id.clone(),
             source: RunSource::Store {
                 run: run.id.clone(),
             },
-            model: Some(run.manifest.model.name.clone()),
+            model: Some(manifest.model.name.clone()),
         },
-        benchmark: Some(run.manifest.items.benchmark.clone()),
-        items_sha256: Some(run.manifest.items.sha256.clone()),
-        missing_items,
+        benchmark: Some(manifest.items.benchmark.clone()),
+        variant: manifest.variant.clone(),
+        items_sha256: Some(manifest.items.sha256.clone()),
+        draws_per_item: manifest.samples_per_item.max(1),
+        unanswered,
+        running: run.status == RunStatus::Running,
         records,
     }
 }
