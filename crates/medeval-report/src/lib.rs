@@ -1,19 +1,22 @@
 //! Reports: scored samples in, numbers people can trust out.
 //!
-//! [`summarize`] turns scored samples into a [`Summary`]: accuracy with a confidence interval,
-//! the count of every outcome beside it (so `unparsed`, `refused` and `error` are never hidden),
-//! per-sample metric means, and breakdowns by any metadata field with micro and macro averages
-//! labelled as such. [`summary_tables`] lays a summary out as [`Table`]s, which render to the
-//! terminal, Markdown, CSV and LaTeX; JSON comes from serialising the summary itself.
+//! Runs from anywhere (the store, a scored-sample file, `medeval score`'s items and verdicts)
+//! become [`ScoredRun`]s, the one shape everything here reads; whether a run is complete and
+//! what it is missing are its methods.
 //!
-//! Runs from anywhere (the store, or scored-sample files) become [`ScoredRun`]s, one shape for
-//! everything downstream: [`compare_runs`] pairs two of them by item id (with the discordant
-//! items and breakdowns) and [`correct_family`] applies Holm and BH across benchmarks;
-//! [`rank_runs`] ranks several with bootstrap rank intervals and compares every pair
-//! ([`correct_pairs`]); [`plan_power`] turns a baseline run or an assumed accuracy into items
-//! needed and a minimum detectable effect, recording where each assumption came from.
-//! [`paper_table`] lays several runs side by side (models as rows, benchmarks as columns) for
-//! papers.
+//! [`summarize`] turns a run into a [`Summary`]: accuracy with a confidence interval, the count
+//! of every outcome beside it (so `unparsed`, `refused` and `error` are never hidden),
+//! per-sample metric means, the corpus text metrics of report items, and breakdowns by any
+//! metadata field with micro and macro averages labelled as such. [`summary_tables`] lays a
+//! summary out as [`Table`]s, which render to the terminal, Markdown, CSV and LaTeX; JSON comes
+//! from serialising the summary itself.
+//!
+//! [`compare_runs`] pairs two runs by item id (with the discordant items and breakdowns) and
+//! [`correct_family`] applies Holm and BH across benchmarks; [`rank_runs`] ranks several with
+//! bootstrap rank intervals and compares every pair ([`correct_pairs`]); [`plan_power`] turns a
+//! baseline run or an assumed accuracy into items needed and a minimum detectable effect,
+//! recording where each assumption came from. [`paper_table`] lays several runs side by side
+//! (models as rows, benchmarks with their variants as columns) for papers.
 
 mod compare;
 mod compare_reports;
@@ -25,7 +28,6 @@ mod paper_input;
 mod paper_reports;
 mod plan;
 mod reports;
-mod row;
 mod scored;
 mod summary;
 mod table;
@@ -35,8 +37,7 @@ pub use layout::{LONGEST_UNBROKEN_WORD, TERMINAL_WIDTH};
 pub use paper::{
     Cell, Column, Layout, PaperError, PaperRow, PaperTable, STUDY_2507_11200, paper_table,
 };
-pub use paper_input::{IntervalChoice, PaperOptions, RunInput};
-pub use row::Row;
+pub use paper_input::{IntervalChoice, PaperOptions};
 pub use summary::{Accuracy, MISSING_GROUP, Summary, SummaryOptions, is_non_judgement, summarize};
 pub use table::{Align, Format, Table, visible};
 pub use tidy::{ALL_GROUPS, OVERALL, TIDY_COLUMNS, TidySource, push_tidy_rows, tidy_table};

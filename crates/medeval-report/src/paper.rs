@@ -16,10 +16,11 @@ use medeval_core::OutcomeCounts;
 use medeval_stats::{CiFallback, CiMethod, CiMethodName, NonJudgementPolicy};
 use serde::Serialize;
 
-use crate::paper_input::{IntervalChoice, PaperOptions, RunInput};
-use crate::paper_reports::{ReportPaperTable, is_report_run, report_paper_table};
-use crate::row::Row;
-use crate::summary::{SummaryOptions, summarize};
+use crate::compare_reports::is_report_run;
+use crate::paper_input::{IntervalChoice, PaperOptions};
+use crate::paper_reports::{ReportPaperTable, report_paper_table};
+use crate::scored::ScoredRun;
+use crate::summary::{Counted, SummaryOptions, counted, summarize_counted};
 use crate::table::{Align, Table};
 
 /// One column: a benchmark, or the items of a benchmark whose `field` has one value.
@@ -194,32 +195,59 @@ pub enum PaperError {
     NoRuns,
 }
 
-/// Lays `runs` out under `layout`.
+/// A run with what places it in a paper table: its model is the row, its benchmark (with the
+/// variant, when it has one) the column.
+#[derive(Debug, Clone)]
+pub(crate) struct Placed<'a> {
+    /// The run's id (or file name), as cells name it.
+    pub run: &'a str,
+    /// The row.
+    pub model: &'a str,
+    /// The column.
+    pub benchmark: String,
+    /// The run.
+    pub scored: &'a ScoredRun,
+}
+
+impl<'a> Placed<'a> {
+    fn new(scored: &'a ScoredRun) -> Self {
+        Self {
+            run: &scored.label.label,
+            model: scored.model_label(),
+            benchmark: scored.benchmark_label(),
+            scored,
+        }
+    }
+}
+
+/// Lays `runs` out under `layout`: one row per model, one column per benchmark (a variant run
+/// gets a column of its own), in the order the runs are given.
 pub fn paper_table(
-    runs: &[RunInput<'_>],
+    runs: &[ScoredRun],
     layout: &Layout,
     options: &PaperOptions,
 ) -> Result<PaperTable, PaperError> {
     if runs.is_empty() {
         return Err(PaperError::NoRuns);
     }
+    let runs: Vec<Placed<'_>> = runs.iter().map(Placed::new).collect();
     let mut models: Vec<&str> = Vec::new();
-    let mut by_cell: HashMap<(&str, &str), &RunInput<'_>> = HashMap::new();
-    for run in runs {
-        if !models.contains(&run.model.as_str()) {
-            models.push(&run.model);
+    let mut by_cell: HashMap<(&str, &str), &Placed<'_>> = HashMap::new();
+    for run in &runs {
+        if !models.contains(&run.model) {
+            models.push(run.model);
         }
-        if let Some(first) = by_cell.insert((&run.model, &run.benchmark), run) {
+        if let Some(first) = by_cell.insert((run.model, &run.benchmark), run) {
             return Err(PaperError::SameCell {
-                model: run.model.clone(),
+                model: run.model.to_owned(),
                 benchmark: run.benchmark.clone(),
-                first: first.run.clone(),
-                second: run.run.clone(),
+                first: first.run.to_owned(),
+                second: run.run.to_owned(),
             });
         }
     }
-    let (report_runs, accuracy_runs): (Vec<&RunInput<'_>>, Vec<&RunInput<'_>>) =
-        runs.iter().partition(|run| is_report_run(run));
+    let (report_runs, accuracy_runs): (Vec<&Placed<'_>>, Vec<&Placed<'_>>) =
+        runs.iter().partition(|run| is_report_run(run.scored));
     models.retain(|model| accuracy_runs.iter().any(|run| run.model == *model));
     let columns = match layout {
         Layout::Fixed { columns, .. } if !accuracy_runs.is_empty() => columns.clone(),
@@ -257,7 +285,7 @@ pub fn paper_table(
 }
 
 /// Benchmarks in order of appearance, each followed by its sub-columns.
-fn auto_columns(runs: &[&RunInput<'_>], sub: &[String]) -> Vec<Column> {
+fn auto_columns(runs: &[&Placed<'_>], sub: &[String]) -> Vec<Column> {
     let mut benchmarks: Vec<&str> = Vec::new();
     for run in runs {
         if !benchmarks.contains(&run.benchmark.as_str()) {
@@ -271,7 +299,12 @@ fn auto_columns(runs: &[&RunInput<'_>], sub: &[String]) -> Vec<Column> {
             let values: BTreeSet<String> = runs
                 .iter()
                 .filter(|run| run.benchmark == benchmark)
-                .flat_map(|run| run.rows.iter().filter_map(|row| row.item.group_key(field)))
+                .flat_map(|run| {
+                    run.scored
+                        .records
+                        .iter()
+                        .filter_map(|record| record.group_key(field))
+                })
                 .collect();
             if values.len() >= 2 {
                 columns.extend(values.iter().map(|value| {
@@ -283,26 +316,25 @@ fn auto_columns(runs: &[&RunInput<'_>], sub: &[String]) -> Vec<Column> {
     columns
 }
 
-fn cell(run: &RunInput<'_>, column: &Column, options: &PaperOptions) -> Cell {
-    let rows: Vec<Row<'_>> = match &column.filter {
-        None => run.rows.clone(),
-        Some((field, value)) => run
-            .rows
+fn cell(run: &Placed<'_>, column: &Column, options: &PaperOptions) -> Cell {
+    let counted = counted(run.scored);
+    let records: Vec<&Counted<'_>> = match &column.filter {
+        None => counted.iter().collect(),
+        Some((field, value)) => counted
             .iter()
-            .copied()
-            .filter(|row| row.item.group_key(field).as_deref() == Some(value.as_str()))
+            .filter(|c| c.record.group_key(field).as_deref() == Some(value.as_str()))
             .collect(),
     };
     // Decided on the whole run, as `show` decides it, so a sub-column gets its run's method.
-    let clustered = run.rows.iter().any(|row| row.item.cluster.is_some());
+    let clustered = counted.iter().any(|c| c.cluster.is_some());
     let ci = match options.interval {
         IntervalChoice::Wilson => CiMethod::Wilson,
         IntervalChoice::ClusterRobust => CiMethod::ClusterRobust,
         IntervalChoice::Auto => CiMethod::Auto,
     }
     .resolve(clustered);
-    let summary = summarize(
-        &rows,
+    let summary = summarize_counted(
+        &records,
         &SummaryOptions {
             policy: options.policy,
             ci,
@@ -312,7 +344,7 @@ fn cell(run: &RunInput<'_>, column: &Column, options: &PaperOptions) -> Cell {
         },
     );
     Cell {
-        run: run.run.clone(),
+        run: run.run.to_owned(),
         n: summary.overall.n,
         accuracy: summary.overall.accuracy,
         accuracy_ci: summary.overall.accuracy_ci,
@@ -489,23 +521,19 @@ mod tests {
             .collect()
     }
 
-    fn input<'a>(
+    fn input(
         run: &str,
         model: &str,
         benchmark: &str,
-        items: &'a [Item],
-        scored: &'a [Scored],
-    ) -> RunInput<'a> {
-        RunInput {
-            run: run.into(),
-            model: model.into(),
-            benchmark: benchmark.into(),
-            rows: items
-                .iter()
-                .zip(scored)
-                .map(|(item, scored)| Row { item, scored })
-                .collect(),
-        }
+        items: &[Item],
+        scored: &[Scored],
+    ) -> ScoredRun {
+        let label = crate::RunLabel {
+            label: run.into(),
+            source: crate::RunSource::Store { run: run.into() },
+            model: Some(model.into()),
+        };
+        ScoredRun::of_items(label, Some(benchmark.into()), items, scored.to_vec())
     }
 
     use Outcome::{Correct, Unparsed, Wrong};
@@ -673,6 +701,25 @@ mod tests {
         let reasoning = table.rows[0].cells[6].as_ref().unwrap();
         assert_eq!(reasoning.accuracy, Some(0.0));
         assert_eq!(table.unplaced, ["medqa (r2)"]);
+    }
+
+    /// A probe variant's run of a benchmark is a column of its own next to the plain run.
+    #[test]
+    fn a_variant_run_has_its_own_column() {
+        let items = vec![item(0, AnswerType::Mcq, None, "x")];
+        let scored = verdicts(&[Correct]);
+        let mut circular = input("r2", "m", "b", &items, &scored);
+        circular.variant = Some("circular".into());
+        let runs = [input("r1", "m", "b", &items, &scored), circular];
+        let table = paper_table(
+            &runs,
+            &Layout::Auto { sub: vec![] },
+            &PaperOptions::default(),
+        )
+        .unwrap();
+        let labels: Vec<&str> = table.columns.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["b", "b [circular]"]);
+        assert_eq!(table.rows[0].cells[1].as_ref().unwrap().run, "r2");
     }
 
     #[test]

@@ -1,21 +1,6 @@
-//! A paper table's runs and options, apart so `paper` and `paper_reports` need not use each other.
+//! A paper table's options, apart so `paper` and `paper_reports` need not use each other.
 
 use medeval_stats::NonJudgementPolicy;
-
-use crate::row::Row;
-
-/// The scored samples of one run, with what places it in the table.
-#[derive(Debug, Clone)]
-pub struct RunInput<'a> {
-    /// The run id.
-    pub run: String,
-    /// The row: the model (or baseline) name.
-    pub model: String,
-    /// The column: the benchmark, with its variant when it has one (`medqa [circular]`).
-    pub benchmark: String,
-    /// The samples with their items.
-    pub rows: Vec<Row<'a>>,
-}
 
 /// Which interval each cell gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use medeval_core::AnswerType;
 use serde::Serialize;
 
-use crate::paper_input::{PaperOptions, RunInput};
+use crate::paper::Placed;
+use crate::paper_input::PaperOptions;
 use crate::reports::{REPORT_METRICS, ReportSummary, summarize_reports};
+use crate::summary::{Counted, counted};
 use crate::table::{Align, Table};
 
 /// Report-generation runs side by side.
@@ -42,19 +43,10 @@ pub struct ReportCell {
     pub summary: ReportSummary,
 }
 
-/// Whether a run is a report-generation run: it has items and every one is a report.
-pub(crate) fn is_report_run(run: &RunInput<'_>) -> bool {
-    !run.rows.is_empty()
-        && run
-            .rows
-            .iter()
-            .all(|row| row.item.answer_type() == AnswerType::Report)
-}
-
 /// Lays report runs out; `None` when there are none. Runs must already be known to fill
 /// distinct cells.
 pub(crate) fn report_paper_table(
-    runs: &[&RunInput<'_>],
+    runs: &[&Placed<'_>],
     options: &PaperOptions,
 ) -> Option<ReportPaperTable> {
     if runs.is_empty() {
@@ -63,8 +55,8 @@ pub(crate) fn report_paper_table(
     let mut models: Vec<&str> = Vec::new();
     let mut benchmarks: Vec<&str> = Vec::new();
     for run in runs {
-        if !models.contains(&run.model.as_str()) {
-            models.push(&run.model);
+        if !models.contains(&run.model) {
+            models.push(run.model);
         }
         if !benchmarks.contains(&run.benchmark.as_str()) {
             benchmarks.push(&run.benchmark);
@@ -73,16 +65,18 @@ pub(crate) fn report_paper_table(
     let summaries: BTreeMap<(&str, &str), ReportCell> = runs
         .iter()
         .filter_map(|run| {
+            let counted = counted(run.scored);
+            let records: Vec<&Counted<'_>> = counted.iter().collect();
             let summary = summarize_reports(
-                &run.rows,
+                &records,
                 options.policy,
                 options.confidence,
                 medeval_stats::DEFAULT_SEED,
             )?;
             Some((
-                (run.model.as_str(), run.benchmark.as_str()),
+                (run.model, run.benchmark.as_str()),
                 ReportCell {
-                    run: run.run.clone(),
+                    run: run.run.to_owned(),
                     summary,
                 },
             ))

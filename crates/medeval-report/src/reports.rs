@@ -14,13 +14,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use medeval_core::{AnswerType, Outcome, OutcomeCounts};
+use medeval_core::{Outcome, OutcomeCounts};
 use medeval_stats::rng::{Xoshiro256StarStar, replicate_stream};
 use medeval_stats::{BootstrapRecord, NonJudgementPolicy, Resampled, percentile_interval};
 use medeval_text::{Evaluation, Flavor, Metric, Sample};
 use serde::Serialize;
 
-use crate::row::Row;
+use crate::summary::Counted;
 
 /// The metrics reported for report items, with the keys [`ReportSummary::metrics`] uses.
 pub const REPORT_METRICS: [&str; 7] = [
@@ -61,39 +61,40 @@ pub struct ReportSummary {
     pub bootstrap: BootstrapRecord,
 }
 
-/// Scores the report rows among `rows`, or `None` when there are none.
+/// Scores the report records among `records`, or `None` when there are none.
 pub(crate) fn summarize_reports(
-    rows: &[Row<'_>],
+    records: &[&Counted<'_>],
     policy: NonJudgementPolicy,
     confidence: f64,
     seed: u64,
 ) -> Option<ReportSummary> {
-    let reports: Vec<&Row<'_>> = rows
+    let reports: Vec<&Counted<'_>> = records
         .iter()
-        .filter(|row| row.item.answer_type() == AnswerType::Report)
+        .copied()
+        .filter(|counted| !counted.record.is_judged_item())
         .collect();
     if reports.is_empty() {
         return None;
     }
-    let counts: OutcomeCounts = reports.iter().map(|row| row.scored.outcome).collect();
-    let scored: Vec<&Row<'_>> = reports
+    let counts: OutcomeCounts = reports.iter().map(|c| c.record.outcome()).collect();
+    let scored: Vec<&Counted<'_>> = reports
         .iter()
         .copied()
-        .filter(|row| {
-            row.scored.outcome == Outcome::Generated || policy == NonJudgementPolicy::CountAsWrong
+        .filter(|c| {
+            c.record.outcome() == Outcome::Generated || policy == NonJudgementPolicy::CountAsWrong
         })
         .collect();
-    let evaluation = evaluate_reports(scored.iter().map(|row| {
+    let evaluation = evaluate_reports(scored.iter().map(|c| {
         ReportText {
-            id: &row.item.id,
-            report: (row.scored.outcome == Outcome::Generated)
-                .then(|| row.scored.extracted.as_deref().unwrap_or_default()),
-            reference: row.item.gold.reference().unwrap_or_default(),
+            id: &c.record.id,
+            report: (c.record.outcome() == Outcome::Generated)
+                .then(|| c.record.extracted().unwrap_or_default()),
+            reference: c.record.gold.as_deref().unwrap_or_default(),
         }
     }));
 
-    let units = resampling_units(scored.iter().map(|row| row.item.cluster.as_deref()));
-    let resampled = if scored.iter().any(|row| row.item.cluster.is_some()) {
+    let units = resampling_units(scored.iter().map(|c| c.cluster.as_deref()));
+    let resampled = if scored.iter().any(|c| c.cluster.is_some()) {
         Resampled::Clusters
     } else {
         Resampled::Items
@@ -242,6 +243,27 @@ mod tests {
         }
     }
 
+    /// The report summary of `items` scored once each by `verdicts`.
+    fn summarize(
+        items: &[Item],
+        verdicts: Vec<Scored>,
+        policy: NonJudgementPolicy,
+        confidence: f64,
+        seed: u64,
+    ) -> Option<ReportSummary> {
+        let label = crate::RunLabel {
+            label: "reports.jsonl".into(),
+            source: crate::RunSource::File {
+                path: "reports.jsonl".into(),
+            },
+            model: None,
+        };
+        let run = crate::ScoredRun::of_items(label, None, items, verdicts);
+        let counted = crate::summary::counted(&run);
+        let records: Vec<&Counted<'_>> = counted.iter().collect();
+        summarize_reports(&records, policy, confidence, seed)
+    }
+
     fn generated(text: &str) -> Scored {
         Scored::new(Outcome::Generated, Some(text.into()), "report:generated")
     }
@@ -257,17 +279,18 @@ mod tests {
             report_item("r1", "heart size is normal", None),
             report_item("r2", "no pleural effusion", None),
         ];
-        let verdicts = [
+        let verdicts = vec![
             generated("heart size is normal"),
             Scored::new(Outcome::Refused, None, "refused:phrase"),
         ];
-        let rows: Vec<Row<'_>> = items
-            .iter()
-            .zip(&verdicts)
-            .map(|(item, scored)| Row { item, scored })
-            .collect();
-        let counted =
-            summarize_reports(&rows, NonJudgementPolicy::CountAsWrong, 0.95, 7).expect("reports");
+        let counted = summarize(
+            &items,
+            verdicts.clone(),
+            NonJudgementPolicy::CountAsWrong,
+            0.95,
+            7,
+        )
+        .expect("reports");
         assert_eq!((counted.n, counted.n_scored), (2, 2));
         assert_eq!(counted.counts.get(Outcome::Refused), 1);
         let bp = (1.0f64 - 7.0 / 4.0).exp();
@@ -281,7 +304,7 @@ mod tests {
         }
         assert_eq!(counted.bootstrap.resampled, Resampled::Items);
 
-        let excluded = summarize_reports(&rows, NonJudgementPolicy::Exclude, 0.95, 7).unwrap();
+        let excluded = summarize(&items, verdicts, NonJudgementPolicy::Exclude, 0.95, 7).unwrap();
         assert_eq!(excluded.n_scored, 1);
         assert!((excluded.metrics["bleu-4"] - 1.0).abs() < 1e-6);
         assert!((excluded.metrics["rouge-l"] - 1.0).abs() < 1e-12);
@@ -296,18 +319,13 @@ mod tests {
             report_item("a2", "lungs are clear", Some("patient-a")),
             report_item("b1", "small effusion", Some("patient-b")),
         ];
-        let verdicts = [
+        let verdicts = vec![
             generated("heart is normal"),
             generated("clear lungs"),
             generated(""),
         ];
-        let rows: Vec<Row<'_>> = items
-            .iter()
-            .zip(&verdicts)
-            .map(|(item, scored)| Row { item, scored })
-            .collect();
         let summary =
-            summarize_reports(&rows, NonJudgementPolicy::CountAsWrong, 0.9, 1).expect("reports");
+            summarize(&items, verdicts, NonJudgementPolicy::CountAsWrong, 0.9, 1).expect("reports");
         assert_eq!(summary.bootstrap.resampled, Resampled::Clusters);
         assert_eq!(summary.bootstrap.units, 2);
         assert_eq!(summary.bootstrap.replicates, REPORT_REPLICATES);
@@ -318,10 +336,15 @@ mod tests {
         let mut item = report_item("q", "yes", None);
         item.gold = Gold::yes_no(medeval_core::YesNo::Yes);
         let scored = Scored::new(Outcome::Correct, Some("yes".into()), "closed:leading-word");
-        let rows = [Row {
-            item: &item,
-            scored: &scored,
-        }];
-        assert!(summarize_reports(&rows, NonJudgementPolicy::CountAsWrong, 0.95, 1).is_none());
+        assert!(
+            summarize(
+                &[item],
+                vec![scored],
+                NonJudgementPolicy::CountAsWrong,
+                0.95,
+                1
+            )
+            .is_none()
+        );
     }
 }

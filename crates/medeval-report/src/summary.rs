@@ -1,8 +1,9 @@
 //! Summaries: accuracy with an interval, every outcome counted beside it, and breakdowns.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use medeval_core::{AnswerType, Outcome, OutcomeCounts};
+use medeval_core::{Outcome, OutcomeCounts};
 use medeval_stats::{
     AccuracyEstimate, CiFallback, CiMethod, CiMethodName, ClusterSummary, NonJudgementPolicy,
     RunOutcomes, estimate_accuracy,
@@ -10,14 +11,14 @@ use medeval_stats::{
 use serde::Serialize;
 
 use crate::reports::{ReportSummary, summarize_reports};
-use crate::row::Row;
+use crate::scored::{ScoredRecord, ScoredRun};
 
 /// How a summary is computed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryOptions {
     /// How `unparsed`, `refused` and `error` enter the accuracy.
     pub policy: NonJudgementPolicy,
-    /// The interval method. `Auto` is decided once for all the rows summarised (cluster-robust
+    /// The interval method. `Auto` is decided once for all the samples summarised (cluster-robust
     /// when any item carries a cluster key), so every breakdown uses the same method.
     pub ci: CiMethod,
     /// The interval's confidence level.
@@ -99,17 +100,59 @@ pub struct Summary {
 /// The group a sample falls in when its item lacks the breakdown field.
 pub const MISSING_GROUP: &str = "(missing)";
 
-/// Summarises `rows`. Report items are not judged correct or wrong, so they are left out of
-/// accuracy; their corpus text metrics are under `report`.
-pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
-    let judged: Vec<Row<'_>> = rows
+/// A record as summaries count it: with the cluster key its intervals and bootstraps group it
+/// by.
+#[derive(Debug, Clone)]
+pub(crate) struct Counted<'a> {
+    /// The record.
+    pub record: &'a ScoredRecord,
+    /// Its item's cluster key; with several draws per item, an item without one is a cluster of
+    /// its own, so that its samples are one unit in every cluster interval.
+    pub cluster: Option<Cow<'a, str>>,
+}
+
+impl Counted<'_> {
+    fn cluster(&self) -> Option<&str> {
+        self.cluster.as_deref()
+    }
+}
+
+/// The records of `run` as summaries count them, in the run's order (see [`Counted`]).
+pub(crate) fn counted(run: &ScoredRun) -> Vec<Counted<'_>> {
+    let per_item = run.draws_per_item > 1;
+    run.records
+        .iter()
+        .map(|record| Counted {
+            record,
+            cluster: match &record.cluster {
+                Some(key) => Some(Cow::Borrowed(key.as_str())),
+                // A prefix no benchmark's keys use keeps item ids apart from image keys.
+                None if per_item => Some(Cow::Owned(format!("\u{1}item:{}", record.id))),
+                None => None,
+            },
+        })
+        .collect()
+}
+
+/// Summarises a run's samples. Report items are not judged correct or wrong, so they are left
+/// out of accuracy; their corpus text metrics are under `report`. With several draws per item
+/// every sample counts, and an item without a cluster key is a cluster of its own.
+pub fn summarize(run: &ScoredRun, options: &SummaryOptions) -> Summary {
+    let counted = counted(run);
+    let records: Vec<&Counted<'_>> = counted.iter().collect();
+    summarize_counted(&records, options)
+}
+
+/// Summarises `records` (a run's, or the part of a run a paper table's column selects).
+pub(crate) fn summarize_counted(records: &[&Counted<'_>], options: &SummaryOptions) -> Summary {
+    let judged: Vec<&Counted<'_>> = records
         .iter()
         .copied()
-        .filter(|row| row.item.answer_type() != AnswerType::Report)
+        .filter(|counted| counted.record.is_judged_item())
         .collect();
     let method = options
         .ci
-        .resolve(judged.iter().any(|row| row.item.cluster.is_some()));
+        .resolve(judged.iter().any(|counted| counted.cluster.is_some()));
     let (overall, estimate) = accuracy_of(&judged, method, options);
 
     let mut by: Vec<String> = Vec::new();
@@ -121,17 +164,17 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
     let mut groups = BTreeMap::new();
     let mut macro_accuracy = BTreeMap::new();
     for field in &by {
-        let mut by_value: BTreeMap<String, Vec<Row<'_>>> = BTreeMap::new();
-        for row in &judged {
-            let key = row
-                .item
+        let mut by_value: BTreeMap<String, Vec<&Counted<'_>>> = BTreeMap::new();
+        for counted in &judged {
+            let key = counted
+                .record
                 .group_key(field)
                 .unwrap_or_else(|| MISSING_GROUP.to_owned());
-            by_value.entry(key).or_default().push(*row);
+            by_value.entry(key).or_default().push(counted);
         }
         let summaries: BTreeMap<String, Accuracy> = by_value
             .into_iter()
-            .map(|(value, rows)| (value, accuracy_of(&rows, method, options).0))
+            .map(|(value, records)| (value, accuracy_of(&records, method, options).0))
             .collect();
         let accuracies: Vec<f64> = summaries.values().filter_map(|s| s.accuracy).collect();
         if !accuracies.is_empty() {
@@ -149,9 +192,9 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
         confidence: options.confidence,
         clusters: estimate.as_ref().and_then(|e| e.clusters),
         bootstrap: estimate.and_then(|e| e.bootstrap),
-        metrics: metric_means(rows),
+        metrics: metric_means(records),
         report: summarize_reports(
-            rows,
+            records,
             options.policy,
             options.confidence,
             options.report_seed,
@@ -162,22 +205,21 @@ pub fn summarize(rows: &[Row<'_>], options: &SummaryOptions) -> Summary {
     }
 }
 
-/// The accuracy of `rows` with an interval by `method` (`Auto` already decided).
+/// The accuracy of `records` with an interval by `method` (`Auto` already decided).
 fn accuracy_of(
-    rows: &[Row<'_>],
+    records: &[&Counted<'_>],
     method: CiMethod,
     options: &SummaryOptions,
 ) -> (Accuracy, Option<AccuracyEstimate>) {
-    let counts: OutcomeCounts = rows.iter().map(|row| row.scored.outcome).collect();
-    let any_cluster = rows.iter().any(|row| row.item.cluster.is_some());
+    let counts: OutcomeCounts = records.iter().map(|c| c.record.outcome()).collect();
+    let any_cluster = records.iter().any(|c| c.cluster.is_some());
     let outcomes = if any_cluster || method.is_clustered() {
         RunOutcomes::clustered(
-            rows.iter()
-                .map(|row| (row.scored.outcome, row.item.cluster.as_deref())),
+            records.iter().map(|c| (c.record.outcome(), c.cluster())),
             options.policy,
         )
     } else {
-        RunOutcomes::new(rows.iter().map(|row| row.scored.outcome), options.policy)
+        RunOutcomes::new(records.iter().map(|c| c.record.outcome()), options.policy)
     };
     let n = outcomes.n();
     let accuracy = (n > 0).then(|| outcomes.correct() as f64 / n as f64);
@@ -195,10 +237,10 @@ fn accuracy_of(
     )
 }
 
-fn metric_means(rows: &[Row<'_>]) -> BTreeMap<String, f64> {
+fn metric_means(records: &[&Counted<'_>]) -> BTreeMap<String, f64> {
     let mut sums: BTreeMap<&str, (f64, u64)> = BTreeMap::new();
-    for row in rows {
-        for (name, value) in &row.scored.metrics {
+    for counted in records {
+        for (name, value) in &counted.record.scored.metrics {
             if value.is_finite() {
                 let entry = sums.entry(name).or_default();
                 entry.0 += value;
@@ -242,6 +284,18 @@ mod tests {
         Scored::new(outcome, None, "test")
     }
 
+    /// Each item scored once, as `medeval score` scores a predictions file.
+    fn run(items: &[Item], verdicts: Vec<Scored>) -> ScoredRun {
+        let label = crate::RunLabel {
+            label: "predictions.jsonl".into(),
+            source: crate::RunSource::File {
+                path: "predictions.jsonl".into(),
+            },
+            model: None,
+        };
+        ScoredRun::of_items(label, None, items, verdicts)
+    }
+
     #[test]
     fn accuracy_counts_non_judgements_as_wrong_by_default() {
         let items: Vec<Item> = (0..10).map(|i| item(i, None, None)).collect();
@@ -258,12 +312,8 @@ mod tests {
             Outcome::Error,
         ];
         let verdicts: Vec<Scored> = outcomes.iter().map(|o| scored(*o)).collect();
-        let rows: Vec<Row> = items
-            .iter()
-            .zip(&verdicts)
-            .map(|(item, scored)| Row { item, scored })
-            .collect();
-        let summary = summarize(&rows, &SummaryOptions::default());
+        let samples = run(&items, verdicts);
+        let summary = summarize(&samples, &SummaryOptions::default());
         assert_eq!(summary.overall.n, 10);
         assert_eq!(summary.overall.accuracy, Some(0.6));
         // Wilson 95% for 6/10, as published tables give it: [0.3127, 0.8318].
@@ -275,7 +325,7 @@ mod tests {
         assert_eq!(summary.overall.counts.get(Outcome::Refused), 1);
 
         let excluding = summarize(
-            &rows,
+            &samples,
             &SummaryOptions {
                 policy: NonJudgementPolicy::Exclude,
                 ..SummaryOptions::default()
@@ -298,19 +348,15 @@ mod tests {
             item(2, Some("MR"), None),
             item(3, None, None),
         ];
-        let verdicts = [
+        let verdicts = vec![
             scored(Outcome::Correct),
             scored(Outcome::Correct),
             scored(Outcome::Wrong),
             scored(Outcome::Correct),
         ];
-        let rows: Vec<Row> = items
-            .iter()
-            .zip(&verdicts)
-            .map(|(item, scored)| Row { item, scored })
-            .collect();
+        let samples = run(&items, verdicts);
         let summary = summarize(
-            &rows,
+            &samples,
             &SummaryOptions {
                 by: vec!["modality".into()],
                 ..SummaryOptions::default()
@@ -331,14 +377,10 @@ mod tests {
             .map(|i| item(i, Some(if i < 2 { "CT" } else { "MR" }), None))
             .collect();
         let verdicts: Vec<Scored> = (0..4).map(|_| scored(Outcome::Correct)).collect();
-        let rows: Vec<Row> = items
-            .iter()
-            .zip(&verdicts)
-            .map(|(item, scored)| Row { item, scored })
-            .collect();
+        let samples = run(&items, verdicts);
         // "modality" sorts after "answer_type"; asked first, it comes first. A repeat is ignored.
         let summary = summarize(
-            &rows,
+            &samples,
             &SummaryOptions {
                 by: vec!["modality".into(), "answer_type".into(), "modality".into()],
                 ..SummaryOptions::default()
@@ -370,13 +412,9 @@ mod tests {
                 })
             })
             .collect();
-        let rows: Vec<Row> = items
-            .iter()
-            .zip(&verdicts)
-            .map(|(item, scored)| Row { item, scored })
-            .collect();
+        let samples = run(&items, verdicts);
         let summary = summarize(
-            &rows,
+            &samples,
             &SummaryOptions {
                 ci: CiMethod::Auto,
                 by: vec!["modality".into()],
@@ -408,9 +446,42 @@ mod tests {
         assert_eq!(json["by"][0], "modality");
     }
 
+    /// Two items asked twice each, without cluster keys: the samples of an item are one
+    /// cluster, so two clusters are too few and the interval is the cluster bound at
+    /// n = n²/Σm² = 16/8 = 2.
+    #[test]
+    fn the_draws_of_one_item_are_one_cluster() {
+        let items = [item(0, None, None), item(1, None, None)];
+        let mut samples = run(
+            &items,
+            vec![scored(Outcome::Correct), scored(Outcome::Wrong)],
+        );
+        let again: Vec<ScoredRecord> = samples
+            .records
+            .iter()
+            .map(|record| ScoredRecord {
+                sample: 1,
+                ..record.clone()
+            })
+            .collect();
+        samples.records.extend(again);
+        samples.draws_per_item = 2;
+        let summary = summarize(
+            &samples,
+            &SummaryOptions {
+                ci: CiMethod::Auto,
+                ..SummaryOptions::default()
+            },
+        );
+        assert_eq!(summary.overall.n, 4);
+        assert_eq!(summary.overall.ci_method, CiMethodName::WilsonClusterBound);
+        let fallback = summary.overall.ci_fallback.unwrap();
+        assert_eq!((fallback.clusters, fallback.worst_case_n), (2, 2.0));
+    }
+
     #[test]
     fn empty_input_has_no_accuracy_rather_than_nan() {
-        let summary = summarize(&[], &SummaryOptions::default());
+        let summary = summarize(&run(&[], Vec::new()), &SummaryOptions::default());
         assert_eq!(summary.overall.n, 0);
         assert_eq!(summary.overall.accuracy, None);
         assert_eq!(summary.overall.accuracy_ci, None);

@@ -230,7 +230,7 @@ mod tests {
     use medeval_core::{Gold, Item, Meta, Options, Scored, YesNo};
 
     use super::*;
-    use crate::row::Row;
+    use crate::scored::{RunLabel, RunSource, ScoredRun};
     use crate::summary::{SummaryOptions, summarize};
     use crate::table::Format;
 
@@ -264,13 +264,14 @@ mod tests {
                 Scored::new(outcome, None, "test")
             })
             .collect();
-        let rows: Vec<Row> = items
-            .iter()
-            .zip(&verdicts)
-            .map(|(item, scored)| Row { item, scored })
-            .collect();
+        let label = RunLabel {
+            label: "r1".into(),
+            source: RunSource::Store { run: "r1".into() },
+            model: Some("m".into()),
+        };
+        let run = ScoredRun::of_items(label, Some("bench".into()), &items, verdicts);
         let summary = summarize(
-            &rows,
+            &run,
             &SummaryOptions {
                 by: vec!["site".into()],
                 ..SummaryOptions::default()

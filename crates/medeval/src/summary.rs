@@ -1,14 +1,15 @@
 //! A stored run, summarised: what `medeval show --json` prints, what tables and viewers read.
 //!
-//! Whether a run is *complete* and how many samples are *missing* is decided here and nowhere
-//! else: a run is complete when every draw of every item has a stored sample, none ended in
-//! error, and the run is not marked running.
+//! A stored run becomes the one [`ScoredRun`] every report reads here ([`scored_run`]), and
+//! nowhere else. Whether it is *complete* and how many samples are *missing* is the
+//! [`ScoredRun`]'s to say: a run is complete when every draw of every item has a stored sample,
+//! none ended in error, and the run is not marked running.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use medeval_core::{AnswerType, Item, Outcome};
+use medeval_core::{AnswerType, Outcome};
 use medeval_report::{
-    Align, Row, RunLabel, RunSource, ScoredRecord, ScoredRun, Summary, SummaryOptions, Table,
+    Align, RunLabel, RunSource, ScoredRecord, ScoredRun, Summary, SummaryOptions, Table,
     TidySource, push_tidy_rows,
 };
 use medeval_stats::{CiMethod, RepeatedSummary, TieRule};
@@ -51,6 +52,9 @@ pub struct RunSummary {
     /// `--max-tokens` may be too low for it. A cut answer is read only where it ended before
     /// the cut (otherwise `unparsed:truncated`).
     pub truncated: u64,
+    /// Samples that ended in error ([`ScoredRun::errors`]); in the JSON, the counts hold them.
+    #[serde(skip)]
+    errors: u64,
 }
 
 /// Stored answers that the token limit cut (`finish_reason` `"length"`).
@@ -117,19 +121,14 @@ pub fn error_reasons(run: &StoredRun) -> Vec<ErrorReason> {
 impl RunSummary {
     /// Samples that ended in error, judged and report samples together.
     pub fn errors(&self) -> u64 {
-        self.summary.overall.counts.get(Outcome::Error)
-            + self
-                .summary
-                .report
-                .as_ref()
-                .map_or(0, |report| report.counts.get(Outcome::Error))
+        self.errors
     }
 }
 
 /// Summarises a stored run under `options`.
 pub fn summarize_stored(run: &StoredRun, options: &SummaryOptions) -> RunSummary {
-    let (summary, _) = summarize_samples(run, options);
     let scored = scored_run(run);
+    let summary = summarize_scored(&scored, options);
     let samples_per_item = scored.draws_per_item;
     let (repeated, repeated_error) = if samples_per_item > 1 {
         match scored.repeated_summary(options.policy, TieRule::Wrong, options.confidence, true) {
@@ -152,6 +151,7 @@ pub fn summarize_stored(run: &StoredRun, options: &SummaryOptions) -> RunSummary
         repeated_error,
         error_reasons: error_reasons(run),
         truncated: truncated_answers(run),
+        errors: scored.errors(),
     }
 }
 
@@ -165,50 +165,24 @@ fn clustered_method(ci: CiMethod) -> CiMethod {
     }
 }
 
-/// The run's items as its summaries group and cluster them. With several samples per item,
-/// an item without a cluster key is a cluster of its own, so that its samples are one unit in
-/// every cluster interval (`show` and `table` alike).
-pub fn summary_items(run: &StoredRun) -> Vec<Item> {
-    let mut items: Vec<Item> = run.items.iter().map(|record| record.to_item()).collect();
-    if run.manifest.samples_per_item > 1 {
-        for item in &mut items {
-            if item.cluster.is_none() {
-                // A prefix no benchmark's keys use keeps item ids apart from image keys.
-                item.cluster = Some(format!("\u{1}item:{}", item.id));
-            }
-        }
-    }
-    items
+/// Summarises a stored run's samples; returns the summary and the number of samples not
+/// stored yet ([`ScoredRun::missing_samples`]).
+pub fn summarize_samples(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64) {
+    let scored = scored_run(run);
+    (summarize_scored(&scored, options), scored.missing_samples())
 }
 
-/// Summarises a stored run's samples; returns the summary and the number of samples not
-/// stored yet.
+/// Summarises a run's samples as `show` does.
 ///
 /// With several samples per item, every sample counts in the accuracy and the intervals are
 /// clustered by item (items sharing a cluster key stay in one cluster): an iid interval over
 /// k·n samples would pretend to k times the evidence.
-pub fn summarize_samples(run: &StoredRun, options: &SummaryOptions) -> (Summary, u64) {
-    let samples_per_item = run.manifest.samples_per_item.max(1);
+fn summarize_scored(run: &ScoredRun, options: &SummaryOptions) -> Summary {
     let mut options = options.clone();
-    let items = summary_items(run);
-    if samples_per_item > 1 {
+    if run.draws_per_item > 1 {
         options.ci = clustered_method(options.ci);
     }
-    let by_id: HashMap<&str, &Item> = items.iter().map(|item| (item.id.as_str(), item)).collect();
-    let rows: Vec<Row<'_>> = run
-        .samples
-        .iter()
-        .filter_map(|sample| {
-            by_id.get(sample.item_id.as_str()).map(|item| Row {
-                item,
-                scored: &sample.scored,
-            })
-        })
-        .collect();
-    (
-        medeval_report::summarize(&rows, &options),
-        scored_run(run).missing_samples(),
-    )
+    medeval_report::summarize(run, &options)
 }
 
 /// A stored run as the one [`ScoredRun`] every report reads: one record per sample, in the

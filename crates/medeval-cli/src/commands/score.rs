@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use medeval_core::{Completion, Scored};
-use medeval_report::{Row, summarize};
+use medeval_report::{RunLabel, RunSource, ScoredRun, summarize};
 use serde_json::json;
 
 use super::output::{ReportArgs, exit_code, print_summary};
@@ -73,38 +73,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {missing} item(s) have no prediction; they are scored as `error`");
     }
 
+    // Named like `medeval run` names a benchmark: after the items file.
+    let benchmark = args
+        .items
+        .file_stem()
+        .map_or_else(|| "items".to_owned(), |s| s.to_string_lossy().into_owned());
+    let predictions = args.predictions.display().to_string();
+    let label = RunLabel {
+        label: predictions.clone(),
+        source: RunSource::File { path: predictions },
+        model: None,
+    };
+    let run = ScoredRun::of_items(label, Some(benchmark), &items, verdicts);
     if let Some(path) = &args.samples {
-        // Named like `medeval run` names a benchmark: after the items file.
-        let benchmark = args
-            .items
-            .file_stem()
-            .map_or_else(|| "items".to_owned(), |s| s.to_string_lossy().into_owned());
-        write_samples(path, &benchmark, &items, &verdicts)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_samples(path, &run).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let rows: Vec<Row<'_>> = items
-        .iter()
-        .zip(&verdicts)
-        .map(|(item, scored)| Row { item, scored })
-        .collect();
-    print_summary(&summarize(&rows, &options), output)?;
+    print_summary(&summarize(&run, &options), output)?;
     // Items without a prediction are scored as errors: the numbers are not final.
     Ok(exit_code(missing == 0))
 }
 
-fn write_samples(
-    path: &PathBuf,
-    benchmark: &str,
-    items: &[medeval_core::Item],
-    verdicts: &[Scored],
-) -> std::io::Result<()> {
+fn write_samples(path: &PathBuf, run: &ScoredRun) -> std::io::Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
-    for (item, scored) in items.iter().zip(verdicts) {
+    for record in &run.records {
+        let scored = &record.scored;
         let mut line = json!({
-            "benchmark": benchmark,
-            "id": item.id,
-            "answer_type": item.answer_type(),
-            "answer": item.gold.text(),
+            "benchmark": run.benchmark,
+            "id": record.id,
+            "answer_type": record.answer_type,
+            "answer": record.gold,
             "extracted": scored.extracted,
             "outcome": scored.outcome,
             "rule": scored.rule,
@@ -112,11 +109,11 @@ fn write_samples(
         if !scored.metrics.is_empty() {
             line["metrics"] = json!(scored.metrics);
         }
-        if let Some(cluster) = &item.cluster {
+        if let Some(cluster) = &record.cluster {
             line["cluster"] = json!(cluster);
         }
-        if !item.meta.is_empty() {
-            line["meta"] = json!(item.meta);
+        if !record.meta.is_empty() {
+            line["meta"] = json!(record.meta);
         }
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;

@@ -1,15 +1,12 @@
 //! `medeval table`: stored runs side by side, one row per model and one column per benchmark.
 
-use std::collections::HashSet;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use medeval_core::Item;
 use medeval_report::{
-    IntervalChoice, Layout, PaperOptions, Row, RunInput, STUDY_2507_11200, paper_table,
-    render_tables,
+    IntervalChoice, Layout, PaperOptions, STUDY_2507_11200, ScoredRun, paper_table, render_tables,
 };
-use medeval_store::{Store, StoredRun};
+use medeval_store::Store;
 
 use super::output::StoreArgs;
 use super::values::{NonAnswers, OutputFormat};
@@ -81,37 +78,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?,
     };
     let store = Store::open_read_only(&args.store.store)?;
-    let mut runs: Vec<StoredRun> = Vec::with_capacity(args.runs.len());
+    let mut runs: Vec<ScoredRun> = Vec::with_capacity(args.runs.len());
     for selector in &args.runs {
         let id = store
             .resolve_run(Some(selector))
             .with_context(|| format!("in {}", args.store.store.display()))?;
-        if runs.iter().any(|run| run.id == id) {
+        if runs.iter().any(|run| run.label.label == id) {
             bail!("run {id} is given twice");
         }
-        runs.push(store.load_run(&id)?);
+        runs.push(medeval::scored_run(&store.load_run(&id)?));
     }
-    // As `show` groups them: the samples of one item are one cluster.
-    let items: Vec<Vec<Item>> = runs.iter().map(medeval::summary::summary_items).collect();
-    let mut inputs = Vec::with_capacity(runs.len());
-    for (run, items) in runs.iter().zip(&items) {
-        let missing = missing_items(run);
+    for run in &runs {
+        let missing = run.missing_items();
         if missing > 0 {
             if !args.allow_incomplete {
                 bail!(
                     "run {} has {missing} item(s) without a response; finish it with the same \
                      `medeval run` command, or pass --allow-incomplete",
-                    run.id
+                    run.label.label
                 );
             }
             eprintln!(
                 "note: run {} has {missing} item(s) without a response; its cells cover the others",
-                run.id
+                run.label.label
             );
         }
-        inputs.push(run_input(run, items));
     }
-    let table = paper_table(&inputs, &layout, &options)?;
+    let table = paper_table(&runs, &layout, &options)?;
     if !table.unplaced.is_empty() {
         eprintln!(
             "note: layout {} has no column for {}",
@@ -144,39 +137,4 @@ fn options(args: &Args) -> anyhow::Result<PaperOptions> {
         confidence: args.confidence,
         interval,
     })
-}
-
-fn missing_items(run: &StoredRun) -> usize {
-    let answered: HashSet<&str> = run.samples.iter().map(|s| s.item_id.as_str()).collect();
-    run.items
-        .iter()
-        .filter(|item| !answered.contains(item.id.as_str()))
-        .count()
-}
-
-/// A stored run as a table input: the model is the row, the benchmark (with its variant) the
-/// column.
-fn run_input<'a>(run: &'a StoredRun, items: &'a [Item]) -> RunInput<'a> {
-    let by_id: std::collections::HashMap<&str, &Item> =
-        items.iter().map(|item| (item.id.as_str(), item)).collect();
-    let manifest = &run.manifest;
-    let benchmark = match &manifest.variant {
-        Some(variant) => format!("{} [{variant}]", manifest.items.benchmark),
-        None => manifest.items.benchmark.clone(),
-    };
-    RunInput {
-        run: run.id.clone(),
-        model: manifest.model.name.clone(),
-        benchmark,
-        rows: run
-            .samples
-            .iter()
-            .filter_map(|sample| {
-                by_id.get(sample.item_id.as_str()).map(|item| Row {
-                    item,
-                    scored: &sample.scored,
-                })
-            })
-            .collect(),
-    }
 }
