@@ -19,7 +19,8 @@
 //! - [`render`]: a stored run's summary worded for a reader (header, errors by reason,
 //!   tables).
 //! - [`summary`]: a stored run summarised ([`RunSummary`], the `show --json` schema), and the
-//!   one place that decides whether a run is complete.
+//!   one conversion of a stored run to the `medeval_report::ScoredRun` every report reads
+//!   ([`scored_run`]), which says whether the run is complete.
 //!
 //! The leaf crates (`medeval-core`, `-data`, `-models`, `-score`, `-store`, `-run`, `-report`,
 //! `-stats`, `-probe`) stay usable on their own; this crate composes them.

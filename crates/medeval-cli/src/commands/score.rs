@@ -89,8 +89,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         write_samples(path, &run).with_context(|| format!("cannot write {}", path.display()))?;
     }
     print_summary(&summarize(&run, &options), output)?;
-    // Items without a prediction are scored as errors: the numbers are not final.
-    Ok(exit_code(missing == 0))
+    // Items without a prediction are scored as errors, so the run is not complete: the
+    // numbers are not final.
+    Ok(exit_code(run.is_complete()))
 }
 
 fn write_samples(path: &PathBuf, run: &ScoredRun) -> std::io::Result<()> {
