@@ -121,7 +121,7 @@ pub fn read_cases(
         let score = by_id
             .remove(id.as_str())
             .ok_or_else(|| ClassifyError::Unmatched {
-                id: id.clone(),
+                id: quoted_cell(id),
                 present: labels.to_path_buf(),
                 absent: scores.to_path_buf(),
             })?;
@@ -135,7 +135,7 @@ pub fn read_cases(
         .find(|(id, _)| by_id.contains_key(id.as_str()))
     {
         return Err(ClassifyError::Unmatched {
-            id: id.clone(),
+            id: quoted_cell(id),
             present: scores.to_path_buf(),
             absent: labels.to_path_buf(),
         });
@@ -164,8 +164,8 @@ fn read_column(
             .position(|h| h == name)
             .ok_or_else(|| ClassifyError::MissingColumn {
                 path: path.to_path_buf(),
-                column: name.to_string(),
-                available: headers.iter().collect::<Vec<_>>().join(", "),
+                column: quoted_cell(name),
+                available: quoted_cell(&headers.iter().collect::<Vec<_>>().join(", ")),
             })
     };
     let (id_at, value_at) = (find(id_column)?, find(value_column)?);
@@ -193,7 +193,7 @@ fn read_column(
         if let Some(first) = seen.insert(id.clone(), row) {
             return Err(field_error(
                 id_column,
-                format!("id '{id}' already appears on row {first}"),
+                format!("id '{}' already appears on row {first}", quoted_cell(&id)),
             ));
         }
         rows.push((id, value));
@@ -204,6 +204,28 @@ fn read_column(
         });
     }
     Ok(rows)
+}
+
+/// Longest cell text an error message repeats.
+const QUOTED_CELL_CHARS: usize = 80;
+
+/// A cell of the user's file as an error message repeats it: control characters escaped
+/// (`\u{1b}`, `\n`), so a file cannot move the cursor or forge lines of the terminal it is
+/// reported on, and cut after [`QUOTED_CELL_CHARS`] characters, so a huge cell cannot flood it.
+fn quoted_cell(text: &str) -> String {
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == QUOTED_CELL_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Settings of [`classification_report`].
@@ -406,6 +428,14 @@ pub fn expected_calibration_error(cases: &[Scored], bins: usize) -> Option<f64> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_repeat_cells_with_control_characters_escaped_and_long_cells_cut() {
+        assert_eq!(quoted_cell("case\u{1b}[2Jx\n"), "case\\u{1b}[2Jx\\n");
+        let long = "a".repeat(1000);
+        assert_eq!(quoted_cell(&long), format!("{}...", "a".repeat(80)));
+        assert_eq!(quoted_cell("plain id"), "plain id");
+    }
 
     fn cases(pairs: &[(bool, f64)]) -> Vec<Scored> {
         pairs
