@@ -182,7 +182,7 @@ fn an_incomplete_run_of_an_earlier_release_is_continued_requesting_only_its_fail
 }
 
 #[test]
-fn runs_are_deleted_one_at_a_time_and_report_runs_are_listed_as_reports() {
+fn runs_are_deleted_one_at_a_time_and_report_runs_are_listed_by_their_headline_metric() {
     let dir = copied_fixture();
     let runs = json(&medeval_in(
         dir.path(),
@@ -193,6 +193,14 @@ fn runs_are_deleted_one_at_a_time_and_report_runs_are_listed_as_reports() {
     // Three generated reports and nothing judged: no accuracy to list.
     assert_eq!(listed_report["generated"], 3);
     assert!(listed_report["accuracy"].is_null(), "{listed_report:#}");
+    // Listed by ROUGE-L instead, as pycocoevalcap computes it (β = 1.2, per-report F, mean).
+    // The reporter always wrote "The heart size is normal. The lungs are clear." (9 tokens):
+    // r1 (12 tokens) holds all 9 in order, P 1, R 9/12: F = 2.44·0.75/(0.75 + 1.44) = 0.835616;
+    // r2 shares no token: F = 0; r3 (8 tokens) shares "the lungs are clear", P 4/9, R 4/8:
+    // F = 2.44·(2/9)/(0.5 + 1.44·4/9) = 0.475634. Mean 0.437083.
+    assert_eq!(listed_report["report_metric"]["name"], "rouge-l");
+    let rouge = listed_report["report_metric"]["value"].as_f64().unwrap();
+    assert!((rouge - 0.437_083_322).abs() < 1e-6, "{listed_report:#}");
     let table = medeval_in(dir.path(), &["runs", "--store", "store.db"]);
     assert_success(&table);
     let report_line = common::stdout(&table)
@@ -200,7 +208,13 @@ fn runs_are_deleted_one_at_a_time_and_report_runs_are_listed_as_reports() {
         .find(|line| line.starts_with(&report_run[..8]))
         .unwrap()
         .to_owned();
-    assert!(report_line.contains("report"), "{report_line}");
+    // The 100-column table may wrap the cell after the metric's name.
+    assert!(report_line.contains("rouge-l"), "{report_line}");
+    assert!(
+        common::stdout(&table).contains("0.437"),
+        "{}",
+        common::stdout(&table)
+    );
 
     let majority = run_of(&runs, "items", "baseline:majority");
     let deleted = medeval_in(

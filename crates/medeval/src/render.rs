@@ -6,12 +6,13 @@
 //! visible (control characters escaped), never passed through.
 
 use medeval_models::EndpointHealth;
+use medeval_report::SummaryOptions;
 use medeval_report::{
     Align, Format, MISSING_GROUP, Table, percent, percent_interval, render_tables, repeated_table,
     summary_tables, visible,
 };
 use medeval_run::RunReport;
-use medeval_store::{RunListing, StoredRun};
+use medeval_store::{RunListing, Store, StoreError, StoredRun};
 use serde_json::json;
 
 use crate::RunSummary;
@@ -224,11 +225,51 @@ fn is_report_run(run: &RunListing) -> bool {
     run.generated > 0 && run.generated == run.answered
 }
 
+/// The metric a report-generation run is listed by: ROUGE-L as `show` computes it (per-report
+/// F-measure, pycocoevalcap's convention, averaged), bounded in [0, 1] like an accuracy.
+pub const REPORT_HEADLINE: &str = "rouge-l";
+
+/// A run as the store lists it, with the headline metric of a report-generation run.
+#[derive(Debug, Clone)]
+pub struct ListedRun {
+    /// The run's identity, status and counts.
+    pub listing: RunListing,
+    /// [`REPORT_HEADLINE`] of a report-generation run, computed as `show` computes it; `None`
+    /// for other runs.
+    pub report_headline: Option<f64>,
+}
+
+/// The runs of a store, newest first, each report-generation run with its headline metric
+/// (which needs the run's samples, so only those runs are loaded).
+pub fn list_runs(store: &Store) -> Result<Vec<ListedRun>, StoreError> {
+    store
+        .list_runs()?
+        .into_iter()
+        .map(|listing| {
+            let report_headline = if is_report_run(&listing) {
+                let run = store.load_run(&listing.id)?;
+                let summary = summarize_samples(&run, &SummaryOptions::default()).0;
+                summary
+                    .report
+                    .and_then(|report| report.metrics.get(REPORT_HEADLINE).copied())
+            } else {
+                None
+            };
+            Ok(ListedRun {
+                listing,
+                report_headline,
+            })
+        })
+        .collect()
+}
+
 /// The runs of a store as `runs --json` prints them, one object per run: identity, status,
-/// counts and the accuracy `show` gives by default.
-pub fn run_list_json(runs: &[RunListing]) -> Vec<serde_json::Value> {
+/// counts, the accuracy `show` gives by default and, for report-generation runs, the headline
+/// metric (`report_metric`: name and value).
+pub fn run_list_json(runs: &[ListedRun]) -> Vec<serde_json::Value> {
     runs.iter()
-        .map(|r| {
+        .map(|listed| {
+            let r = &listed.listing;
             json!({
                 "run": r.id,
                 "benchmark": r.manifest.items.benchmark,
@@ -242,6 +283,7 @@ pub fn run_list_json(runs: &[RunListing]) -> Vec<serde_json::Value> {
                 "samples_per_item": r.manifest.samples_per_item.max(1),
                 "generated": r.generated,
                 "accuracy": accuracy(r),
+                "report_metric": listed.report_headline.map(|value| json!({"name": REPORT_HEADLINE, "value": value})),
                 "created_at": r.created_at,
                 "updated_at": r.updated_at,
             })
@@ -250,8 +292,9 @@ pub fn run_list_json(runs: &[RunListing]) -> Vec<serde_json::Value> {
 }
 
 /// The runs of a store as a table, newest first: run, benchmark with variant, model, status,
-/// counts, accuracy (`report` for report-generation runs) and when it was last written.
-pub fn run_list_table(runs: &[RunListing]) -> Table {
+/// counts, accuracy (for report-generation runs their headline metric, named) and when it was
+/// last written.
+pub fn run_list_table(runs: &[ListedRun]) -> Table {
     let mut table = Table::new(&[
         ("run", Align::Left),
         ("benchmark", Align::Left),
@@ -263,10 +306,16 @@ pub fn run_list_table(runs: &[RunListing]) -> Table {
         ("accuracy", Align::Right),
         ("updated", Align::Left),
     ]);
-    for r in runs {
+    for listed in runs {
+        let r = &listed.listing;
         let status = match r.status {
             medeval_store::RunStatus::Running => "running or interrupted",
             other => other.as_str(),
+        };
+        let score = match (is_report_run(r), listed.report_headline) {
+            (true, Some(value)) => format!("{REPORT_HEADLINE} {value:.3}"),
+            (true, None) => "report".to_owned(),
+            (false, _) => percent(accuracy(r)),
         };
         table.push(vec![
             r.id.clone(),
@@ -279,11 +328,7 @@ pub fn run_list_table(runs: &[RunListing]) -> Table {
             r.items.to_string(),
             r.answered.to_string(),
             r.errors.to_string(),
-            if is_report_run(r) {
-                "report".to_owned()
-            } else {
-                percent(accuracy(r))
-            },
+            score,
             r.updated_at
                 .get(..19)
                 .unwrap_or(&r.updated_at)

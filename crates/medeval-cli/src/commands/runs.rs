@@ -32,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return delete(&args, selector);
     }
     let store = Store::open_read_only(&args.store.store)?;
-    let runs = store.list_runs()?;
+    let runs = render::list_runs(&store)?;
     if args.json {
         let list = render::run_list_json(&runs);
         outln!("{}", serde_json::to_string_pretty(&list)?)?;
