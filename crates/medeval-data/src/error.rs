@@ -163,6 +163,103 @@ pub enum DataError {
         /// What the format reader said.
         message: String,
     },
+    /// Several lines of one file are wrong. They are reported together so that one check shows
+    /// every fix to make, instead of one fix per run; each listed problem reads exactly as it
+    /// would on its own.
+    #[error("{}", problem_list(path, listed, *unlisted))]
+    Problems {
+        /// The file.
+        path: PathBuf,
+        /// The first [`MAX_LISTED_PROBLEMS`] problems, in file order.
+        listed: Vec<DataError>,
+        /// How many problems were found beyond those listed.
+        unlisted: usize,
+    },
+}
+
+/// How many problems one error lists: enough to show the pattern of a systematically wrong file
+/// (the same field missing on every line) without burying the terminal.
+pub const MAX_LISTED_PROBLEMS: usize = 20;
+
+/// The text of [`DataError::Problems`]: a heading with the count, then one problem per indented
+/// line, then how many were left out.
+fn problem_list(path: &Path, listed: &[DataError], unlisted: usize) -> String {
+    let total = listed.len() + unlisted;
+    let mut text = format!("{}: {total} problems", path.display());
+    if unlisted > 0 {
+        text.push_str(&format!(", the first {} listed", listed.len()));
+    }
+    text.push(':');
+    for problem in listed {
+        text.push_str(&format!("\n  {problem}"));
+    }
+    if unlisted > 0 {
+        text.push_str(&format!(
+            "\n  ... and {unlisted} more {}",
+            plural(unlisted, "problem", "problems")
+        ));
+    }
+    text
+}
+
+/// Problems found while reading one file, gathered so that a reader can go on past a bad line
+/// and report them all at once. Only the first [`MAX_LISTED_PROBLEMS`] are kept; the rest are
+/// counted, so a file that is wrong on every line costs no memory per line.
+#[derive(Debug)]
+pub(crate) struct ProblemList {
+    path: PathBuf,
+    listed: Vec<DataError>,
+    unlisted: usize,
+}
+
+impl ProblemList {
+    /// No problems yet in `path`.
+    pub(crate) fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            listed: Vec::new(),
+            unlisted: 0,
+        }
+    }
+
+    /// Records one more problem, in file order.
+    pub(crate) fn push(&mut self, problem: DataError) {
+        if self.listed.len() < MAX_LISTED_PROBLEMS {
+            self.listed.push(problem);
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    /// `Ok` when nothing was found; one problem is returned as it is, so that a file with a single
+    /// mistake reads the same as when readers stopped at the first one.
+    pub(crate) fn into_result(self) -> Result<(), DataError> {
+        if self.listed.len() + self.unlisted <= 1 {
+            return match self.listed.into_iter().next() {
+                Some(only) => Err(only),
+                None => Ok(()),
+            };
+        }
+        Err(self.into_error())
+    }
+
+    /// The problems so far followed by `last`, which stopped reading (a failed read, a line over
+    /// the size limit): alone when it is the only one, otherwise at the end of the list.
+    pub(crate) fn ending_with(mut self, last: DataError) -> DataError {
+        if self.listed.is_empty() {
+            return last;
+        }
+        self.push(last);
+        self.into_error()
+    }
+
+    fn into_error(self) -> DataError {
+        DataError::Problems {
+            path: self.path,
+            listed: self.listed,
+            unlisted: self.unlisted,
+        }
+    }
 }
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {

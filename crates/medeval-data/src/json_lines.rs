@@ -113,32 +113,55 @@ impl<'p, R: BufRead> JsonLines<'p, R> {
     }
 }
 
-impl<R: BufRead> Iterator for JsonLines<'_, R> {
-    type Item = Result<(usize, Value), DataError>;
+/// Why one line of a JSON Lines text yielded no value, and whether the lines after it are worth
+/// reading.
+pub(crate) enum LineError {
+    /// Only this line is wrong (not UTF-8, not JSON); the next line can be read as usual, so a
+    /// reader that lists every problem goes on.
+    Line(DataError),
+    /// Reading stops here: a failed read leaves nothing to go on with, and a line over the cap
+    /// usually means the file is not JSON Lines at all (a binary file, a whole JSON array on one
+    /// line), so whatever the lines after it say would be noise.
+    Fatal(DataError),
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
+impl LineError {
+    /// The error, whether or not reading could go on.
+    pub(crate) fn into_error(self) -> DataError {
+        match self {
+            Self::Line(error) | Self::Fatal(error) => error,
+        }
+    }
+}
+
+impl<R: BufRead> JsonLines<'_, R> {
+    /// The next non-blank line's value, or why it has none; `None` at the end.
+    ///
+    /// [`Iterator::next`] gives the same results with the kind of failure erased, for readers
+    /// that stop at the first problem anyway.
+    pub(crate) fn next_line(&mut self) -> Option<Result<(usize, Value), LineError>> {
         loop {
             let read = self.read_line()?;
             let line_no = self.line_no;
             match read {
                 Ok(Line::Read) => {}
                 Ok(Line::TooLong) => {
-                    return Some(Err(DataError::invalid(
+                    return Some(Err(LineError::Fatal(DataError::invalid(
                         Location::line(self.path, line_no),
                         format!(
                             "line is longer than {}, the limit for one JSON Lines line; \
                              keep large data (base64 images) in files and name them instead",
                             byte_size(self.max_line as u64)
                         ),
-                    )));
+                    ))));
                 }
-                Err(e) => return Some(Err(DataError::io(self.path, e))),
+                Err(e) => return Some(Err(LineError::Fatal(DataError::io(self.path, e)))),
             }
             let Ok(line) = std::str::from_utf8(&self.buffer) else {
-                return Some(Err(DataError::invalid(
+                return Some(Err(LineError::Line(DataError::invalid(
                     Location::line(self.path, line_no),
                     "line is not valid UTF-8",
-                )));
+                ))));
             };
             let text = match line_no {
                 1 => line.strip_prefix('\u{feff}').unwrap_or(line),
@@ -151,12 +174,23 @@ impl<R: BufRead> Iterator for JsonLines<'_, R> {
             return Some(
                 serde_json::from_str(text)
                     .map(|value| (line_no, value))
-                    .map_err(|e| DataError::Json {
-                        location: Location::line(self.path, line_no),
-                        message: json_error_message(&e),
+                    .map_err(|e| {
+                        LineError::Line(DataError::Json {
+                            location: Location::line(self.path, line_no),
+                            message: json_error_message(&e),
+                        })
                     }),
             );
         }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonLines<'_, R> {
+    type Item = Result<(usize, Value), DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_line()
+            .map(|result| result.map_err(LineError::into_error))
     }
 }
 

@@ -24,7 +24,9 @@
 //! The reader checks everything it can before a run starts (types, option letters, that the gold
 //! letter is an option, that image files exist, lie where an items file may point (see
 //! [`crate::containment`]) and are within [`MAX_IMAGE_BYTES`], that `data:` URIs decode) so that a
-//! bad file fails fast with a message naming the file, line and field.
+//! bad file fails fast with a message naming the file, line and field. Every line is checked
+//! before the reader gives up, and all problems found are reported together (the first
+//! [`crate::error::MAX_LISTED_PROBLEMS`], then a count of the rest).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -38,8 +40,8 @@ use medeval_core::{AnswerType, Gold, GoldError, Image, Item, Letter, Meta, Optio
 use serde_json::{Map, Value};
 
 use crate::containment::FileRoots;
-use crate::error::{DataError, Location};
-use crate::json_lines::JsonLines;
+use crate::error::{DataError, Location, ProblemList};
+use crate::json_lines::{JsonLines, LineError};
 
 /// Fields an item line may carry.
 const KNOWN_FIELDS: [&str; 8] = [
@@ -114,6 +116,10 @@ pub fn parse_items_str(text: &str, name: &Path) -> Result<Vec<Item>, DataError> 
 
 /// `base_dir` is the folder relative image paths resolve against; `None` when the items
 /// have no file on disk, so relative paths are refused.
+///
+/// A bad line does not stop the reading: every line is checked and the problems are returned
+/// together (see [`ProblemList`]), so that a user fixes a file in one pass rather than one line
+/// per run. Only a failed read or a line over the size limit stops it at once.
 fn parse_items(
     reader: impl BufRead,
     path: &Path,
@@ -121,26 +127,44 @@ fn parse_items(
     roots: &FileRoots,
 ) -> Result<Vec<Item>, DataError> {
     let mut items = Vec::new();
+    let mut problems = ProblemList::new(path);
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
-    for line in JsonLines::trimmed(reader, path) {
-        let (line_no, value) = line?;
-        let item = ItemParser {
+    let mut lines = JsonLines::trimmed(reader, path);
+    while let Some(line) = lines.next_line() {
+        let (line_no, value) = match line {
+            Ok(read) => read,
+            Err(LineError::Line(problem)) => {
+                problems.push(problem);
+                continue;
+            }
+            Err(LineError::Fatal(error)) => return Err(problems.ending_with(error)),
+        };
+        let parsed = ItemParser {
             path,
             line: line_no,
             base_dir,
             roots,
         }
-        .parse(value)?;
+        .parse(value);
+        let item = match parsed {
+            Ok(item) => item,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
         if let Some(&first_line) = first_line_of.get(&item.id) {
-            return Err(DataError::DuplicateId {
+            problems.push(DataError::DuplicateId {
                 location: Location::field(path, line_no, "id"),
                 id: item.id,
                 first_line,
             });
+            continue;
         }
         first_line_of.insert(item.id.clone(), line_no);
         items.push(item);
     }
+    problems.into_result()?;
     if items.is_empty() {
         return Err(DataError::Empty {
             path: path.to_path_buf(),

@@ -30,7 +30,7 @@ pub use card::{
     load, load_within, verify, verify_within,
 };
 pub use containment::FileRoots;
-pub use error::{DataError, Location, Unit};
+pub use error::{DataError, Location, MAX_LISTED_PROBLEMS, Unit};
 pub use jsonl::{ItemFile, parse_items_str, read_items, read_items_within};
 pub use predictions::{Prediction, read_predictions};
 pub use readers::Layout;

@@ -106,3 +106,67 @@ fn a_missing_file_is_reported_as_missing() {
     );
     assert!(error.contains("No such file or directory"), "{error}");
 }
+
+/// Before, only line 2 was reported; the user fixed it, ran again and met line 4, then line 7.
+#[test]
+fn every_bad_line_is_reported_in_one_error() {
+    let text = [
+        r#"{"id": "q1", "question": "Modality?", "options": {"A": "CT", "B": "MRI"}, "answer": "A"}"#,
+        r#"{'id': 'q2', 'question': 'Organ?', 'answer': 'liver'}"#,
+        r#"{"id": "q3", "question": "Fracture?", "answer": "no"}"#,
+        r#"{"id": "q4", "answer": "yes"}"#,
+        "",
+        r#"{"id": "q6", "question": "Organ?", "answer": "spleen"}"#,
+        r#"{"id": "q7", "question": "Effusion?", "options": {"A": "yes", "B": "no"}, "answer": "yes", "answer_type": "closed"}"#,
+    ]
+    .join("\n");
+    assert_eq!(
+        error_of(&text),
+        "DIR/bench.jsonl: 3 problems:\n  \
+         DIR/bench.jsonl:2: not valid JSON: key must be a string (column 2)\n  \
+         DIR/bench.jsonl:4: field `question`: missing (required)\n  \
+         DIR/bench.jsonl:7: field `options`: options are only allowed on mcq items, not closed"
+    );
+}
+
+#[test]
+fn twenty_problems_are_listed_and_the_rest_counted() {
+    let text: String = (1..=25)
+        .map(|n| format!("{{\"id\": \"q{n}\", \"answer\": \"yes\"}}\n"))
+        .collect();
+    let mut expected = "DIR/bench.jsonl: 25 problems, the first 20 listed:".to_owned();
+    for line in 1..=20 {
+        expected.push_str(&format!(
+            "\n  DIR/bench.jsonl:{line}: field `question`: missing (required)"
+        ));
+    }
+    expected.push_str("\n  ... and 5 more problems");
+    assert_eq!(error_of(&text), expected);
+}
+
+#[test]
+fn one_bad_line_among_good_ones_is_reported_alone() {
+    let text = "{\"id\": \"q1\", \"question\": \"Fracture?\", \"answer\": \"no\"}\n\
+                {\"id\": \"q2\", \"question\": \"Organ?\", \"answer\": \"liver\"}\n\
+                {\"id\": \"q1\", \"question\": \"Effusion?\", \"answer\": \"yes\"}\n";
+    assert_eq!(
+        error_of(text),
+        "DIR/bench.jsonl:3: field `id`: duplicate id \"q1\" (first seen on line 1)"
+    );
+}
+
+/// A line over the 16 MiB cap ends the reading: what follows it is not checked.
+#[test]
+fn a_line_over_the_size_limit_stops_the_list() {
+    let long_line = format!("{{\"id\": \"{}\"}}", "x".repeat(16 << 20));
+    let text = format!(
+        "{{\"id\": \"q1\", \"answer\": \"no\"}}\n\n{long_line}\n{{\"id\": \"q4\", \"answer\": \"no\"}}\n"
+    );
+    assert_eq!(
+        error_of(&text),
+        "DIR/bench.jsonl: 2 problems:\n  \
+         DIR/bench.jsonl:1: field `question`: missing (required)\n  \
+         DIR/bench.jsonl:3: line is longer than 16 MiB, the limit for one JSON Lines line; keep \
+         large data (base64 images) in files and name them instead"
+    );
+}
