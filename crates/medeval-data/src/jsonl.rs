@@ -26,7 +26,7 @@
 //! [`crate::containment`]) and are within [`MAX_IMAGE_BYTES`], that `data:` URIs decode) so that a
 //! bad file fails fast with a message naming the file, line and field. Every line is checked
 //! before the reader gives up, and all problems found are reported together (the first
-//! [`crate::error::MAX_LISTED_PROBLEMS`], then a count of the rest).
+//! [`crate::MAX_LISTED_PROBLEMS`], then a count of the rest).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
