@@ -91,17 +91,33 @@ fn user_content(prompt: &RenderedPrompt, images: &[PreparedImage]) -> Value {
     Value::Array(parts)
 }
 
-/// Checks a user-supplied extra body: it must be a JSON object and must not set what medeval
-/// sets itself.
+/// Keys of the request body the client controls, with why an extra body may not set them.
+const RESERVED_KEYS: [(&str, &str); 5] = [
+    ("model", "medeval sets it from the run"),
+    ("messages", "medeval sets it from the run"),
+    (
+        "stream",
+        "medeval reads one JSON response, not a stream of events",
+    ),
+    (
+        "stream_options",
+        "medeval reads one JSON response, not a stream of events",
+    ),
+    (
+        "n",
+        "medeval reads one answer per request; ask for several with --samples-per-item",
+    ),
+];
+
+/// Checks a user-supplied extra body: it must be a JSON object and must not set what the
+/// client controls (the model, the messages, streaming, the number of answers).
 pub fn check_extra_body(extra: &Value) -> Result<(), String> {
     let Value::Object(map) = extra else {
         return Err("the extra body must be a JSON object".into());
     };
-    for reserved in ["model", "messages"] {
+    for (reserved, why) in RESERVED_KEYS {
         if map.contains_key(reserved) {
-            return Err(format!(
-                "the extra body may not set `{reserved}`; medeval sets it from the run"
-            ));
+            return Err(format!("the extra body may not set `{reserved}`; {why}"));
         }
     }
     Ok(())
@@ -116,6 +132,24 @@ mod tests {
             system: Some("Be brief.".into()),
             parts,
         }
+    }
+
+    #[test]
+    fn extra_bodies_may_not_set_what_the_client_controls() {
+        assert_eq!(
+            check_extra_body(&json!({"top_k": 1, "repetition_penalty": 1.1})),
+            Ok(())
+        );
+        for key in ["model", "messages", "stream", "stream_options", "n"] {
+            let error = check_extra_body(&json!({ key: true })).unwrap_err();
+            assert!(error.contains(&format!("`{key}`")), "{error}");
+        }
+        assert!(
+            check_extra_body(&json!({"stream": true}))
+                .unwrap_err()
+                .contains("not a stream")
+        );
+        assert!(check_extra_body(&json!([1, 2])).is_err());
     }
 
     #[test]
