@@ -424,3 +424,57 @@ fn an_endpoint_down_at_the_start_stops_the_run_before_anything_is_sent_or_stored
     assert_eq!(live.chat_requests().len(), 0);
     assert!(!store.exists(), "no store is created");
 }
+
+/// A model name the server does not list stops the run before anything is sent, and the error
+/// says how to start anyway; with `--no-model-check` the run is made and the mismatch is a
+/// warning.
+#[test]
+fn a_model_the_server_does_not_list_is_refused_unless_the_check_is_turned_off() {
+    let rt = runtime();
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .models(&["/models/qwen.gguf"])
+                .unlisted_models(&["qwen2.5-0.5b"])
+                .rule(|_| Reply::text("The answer is B."))
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_items(dir.path(), 2);
+    let store = dir.path().join("runs.db");
+    let url = server.url();
+    let args = [
+        "run",
+        "--items",
+        items.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--model",
+        "qwen2.5-0.5b",
+        "--store",
+        store.to_str().unwrap(),
+        "--no-progress",
+        "--json",
+    ];
+    let refused = medeval(&args);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--no-model-check"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(server.chat_requests().is_empty());
+
+    let mut unchecked = args.to_vec();
+    unchecked.push("--no-model-check");
+    let made = medeval(&unchecked);
+    assert_success(&made);
+    assert!(
+        stderr(&made).contains("does not list the model \"qwen2.5-0.5b\""),
+        "{}",
+        stderr(&made)
+    );
+    assert_eq!(json(&made)["counts"]["correct"], 2);
+    assert_eq!(server.chat_requests().len(), 2);
+}

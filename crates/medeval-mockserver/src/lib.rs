@@ -153,6 +153,7 @@ type FaultRule = Arc<dyn Fn(&ChatRequest) -> Option<Fault> + Send + Sync>;
 pub struct MockServerBuilder {
     latency: Duration,
     models: Vec<String>,
+    unlisted: Vec<String>,
     api_key: Option<String>,
     echo_credentials: bool,
     rule: Rule,
@@ -164,6 +165,7 @@ impl Default for MockServerBuilder {
         Self {
             latency: Duration::ZERO,
             models: vec!["mock-model".into()],
+            unlisted: Vec::new(),
             api_key: None,
             echo_credentials: false,
             rule: Arc::new(|_| Reply::text("A")),
@@ -176,6 +178,13 @@ impl MockServerBuilder {
     /// Time the server waits before answering each chat request.
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
+        self
+    }
+
+    /// Model names the server answers to without listing them in `GET /v1/models`, as some
+    /// servers accept an alias they do not list.
+    pub fn unlisted_models(mut self, models: &[&str]) -> Self {
+        self.unlisted = models.iter().map(|m| (*m).to_owned()).collect();
         self
     }
 
@@ -533,7 +542,8 @@ async fn chat(state: &State, seq: u64, body: Vec<u8>, mut record: RecordedReques
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if !state.config.models.iter().any(|m| m == model) {
+    let served = state.config.models.iter().chain(&state.config.unlisted);
+    if !served.into_iter().any(|m| m == model) {
         lock(&state.log).push(record);
         return Action::Respond(json_response(
             404,

@@ -94,6 +94,10 @@ pub struct ClientConfig {
     /// [`RequestError::TooLarge`] as soon as the limit is passed (or at once, when its
     /// `Content-Length` says so).
     pub max_response_bytes: u64,
+    /// Refuse a run whose model the endpoint does not list (by id or alias) in `/models`.
+    /// Off for servers that accept names they do not list; a name not listed is then a
+    /// warning.
+    pub check_model: bool,
 }
 
 impl ClientConfig {
@@ -111,6 +115,7 @@ impl ClientConfig {
             concurrency: 16,
             max_retry_after: MAX_RETRY_AFTER,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            check_model: true,
         }
     }
 }
@@ -149,7 +154,10 @@ pub enum ClientError {
         status: u16,
     },
     /// An endpoint does not serve the model.
-    #[error("model {model:?} is not served by {endpoint}; it serves: {}", .available.join(", "))]
+    #[error(
+        "model {model:?} is not served by {endpoint}; it serves: {} (a server that accepts names it does not list: pass --no-model-check)",
+        .available.join(", ")
+    )]
     ModelNotServed {
         /// The endpoint's base URL.
         endpoint: String,
@@ -488,11 +496,19 @@ impl ChatClient {
                 200 => {
                     let available = listed_models(&body);
                     if !available.iter().any(|m| m == &self.config.model) {
-                        return Err(ClientError::ModelNotServed {
-                            endpoint: endpoint.base.clone(),
-                            model: self.config.model.clone(),
-                            available,
-                        });
+                        if self.config.check_model {
+                            return Err(ClientError::ModelNotServed {
+                                endpoint: endpoint.base.clone(),
+                                model: self.config.model.clone(),
+                                available,
+                            });
+                        }
+                        warnings.push(format!(
+                            "{} does not list the model {:?} (it lists: {}); sending it anyway, as --no-model-check asks",
+                            endpoint.base,
+                            self.config.model,
+                            available.join(", ")
+                        ));
                     }
                 }
                 401 | 403 => {
@@ -1077,14 +1093,26 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
     Ok(config)
 }
 
+/// The names a `/models` body lists: each model's `id` and its `aliases` (llama.cpp's server
+/// names a model by its file path and lists the `--alias` given to it there).
 fn listed_models(body: &[u8]) -> Vec<String> {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("data").and_then(Value::as_array).cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned))
-        .collect()
+    let listing = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+    let models = listing
+        .get("data")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut names = Vec::new();
+    for model in models {
+        names.extend(model.get("id").and_then(Value::as_str).map(str::to_owned));
+        let aliases = model
+            .get("aliases")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        names.extend(aliases.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    names
 }
 
 /// The `error.message` of an OpenAI-style error body, else the start of the body.
@@ -1124,6 +1152,18 @@ fn describe_transport_error(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listed_models_include_aliases_as_llama_server_lists_them() {
+        // The shape of llama.cpp's `/v1/models` for `-m /models/q.gguf --alias qwen2.5-0.5b`.
+        let body = br#"{"models":[{"name":"/models/q.gguf","model":"/models/q.gguf"}],"object":"list","data":[{"id":"/models/q.gguf","aliases":["qwen2.5-0.5b"],"tags":[],"object":"model","owned_by":"llamacpp"}]}"#;
+        assert_eq!(listed_models(body), ["/models/q.gguf", "qwen2.5-0.5b"]);
+        assert_eq!(
+            listed_models(br#"{"data":[{"id":"a"},{"id":"b","aliases":"not a list"}]}"#),
+            ["a", "b"]
+        );
+        assert!(listed_models(b"not json").is_empty());
+    }
 
     #[test]
     fn endpoints_are_normalised() {

@@ -183,9 +183,23 @@ async fn preflight_names_unreachable_endpoints_and_unknown_models() {
     assert_eq!(
         err.to_string(),
         format!(
-            "model \"qwen2.5-vl-7B\" is not served by {}; it serves: qwen2.5-vl-7b, llava",
+            "model \"qwen2.5-vl-7B\" is not served by {}; it serves: qwen2.5-vl-7b, llava (a server that accepts names it does not list: pass --no-model-check)",
             server.url()
         )
+    );
+    // Without the check the name is sent anyway, and the mismatch is a warning.
+    let mut unchecked = config(&server.url());
+    unchecked.model = "qwen2.5-vl-7B".into();
+    unchecked.check_model = false;
+    let warnings = ChatClient::new(unchecked)
+        .unwrap()
+        .preflight()
+        .await
+        .unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("does not list the model \"qwen2.5-vl-7B\""),
+        "{warnings:?}"
     );
 
     let addr = server.addr();

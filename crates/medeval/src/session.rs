@@ -157,6 +157,7 @@ impl Session {
         config.retry_base = model.connection.retry_base;
         config.concurrency = model.connection.concurrency.max(1);
         config.max_response_bytes = model.connection.max_response_bytes;
+        config.check_model = model.connection.check_model;
         let client = Arc::new(ChatClient::new(config)?);
         let warnings = self.runtime.block_on(client.preflight())?;
         self.clients.push(Connected {

@@ -36,11 +36,14 @@ pub struct Connection {
     pub retry_base: Duration,
     /// Largest response body read, in bytes; a larger answer ends its sample as an error.
     pub max_response_bytes: u64,
+    /// Refuse to start when an endpoint does not list the model (by id or alias); off for
+    /// servers that accept names they do not list.
+    pub check_model: bool,
 }
 
 impl Default for Connection {
     /// The CLI's defaults: 16 in flight, 600 s per attempt, 5 attempts, 1 s first back-off,
-    /// responses of at most 16 MiB.
+    /// responses of at most 16 MiB, the model name checked.
     fn default() -> Self {
         Self {
             concurrency: 16,
@@ -48,6 +51,7 @@ impl Default for Connection {
             max_attempts: 5,
             retry_base: Duration::from_secs(1),
             max_response_bytes: medeval_core::limits::DEFAULT_MAX_RESPONSE_BYTES,
+            check_model: true,
         }
     }
 }

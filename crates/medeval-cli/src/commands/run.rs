@@ -133,6 +133,10 @@ pub struct ModelArgs {
     /// answer ends its item as an error.
     #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = medeval_core::limits::parse_byte_count)]
     pub max_response_bytes: u64,
+    /// Start even when an endpoint does not list --model in /models (by id or alias), for
+    /// servers that accept names they do not list; the mismatch is printed as a warning.
+    #[arg(long)]
+    pub no_model_check: bool,
 }
 
 /// What is sent: decoding settings, prompt, images.
@@ -217,6 +221,7 @@ impl ModelArgs {
                 max_attempts: self.max_attempts.max(1),
                 retry_base: Duration::from_millis(self.retry_base_ms),
                 max_response_bytes: self.max_response_bytes,
+                check_model: !self.no_model_check,
             },
         }))
     }
