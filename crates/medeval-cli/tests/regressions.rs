@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use common::{assert_success, json, medeval, runtime, stderr, stdout};
+use common::{assert_success, cli, json, medeval, run_command, runtime, stderr, stdout};
 use medeval_mockserver::{Fault, MockServer, Reply};
 
 /// `n` multiple-choice items, gold `B`, each question carrying its id in brackets so a scripted
@@ -164,27 +164,19 @@ fn failures_after_fresh_advise_the_same_command_without_fresh_which_continues_th
     let items = write_items(dir.path(), 4);
     let store = dir.path().join("runs.db");
     let url = server.url();
-    let base = [
-        "run",
-        "--items",
-        items.to_str().unwrap(),
-        "--endpoint",
-        &url,
-        "--model",
+    let base = run_command(
+        &items,
+        &[&url],
         "mock-model",
-        "--store",
-        store.to_str().unwrap(),
-        "--max-attempts",
-        "1",
-        "--no-progress",
-        "--json",
-    ];
+        &store,
+        &["--max-attempts", "1", "--json"],
+    );
     let with_fresh = |fresh: bool| {
-        let mut args = base.to_vec();
+        let mut args = base.clone();
         if fresh {
-            args.push("--fresh");
+            args.push("--fresh".to_owned());
         }
-        medeval(&args)
+        cli(&args).run()
     };
 
     // Without --fresh, the advice (if any) cannot tell the user to drop a flag they did not give.
@@ -239,20 +231,14 @@ fn a_timeout_that_is_not_a_positive_duration_is_refused_before_any_request() {
     // 1e20 s is more than a Duration holds (u64::MAX s is about 1.8e19); 0 would time out every
     // attempt at once; NaN is no length of time at all.
     for timeout in ["1e20", "0", "nan"] {
-        let output = medeval(&[
-            "run",
-            "--items",
-            items.to_str().unwrap(),
-            "--endpoint",
-            &url,
-            "--model",
+        let args = run_command(
+            &items,
+            &[&url],
             "mock-model",
-            "--store",
-            store.to_str().unwrap(),
-            "--timeout",
-            timeout,
-            "--no-progress",
-        ]);
+            &store,
+            &["--timeout", timeout],
+        );
+        let output = cli(&args).run();
         let err = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "--timeout {timeout}: {err}");
         assert!(
@@ -329,25 +315,14 @@ fn a_run_finishes_on_the_live_endpoint_when_another_stops_listening() {
     let items = write_items(dir.path(), 6);
     let store = dir.path().join("runs.db");
     let live_url = live.url();
-    let output = medeval(&[
-        "run",
-        "--items",
-        items.to_str().unwrap(),
-        "--endpoint",
-        &dead,
-        "--endpoint",
-        &live_url,
-        "--model",
+    let args = run_command(
+        &items,
+        &[&dead, &live_url],
         "mock-model",
-        "--store",
-        store.to_str().unwrap(),
-        "--concurrency",
-        "2",
-        "--retry-base-ms",
-        "5",
-        "--no-progress",
-        "--json",
-    ]);
+        &store,
+        &["--concurrency", "2", "--retry-base-ms", "5", "--json"],
+    );
+    let output = cli(&args).run();
     dead_thread.join().unwrap();
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{err}");
@@ -403,20 +378,8 @@ fn an_endpoint_down_at_the_start_stops_the_run_before_anything_is_sent_or_stored
     let dir = tempfile::tempdir().unwrap();
     let items = write_items(dir.path(), 3);
     let store = dir.path().join("runs.db");
-    let output = medeval(&[
-        "run",
-        "--items",
-        items.to_str().unwrap(),
-        "--endpoint",
-        &live.url(),
-        "--endpoint",
-        &dead,
-        "--model",
-        "mock-model",
-        "--store",
-        store.to_str().unwrap(),
-        "--no-progress",
-    ]);
+    let args = run_command(&items, &[&live.url(), &dead], "mock-model", &store, &[]);
+    let output = cli(&args).run();
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(err.contains("cannot reach"), "{err}");
@@ -444,20 +407,8 @@ fn a_model_the_server_does_not_list_is_refused_unless_the_check_is_turned_off() 
     let items = write_items(dir.path(), 2);
     let store = dir.path().join("runs.db");
     let url = server.url();
-    let args = [
-        "run",
-        "--items",
-        items.to_str().unwrap(),
-        "--endpoint",
-        &url,
-        "--model",
-        "qwen2.5-0.5b",
-        "--store",
-        store.to_str().unwrap(),
-        "--no-progress",
-        "--json",
-    ];
-    let refused = medeval(&args);
+    let args = run_command(&items, &[&url], "qwen2.5-0.5b", &store, &["--json"]);
+    let refused = cli(&args).run();
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(
         stderr(&refused).contains("--no-model-check"),
@@ -466,9 +417,9 @@ fn a_model_the_server_does_not_list_is_refused_unless_the_check_is_turned_off() 
     );
     assert!(server.chat_requests().is_empty());
 
-    let mut unchecked = args.to_vec();
-    unchecked.push("--no-model-check");
-    let made = medeval(&unchecked);
+    let mut unchecked = args.clone();
+    unchecked.push("--no-model-check".to_owned());
+    let made = cli(&unchecked).run();
     assert_success(&made);
     assert!(
         stderr(&made).contains("does not list the model \"qwen2.5-0.5b\""),

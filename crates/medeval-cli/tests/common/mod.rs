@@ -92,6 +92,36 @@ impl Cli {
     }
 }
 
+/// The arguments of `medeval run` over the items file `items`, answered by `model` at
+/// `endpoints` (each an `--endpoint`), into `store`, without a progress bar, followed by the
+/// test's own `flags`. Run them with `cli(&args).run()`.
+pub fn run_command(
+    items: &Path,
+    endpoints: &[&str],
+    model: &str,
+    store: &Path,
+    flags: &[&str],
+) -> Vec<String> {
+    let mut args = vec!["run".to_owned(), "--items".to_owned(), path_arg(items)];
+    for endpoint in endpoints {
+        args.extend(["--endpoint".to_owned(), (*endpoint).to_owned()]);
+    }
+    args.extend([
+        "--model".to_owned(),
+        model.to_owned(),
+        "--store".to_owned(),
+        path_arg(store),
+        "--no-progress".to_owned(),
+    ]);
+    args.extend(flags.iter().map(|flag| (*flag).to_owned()));
+    args
+}
+
+/// A path as a command-line argument (test paths are UTF-8).
+fn path_arg(path: &Path) -> String {
+    path.to_str().unwrap().to_owned()
+}
+
 /// Runs the binary with these arguments to the end: `cli(args).run()`.
 pub fn medeval(args: &[&str]) -> Output {
     cli(args).run()
