@@ -154,6 +154,7 @@ pub struct MockServerBuilder {
     latency: Duration,
     models: Vec<String>,
     unlisted: Vec<String>,
+    loading_answers: u64,
     api_key: Option<String>,
     echo_credentials: bool,
     rule: Rule,
@@ -166,6 +167,7 @@ impl Default for MockServerBuilder {
             latency: Duration::ZERO,
             models: vec!["mock-model".into()],
             unlisted: Vec::new(),
+            loading_answers: 0,
             api_key: None,
             echo_credentials: false,
             rule: Arc::new(|_| Reply::text("A")),
@@ -178,6 +180,13 @@ impl MockServerBuilder {
     /// Time the server waits before answering each chat request.
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
+        self
+    }
+
+    /// The first `answers` requests for `GET /v1/models` get HTTP 503 "Loading model", as a
+    /// server still loading its model answers.
+    pub fn loading_for(mut self, answers: u64) -> Self {
+        self.loading_answers = answers;
         self
     }
 
@@ -232,6 +241,7 @@ impl MockServerBuilder {
             started: Instant::now(),
             seq: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
+            model_listings: AtomicU64::new(0),
             attempts_by_prompt: Mutex::new(HashMap::new()),
         });
         tokio::spawn(accept_loop(listener, Arc::clone(&state), stopped));
@@ -292,6 +302,7 @@ struct State {
     started: Instant,
     seq: AtomicU64,
     log: Mutex<Vec<RecordedRequest>>,
+    model_listings: AtomicU64,
     attempts_by_prompt: Mutex<HashMap<String, u32>>,
 }
 
@@ -502,6 +513,16 @@ async fn handle(state: &State, request: HttpRequest) -> Action {
         }
     }
     let action = match (request.method.as_str(), request.path.trim_end_matches('/')) {
+        ("GET", "/v1/models")
+            if state.model_listings.fetch_add(1, Ordering::Relaxed)
+                < state.config.loading_answers =>
+        {
+            Action::Respond(json_response(
+                503,
+                &[],
+                &error_body("Loading model", "unavailable_error"),
+            ))
+        }
         ("GET", "/v1/models") => {
             let data: Vec<Value> = state
                 .config

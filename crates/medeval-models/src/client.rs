@@ -98,6 +98,9 @@ pub struct ClientConfig {
     /// Off for servers that accept names they do not list; a name not listed is then a
     /// warning.
     pub check_model: bool,
+    /// How long the start-up check waits for an endpoint that answers HTTP 503 (a server still
+    /// loading its model) before it gives up.
+    pub ready_wait: Duration,
 }
 
 impl ClientConfig {
@@ -116,9 +119,13 @@ impl ClientConfig {
             max_retry_after: MAX_RETRY_AFTER,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             check_model: true,
+            ready_wait: DEFAULT_READY_WAIT,
         }
     }
 }
+
+/// How long the start-up check waits, by default, for a server still loading its model.
+pub const DEFAULT_READY_WAIT: Duration = Duration::from_secs(120);
 
 /// Why the client could not be built, or an endpoint failed its check before a run.
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +172,19 @@ pub enum ClientError {
         model: String,
         /// The models the endpoint lists.
         available: Vec<String>,
+    },
+    /// An endpoint kept answering HTTP 503 (still loading, or overloaded) for as long as the
+    /// start-up check waits.
+    #[error(
+        "{endpoint}/models still answered HTTP 503 ({body}) after {waited_s} s; the server is still loading its model or is overloaded: start the run again when it answers"
+    )]
+    NotReady {
+        /// The endpoint's base URL.
+        endpoint: String,
+        /// Seconds waited.
+        waited_s: u64,
+        /// The server's message.
+        body: String,
     },
     /// An endpoint answered the model listing with something unexpected.
     #[error("{endpoint}/models answered HTTP {status}: {body}")]
@@ -469,29 +489,19 @@ impl ChatClient {
     /// Returns warnings for endpoints that do not list their models (`/models` absent), where
     /// the model name cannot be checked.
     pub async fn preflight(&self) -> Result<Vec<String>, ClientError> {
+        self.preflight_observed(&|_| {}).await
+    }
+
+    /// [`ChatClient::preflight`], telling `on_wait` when an endpoint answers HTTP 503 (a server
+    /// still loading its model) and the check waits for it, up to
+    /// [`ClientConfig::ready_wait`].
+    pub async fn preflight_observed(
+        &self,
+        on_wait: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<Vec<String>, ClientError> {
         let mut warnings = Vec::new();
         for endpoint in &self.endpoints {
-            let mut request = self
-                .http
-                .get(&endpoint.models_url)
-                .timeout(self.config.connect_timeout + Duration::from_secs(20));
-            if let Some(key) = &self.config.api_key {
-                request = request.header(AUTHORIZATION, format!("Bearer {}", key.secret()));
-            }
-            let response = request.send().await.map_err(|e| ClientError::Unreachable {
-                endpoint: endpoint.base.clone(),
-                reason: describe_transport_error(&e),
-            })?;
-            let status = response.status().as_u16();
-            let limit = if status == 200 {
-                self.config.max_response_bytes
-            } else {
-                ERROR_BODY_BYTES
-            };
-            let body = match read_body(response, limit).await {
-                Ok(body) | Err(BodyError::TooLarge(body)) => body,
-                Err(BodyError::Transport(_)) => Vec::new(),
-            };
+            let (status, body) = self.models_when_ready(endpoint, on_wait).await?;
             match status {
                 200 => {
                     let available = listed_models(&body);
@@ -531,6 +541,70 @@ impl ChatClient {
             }
         }
         Ok(warnings)
+    }
+
+    /// `GET /models` of `endpoint`, asked again while it answers HTTP 503 (a server loading its
+    /// model), every second at first and then up to every 5 s, for at most
+    /// [`ClientConfig::ready_wait`]; `on_wait` is told once, when the waiting starts.
+    async fn models_when_ready(
+        &self,
+        endpoint: &Endpoint,
+        on_wait: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let started = Instant::now();
+        let mut pause = Duration::from_secs(1);
+        let mut told = false;
+        loop {
+            let (status, body) = self.list_models(endpoint).await?;
+            if status != 503 {
+                return Ok((status, body));
+            }
+            let waited = started.elapsed();
+            let message = self.redactor.error_text(&error_message(&body));
+            if waited >= self.config.ready_wait {
+                return Err(ClientError::NotReady {
+                    endpoint: endpoint.base.clone(),
+                    waited_s: waited.as_secs(),
+                    body: message,
+                });
+            }
+            if !told {
+                told = true;
+                on_wait(&format!(
+                    "{} answered HTTP 503 ({message}); waiting up to {} s for it to be ready",
+                    endpoint.base,
+                    self.config.ready_wait.as_secs()
+                ));
+            }
+            tokio::time::sleep(pause.min(self.config.ready_wait.saturating_sub(waited))).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// One `GET /models`: its status and (bounded) body.
+    async fn list_models(&self, endpoint: &Endpoint) -> Result<(u16, Vec<u8>), ClientError> {
+        let mut request = self
+            .http
+            .get(&endpoint.models_url)
+            .timeout(self.config.connect_timeout + Duration::from_secs(20));
+        if let Some(key) = &self.config.api_key {
+            request = request.header(AUTHORIZATION, format!("Bearer {}", key.secret()));
+        }
+        let response = request.send().await.map_err(|e| ClientError::Unreachable {
+            endpoint: endpoint.base.clone(),
+            reason: describe_transport_error(&e),
+        })?;
+        let status = response.status().as_u16();
+        let limit = if status == 200 {
+            self.config.max_response_bytes
+        } else {
+            ERROR_BODY_BYTES
+        };
+        let body = match read_body(response, limit).await {
+            Ok(body) | Err(BodyError::TooLarge(body)) => body,
+            Err(BodyError::Transport(_)) => Vec::new(),
+        };
+        Ok((status, body))
     }
 
     /// Sends one chat request body, retrying as described in the module documentation.

@@ -367,3 +367,47 @@ async fn a_response_over_the_limit_ends_the_attempt_at_the_limit_and_is_not_retr
         assert!(completion.raw.len() > 200_000);
     }
 }
+
+/// A server still loading its model answers 503: the check waits for it, says so once, and
+/// succeeds when it is ready; a server that stays at 503 is given up after the wait, with a
+/// message saying what happened.
+#[tokio::test]
+async fn preflight_waits_for_a_server_that_is_still_loading() {
+    let server = MockServer::builder().loading_for(2).start().await.unwrap();
+    let told = std::sync::Mutex::new(Vec::new());
+    let mut patient = config(&server.url());
+    patient.ready_wait = Duration::from_secs(30);
+    let warnings = ChatClient::new(patient)
+        .unwrap()
+        .preflight_observed(&|notice| told.lock().unwrap().push(notice.to_owned()))
+        .await
+        .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let told = told.into_inner().unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("answered HTTP 503 (Loading model)"),
+        "{told:?}"
+    );
+    assert!(told[0].contains("waiting up to 30 s"), "{told:?}");
+
+    let still_loading = MockServer::builder()
+        .loading_for(1_000)
+        .start()
+        .await
+        .unwrap();
+    let mut impatient = config(&still_loading.url());
+    impatient.ready_wait = Duration::from_millis(300);
+    let err = ChatClient::new(impatient)
+        .unwrap()
+        .preflight()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::NotReady { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("still answered HTTP 503 (Loading model)"),
+        "{message}"
+    );
+    assert!(message.contains("still loading its model"), "{message}");
+}

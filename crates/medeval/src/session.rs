@@ -52,12 +52,25 @@ struct Connected {
 ///
 /// The store is opened (or created) when the first run starts, after its endpoints answered:
 /// a command that fails its checks leaves no file behind.
-#[derive(Debug)]
 pub struct Session {
     runtime: tokio::runtime::Runtime,
     store_path: PathBuf,
     store: Option<Store>,
     clients: Vec<Connected>,
+    notices: Notices,
+}
+
+/// Where a session tells what it waits for while connecting (a server still loading its model).
+type Notices = Box<dyn Fn(&str) + Send + Sync>;
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("store_path", &self.store_path)
+            .field("store_open", &self.store.is_some())
+            .field("models_connected", &self.clients.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -72,7 +85,16 @@ impl Session {
             store_path: path.to_path_buf(),
             store: None,
             clients: Vec::new(),
+            notices: Box::new(|_| {}),
         })
+    }
+
+    /// The same session, telling `notices` what it waits for while connecting (an endpoint
+    /// that answers HTTP 503 while its server loads the model), so a front end can say why
+    /// nothing seems to happen.
+    pub fn with_notices(mut self, notices: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.notices = Box::new(notices);
+        self
     }
 
     /// Connects to the endpoints of `spec`'s model unless this session already has: builds the
@@ -159,7 +181,9 @@ impl Session {
         config.max_response_bytes = model.connection.max_response_bytes;
         config.check_model = model.connection.check_model;
         let client = Arc::new(ChatClient::new(config)?);
-        let warnings = self.runtime.block_on(client.preflight())?;
+        let warnings = self
+            .runtime
+            .block_on(client.preflight_observed(&*self.notices))?;
         self.clients.push(Connected {
             model: model.clone(),
             client: Arc::clone(&client),

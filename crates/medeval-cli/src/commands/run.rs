@@ -382,7 +382,10 @@ impl<'e> Runner<'e> {
         }
         let session = match &mut self.session {
             Some(session) => session,
-            None => self.session.insert(Session::new(&self.execution.store)?),
+            None => self.session.insert(
+                Session::new(&self.execution.store)?
+                    .with_notices(|notice| eprintln!("note: {notice}")),
+            ),
         };
         let warnings = session.connect(&spec)?;
         self.bar.suspend(|| {
