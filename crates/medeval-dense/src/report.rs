@@ -93,6 +93,7 @@ pub struct FolderSummary<'a> {
     bootstrap: Bootstrap,
     rows: Vec<SummaryRow>,
     labels: Vec<u32>,
+    failed: Vec<(&'a str, &'a str)>,
     predictions_without_reference: usize,
 }
 
@@ -108,6 +109,16 @@ impl<'a> FolderSummary<'a> {
         Self {
             rows: summarize_outcomes(outcomes, &options.metrics, &bootstrap),
             labels: evaluated_labels(outcomes),
+            failed: outcomes
+                .iter()
+                .filter_map(|outcome| {
+                    outcome
+                        .result
+                        .as_ref()
+                        .err()
+                        .map(|error| (outcome.name.as_str(), error.as_str()))
+                })
+                .collect(),
             outcomes,
             options,
             bootstrap,
@@ -121,22 +132,13 @@ impl<'a> FolderSummary<'a> {
     }
 
     /// Cases that could not be evaluated, with the reason: they have no row at all.
-    pub fn failed(&self) -> Vec<(&'a str, &'a str)> {
-        self.outcomes
-            .iter()
-            .filter_map(|outcome| {
-                outcome
-                    .result
-                    .as_ref()
-                    .err()
-                    .map(|error| (outcome.name.as_str(), error.as_str()))
-            })
-            .collect()
+    pub fn failed(&self) -> &[(&'a str, &'a str)] {
+        &self.failed
     }
 
     /// Cases evaluated.
     pub fn evaluated(&self) -> usize {
-        self.outcomes.len() - self.failed().len()
+        self.outcomes.len() - self.failed.len()
     }
 
     /// The per-label, per-metric table: n, undefined count, mean, median, IQR and the
@@ -174,7 +176,7 @@ impl<'a> FolderSummary<'a> {
     /// The lines under the table: cases evaluated and left out, the labels and where they came
     /// from, the convention, where the per-case rows are, and the binarization rule.
     pub fn write_footer(&self, out: &mut dyn Write, per_case_rows: &Path) -> io::Result<()> {
-        let failed = self.failed();
+        let failed = &self.failed;
         let evaluated = self.evaluated();
         let left_out = if failed.is_empty() {
             String::new()
@@ -249,7 +251,7 @@ impl<'a> FolderSummary<'a> {
                 ));
             }
         }
-        for (case, error) in self.failed() {
+        for (case, error) in &self.failed {
             notes.push(format!("left out: case {case}: {error}"));
         }
         notes
@@ -259,7 +261,7 @@ impl<'a> FolderSummary<'a> {
     /// and left out (with reasons), labels and their origin, and the per-label rows.
     pub fn to_json(&self) -> Value {
         let left_out: Vec<Value> = self
-            .failed()
+            .failed
             .iter()
             .map(|(case, error)| json!({"case": case, "error": error}))
             .collect();
@@ -292,8 +294,6 @@ pub struct ClassificationSummary {
     pub n: usize,
     /// Positive cases.
     pub positives: usize,
-    /// Scores outside [0, 1]: when any, the scores are not probabilities and ECE is undefined.
-    pub not_probabilities: usize,
     /// Threshold, ECE bins and bootstrap.
     pub options: ClassifyOptions,
     /// Every metric with its interval; an undefined metric has no interval.
@@ -315,10 +315,6 @@ impl ClassificationSummary {
         Self {
             n: cases.len(),
             positives: cases.iter().filter(|case| case.positive).count(),
-            not_probabilities: cases
-                .iter()
-                .filter(|case| !(0.0..=1.0).contains(&case.score))
-                .count(),
             options,
             metrics,
         }
