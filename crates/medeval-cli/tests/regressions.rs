@@ -429,3 +429,33 @@ fn a_model_the_server_does_not_list_is_refused_unless_the_check_is_turned_off() 
     assert_eq!(json(&made)["counts"]["correct"], 2);
     assert_eq!(server.chat_requests().len(), 2);
 }
+
+/// What a server says reaches the terminal inert: a model name holding an escape sequence (one
+/// that would clear the screen) is printed escaped, in the refusal and in the warning.
+#[test]
+fn server_text_in_errors_and_warnings_cannot_drive_the_terminal() {
+    let rt = runtime();
+    let server = rt
+        .block_on(
+            MockServer::builder()
+                .models(&["evil\u{1b}[2J\u{7}model"])
+                .unlisted_models(&["mock-model"])
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_items(dir.path(), 1);
+    let store = dir.path().join("runs.db");
+    let url = server.url();
+    let args = run_command(&items, &[&url], "mock-model", &store, &["--json"]);
+    let refused = cli(&args).run();
+    assert_eq!(refused.status.code(), Some(1));
+    let mut checked = args.clone();
+    checked.push("--no-model-check".to_owned());
+    let warned = cli(&checked).run();
+    for output in [&refused, &warned] {
+        let err = stderr(output);
+        assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+        assert!(err.contains(r"evil\u{1b}[2J\u{7}model"), "{err}");
+    }
+}

@@ -55,13 +55,24 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// repeated.
 pub fn print_error(err: &anyhow::Error) {
     let mut shown = err.to_string();
-    eprintln!("error: {shown}");
+    eprintln!("error: {}", terminal_text(&shown));
     for cause in err.chain().skip(1) {
         let cause = cause.to_string();
         if shown.contains(&cause) {
             continue;
         }
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", terminal_text(&cause));
         shown.push_str(&cause);
     }
+}
+
+/// A message for the terminal whose parts may come from a server or a file (a model list, an
+/// error body, a cell): its lines are kept, and every other control character (ESC, BEL, CR
+/// ...) is written as an escape, so the text can neither move the cursor nor forge output.
+pub fn terminal_text(message: &str) -> String {
+    message
+        .split('\n')
+        .map(|line| medeval_report::visible(line))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

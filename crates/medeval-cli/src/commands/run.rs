@@ -384,13 +384,13 @@ impl<'e> Runner<'e> {
             Some(session) => session,
             None => self.session.insert(
                 Session::new(&self.execution.store)?
-                    .with_notices(|notice| eprintln!("note: {notice}")),
+                    .with_notices(|notice| eprintln!("note: {}", super::terminal_text(notice))),
             ),
         };
         let warnings = session.connect(&spec)?;
         self.bar.suspend(|| {
             for warning in warnings {
-                eprintln!("warning: {warning}");
+                eprintln!("warning: {}", super::terminal_text(&warning));
             }
         });
         self.bar.begin(&spec.label());
