@@ -67,22 +67,42 @@ pub enum FolderError {
         second: PathBuf,
     },
     /// The reference folder holds no image.
-    #[error("{path}: no image files (.nii, .nii.gz, .mha, .mhd, .nrrd, .png, .tif)")]
+    #[error("{path}: no image files ({extensions})")]
     NoCases {
         /// The folder.
         path: PathBuf,
+        /// The extensions looked for.
+        extensions: &'static str,
     },
 }
 
-/// Pairs the images of two folders by case name (file name without image extension).
+/// Pairs the label maps of two folders by case name (file name without image extension).
 pub fn find_cases(reference_dir: &Path, prediction_dir: &Path) -> Result<CaseList, FolderError> {
-    let references = images_by_case(reference_dir)?;
+    find_cases_by(
+        reference_dir,
+        prediction_dir,
+        case_name,
+        ".nii, .nii.gz, .mha, .mhd, .nrrd, .png, .tif",
+    )
+}
+
+/// Pairs the files of two folders by the case name `name_of` gives them (files it gives no
+/// name are not cases); `extensions` words what it looks for in the error of an empty folder.
+/// Segmentation and reconstruction share this so both pair files by the same rules.
+pub fn find_cases_by(
+    reference_dir: &Path,
+    prediction_dir: &Path,
+    name_of: fn(&Path) -> Option<String>,
+    extensions: &'static str,
+) -> Result<CaseList, FolderError> {
+    let references = images_by_case(reference_dir, name_of)?;
     if references.is_empty() {
         return Err(FolderError::NoCases {
             path: reference_dir.to_path_buf(),
+            extensions,
         });
     }
-    let mut predictions = images_by_case(prediction_dir)?;
+    let mut predictions = images_by_case(prediction_dir, name_of)?;
     let cases = references
         .into_iter()
         .map(|(name, reference)| {
@@ -100,7 +120,10 @@ pub fn find_cases(reference_dir: &Path, prediction_dir: &Path) -> Result<CaseLis
     })
 }
 
-fn images_by_case(dir: &Path) -> Result<BTreeMap<String, PathBuf>, FolderError> {
+fn images_by_case(
+    dir: &Path,
+    name_of: fn(&Path) -> Option<String>,
+) -> Result<BTreeMap<String, PathBuf>, FolderError> {
     let io = |source| FolderError::Io {
         path: dir.to_path_buf(),
         source,
@@ -112,7 +135,7 @@ fn images_by_case(dir: &Path) -> Result<BTreeMap<String, PathBuf>, FolderError> 
         if !path.is_file() {
             continue;
         }
-        let Some(name) = case_name(&path) else {
+        let Some(name) = name_of(&path) else {
             continue;
         };
         if let Some(first) = out.insert(name.clone(), path.clone()) {

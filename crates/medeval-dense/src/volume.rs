@@ -279,6 +279,94 @@ impl LabelValue for u32 {
     }
 }
 
+/// How a file numbers its axes, which decides the default image plane and slice axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxisOrder {
+    /// NIfTI, MetaImage, NRRD, PNG, TIFF: axes i, j, k, t with i fastest in memory (as nibabel
+    /// loads a NIfTI file). The image plane is (i, j), the slice axis k, the frame axis t.
+    Voxel,
+    /// NumPy: the array's own shape, e.g. fastMRI's (slices, height, width). The image plane is
+    /// the last two axes, the slice axis the first, the frame axis the second of four.
+    NumPy,
+}
+
+impl AxisOrder {
+    /// The name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AxisOrder::Voxel => "voxel",
+            AxisOrder::NumPy => "numpy",
+        }
+    }
+}
+
+/// An image's intensities in `f64`, with 2 to 4 axes, as reconstruction metrics read them.
+///
+/// Unlike a [`LabelVolume`] it keeps every axis (a cine is slices x frames) and the file's own
+/// axis numbering ([`AxisOrder`]), since which axis is "the slice axis" depends on it; `strides`
+/// lets a Fortran-ordered `.npy` array be read without reordering it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntensityImage {
+    /// Size of each axis, in the file's own axis order.
+    pub shape: Vec<usize>,
+    /// Distance in samples between neighbours along each axis.
+    pub strides: Vec<usize>,
+    /// The samples.
+    pub values: Vec<f64>,
+    /// How the axes are numbered.
+    pub axis_order: AxisOrder,
+}
+
+impl IntensityImage {
+    /// An image of `shape`; `strides` default to the first axis fastest for
+    /// [`AxisOrder::Voxel`] and the last axis fastest (C order) for [`AxisOrder::NumPy`].
+    /// `None` when the number of values is not the product of the shape.
+    pub fn new(
+        shape: Vec<usize>,
+        strides: Option<Vec<usize>>,
+        values: Vec<f64>,
+        axis_order: AxisOrder,
+    ) -> Option<Self> {
+        if values.len() != shape.iter().product::<usize>() {
+            return None;
+        }
+        let strides = match strides {
+            Some(strides) if strides.len() == shape.len() => strides,
+            Some(_) => return None,
+            None => match axis_order {
+                AxisOrder::Voxel => first_axis_fastest(&shape),
+                AxisOrder::NumPy => last_axis_fastest(&shape),
+            },
+        };
+        Some(IntensityImage {
+            shape,
+            strides,
+            values,
+            axis_order,
+        })
+    }
+}
+
+/// Strides of an array whose first axis varies fastest (Fortran order, NIfTI).
+pub fn first_axis_fastest(shape: &[usize]) -> Vec<usize> {
+    let mut stride = 1;
+    shape
+        .iter()
+        .map(|&n| {
+            let s = stride;
+            stride *= n;
+            s
+        })
+        .collect()
+}
+
+/// Strides of an array whose last axis varies fastest (C order).
+pub fn last_axis_fastest(shape: &[usize]) -> Vec<usize> {
+    let mut strides = first_axis_fastest(&shape.iter().rev().copied().collect::<Vec<_>>());
+    strides.reverse();
+    strides
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,6 +148,28 @@ pub fn samples_to_labels(
     Ok(Labels::from_u32(values))
 }
 
+/// Converts `bytes` (whole samples) into intensities, applying `scaling` when it is not the
+/// identity: what an image's voxels mean, rather than the labels a segmentation holds.
+pub fn samples_to_f64(
+    bytes: &[u8],
+    sample: SampleType,
+    order: ByteOrder,
+    scaling: Option<Scaling>,
+) -> Vec<f64> {
+    let scaling = scaling.filter(|s| !s.is_identity());
+    let size = sample.size();
+    bytes
+        .chunks_exact(size)
+        .map(|chunk| {
+            let value = read_sample(chunk, sample, order).as_f64();
+            match scaling {
+                Some(s) => value * s.slope + s.intercept,
+                None => value,
+            }
+        })
+        .collect()
+}
+
 /// Checks that a float is a whole, non-negative number that fits a label.
 pub fn float_to_label(value: f64) -> Result<u32, BadLabel> {
     if !value.is_finite() || value.fract() != 0.0 {
@@ -229,6 +251,24 @@ pub fn text_to_labels(text: &str, count: usize) -> Result<Labels, (usize, String
         ));
     }
     Ok(Labels::from_u32(values))
+}
+
+/// Parses whitespace-separated ASCII samples (NRRD `encoding: text`) into intensities.
+pub fn text_to_f64(text: &str, count: usize) -> Result<Vec<f64>, (usize, String)> {
+    let mut values = Vec::with_capacity(count.min(text.len() / 2 + 1));
+    for (index, token) in text.split_ascii_whitespace().take(count).enumerate() {
+        let value: f64 = token
+            .parse()
+            .map_err(|_| (index, format!("'{token}' is not a number")))?;
+        values.push(value);
+    }
+    if values.len() < count {
+        return Err((
+            values.len(),
+            format!("only {} of {count} samples present", values.len()),
+        ));
+    }
+    Ok(values)
 }
 
 /// Reads exactly `len` bytes, reporting how many were available when the stream ends early.

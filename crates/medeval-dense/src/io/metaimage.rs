@@ -10,11 +10,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::decode::{ByteOrder, SampleType};
-use super::{ReadError, read_voxels, spatial_shape};
-use crate::volume::{Grid, LabelVolume};
+use super::{Decoded, ReadError, Target, VoxelShape, Voxels, read_voxels, voxel_shape};
+use crate::volume::Grid;
 
-/// Reads a MetaImage file.
-pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
+/// Reads a MetaImage file as labels or intensities.
+pub(crate) fn read(path: &Path, target: Target) -> Result<Decoded, ReadError> {
     let io = |source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -86,7 +86,8 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             });
         }
     }
-    let (shape3, spatial_dims) = spatial_shape(path, &shape)?;
+    let voxel = voxel_shape(path, &shape, target)?;
+    let (shape3, spatial_dims) = (voxel.grid, voxel.spatial_dims);
     let sample = match get("ElementType") {
         Some("MET_UCHAR") => SampleType::U8,
         Some("MET_CHAR") => SampleType::I8,
@@ -161,7 +162,7 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
 
     let data_file = get("ElementDataFile").unwrap_or("LOCAL");
     if data_file.eq_ignore_ascii_case("LOCAL") {
-        read_payload(path, &mut reader, compressed, shape3, sample, order)
+        read_payload(path, &mut reader, compressed, &voxel, sample, order, target)
     } else if data_file.starts_with("LIST") || data_file.contains('%') || data_file.contains(' ') {
         Err(ReadError::Unsupported {
             path: path.to_path_buf(),
@@ -185,24 +186,31 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
                 }
             })?;
         }
-        read_payload(&data_path, &mut data, compressed, shape3, sample, order)
+        read_payload(
+            &data_path, &mut data, compressed, &voxel, sample, order, target,
+        )
     }
-    .map(|labels| LabelVolume::new(grid, labels).expect("read_voxels returns one label per voxel"))
+    .map(|voxels| Decoded {
+        grid,
+        shape: voxel.all.clone(),
+        voxels,
+    })
 }
 
 fn read_payload(
     path: &Path,
     reader: &mut dyn Read,
     compressed: bool,
-    shape: [usize; 3],
+    shape: &VoxelShape,
     sample: SampleType,
     order: ByteOrder,
-) -> Result<crate::volume::Labels, ReadError> {
+    target: Target,
+) -> Result<Voxels, ReadError> {
     if compressed {
         let mut zlib = flate2::read::ZlibDecoder::new(reader);
-        read_voxels(path, &mut zlib, true, shape, sample, order, None)
+        read_voxels(path, &mut zlib, true, shape, sample, order, None, target)
     } else {
-        read_voxels(path, reader, false, shape, sample, order, None)
+        read_voxels(path, reader, false, shape, sample, order, None, target)
     }
 }
 

@@ -19,6 +19,7 @@
 mod decode;
 mod metaimage;
 mod nifti;
+mod npy;
 mod nrrd;
 mod raster;
 
@@ -28,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use decode::{BadLabel, ByteOrder, SampleType, float_to_label};
 
-use crate::volume::LabelVolume;
+use crate::volume::{AxisOrder, Grid, IntensityImage, LabelVolume, Labels};
 
 /// Why a label map could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -206,15 +207,156 @@ pub fn case_name(path: &Path) -> Option<String> {
 
 /// Reads a label map, choosing the reader from the file extension.
 pub fn read_label_volume(path: &Path) -> Result<LabelVolume, ReadError> {
+    read_decoded(path, Target::Labels)?.into_labels(path)
+}
+
+/// Reads an image's intensities (reconstruction metrics), choosing the reader from the file
+/// extension: the label-map formats (NIfTI, MetaImage, NRRD, PNG, TIFF, with up to four axes)
+/// and NumPy `.npy` arrays. Values are converted to `f64` after the header's intensity scaling;
+/// nothing is checked about them here (non-finite values are the caller's to refuse).
+pub fn read_intensity_image(path: &Path) -> Result<IntensityImage, ReadError> {
+    if is_npy(path) {
+        return npy::read(path);
+    }
+    read_decoded(path, Target::Intensities)?.into_intensities(path)
+}
+
+/// Whether the file name ends in `.npy` (any case).
+pub fn is_npy(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+}
+
+/// The case name of an image file for reconstruction metrics: [`case_name`], and the stem of a
+/// `.npy` array.
+pub fn intensity_case_name(path: &Path) -> Option<String> {
+    if is_npy(path) {
+        return path.file_stem()?.to_str().map(str::to_string);
+    }
+    case_name(path)
+}
+
+fn read_decoded(path: &Path, target: Target) -> Result<Decoded, ReadError> {
     match Format::from_path(path) {
-        Some(Format::Nifti) => nifti::read(path),
-        Some(Format::MetaImage) => metaimage::read(path),
-        Some(Format::Nrrd) => nrrd::read(path),
-        Some(Format::Png) => raster::read_png(path),
-        Some(Format::Tiff) => raster::read_tiff(path),
+        Some(Format::Nifti) => nifti::read(path, target),
+        Some(Format::MetaImage) => metaimage::read(path, target),
+        Some(Format::Nrrd) => nrrd::read(path, target),
+        Some(Format::Png) => raster::read_png(path, target),
+        Some(Format::Tiff) => raster::read_tiff(path, target),
         None => Err(ReadError::UnknownFormat {
             path: path.to_path_buf(),
         }),
+    }
+}
+
+/// What the voxel samples of a file are read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// Integer labels of a 2-D or 3-D label map (anything else is an error).
+    Labels,
+    /// `f64` intensities of an image with up to four axes.
+    Intensities,
+}
+
+/// The samples of a file, as its [`Target`] asked.
+pub(crate) enum Voxels {
+    /// Labels of a label map.
+    Labels(Labels),
+    /// Intensities, x fastest.
+    Intensities(Vec<f64>),
+}
+
+/// A file as a reader returns it: its grid (the first three axes), every axis, its samples.
+pub(crate) struct Decoded {
+    grid: Grid,
+    shape: Vec<usize>,
+    voxels: Voxels,
+}
+
+impl Decoded {
+    fn into_labels(self, path: &Path) -> Result<LabelVolume, ReadError> {
+        let labels = match self.voxels {
+            Voxels::Labels(labels) => labels,
+            Voxels::Intensities(_) => return Err(not_read_as(path, "labels")),
+        };
+        LabelVolume::new(self.grid, labels).ok_or_else(|| not_read_as(path, "labels"))
+    }
+
+    fn into_intensities(self, path: &Path) -> Result<IntensityImage, ReadError> {
+        let values = match self.voxels {
+            Voxels::Intensities(values) => values,
+            Voxels::Labels(labels) => (0..labels.len())
+                .map(|i| f64::from(labels.get(i)))
+                .collect(),
+        };
+        IntensityImage::new(self.shape, None, values, AxisOrder::Voxel)
+            .ok_or_else(|| not_read_as(path, "intensities"))
+    }
+}
+
+fn not_read_as(path: &Path, what: &str) -> ReadError {
+    ReadError::Unsupported {
+        path: path.to_path_buf(),
+        what: format!(
+            "the samples could not be read as {what} (the number of samples does not match the dimensions)"
+        ),
+    }
+}
+
+/// The axes a reader reads: `grid` (x, y, z) for the [`Grid`], `all` for the samples.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VoxelShape {
+    /// The first three axes (1 where absent).
+    pub grid: [usize; 3],
+    /// 2 or 3.
+    pub spatial_dims: usize,
+    /// Every axis whose samples are read, x fastest.
+    pub all: Vec<usize>,
+}
+
+impl VoxelShape {
+    /// Number of samples.
+    pub fn count(&self) -> usize {
+        self.all.iter().product()
+    }
+}
+
+/// The axes of a file with header dimensions `shape`: a label map has at most three axes with
+/// more than one sample; an intensity image may have four (a time series such as a cine).
+pub(crate) fn voxel_shape(
+    path: &Path,
+    shape: &[usize],
+    target: Target,
+) -> Result<VoxelShape, ReadError> {
+    match target {
+        Target::Labels => {
+            let (grid, spatial_dims) = spatial_shape(path, shape)?;
+            Ok(VoxelShape {
+                grid,
+                spatial_dims,
+                all: grid.to_vec(),
+            })
+        }
+        Target::Intensities => {
+            let mut all = shape.to_vec();
+            while all.len() > 2 && all.last() == Some(&1) {
+                all.pop();
+            }
+            if all.len() > 4 {
+                return Err(ReadError::TooManyDimensions {
+                    path: path.to_path_buf(),
+                    dims: all.len(),
+                    shape: shape.to_vec(),
+                });
+            }
+            let (grid, spatial_dims) = spatial_shape(path, &all[..all.len().min(3)])?;
+            Ok(VoxelShape {
+                grid,
+                spatial_dims,
+                all,
+            })
+        }
     }
 }
 
@@ -259,24 +401,26 @@ fn stream_error(path: &Path, compressed: bool, source: std::io::Error) -> ReadEr
     }
 }
 
-/// Reads `count` samples of raw voxel data from `reader` into labels, then drains the stream
+/// Reads the samples of `shape` from `reader` as labels or intensities, then drains the stream
 /// so that a gzip checksum failure at the end of the file is noticed.
+#[allow(clippy::too_many_arguments)]
 fn read_voxels(
     path: &Path,
     reader: &mut dyn Read,
     compressed: bool,
-    shape: [usize; 3],
+    shape: &VoxelShape,
     sample: SampleType,
     order: ByteOrder,
     scaling: Option<decode::Scaling>,
-) -> Result<crate::volume::Labels, ReadError> {
-    let count = shape.iter().product::<usize>();
-    let expected = count
+    target: Target,
+) -> Result<Voxels, ReadError> {
+    let expected = shape
+        .count()
         .checked_mul(sample.size())
         .ok_or_else(|| ReadError::Header {
             path: path.to_path_buf(),
             field: "dimensions".into(),
-            message: format!("shape {shape:?} is too large"),
+            message: format!("shape {:?} is too large", shape.all),
         })?;
     let (bytes, found) = decode::read_exact_or_count(reader, expected)
         .map_err(|e| stream_error(path, compressed, e))?;
@@ -290,8 +434,14 @@ fn read_voxels(
     if compressed {
         std::io::copy(reader, &mut std::io::sink()).map_err(|e| stream_error(path, true, e))?;
     }
-    decode::samples_to_labels(bytes, sample, order, scaling)
-        .map_err(|problem| bad_label(path, shape, problem))
+    match target {
+        Target::Labels => decode::samples_to_labels(bytes, sample, order, scaling)
+            .map(Voxels::Labels)
+            .map_err(|problem| bad_label(path, shape.grid, problem)),
+        Target::Intensities => Ok(Voxels::Intensities(decode::samples_to_f64(
+            &bytes, sample, order, scaling,
+        ))),
+    }
 }
 
 fn bad_label(path: &Path, shape: [usize; 3], problem: decode::LabelProblem) -> ReadError {

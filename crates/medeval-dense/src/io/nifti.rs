@@ -10,8 +10,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::decode::{ByteOrder, SampleType, Scaling};
-use super::{ReadError, open_maybe_gzip, read_voxels, spatial_shape, stream_error};
-use crate::volume::{Grid, LabelVolume};
+use super::{Decoded, ReadError, Target, open_maybe_gzip, read_voxels, stream_error, voxel_shape};
+use crate::volume::Grid;
 
 const NIFTI1_HEADER: usize = 348;
 const NIFTI2_HEADER: usize = 540;
@@ -31,8 +31,8 @@ struct Header {
     pair: bool,
 }
 
-/// Reads a NIfTI file.
-pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
+/// Reads a NIfTI file as labels or intensities.
+pub(crate) fn read(path: &Path, target: Target) -> Result<Decoded, ReadError> {
     let compressed = is_gzip(path)?;
     let mut reader = open_maybe_gzip(path)?;
     let mut raw = vec![0u8; NIFTI2_HEADER];
@@ -73,10 +73,10 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
         });
     }
     let header = parse_header(path, &raw[..header_len], version, order)?;
-    let (shape, spatial_dims) = spatial_shape(path, &header.shape)?;
-    let grid = grid_from_header(&header, shape, spatial_dims);
+    let shape = voxel_shape(path, &header.shape, target)?;
+    let grid = grid_from_header(&header, shape.grid, shape.spatial_dims);
 
-    let labels = if header.pair {
+    let voxels = if header.pair {
         let data_path = image_file_for(path)?;
         let data_compressed = is_gzip(&data_path)?;
         let mut data = open_maybe_gzip(&data_path)?;
@@ -86,10 +86,11 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             &data_path,
             &mut *data,
             data_compressed,
-            shape,
+            &shape,
             header.sample,
             header.order,
             Some(header.scaling),
+            target,
         )?
     } else {
         let offset = header.vox_offset.max(header_len as u64);
@@ -99,13 +100,18 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             path,
             &mut *reader,
             compressed,
-            shape,
+            &shape,
             header.sample,
             header.order,
             Some(header.scaling),
+            target,
         )?
     };
-    Ok(LabelVolume::new(grid, labels).expect("read_voxels returns one label per voxel"))
+    Ok(Decoded {
+        grid,
+        shape: shape.all,
+        voxels,
+    })
 }
 
 fn parse_header(

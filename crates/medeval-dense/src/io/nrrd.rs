@@ -9,12 +9,12 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::decode::{ByteOrder, SampleType, text_to_labels};
-use super::{ReadError, read_voxels, spatial_shape, stream_error};
-use crate::volume::{Grid, LabelVolume};
+use super::decode::{ByteOrder, SampleType, text_to_f64, text_to_labels};
+use super::{Decoded, ReadError, Target, Voxels, read_voxels, stream_error, voxel_shape};
+use crate::volume::Grid;
 
-/// Reads a NRRD file.
-pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
+/// Reads a NRRD file as labels or intensities.
+pub(crate) fn read(path: &Path, target: Target) -> Result<Decoded, ReadError> {
     let io = |source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -73,7 +73,8 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             ));
         }
     }
-    let (shape3, spatial_dims) = spatial_shape(path, &shape)?;
+    let voxel = voxel_shape(path, &shape, target)?;
+    let (shape3, spatial_dims) = (voxel.grid, voxel.spatial_dims);
     let order = match get("endian") {
         Some("big") => ByteOrder::Big,
         _ => ByteOrder::Little,
@@ -138,23 +139,38 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             Box::new(BufReader::with_capacity(1 << 20, file))
         }
     };
-    let labels = match encoding {
-        "raw" => read_voxels(path, &mut data_reader, false, shape3, sample, order, None)?,
+    let voxels = match encoding {
+        "raw" => read_voxels(
+            path,
+            &mut data_reader,
+            false,
+            &voxel,
+            sample,
+            order,
+            None,
+            target,
+        )?,
         "gzip" | "gz" => {
             let mut gz = flate2::read::MultiGzDecoder::new(data_reader);
-            read_voxels(path, &mut gz, true, shape3, sample, order, None)?
+            read_voxels(path, &mut gz, true, &voxel, sample, order, None, target)?
         }
         "text" | "txt" | "ascii" => {
             let mut text = String::new();
             data_reader
                 .read_to_string(&mut text)
                 .map_err(|e| stream_error(path, false, e))?;
-            let count = shape3.iter().product();
-            text_to_labels(&text, count).map_err(|(index, message)| ReadError::Header {
+            let count = voxel.count();
+            let text_error = |(index, message): (usize, String)| ReadError::Header {
                 path: path.to_path_buf(),
                 field: "data".into(),
                 message: format!("sample {index}: {message}"),
-            })?
+            };
+            match target {
+                Target::Labels => Voxels::Labels(text_to_labels(&text, count).map_err(text_error)?),
+                Target::Intensities => {
+                    Voxels::Intensities(text_to_f64(&text, count).map_err(text_error)?)
+                }
+            }
         }
         other => {
             return Err(ReadError::Unsupported {
@@ -163,7 +179,11 @@ pub fn read(path: &Path) -> Result<LabelVolume, ReadError> {
             });
         }
     };
-    Ok(LabelVolume::new(grid, labels).expect("readers return one label per voxel"))
+    Ok(Decoded {
+        grid,
+        shape: voxel.all,
+        voxels,
+    })
 }
 
 fn sample_type(name: &str) -> Option<SampleType> {

@@ -10,12 +10,12 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use super::ReadError;
 use super::decode::float_to_label;
-use crate::volume::{Grid, LabelVolume, Labels};
+use super::{Decoded, ReadError, Target, Voxels};
+use crate::volume::{Grid, Labels};
 
-/// Reads a PNG label image.
-pub fn read_png(path: &Path) -> Result<LabelVolume, ReadError> {
+/// Reads a PNG image (its gray values are labels or intensities alike).
+pub(crate) fn read_png(path: &Path, _target: Target) -> Result<Decoded, ReadError> {
     let file = File::open(path).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -87,12 +87,15 @@ pub fn read_png(path: &Path) -> Result<LabelVolume, ReadError> {
             Labels::from_u32(values)
         }
     };
-    let grid = Grid::new([width, height, 1], [1.0, 1.0, 1.0]);
-    Ok(LabelVolume::new(grid, labels).expect("one label per pixel"))
+    Ok(Decoded {
+        grid: Grid::new([width, height, 1], [1.0, 1.0, 1.0]),
+        shape: vec![width, height],
+        voxels: Voxels::Labels(labels),
+    })
 }
 
-/// Reads a TIFF label image (all pages, as z slices).
-pub fn read_tiff(path: &Path) -> Result<LabelVolume, ReadError> {
+/// Reads a TIFF image (all pages, as z slices) as labels or intensities.
+pub(crate) fn read_tiff(path: &Path, target: Target) -> Result<Decoded, ReadError> {
     let file = File::open(path).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -116,6 +119,7 @@ pub fn read_tiff(path: &Path) -> Result<LabelVolume, ReadError> {
     let (width, height) = decoder.dimensions().map_err(tiff_error)?;
     let (width, height) = (width as usize, height as usize);
     let mut values: Vec<u32> = Vec::new();
+    let mut intensities: Vec<f64> = Vec::new();
     let mut pages = 0usize;
     loop {
         let page_dims = decoder.dimensions().map_err(tiff_error)?;
@@ -134,19 +138,25 @@ pub fn read_tiff(path: &Path) -> Result<LabelVolume, ReadError> {
                 });
             }
         }
-        let first = values.len();
+        let first = values.len() + intensities.len();
         let page = decoder.read_image().map_err(tiff_error)?;
-        push_page(&mut values, page).map_err(|(index, value, problem)| ReadError::BadLabel {
-            path: path.to_path_buf(),
-            voxel: [index % width, index / width, pages],
-            value,
-            problem,
-        })?;
-        if values.len() - first != width * height {
+        match target {
+            Target::Labels => push_page(&mut values, page).map_err(|(index, value, problem)| {
+                ReadError::BadLabel {
+                    path: path.to_path_buf(),
+                    voxel: [index % width, index / width, pages],
+                    value,
+                    problem,
+                }
+            })?,
+            Target::Intensities => push_page_f64(&mut intensities, page),
+        }
+        let read = values.len() + intensities.len() - first;
+        if read != width * height {
             return Err(ReadError::Truncated {
                 path: path.to_path_buf(),
                 expected: width * height,
-                found: values.len() - first,
+                found: read,
             });
         }
         pages += 1;
@@ -155,8 +165,36 @@ pub fn read_tiff(path: &Path) -> Result<LabelVolume, ReadError> {
         }
         decoder.next_image().map_err(tiff_error)?;
     }
-    let grid = Grid::new([width, height, pages], [1.0, 1.0, 1.0]);
-    Ok(LabelVolume::new(grid, Labels::from_u32(values)).expect("one label per pixel"))
+    let voxels = match target {
+        Target::Labels => Voxels::Labels(Labels::from_u32(values)),
+        Target::Intensities => Voxels::Intensities(intensities),
+    };
+    Ok(Decoded {
+        grid: Grid::new([width, height, pages], [1.0, 1.0, 1.0]),
+        shape: if pages == 1 {
+            vec![width, height]
+        } else {
+            vec![width, height, pages]
+        },
+        voxels,
+    })
+}
+
+fn push_page_f64(values: &mut Vec<f64>, page: tiff::decoder::DecodingResult) {
+    use tiff::decoder::DecodingResult as D;
+    match page {
+        D::U8(v) => values.extend(v.into_iter().map(f64::from)),
+        D::U16(v) => values.extend(v.into_iter().map(f64::from)),
+        D::U32(v) => values.extend(v.into_iter().map(f64::from)),
+        D::U64(v) => values.extend(v.into_iter().map(|x| x as f64)),
+        D::I8(v) => values.extend(v.into_iter().map(f64::from)),
+        D::I16(v) => values.extend(v.into_iter().map(f64::from)),
+        D::I32(v) => values.extend(v.into_iter().map(f64::from)),
+        D::I64(v) => values.extend(v.into_iter().map(|x| x as f64)),
+        D::F16(v) => values.extend(v.into_iter().map(|x| x.to_f64())),
+        D::F32(v) => values.extend(v.into_iter().map(f64::from)),
+        D::F64(v) => values.extend(v),
+    }
 }
 
 type PageError = (usize, f64, super::BadLabel);
