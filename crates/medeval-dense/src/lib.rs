@@ -7,6 +7,8 @@
 //! overlap and surface metrics using [`surface`] (voxel or surfel surfaces) and [`edt`] (exact
 //! distance transforms); [`folder`] runs many cases and summarises them with [`stats`] ([`report`]
 //! words the results for a reader);
+//! [`recon`] computes reconstruction metrics (PSNR, SSIM, NMSE) under the fastMRI and CMRxRecon
+//! conventions on intensity images ([`io::read_intensity_image`], including `.npy`);
 //! [`classify`] holds the classification metrics; [`encoding`] flags pairs whose label values
 //! cannot mean the same thing (0/1 against 0/255, probability maps) and binarizes on request.
 //!
@@ -21,6 +23,7 @@ pub mod folder;
 pub mod io;
 pub mod metrics;
 pub mod pair;
+pub mod recon;
 pub mod report;
 pub mod stats;
 pub mod surface;
