@@ -56,6 +56,9 @@ enum Command {
     /// Segmentation metrics (Dice, IoU, Hausdorff, HD95, ASSD, NSD, ...) for a pair of label
     /// maps or two folders of them.
     Seg(commands::seg::Args),
+    /// Reconstruction metrics (PSNR, SSIM, NMSE) under the fastMRI or CMRxRecon convention for
+    /// a pair of images or two folders of them.
+    Recon(commands::recon::Args),
     /// Binary classification metrics (AUROC, AUPRC, F1, balanced accuracy, sensitivity,
     /// specificity, ECE) with bootstrap intervals, from a labels CSV and a scores CSV.
     Classify(commands::classify::Args),
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Table(args) => commands::table::run(args),
         Command::Sanity(args) => commands::sanity::run(args),
         Command::Seg(args) => commands::seg::run(args),
+        Command::Recon(args) => commands::recon::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Text(args) => commands::text::run(args),
     };

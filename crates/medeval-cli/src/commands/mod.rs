@@ -30,6 +30,7 @@ pub mod output;
 pub mod power;
 pub mod probe;
 pub mod rank;
+pub mod recon;
 pub mod run;
 pub mod runs;
 pub mod sanity;

@@ -46,10 +46,11 @@ pub fn notes(result: &ReconResult) -> Vec<String> {
     if result.psnr.is_none() {
         notes.push(match result.convention {
             Convention::Fastmri => {
-                "psnr is null: the images are identical (MSE 0), so PSNR is infinite".to_string()
+                "PSNR is infinite (written null in JSON): the images are identical (MSE 0)"
+                    .to_string()
             }
             Convention::Cmrxrecon => format!(
-                "psnr is null: {} of {} planes are identical after normalisation (MSE 0, infinite PSNR), so their mean is infinite",
+                "PSNR is infinite (written null in JSON): {} of {} planes are identical after normalisation (MSE 0), so the mean over planes is infinite",
                 result.identical_planes, result.planes
             ),
         });
