@@ -52,6 +52,11 @@ pub fn pairwise_sum(values: &[f64]) -> f64 {
     }
 }
 
+/// `np.sum` of a slice: numpy starts its reduction from 0.0 and adds the pairwise sum.
+pub fn numpy_sum(values: &[f64]) -> f64 {
+    0.0 + pairwise_sum(values)
+}
+
 /// `np.mean` of a non-empty slice: the pairwise sum divided by the count.
 pub fn numpy_mean(values: &[f64]) -> f64 {
     (0.0 + pairwise_sum(values)) / values.len() as f64
