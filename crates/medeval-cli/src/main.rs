@@ -65,6 +65,11 @@ enum Command {
     /// Report-generation metrics (BLEU, ROUGE-L, CIDEr-D, METEOR) as pycocoevalcap, sacrebleu
     /// or rouge-score compute them.
     Text(commands::text::Args),
+    /// Detection mAP from COCO JSON or CSV boxes: pycocotools' 12 numbers bit for bit, or
+    /// VinDr-CXR's mAP at IoU > 0.4, with bootstrap intervals over images.
+    Detect(commands::detect::Args),
+    /// FROC and CPM of a nodule detector as the LUNA16 evaluation script computes them.
+    Froc(commands::froc::Args),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +91,8 @@ fn main() -> ExitCode {
         Command::Recon(args) => commands::recon::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Text(args) => commands::text::run(args),
+        Command::Detect(args) => commands::detect::run(args),
+        Command::Froc(args) => commands::froc::run(args),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@ pub mod cocoeval;
 pub mod csv_boxes;
 pub mod dataset;
 pub mod error;
+pub mod evaluate;
 pub mod froc;
 pub mod numeric;
 pub mod report;

@@ -25,6 +25,8 @@ pub mod bench;
 pub mod classify;
 pub mod compare;
 pub mod demo;
+pub mod detect;
+pub mod froc;
 pub mod inputs;
 pub mod output;
 pub mod power;
