@@ -247,10 +247,9 @@ pub fn evaluate_images(
             height,
         });
     }
-    let (finite_reference, finite_prediction) =
-        rayon::join(|| check_finite(reference), || check_finite(prediction));
-    finite_reference?;
-    finite_prediction?;
+    let (reference_max, prediction_max) =
+        rayon::join(|| finite_max(reference), || finite_max(prediction));
+    let (reference_max, _) = (reference_max?, prediction_max?);
     let planes = layout.planes(reference.image);
     let pair = PlanePair {
         reference,
@@ -261,7 +260,7 @@ pub fn evaluate_images(
         height,
     };
     let scored = match options.convention {
-        Convention::Fastmri => fastmri(&pair, planes)?,
+        Convention::Fastmri => fastmri(&pair, planes, reference_max)?,
         Convention::Cmrxrecon => cmrxrecon(&pair, planes)?,
     };
     Ok(ReconResult {
@@ -316,12 +315,8 @@ impl PlanePair<'_> {
 }
 
 /// fastMRI: whole-volume PSNR and NMSE, SSIM averaged over planes, data range gt.max().
-fn fastmri(pair: &PlanePair<'_>, planes: usize) -> Result<Scored, ReconError> {
+fn fastmri(pair: &PlanePair<'_>, planes: usize, data_range: f64) -> Result<Scored, ReconError> {
     let values = &pair.reference.image.values;
-    let data_range = values
-        .par_iter()
-        .copied()
-        .reduce(|| f64::NEG_INFINITY, f64::max);
     if data_range <= 0.0 {
         return Err(ReconError::DataRange {
             path: pair.reference.path.to_path_buf(),
@@ -459,11 +454,39 @@ fn psnr(data_range: f64, mse: f64) -> Option<f64> {
     (mse > 0.0).then(|| 10.0 * (data_range * data_range / mse).log10())
 }
 
-fn check_finite(named: Named<'_>) -> Result<(), ReconError> {
+/// The maximum of an image, in one parallel pass that also checks every sample is finite.
+fn finite_max(named: Named<'_>) -> Result<f64, ReconError> {
+    let (max, finite) = named
+        .image
+        .values
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let (mut max, mut finite) = (f64::NEG_INFINITY, true);
+            for &v in chunk {
+                max = max.max(v);
+                finite &= v.is_finite();
+            }
+            (max, finite)
+        })
+        .reduce(
+            || (f64::NEG_INFINITY, true),
+            |a, b| (a.0.max(b.0), a.1 && b.1),
+        );
+    if finite {
+        Ok(max)
+    } else {
+        Err(not_finite(named))
+    }
+}
+
+/// The error naming the first sample (in memory order) that is NaN or infinite.
+fn not_finite(named: Named<'_>) -> ReconError {
     let image = named.image;
-    let Some(position) = image.values.par_iter().position_first(|v| !v.is_finite()) else {
-        return Ok(());
-    };
+    let position = image
+        .values
+        .iter()
+        .position(|v| !v.is_finite())
+        .unwrap_or_default();
     // Unravel the memory position into the file's axis order using the strides.
     let mut order: Vec<usize> = (0..image.shape.len()).collect();
     order.sort_by_key(|&a| std::cmp::Reverse(image.strides[a]));
@@ -473,12 +496,12 @@ fn check_finite(named: Named<'_>) -> Result<(), ReconError> {
         index[axis] = rest / image.strides[axis];
         rest %= image.strides[axis];
     }
-    Err(ReconError::NotFinite {
+    ReconError::NotFinite {
         path: named.path.to_path_buf(),
         index,
         shape: image.shape.clone(),
-        value: image.values[position],
-    })
+        value: image.values.get(position).copied().unwrap_or(f64::NAN),
+    }
 }
 
 fn shape_mismatch(
