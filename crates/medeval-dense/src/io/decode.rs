@@ -148,32 +148,82 @@ pub fn samples_to_labels(
     Ok(Labels::from_u32(values))
 }
 
-/// Converts `bytes` (whole samples) into intensities, applying `scaling` when it is not the
-/// identity: what an image's voxels mean, rather than the labels a segmentation holds. One
-/// loop per sample type and byte order, so the conversion runs at memory speed.
-pub fn samples_to_f64(
-    bytes: &[u8],
+/// Reads `count` samples from `reader` as intensities (what an image's voxels mean, rather than
+/// the labels a segmentation holds), with `scaling` applied, a megabyte at a time, so that no byte
+/// buffer the size of the image is held beside the values. Returns the values and the number
+/// of bytes read (short when the stream ends early).
+pub fn read_f64_samples(
+    reader: &mut dyn Read,
+    count: usize,
     sample: SampleType,
     order: ByteOrder,
     scaling: Option<Scaling>,
-) -> Vec<f64> {
-    fn each<const N: usize>(bytes: &[u8], value: impl Fn([u8; N]) -> f64) -> Vec<f64> {
-        bytes
-            .chunks_exact(N)
-            .map(|chunk| value(<[u8; N]>::try_from(chunk).unwrap_or([0; N])))
-            .collect()
+) -> std::io::Result<(Vec<f64>, usize)> {
+    let size = sample.size();
+    let mut values = Vec::new();
+    values
+        .try_reserve_exact(count)
+        .map_err(std::io::Error::other)?;
+    let mut buffer = vec![0u8; (1 << 20) / size * size];
+    let mut remaining = count * size;
+    let mut read = 0;
+    while remaining > 0 {
+        let want = remaining.min(buffer.len());
+        let got = fill_from(reader, &mut buffer[..want])?;
+        extend_f64(&mut values, &buffer[..got - got % size], sample, order);
+        read += got;
+        remaining -= got;
+        if got < want {
+            break;
+        }
+    }
+    apply_scaling(&mut values, scaling);
+    Ok((values, read))
+}
+
+fn fill_from(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn apply_scaling(values: &mut [f64], scaling: Option<Scaling>) {
+    if let Some(s) = scaling.filter(|s| !s.is_identity()) {
+        for v in values {
+            *v = *v * s.slope + s.intercept;
+        }
+    }
+}
+
+/// Appends the samples of `bytes` to `values`.
+fn extend_f64(values: &mut Vec<f64>, bytes: &[u8], sample: SampleType, order: ByteOrder) {
+    fn each<const N: usize>(values: &mut Vec<f64>, bytes: &[u8], value: impl Fn([u8; N]) -> f64) {
+        values.extend(
+            bytes
+                .chunks_exact(N)
+                .map(|chunk| value(<[u8; N]>::try_from(chunk).unwrap_or([0; N]))),
+        );
     }
     macro_rules! typed {
         ($t:ty, $n:expr) => {
             match order {
-                ByteOrder::Little => each::<$n>(bytes, |raw| <$t>::from_le_bytes(raw) as f64),
-                ByteOrder::Big => each::<$n>(bytes, |raw| <$t>::from_be_bytes(raw) as f64),
+                ByteOrder::Little => {
+                    each::<$n>(values, bytes, |raw| <$t>::from_le_bytes(raw) as f64)
+                }
+                ByteOrder::Big => each::<$n>(values, bytes, |raw| <$t>::from_be_bytes(raw) as f64),
             }
         };
     }
-    let mut values = match sample {
-        SampleType::U8 => bytes.iter().map(|&b| f64::from(b)).collect(),
-        SampleType::I8 => bytes.iter().map(|&b| f64::from(b as i8)).collect(),
+    match sample {
+        SampleType::U8 => values.extend(bytes.iter().map(|&b| f64::from(b))),
+        SampleType::I8 => values.extend(bytes.iter().map(|&b| f64::from(b as i8))),
         SampleType::U16 => typed!(u16, 2),
         SampleType::I16 => typed!(i16, 2),
         SampleType::U32 => typed!(u32, 4),
@@ -182,16 +232,10 @@ pub fn samples_to_f64(
         SampleType::I64 => typed!(i64, 8),
         SampleType::F32 => typed!(f32, 4),
         SampleType::F64 => match order {
-            ByteOrder::Little => each::<8>(bytes, f64::from_le_bytes),
-            ByteOrder::Big => each::<8>(bytes, f64::from_be_bytes),
+            ByteOrder::Little => each::<8>(values, bytes, f64::from_le_bytes),
+            ByteOrder::Big => each::<8>(values, bytes, f64::from_be_bytes),
         },
-    };
-    if let Some(s) = scaling.filter(|s| !s.is_identity()) {
-        for v in &mut values {
-            *v = *v * s.slope + s.intercept;
-        }
     }
-    values
 }
 
 /// Checks that a float is a whole, non-negative number that fits a label.

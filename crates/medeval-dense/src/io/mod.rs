@@ -422,8 +422,30 @@ fn read_voxels(
             field: "dimensions".into(),
             message: format!("shape {:?} is too large", shape.all),
         })?;
+    if target == Target::Intensities {
+        let (values, found) =
+            decode::read_f64_samples(reader, shape.count(), sample, order, scaling)
+                .map_err(|e| stream_error(path, compressed, e))?;
+        check_complete(path, reader, compressed, expected, found)?;
+        return Ok(Voxels::Intensities(values));
+    }
     let (bytes, found) = decode::read_exact_or_count(reader, expected)
         .map_err(|e| stream_error(path, compressed, e))?;
+    check_complete(path, reader, compressed, expected, found)?;
+    decode::samples_to_labels(bytes, sample, order, scaling)
+        .map(Voxels::Labels)
+        .map_err(|problem| bad_label(path, shape.grid, problem))
+}
+
+/// An error when fewer bytes than expected were read; otherwise drains a compressed stream so
+/// that a checksum failure at its end is noticed.
+fn check_complete(
+    path: &Path,
+    reader: &mut dyn Read,
+    compressed: bool,
+    expected: usize,
+    found: usize,
+) -> Result<(), ReadError> {
     if found < expected {
         return Err(ReadError::Truncated {
             path: path.to_path_buf(),
@@ -434,14 +456,7 @@ fn read_voxels(
     if compressed {
         std::io::copy(reader, &mut std::io::sink()).map_err(|e| stream_error(path, true, e))?;
     }
-    match target {
-        Target::Labels => decode::samples_to_labels(bytes, sample, order, scaling)
-            .map(Voxels::Labels)
-            .map_err(|problem| bad_label(path, shape.grid, problem)),
-        Target::Intensities => Ok(Voxels::Intensities(decode::samples_to_f64(
-            &bytes, sample, order, scaling,
-        ))),
-    }
+    Ok(())
 }
 
 fn bad_label(path: &Path, shape: [usize; 3], problem: decode::LabelProblem) -> ReadError {

@@ -13,7 +13,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::ReadError;
-use super::decode::{ByteOrder, SampleType, samples_to_f64};
+use super::decode::{ByteOrder, SampleType, read_f64_samples};
 use crate::volume::{AxisOrder, IntensityImage, first_axis_fastest};
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
@@ -104,22 +104,16 @@ pub fn read(path: &Path) -> Result<IntensityImage, ReadError> {
             ));
         }
     };
-    let mut data = Vec::new();
-    data.try_reserve_exact(bytes)
-        .map_err(|e| io(std::io::Error::other(e)))?;
-    (&mut reader)
-        .take(bytes as u64)
-        .read_to_end(&mut data)
-        .map_err(io)?;
-    if data.len() < bytes {
+    let count = bytes / header.sample.size();
+    let (values, read) =
+        read_f64_samples(&mut reader, count, header.sample, header.order, None).map_err(io)?;
+    if read < bytes {
         return Err(ReadError::Truncated {
             path: path.to_path_buf(),
             expected: bytes,
-            found: data.len(),
+            found: read,
         });
     }
-    let values = samples_to_f64(&data, header.sample, header.order, None);
-    drop(data);
     let strides = header
         .fortran_order
         .then(|| first_axis_fastest(&header.shape));
