@@ -300,7 +300,53 @@ impl AxisOrder {
     }
 }
 
-/// An image's intensities in `f64`, with 2 to 4 axes, as reconstruction metrics read them.
+/// An image's samples as stored: `f32` files stay `f32` in memory (half the memory and half the
+/// reading time of a widened copy) and every computation converts them to `f64`, which is exact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Samples {
+    /// Single-precision samples, as a `float32` file holds them.
+    F32(Vec<f32>),
+    /// Double-precision samples (every other type is widened to these).
+    F64(Vec<f64>),
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            Samples::F32(v) => v.len(),
+            Samples::F64(v) => v.len(),
+        }
+    }
+
+    /// Whether there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sample `index` as `f64`, `None` past the end.
+    pub fn get(&self, index: usize) -> Option<f64> {
+        match self {
+            Samples::F32(v) => v.get(index).map(|&x| f64::from(x)),
+            Samples::F64(v) => v.get(index).copied(),
+        }
+    }
+}
+
+impl From<Vec<f64>> for Samples {
+    fn from(values: Vec<f64>) -> Self {
+        Samples::F64(values)
+    }
+}
+
+impl From<Vec<f32>> for Samples {
+    fn from(values: Vec<f32>) -> Self {
+        Samples::F32(values)
+    }
+}
+
+/// An image's intensities, with 2 to 4 axes, as reconstruction metrics read them (computed on
+/// in `f64`).
 ///
 /// Unlike a [`LabelVolume`] it keeps every axis (a cine is slices x frames) and the file's own
 /// axis numbering ([`AxisOrder`]), since which axis is "the slice axis" depends on it; `strides`
@@ -312,7 +358,7 @@ pub struct IntensityImage {
     /// Distance in samples between neighbours along each axis.
     pub strides: Vec<usize>,
     /// The samples.
-    pub values: Vec<f64>,
+    pub values: Samples,
     /// How the axes are numbered.
     pub axis_order: AxisOrder,
 }
@@ -324,9 +370,10 @@ impl IntensityImage {
     pub fn new(
         shape: Vec<usize>,
         strides: Option<Vec<usize>>,
-        values: Vec<f64>,
+        values: impl Into<Samples>,
         axis_order: AxisOrder,
     ) -> Option<Self> {
+        let values = values.into();
         if values.len() != shape.iter().product::<usize>() {
             return None;
         }

@@ -7,7 +7,7 @@
 
 use std::io::Read;
 
-use crate::volume::Labels;
+use crate::volume::{Labels, Samples};
 
 /// Numeric type of one stored sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,7 +158,11 @@ pub fn read_f64_samples(
     sample: SampleType,
     order: ByteOrder,
     scaling: Option<Scaling>,
-) -> std::io::Result<(Vec<f64>, usize)> {
+) -> std::io::Result<(Samples, usize)> {
+    let scaling = scaling.filter(|s| !s.is_identity());
+    if sample == SampleType::F32 && scaling.is_none() {
+        return read_f32_samples(reader, count, order);
+    }
     let size = sample.size();
     let mut values = Vec::new();
     values
@@ -178,7 +182,39 @@ pub fn read_f64_samples(
         }
     }
     apply_scaling(&mut values, scaling);
-    Ok((values, read))
+    Ok((Samples::F64(values), read))
+}
+
+/// [`read_f64_samples`] for unscaled `float32` data, kept as `f32`.
+fn read_f32_samples(
+    reader: &mut dyn Read,
+    count: usize,
+    order: ByteOrder,
+) -> std::io::Result<(Samples, usize)> {
+    let mut values: Vec<f32> = Vec::new();
+    values
+        .try_reserve_exact(count)
+        .map_err(std::io::Error::other)?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut remaining = count * 4;
+    let mut read = 0;
+    while remaining > 0 {
+        let want = remaining.min(buffer.len());
+        let got = fill_from(reader, &mut buffer[..want])?;
+        let words = buffer[..got - got % 4]
+            .chunks_exact(4)
+            .map(|c| <[u8; 4]>::try_from(c).unwrap_or([0; 4]));
+        match order {
+            ByteOrder::Little => values.extend(words.map(f32::from_le_bytes)),
+            ByteOrder::Big => values.extend(words.map(f32::from_be_bytes)),
+        }
+        read += got;
+        remaining -= got;
+        if got < want {
+            break;
+        }
+    }
+    Ok((Samples::F32(values), read))
 }
 
 fn fill_from(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {

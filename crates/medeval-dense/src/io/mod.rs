@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use decode::{BadLabel, ByteOrder, SampleType, float_to_label};
 
-use crate::volume::{AxisOrder, Grid, IntensityImage, LabelVolume, Labels};
+use crate::volume::{AxisOrder, Grid, IntensityImage, LabelVolume, Labels, Samples};
 
 /// Why a label map could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -264,7 +264,7 @@ pub(crate) enum Voxels {
     /// Labels of a label map.
     Labels(Labels),
     /// Intensities, x fastest.
-    Intensities(Vec<f64>),
+    Intensities(Samples),
 }
 
 /// A file as a reader returns it: its grid (the first three axes), every axis, its samples.
@@ -286,9 +286,11 @@ impl Decoded {
     fn into_intensities(self, path: &Path) -> Result<IntensityImage, ReadError> {
         let values = match self.voxels {
             Voxels::Intensities(values) => values,
-            Voxels::Labels(labels) => (0..labels.len())
-                .map(|i| f64::from(labels.get(i)))
-                .collect(),
+            Voxels::Labels(labels) => Samples::F64(
+                (0..labels.len())
+                    .map(|i| f64::from(labels.get(i)))
+                    .collect(),
+            ),
         };
         IntensityImage::new(self.shape, None, values, AxisOrder::Voxel)
             .ok_or_else(|| not_read_as(path, "intensities"))

@@ -449,7 +449,7 @@ mod tests {
         let image = read(file.path()).expect("readable");
         assert_eq!(image.shape, vec![2, 3]);
         assert_eq!(image.strides, vec![1, 2]);
-        assert_eq!(image.values, vec![1.0, -2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(image.values, vec![1.0, -2.0, 3.0, 4.0, 5.0, 6.0].into());
     }
 
     #[test]

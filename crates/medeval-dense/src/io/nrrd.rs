@@ -168,7 +168,7 @@ pub(crate) fn read(path: &Path, target: Target) -> Result<Decoded, ReadError> {
             match target {
                 Target::Labels => Voxels::Labels(text_to_labels(&text, count).map_err(text_error)?),
                 Target::Intensities => {
-                    Voxels::Intensities(text_to_f64(&text, count).map_err(text_error)?)
+                    Voxels::Intensities(text_to_f64(&text, count).map_err(text_error)?.into())
                 }
             }
         }

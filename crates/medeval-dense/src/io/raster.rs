@@ -167,7 +167,7 @@ pub(crate) fn read_tiff(path: &Path, target: Target) -> Result<Decoded, ReadErro
     }
     let voxels = match target {
         Target::Labels => Voxels::Labels(Labels::from_u32(values)),
-        Target::Intensities => Voxels::Intensities(intensities),
+        Target::Intensities => Voxels::Intensities(intensities.into()),
     };
     Ok(Decoded {
         grid: Grid::new([width, height, pages], [1.0, 1.0, 1.0]),

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::volume::{AxisOrder, IntensityImage};
+use crate::volume::{AxisOrder, IntensityImage, Samples};
 
 /// The axes of one image: its plane and the axes that index its planes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,8 +128,8 @@ impl Layout {
         (w, h, self.slices(image), self.frames(image))
     }
 
-    /// Plane `index` (slice-major: index = slice · frames + frame) as a borrowed slice when it
-    /// is contiguous in memory, else copied into `scratch`.
+    /// Plane `index` (slice-major: index = slice · frames + frame) as `f64`: borrowed when the
+    /// image holds `f64` and the plane is contiguous, else copied (and widened) into `scratch`.
     pub fn plane<'a>(
         &self,
         image: &'a IntensityImage,
@@ -150,22 +150,49 @@ impl Layout {
             image.strides[self.fast_slow[0]],
             image.strides[self.fast_slow[1]],
         );
-        if fast == 1 && slow == w {
-            return &image.values[base..base + w * h];
-        }
         scratch.clear();
-        scratch.reserve(w * h);
-        for row in 0..h {
-            let start = base + row * slow;
-            scratch.extend((0..w).map(|col| image.values[start + col * fast]));
+        match &image.values {
+            Samples::F64(values) if fast == 1 && slow == w => &values[base..base + w * h],
+            Samples::F32(values) if fast == 1 && slow == w => {
+                scratch.extend(values[base..base + w * h].iter().map(|&v| f64::from(v)));
+                scratch
+            }
+            Samples::F64(values) => {
+                copy_plane(scratch, |i| values[i], base, (w, h), (fast, slow));
+                scratch
+            }
+            Samples::F32(values) => {
+                copy_plane(
+                    scratch,
+                    |i| f64::from(values[i]),
+                    base,
+                    (w, h),
+                    (fast, slow),
+                );
+                scratch
+            }
         }
-        scratch
     }
 
     /// The (slice, frame) of plane `index`, for messages.
     pub fn slice_and_frame(&self, image: &IntensityImage, index: usize) -> (usize, usize) {
         let frames = self.frames(image);
         (index / frames, index % frames)
+    }
+}
+
+/// Copies a strided plane row by row.
+fn copy_plane(
+    out: &mut Vec<f64>,
+    value: impl Fn(usize) -> f64,
+    base: usize,
+    (width, height): (usize, usize),
+    (fast, slow): (usize, usize),
+) {
+    out.reserve(width * height);
+    for row in 0..height {
+        let start = base + row * slow;
+        out.extend((0..width).map(|col| value(start + col * fast)));
     }
 }
 
@@ -178,7 +205,7 @@ mod tests {
         IntensityImage::new(
             shape.to_vec(),
             strides,
-            (0..n).map(|v| v as f64).collect(),
+            (0..n).map(|v| v as f64).collect::<Vec<f64>>(),
             order,
         )
         .expect("sizes match")

@@ -35,7 +35,7 @@ use std::str::FromStr;
 use rayon::prelude::*;
 
 use crate::io::{ReadError, read_intensity_image};
-use crate::volume::IntensityImage;
+use crate::volume::{IntensityImage, Samples};
 use layout::{Layout, LayoutError};
 use ssim::{NeumaierSum, WINDOW, mean_ssim};
 
@@ -456,22 +456,27 @@ fn psnr(data_range: f64, mse: f64) -> Option<f64> {
 
 /// The maximum of an image, in one parallel pass that also checks every sample is finite.
 fn finite_max(named: Named<'_>) -> Result<f64, ReconError> {
-    let (max, finite) = named
-        .image
-        .values
-        .par_chunks(1 << 16)
-        .map(|chunk| {
-            let (mut max, mut finite) = (f64::NEG_INFINITY, true);
-            for &v in chunk {
-                max = max.max(v);
-                finite &= v.is_finite();
-            }
-            (max, finite)
-        })
-        .reduce(
-            || (f64::NEG_INFINITY, true),
-            |a, b| (a.0.max(b.0), a.1 && b.1),
-        );
+    fn scan<T: Copy + Into<f64> + Sync>(values: &[T]) -> (f64, bool) {
+        values
+            .par_chunks(1 << 16)
+            .map(|chunk| {
+                let (mut max, mut finite) = (f64::NEG_INFINITY, true);
+                for &v in chunk {
+                    let v: f64 = v.into();
+                    max = max.max(v);
+                    finite &= v.is_finite();
+                }
+                (max, finite)
+            })
+            .reduce(
+                || (f64::NEG_INFINITY, true),
+                |a, b| (a.0.max(b.0), a.1 && b.1),
+            )
+    }
+    let (max, finite) = match &named.image.values {
+        Samples::F32(values) => scan(values),
+        Samples::F64(values) => scan(values),
+    };
     if finite {
         Ok(max)
     } else {
@@ -482,10 +487,8 @@ fn finite_max(named: Named<'_>) -> Result<f64, ReconError> {
 /// The error naming the first sample (in memory order) that is NaN or infinite.
 fn not_finite(named: Named<'_>) -> ReconError {
     let image = named.image;
-    let position = image
-        .values
-        .iter()
-        .position(|v| !v.is_finite())
+    let position = (0..image.values.len())
+        .find(|&i| image.values.get(i).is_some_and(|v| !v.is_finite()))
         .unwrap_or_default();
     // Unravel the memory position into the file's axis order using the strides.
     let mut order: Vec<usize> = (0..image.shape.len()).collect();
@@ -500,7 +503,7 @@ fn not_finite(named: Named<'_>) -> ReconError {
         path: named.path.to_path_buf(),
         index,
         shape: image.shape.clone(),
-        value: image.values.get(position).copied().unwrap_or(f64::NAN),
+        value: image.values.get(position).unwrap_or(f64::NAN),
     }
 }
 
