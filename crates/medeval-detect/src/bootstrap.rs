@@ -82,3 +82,36 @@ where
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draw_takes_as_many_units_as_there_are_and_depends_only_on_seed_and_replicate() {
+        let counts = draw_counts(37, 5, 3);
+        assert_eq!(counts.iter().sum::<u32>(), 37);
+        assert_eq!(counts, draw_counts(37, 5, 3));
+        assert_ne!(counts, draw_counts(37, 5, 4));
+    }
+
+    #[test]
+    fn intervals_cover_the_replicates_and_count_undefined_ones() {
+        let spec = BootstrapSpec {
+            resamples: 200,
+            seed: 1,
+        };
+        // The share of draws of unit 0, undefined when unit 0 is not drawn.
+        let found = intervals(spec, 10, "images", 1, |w| {
+            vec![(w[0] > 0).then(|| f64::from(w[0]) / 10.0)]
+        });
+        let interval = found[0].clone().unwrap();
+        assert!(interval.low >= 0.1 && interval.high <= 0.5, "{interval:?}");
+        // P(unit 0 not drawn) = 0.9^10 ≈ 0.35: some replicates are undefined.
+        assert!(
+            interval.undefined > 30 && interval.undefined < 110,
+            "{interval:?}"
+        );
+        assert_eq!(interval.replicates + interval.undefined, 200);
+    }
+}
