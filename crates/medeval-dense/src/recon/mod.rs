@@ -298,20 +298,40 @@ struct PlanePair<'a> {
 }
 
 impl PlanePair<'_> {
-    /// Calls `f` with plane `index` of both images.
-    fn with_planes<T>(&self, index: usize, f: impl FnOnce(&[f64], &[f64]) -> T) -> T {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        let r = self.layout.plane(self.reference.image, index, &mut a);
+    /// Calls `f` with plane `index` of both images, and two more buffers, all from `scratch`
+    /// (one per worker thread, so planes cost no allocation).
+    fn with_planes<T>(
+        &self,
+        index: usize,
+        scratch: &mut Scratch,
+        f: impl FnOnce(&[f64], &[f64], &mut Vec<f64>, &mut Vec<f64>) -> T,
+    ) -> T {
+        let Scratch {
+            reference,
+            prediction,
+            first,
+            second,
+        } = scratch;
+        let r = self.layout.plane(self.reference.image, index, reference);
         let p = self
             .prediction_layout
-            .plane(self.prediction.image, index, &mut b);
-        f(r, p)
+            .plane(self.prediction.image, index, prediction);
+        f(r, p, first, second)
     }
 
     fn ssim(&self, r: &[f64], p: &[f64], data_range: f64) -> f64 {
         // The size was checked against the window before any plane is scored.
         mean_ssim(r, p, self.width, self.height, data_range).unwrap_or(f64::NAN)
     }
+}
+
+/// Buffers one worker reuses from plane to plane.
+#[derive(Default)]
+struct Scratch {
+    reference: Vec<f64>,
+    prediction: Vec<f64>,
+    first: Vec<f64>,
+    second: Vec<f64>,
 }
 
 /// fastMRI: whole-volume PSNR and NMSE, SSIM averaged over planes, data range gt.max().
@@ -327,8 +347,8 @@ fn fastmri(pair: &PlanePair<'_>, planes: usize, data_range: f64) -> Result<Score
     }
     let per_plane: Vec<(f64, f64, f64)> = (0..planes)
         .into_par_iter()
-        .map(|index| {
-            pair.with_planes(index, |r, p| {
+        .map_init(Scratch::default, |scratch, index| {
+            pair.with_planes(index, scratch, |r, p, _, _| {
                 let (error, energy) = squared_sums(r, p);
                 (error, energy, pair.ssim(r, p, data_range))
             })
@@ -365,15 +385,15 @@ fn cmrxrecon(pair: &PlanePair<'_>, planes: usize) -> Result<Scored, ReconError> 
     }
     let per_plane: Vec<Result<Plane, ReconError>> = (0..planes)
         .into_par_iter()
-        .map(|index| {
-            pair.with_planes(index, |r, p| {
-                let r = normalised(r, pair.reference, pair.layout, index)?;
-                let p = normalised(p, pair.prediction, pair.prediction_layout, index)?;
-                let (error, energy) = squared_sums(&r, &p);
-                let mse = error / r.len() as f64;
+        .map_init(Scratch::default, |scratch, index| {
+            pair.with_planes(index, scratch, |r, p, r_norm, p_norm| {
+                normalise(r, r_norm, pair.reference, pair.layout, index)?;
+                normalise(p, p_norm, pair.prediction, pair.prediction_layout, index)?;
+                let (error, energy) = squared_sums(r_norm, p_norm);
+                let mse = error / r_norm.len() as f64;
                 Ok(Plane {
                     psnr: psnr(1.0, mse),
-                    ssim: pair.ssim(&r, &p, 1.0),
+                    ssim: pair.ssim(r_norm, p_norm, 1.0),
                     nmse: error / energy,
                     mse,
                 })
@@ -403,13 +423,15 @@ fn cmrxrecon(pair: &PlanePair<'_>, planes: usize) -> Result<Scored, ReconError> 
     })
 }
 
-/// A plane divided by its maximum, or an error when that maximum is not positive.
-fn normalised(
+/// Writes `plane` divided by its maximum into `out`, or an error when that maximum is not
+/// positive.
+fn normalise(
     plane: &[f64],
+    out: &mut Vec<f64>,
     image: Named<'_>,
     layout: &Layout,
     index: usize,
-) -> Result<Vec<f64>, ReconError> {
+) -> Result<(), ReconError> {
     let max = plane.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if max <= 0.0 {
         let (slice, frame) = layout.slice_and_frame(image.image, index);
@@ -425,7 +447,9 @@ fn normalised(
             ),
         });
     }
-    Ok(plane.iter().map(|v| v / max).collect())
+    out.clear();
+    out.extend(plane.iter().map(|v| v / max));
+    Ok(())
 }
 
 /// Σ(r−p)² and Σr² of one plane, in four interleaved partial sums (a plane has at most a few
