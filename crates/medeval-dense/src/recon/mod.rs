@@ -432,7 +432,7 @@ fn normalise(
     layout: &Layout,
     index: usize,
 ) -> Result<(), ReconError> {
-    let max = plane.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let max = max_of(plane);
     if max <= 0.0 {
         let (slice, frame) = layout.slice_and_frame(image.image, index);
         let place = match (layout.slice_axis, layout.frame_axis) {
@@ -450,6 +450,24 @@ fn normalise(
     out.clear();
     out.extend(plane.iter().map(|v| v / max));
     Ok(())
+}
+
+/// The largest value of a plane of finite values, in eight independent lanes (a single running
+/// maximum is a chain of dependent comparisons, several times slower).
+fn max_of(values: &[f64]) -> f64 {
+    const LANES: usize = 8;
+    let mut max = [f64::NEG_INFINITY; LANES];
+    let lanes = values.chunks_exact(LANES);
+    let tail = lanes.remainder();
+    for group in lanes {
+        for k in 0..LANES {
+            max[k] = if group[k] > max[k] { group[k] } else { max[k] };
+        }
+    }
+    tail.iter()
+        .chain(&max)
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// Σ(r−p)² and Σr² of one plane, in four interleaved partial sums (a plane has at most a few
@@ -480,17 +498,31 @@ fn psnr(data_range: f64, mse: f64) -> Option<f64> {
 
 /// The maximum of an image, in one parallel pass that also checks every sample is finite.
 fn finite_max(named: Named<'_>) -> Result<f64, ReconError> {
+    /// Eight independent lanes keep the loop free of a chain of dependent comparisons, and
+    /// v · 0 (0 for a finite v, NaN for NaN and ±inf) summed per lane flags any non-finite
+    /// sample without a branch.
     fn scan<T: Copy + Into<f64> + Sync>(values: &[T]) -> (f64, bool) {
         values
             .par_chunks(1 << 16)
             .map(|chunk| {
-                let (mut max, mut finite) = (f64::NEG_INFINITY, true);
-                for &v in chunk {
-                    let v: f64 = v.into();
-                    max = max.max(v);
-                    finite &= v.is_finite();
+                const LANES: usize = 8;
+                let (mut max, mut flag) = ([f64::NEG_INFINITY; LANES], [0.0f64; LANES]);
+                let lanes = chunk.chunks_exact(LANES);
+                let tail = lanes.remainder();
+                for group in lanes {
+                    for k in 0..LANES {
+                        let v: f64 = group[k].into();
+                        max[k] = if v > max[k] { v } else { max[k] };
+                        flag[k] += v * 0.0;
+                    }
                 }
-                (max, finite)
+                for &v in tail {
+                    let v: f64 = v.into();
+                    max[0] = if v > max[0] { v } else { max[0] };
+                    flag[0] += v * 0.0;
+                }
+                let max = max.into_iter().fold(f64::NEG_INFINITY, f64::max);
+                (max, flag.iter().sum::<f64>() == 0.0)
             })
             .reduce(
                 || (f64::NEG_INFINITY, true),
