@@ -18,7 +18,7 @@
 use rayon::prelude::*;
 
 use crate::dataset::Dataset;
-use crate::numeric::{linspace, numpy_mean, searchsorted_left};
+use crate::numeric::{linspace, numpy_mean};
 
 /// The detection limits per image of pycocotools' summary: 1, 10 and 100.
 pub const MAX_DETECTIONS: [usize; 3] = [1, 10, 100];
@@ -31,13 +31,12 @@ pub const AREA_RANGES: [(f64, f64); 4] =
 /// The names of [`AREA_RANGES`], as pycocotools prints them.
 pub const AREA_NAMES: [&str; 4] = ["all", "small", "medium", "large"];
 
-/// The thresholds of an evaluation: pycocotools' by default.
+/// The thresholds of an evaluation: pycocotools'. Kept private so the matching can pack one
+/// bit per IoU threshold into a word.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CocoParams {
-    /// IoU thresholds (a detection matches at IoU ≥ t).
-    pub iou_thresholds: Vec<f64>,
-    /// Recall points the precision is sampled at.
-    pub recall_thresholds: Vec<f64>,
+    iou_thresholds: Vec<f64>,
+    recall_thresholds: Vec<f64>,
 }
 
 impl CocoParams {
@@ -49,6 +48,16 @@ impl CocoParams {
             recall_thresholds: linspace(0.0, 1.0, 101),
         }
     }
+
+    /// IoU thresholds (a detection matches at IoU ≥ t).
+    pub fn iou_thresholds(&self) -> &[f64] {
+        &self.iou_thresholds
+    }
+
+    /// Recall points the precision is sampled at.
+    pub fn recall_thresholds(&self) -> &[f64] {
+        &self.recall_thresholds
+    }
 }
 
 /// The matching of one image and category under one size range.
@@ -56,13 +65,21 @@ impl CocoParams {
 struct AreaResult {
     /// Ground truths that count (not crowd, inside the range).
     counted: u32,
-    /// Per threshold and detection (threshold-major): bit 0 matched (to a nonzero id), bit 1
-    /// ignored.
-    flags: Vec<u8>,
+    /// Per detection, one word for all thresholds: bit t set when matched (to a nonzero id)
+    /// at threshold t, bit 32 + t when ignored there. One load per detection serves every
+    /// threshold when the curves are made.
+    flags: Vec<u64>,
 }
 
-const MATCHED: u8 = 1;
-const IGNORED: u8 = 2;
+/// The bit of "matched at threshold t".
+fn matched_bit(t: usize) -> u64 {
+    1 << t
+}
+
+/// The bit of "ignored at threshold t".
+fn ignored_bit(t: usize) -> u64 {
+    1 << (32 + t)
+}
 
 /// One image's results for one category: pycocotools' `evalImgs` entry.
 #[derive(Debug, Clone)]
@@ -284,8 +301,7 @@ fn match_in_range(
     order.sort_by_key(|&g| ignored[g]);
     let counted = ignored.iter().filter(|i| !**i).count() as u32;
     let dt_outside: Vec<bool> = dt_areas.iter().map(|a| *a < low || *a > high).collect();
-    let thresholds = params.iou_thresholds.len();
-    let mut flags = vec![0_u8; thresholds * n_dt];
+    let mut flags = vec![0_u64; n_dt];
     let mut gt_taken = vec![false; n_gt];
     for (t, threshold) in params.iou_thresholds.iter().enumerate() {
         gt_taken.iter_mut().for_each(|x| *x = false);
@@ -315,16 +331,16 @@ fn match_in_range(
                 // Quirk `gt-id-zero`: the match is recorded as the gt id, and 0 reads as none.
                 nonzero = gts[order[m]].id != 0;
                 if nonzero {
-                    flag |= MATCHED;
+                    flag |= matched_bit(t);
                 }
                 if ignored[order[m]] {
-                    flag |= IGNORED;
+                    flag |= ignored_bit(t);
                 }
             }
             if !nonzero && dt_outside[d] {
-                flag |= IGNORED;
+                flag |= ignored_bit(t);
             }
-            flags[t * n_dt + d] = flag;
+            flags[d] |= flag;
         }
     }
     AreaResult { counted, flags }
@@ -387,6 +403,29 @@ fn accumulate_category(
     out
 }
 
+/// The smallest true-positive count whose recall (`k / npig`, as a double) reaches each recall
+/// point: `searchsorted(rc, r, 'left')` is the first detection where the count reaches it,
+/// because `k / npig` is non-decreasing in k.
+fn counts_reaching(recall_points: &[f64], npig: u64) -> Vec<u64> {
+    let denominator = npig as f64;
+    let mut k = 0_u64;
+    recall_points
+        .iter()
+        .map(|r| {
+            while k <= npig && (k as f64) / denominator < *r {
+                k += 1;
+            }
+            k
+        })
+        .collect()
+}
+
+/// One curve, as pycocotools' `accumulate` makes it, without materialising its arrays: the
+/// envelope (precision made non-increasing from the right) at a point is the largest precision
+/// at or after it, and precision rises only at a true positive, so it is the largest precision
+/// among that and later true positives; and every sampled point is the detection where the
+/// true-positive count first reaches the recall point (or the first detection). Precision
+/// values are computed as pycocotools computes them, `tp / (fp + tp + eps)`.
 fn curve(
     params: &CocoParams,
     cells: &[CellResult],
@@ -398,40 +437,47 @@ fn curve(
     let t_count = params.iou_thresholds.len();
     let mut precision = vec![0.0; t_count * r_count];
     let mut recall = vec![0.0; t_count];
-    let n = entries.len();
-    let mut rc = Vec::with_capacity(n);
-    let mut pr = Vec::with_capacity(n);
-    let npig = counted as f64;
+    if entries.is_empty() {
+        return Curve { precision, recall };
+    }
+    let needed = counts_reaching(&params.recall_thresholds, counted);
+    let packed: Vec<u64> = entries
+        .iter()
+        .map(|&(_, c, d)| cells[c as usize].areas[area].flags[d as usize])
+        .collect();
+    // at_tp[k - 1]: precision at the k-th true positive, then its suffix maximum.
+    let mut at_tp: Vec<f64> = Vec::with_capacity(counted as usize);
     for t in 0..t_count {
-        rc.clear();
-        pr.clear();
+        at_tp.clear();
         let (mut tp, mut fp) = (0_u64, 0_u64);
-        for &(_, c, d) in entries {
-            let cell = &cells[c as usize];
-            let flag = cell.areas[area].flags[t * cell.scores.len() + d as usize];
-            if flag & IGNORED == 0 {
-                if flag & MATCHED != 0 {
+        let (matched, ignored) = (matched_bit(t), ignored_bit(t));
+        for &flag in &packed {
+            if flag & ignored == 0 {
+                if flag & matched != 0 {
                     tp += 1;
+                    let tpf = tp as f64;
+                    at_tp.push(tpf / (fp as f64 + tpf + f64::EPSILON));
                 } else {
                     fp += 1;
                 }
             }
-            let (tpf, fpf) = (tp as f64, fp as f64);
-            rc.push(tpf / npig);
-            pr.push(tpf / (fpf + tpf + f64::EPSILON));
         }
-        recall[t] = rc.last().copied().unwrap_or(0.0);
-        for i in (1..n).rev() {
-            if pr[i] > pr[i - 1] {
-                pr[i - 1] = pr[i];
+        recall[t] = tp as f64 / counted as f64;
+        for i in (1..at_tp.len()).rev() {
+            if at_tp[i] > at_tp[i - 1] {
+                at_tp[i - 1] = at_tp[i];
             }
         }
-        for (r, threshold) in params.recall_thresholds.iter().enumerate() {
-            let at = searchsorted_left(&rc, *threshold);
-            if at >= n {
-                break;
-            }
-            precision[t * r_count + r] = pr[at];
+        for (r, k) in needed.iter().enumerate() {
+            let value = match *k {
+                // The first detection: the envelope's value there is the largest precision
+                // of all (0 without a true positive).
+                0 => at_tp.first().copied().unwrap_or(0.0),
+                k if k <= tp => at_tp[(k - 1) as usize],
+                // Past the final recall: pycocotools leaves these at 0.
+                _ => break,
+            };
+            precision[t * r_count + r] = value;
         }
     }
     Curve { precision, recall }

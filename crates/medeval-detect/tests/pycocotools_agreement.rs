@@ -68,7 +68,7 @@ fn thresholds_are_numpys_linspace_values() {
         .collect();
     assert_eq!(linspace(0.5, 0.95, 10), ious);
     assert_eq!(linspace(0.0, 1.0, 101), recalls);
-    assert_eq!(CocoParams::pycocotools().iou_thresholds, ious);
+    assert_eq!(CocoParams::pycocotools().iou_thresholds(), ious.as_slice());
 }
 
 #[test]
