@@ -197,6 +197,30 @@ fn a_slice_axis_override_changes_the_planes() {
 }
 
 #[test]
+fn an_image_without_samples_is_an_error_not_a_nan() {
+    let empty = image(&[0, 8, 8], Vec::new());
+    for convention in [Convention::Fastmri, Convention::Cmrxrecon] {
+        let err = evaluate_images(
+            Named {
+                path: Path::new("gt.npy"),
+                image: &empty,
+            },
+            Named {
+                path: Path::new("pred.npy"),
+                image: &empty,
+            },
+            &ReconOptions {
+                convention,
+                slice_axis: None,
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("gt.npy") && err.contains("length 0"), "{err}");
+    }
+}
+
+#[test]
 fn a_shape_mismatch_names_both_files_and_shapes() {
     let reference = fixtures().join("zero_pred.npy");
     let prediction = fixtures().join("mismatch_pred.npy");

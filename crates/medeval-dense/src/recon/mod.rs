@@ -111,6 +111,14 @@ pub enum ReconError {
         /// Plane height.
         height: usize,
     },
+    /// An axis has no samples, so there is no plane to score.
+    #[error("{path}: shape {shape:?} has an axis of length 0; there is no image to score")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+        /// Its shape.
+        shape: Vec<usize>,
+    },
     /// A sample is NaN or infinite.
     #[error(
         "{path}: sample {index:?} (shape {shape:?}) is {value}; images must hold finite numbers"
@@ -238,6 +246,12 @@ pub fn evaluate_images(
             &layout,
             &prediction_layout,
         ));
+    }
+    if reference.image.values.is_empty() {
+        return Err(ReconError::Empty {
+            path: reference.path.to_path_buf(),
+            shape: reference.image.shape.clone(),
+        });
     }
     let (width, height, _, _) = geometry;
     if width < WINDOW || height < WINDOW {
