@@ -23,7 +23,7 @@ pub use item::{
 };
 pub use manifest::{
     CardRecord, Decoding, FileDigest, ImageEncoding, ImageGeometry, ImagePolicy, ItemsSource,
-    ModelKind, ModelRecord, RunManifest, ScorerId,
+    JudgeRecord, ModelKind, ModelRecord, RunManifest, ScorerId, short_hash,
 };
 pub use outcome::{Outcome, OutcomeCounts, Scored};
 pub use prompt::{PromptPart, PromptTemplate, RenderedPrompt};

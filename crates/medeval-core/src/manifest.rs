@@ -287,10 +287,39 @@ impl RunManifest {
 /// continued, and every summary says which scorer produced its numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ScorerId {
-    /// The scorer's name: `rules` for the versioned extraction rules.
+    /// The scorer's name: `rules` for the versioned extraction rules, `judge` for a model
+    /// judging answers.
     pub name: String,
-    /// The version of what it does; any change that can change a verdict changes it.
+    /// The version of what it does; any change that can change a verdict changes it. For a
+    /// judge, its spec's name and hash (`open-equivalence@3f2a...`).
     pub version: String,
+    /// For a judge: the model and settings that judged, which change verdicts as much as the
+    /// spec does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<JudgeRecord>,
+}
+
+/// Who judged a run's answers, and how: recorded with the scorer, so every judged number can
+/// say which judge it came from, and a run judged by another model or at another temperature is
+/// judged again rather than mixed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JudgeRecord {
+    /// The judge model's name, as sent in its requests.
+    pub model: String,
+    /// The judge spec's name (`open-equivalence`, or a user spec's file name).
+    pub spec: String,
+    /// SHA-256 of the spec's content (template, verdict reading, settings), in hex.
+    pub spec_hash: String,
+    /// The sampling temperature sent to the judge, as written in its requests.
+    pub temperature: String,
+    /// The token limit sent to the judge.
+    pub max_tokens: u32,
+    /// Which answers the judge decides: `open`, or `open+unparsed` when it also reads the
+    /// multiple-choice and closed answers the rules declined.
+    pub scope: String,
+    /// The version of the extraction rules that score what the judge does not, and whose
+    /// reading of open answers is kept beside the judge's verdict.
+    pub extractor: String,
 }
 
 impl ScorerId {
@@ -302,6 +331,19 @@ impl ScorerId {
         Self {
             name: Self::RULES.to_owned(),
             version: version.into(),
+            judge: None,
+        }
+    }
+
+    /// The name of a judge scorer.
+    pub const JUDGE: &'static str = "judge";
+
+    /// A judge scorer: the judge's spec and settings in `record`.
+    pub fn judge(record: JudgeRecord) -> Self {
+        Self {
+            name: Self::JUDGE.to_owned(),
+            version: format!("{}@{}", record.spec, short_hash(&record.spec_hash)),
+            judge: Some(record),
         }
     }
 
@@ -327,10 +369,25 @@ impl std::fmt::Display for ScorerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.name == Self::RULES {
             write!(f, "extractor v{}", self.version)
+        } else if let Some(judge) = &self.judge {
+            write!(
+                f,
+                "judge {}, {} {}, temperature {} (extractor v{} beside it)",
+                judge.model,
+                judge.spec,
+                short_hash(&judge.spec_hash),
+                judge.temperature,
+                judge.extractor
+            )
         } else {
             write!(f, "{} v{}", self.name, self.version)
         }
     }
+}
+
+/// The first 12 hex digits of a hash: enough to tell specs apart in a line of text.
+pub fn short_hash(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
 }
 
 fn canonical_json<T: Serialize>(value: &T) -> String {
@@ -391,11 +448,26 @@ mod tests {
         let read: RunManifest = serde_json::from_value(json).unwrap();
         assert_eq!(read.scorer, ScorerId::rules("2"));
         assert_eq!(read.scorer.to_string(), "extractor v2");
-        let judge = ScorerId {
-            name: "judge:open-equivalence".into(),
+        let other = ScorerId {
+            name: "boxes".into(),
             version: "1".into(),
+            judge: None,
         };
-        assert_eq!(judge.to_string(), "judge:open-equivalence v1");
+        assert_eq!(other.to_string(), "boxes v1");
+        let judge = ScorerId::judge(JudgeRecord {
+            model: "qwen2.5-7b".into(),
+            spec: "open-equivalence".into(),
+            spec_hash: "0123456789abcdef".into(),
+            temperature: "0".into(),
+            max_tokens: 512,
+            scope: "open".into(),
+            extractor: "3".into(),
+        });
+        assert_eq!(judge.version, "open-equivalence@0123456789ab");
+        assert_eq!(
+            judge.to_string(),
+            "judge qwen2.5-7b, open-equivalence 0123456789ab, temperature 0 (extractor v3 beside it)"
+        );
     }
 
     #[test]

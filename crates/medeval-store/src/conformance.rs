@@ -87,6 +87,7 @@ macro_rules! run_store_conformance {
             runs_round_trip_their_manifest_items_and_samples,
             runs_resolve_by_exact_id_or_unique_prefix,
             the_response_cache_keeps_what_it_was_asked_to,
+            responses_put_in_the_cache_are_read_back_first_one_kept,
             a_deleted_run_is_gone_and_nothing_else_is,
             a_run_has_one_worker_at_a_time,
             a_stale_lock_is_taken_over_once_and_reported,
@@ -1100,6 +1101,31 @@ pub fn the_response_cache_keeps_what_it_was_asked_to<B: Backend>(backend: &mut B
         ok(cache.get("req-q0"), "get"),
         q0.completion,
         "the first cached response stays"
+    );
+}
+
+/// A response put in the cache directly (a judge's reply) is read back by any reader, at once
+/// and after the store is opened again; the first response put under a digest stays.
+pub fn responses_put_in_the_cache_are_read_back_first_one_kept<B: Backend>(backend: &mut B) {
+    let (at, store) = fresh(backend);
+    let cache = ok(store.cache_reader(), "cache_reader");
+    let first = answered("q0", 0, "GRADE: C", Outcome::Correct).completion;
+    let second = answered("q0", 0, "GRADE: I", Outcome::Wrong).completion;
+    let (Some(first), Some(second)) = (first, second) else {
+        panic!("answered samples carry a completion");
+    };
+    assert_eq!(ok(cache.get("judge-q0"), "get"), None);
+    ok(cache.put("judge-q0", "judge-model", &first), "put");
+    ok(cache.put("judge-q0", "judge-model", &second), "put again");
+    let other_reader = ok(store.cache_reader(), "cache_reader");
+    assert_eq!(ok(other_reader.get("judge-q0"), "get"), Some(first.clone()));
+    drop((cache, other_reader, store));
+    let reopened = ok(backend.open(&at), "reopen");
+    let cache = ok(reopened.cache_reader(), "cache_reader");
+    assert_eq!(
+        ok(cache.get("judge-q0"), "get"),
+        Some(first),
+        "a put is committed, and the first response stays"
     );
 }
 

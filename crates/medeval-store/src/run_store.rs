@@ -160,11 +160,16 @@ pub trait SampleSink: Send + Sync {
     fn finish(self: Box<Self>) -> Result<u64, StoreError>;
 }
 
-/// Reads the response cache: earlier responses to byte-identical, reproducible requests.
+/// The response cache: earlier responses to byte-identical, reproducible requests.
 ///
 /// A separate handle so the engine's request tasks can consult the cache while a [`SampleSink`]
 /// writes; the engine serialises its calls, so it need not be `Sync`.
 pub trait ResponseCache: Send {
     /// The cached response for a request digest, if the cache holds one.
     fn get(&self, key: &str) -> Result<Option<Completion>, StoreError>;
+
+    /// Adds a response to a request that is not a sample of a run (a judge's verdict on a
+    /// sample), committed before this returns, so a judge is never asked the same thing twice
+    /// even when the process dies right after. The first response cached under a digest stays.
+    fn put(&self, key: &str, model: &str, completion: &Completion) -> Result<(), StoreError>;
 }

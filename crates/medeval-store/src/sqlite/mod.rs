@@ -650,6 +650,22 @@ impl ResponseCache for CacheReader {
     fn get(&self, key: &str) -> std::result::Result<Option<Completion>, StoreError> {
         CacheReader::get(self, key)
     }
+
+    fn put(
+        &self,
+        key: &str,
+        model: &str,
+        completion: &Completion,
+    ) -> std::result::Result<(), StoreError> {
+        let json = to_json(completion);
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO response_cache (key, model, completion, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut insert| insert.execute(params![key, model, json, timestamp::now()]))
+            .map_err(|e| Error::Sql(e).at(&self.path))?;
+        Ok(())
+    }
 }
 
 fn begin_run(
