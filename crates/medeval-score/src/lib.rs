@@ -178,6 +178,14 @@ pub const RULES: &[&str] = &[
     "report:generated",
 ];
 
+/// The part of a response a judge reads: the message with chat-template debris, reasoning
+/// blocks and an echoed question removed, in NFKC. `Err` carries the rules' verdict when
+/// nothing is left to read (an API refusal, an empty or reasoning-only answer), so a judge is
+/// never asked about an answer that is not there.
+pub fn answer_text<'a>(response: &Response<'a>) -> Result<Cow<'a, str>, Scored> {
+    prepare(response)
+}
+
 /// The preparation every scorer shares: API refusal, chat-template debris, reasoning removal,
 /// NFKC, an echoed question. `Err` carries the final verdict when there is nothing left to read.
 pub(crate) fn prepare<'a>(response: &Response<'a>) -> Result<Cow<'a, str>, Scored> {
