@@ -179,7 +179,7 @@ pub async fn execute<S: RunStore + ?Sized>(
 
     let rescored_from = match start.stale_scorer.clone() {
         Some(old) => {
-            rescore(store, &run_id, scorer.as_ref()).await?;
+            rescore(store, &run_id, &scorer, window.max(1)).await?;
             Some(old)
         }
         None => None,
@@ -636,28 +636,110 @@ async fn exchange_record(
     record
 }
 
+/// What rescoring a stored run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RescoreReport {
+    /// The scorer the run's verdicts were by before.
+    pub from: ScorerId,
+    /// The scorer they are by now.
+    pub to: ScorerId,
+    /// Samples scored again (those with a response).
+    pub rescored: u64,
+    /// Of those, how many verdicts changed (outcome or rule).
+    pub changed: u64,
+}
+
+/// Scores every stored response of `run_id` again with `scorer`, at most `concurrency` at once
+/// (a judge scorer waits on the network), and records the new verdicts and the scorer's
+/// identity in one step: a process stopped before the end leaves the run as it was.
+///
+/// The run must not be held by another live process ([`StoreError::RunLocked`]); no sample is
+/// requested, and stored responses never change.
+pub async fn rescore_stored<S: RunStore + ?Sized>(
+    store: &mut S,
+    run_id: &str,
+    scorer: &Arc<dyn Scorer>,
+    concurrency: usize,
+) -> Result<RescoreReport, RunError> {
+    let run = store.load_run(run_id)?;
+    let from = run.manifest.scorer.clone();
+    let before: HashMap<(String, u32), (medeval_core::Outcome, String)> = run
+        .samples
+        .iter()
+        .filter(|sample| sample.completion.is_some())
+        .map(|sample| {
+            (
+                (sample.item_id.clone(), sample.sample),
+                (sample.scored.outcome, sample.scored.rule.clone()),
+            )
+        })
+        .collect();
+    let verdicts = score_stored(&run, scorer, concurrency).await?;
+    let changed = verdicts
+        .iter()
+        .filter(|(item, sample, scored)| {
+            before.get(&(item.clone(), *sample)) != Some(&(scored.outcome, scored.rule.clone()))
+        })
+        .count() as u64;
+    store.rescore(run_id, &scorer.id(), &verdicts)?;
+    Ok(RescoreReport {
+        from,
+        to: scorer.id(),
+        rescored: verdicts.len() as u64,
+        changed,
+    })
+}
+
 /// Scores every stored response of `run_id` again with `scorer`.
 async fn rescore<S: RunStore + ?Sized>(
     store: &mut S,
     run_id: &str,
-    scorer: &dyn Scorer,
-) -> Result<(), StoreError> {
+    scorer: &Arc<dyn Scorer>,
+    concurrency: usize,
+) -> Result<(), RunError> {
     let run = store.load_run(run_id)?;
-    let items: HashMap<&str, Item> = run
+    let verdicts = score_stored(&run, scorer, concurrency).await?;
+    Ok(store.rescore(run_id, &scorer.id(), &verdicts)?)
+}
+
+/// The verdicts of `scorer` on every answered sample of `run`, in the run's sample order,
+/// with at most `concurrency` being scored at once.
+async fn score_stored(
+    run: &medeval_store::StoredRun,
+    scorer: &Arc<dyn Scorer>,
+    concurrency: usize,
+) -> Result<Vec<(String, u32, Scored)>, RunError> {
+    let items: HashMap<&str, Arc<Item>> = run
         .items
         .iter()
-        .map(|record| (record.id.as_str(), record.to_item()))
+        .map(|record| (record.id.as_str(), Arc::new(record.to_item())))
         .collect();
-    let mut verdicts: Vec<(String, u32, Scored)> = Vec::with_capacity(run.samples.len());
-    for sample in &run.samples {
-        let (Some(completion), Some(item)) = (
-            sample.completion.as_ref(),
-            items.get(sample.item_id.as_str()),
-        ) else {
-            continue;
-        };
-        let scored = verdict(scorer, item, completion).await;
-        verdicts.push((sample.item_id.clone(), sample.sample, scored));
+    let mut queue = run.samples.iter().enumerate().filter_map(|(at, sample)| {
+        let completion = sample.completion.clone()?;
+        let item = Arc::clone(items.get(sample.item_id.as_str())?);
+        Some((at, sample.item_id.clone(), sample.sample, item, completion))
+    });
+    let mut verdicts: Vec<(usize, String, u32, Scored)> = Vec::new();
+    let mut tasks = JoinSet::new();
+    loop {
+        while tasks.len() < concurrency.max(1) {
+            let Some((at, item_id, sample, item, completion)) = queue.next() else {
+                break;
+            };
+            let scorer = Arc::clone(scorer);
+            tasks.spawn(async move {
+                let scored = verdict(scorer.as_ref(), &item, &completion).await;
+                (at, item_id, sample, scored)
+            });
+        }
+        match tasks.join_next().await {
+            Some(joined) => verdicts.push(joined.map_err(|e| RunError::Task(e.to_string()))?),
+            None => break,
+        }
     }
-    store.rescore(run_id, &scorer.id(), &verdicts)
+    verdicts.sort_by_key(|(at, ..)| *at);
+    Ok(verdicts
+        .into_iter()
+        .map(|(_, item_id, sample, scored)| (item_id, sample, scored))
+        .collect())
 }

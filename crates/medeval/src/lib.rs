@@ -37,6 +37,7 @@ pub mod summary;
 pub use plan::{BenchmarkPlan, BenchmarkRequest, PlanError, Planned, PlannedBenchmark};
 pub use session::{Session, SessionError};
 pub use spec::{
-    Connection, EndpointModel, ItemSet, ModelSpec, RunSpec, RunSpecBuilder, Sampling, SpecError,
+    Connection, EndpointModel, ItemSet, JudgeSettings, ModelSpec, RunParts, RunSpec,
+    RunSpecBuilder, Sampling, SpecError,
 };
 pub use summary::{ErrorReason, RunSummary, scored_run, summarize_stored};

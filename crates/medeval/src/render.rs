@@ -26,6 +26,7 @@ pub fn summary_text(run: &StoredRun, summary: &RunSummary, format: Format) -> St
         run_header(run, summary.missing, summary.errors())
             + &error_lines(summary)
             + &truncation_line(summary.truncated)
+            + &summary.judge.as_ref().map(judge_line).unwrap_or_default()
     } else {
         String::new()
     };
@@ -93,6 +94,41 @@ pub fn truncation_line(truncated: u64) -> String {
             "{n} answer(s) were cut by the token limit (finish_reason length) and read only where they ended before the cut; raise --max-tokens to let the model finish\n\n"
         ),
     }
+}
+
+/// The judge of a judged run, printed above its numbers: who judged under which spec, how
+/// many answers it decided and could not, and how often it disagreed with the rules.
+pub fn judge_line(judge: &crate::summary::JudgeSummary) -> String {
+    let mut line = format!(
+        "judge: {}, {} {}, temperature {} · {} judged",
+        judge.model,
+        judge.spec,
+        medeval_core::short_hash(&judge.spec_hash),
+        judge.temperature,
+        judge.judged
+    );
+    if judge.unjudged > 0 {
+        let reasons: Vec<String> = judge
+            .unjudged_reasons
+            .iter()
+            .map(|(reason, n)| format!("{reason} {n}"))
+            .collect();
+        line += &format!(
+            ", {} unjudged ({}; counted as unparsed)",
+            judge.unjudged,
+            reasons.join(", ")
+        );
+    } else {
+        line += ", 0 unjudged";
+    }
+    if let Some(share) = judge.rule_judge_disagreement {
+        line += &format!(
+            " · rule and judge disagree on {:.1}% of {}",
+            share * 100.0,
+            judge.rule_judge_compared
+        );
+    }
+    line + "\n\n"
 }
 
 /// The lines above a run's tables: what was run, and whether the numbers are final.

@@ -9,11 +9,18 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use medeval_models::{ApiKey, ChatClient, ClientConfig, ClientError, EndpointHealth};
-use medeval_run::{Answerer, Progress, RunError, RunPlan, RunReport, execute};
-use medeval_store::{Store, StoreError};
+use std::sync::Mutex;
 
-use crate::spec::{Connection, EndpointModel, ModelSpec, RunSpec};
+use medeval_core::Completion;
+use medeval_judge::{Judge, JudgeCache, JudgeScorer};
+use medeval_models::{ApiKey, ChatClient, ClientConfig, ClientError, EndpointHealth};
+use medeval_run::{
+    Answerer, Progress, RescoreReport, RunError, RunPlan, RunReport, execute, rescore_stored,
+};
+use medeval_score::{RuleScorer, Scorer};
+use medeval_store::{ResponseCache, Store, StoreError};
+
+use crate::spec::{Connection, EndpointModel, JudgeSettings, ModelSpec, RunParts, RunSpec};
 
 /// Why a session cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +46,9 @@ pub enum SessionError {
     /// The run failed (samples committed before the failure are kept).
     #[error(transparent)]
     Run(#[from] RunError),
+    /// The store failed after it was opened.
+    #[error(transparent)]
+    StoreFailed(#[from] StoreError),
 }
 
 /// A client built for one model and endpoint set, and the settings it was built from.
@@ -101,10 +111,15 @@ impl Session {
     /// client (reading the API key from its variable) and checks every endpoint. Returns
     /// warnings about endpoints whose model list could not be read. Baselines need nothing.
     pub fn connect(&mut self, spec: &RunSpec) -> Result<Vec<String>, SessionError> {
-        match spec.model() {
-            ModelSpec::Baseline(_) => Ok(Vec::new()),
-            ModelSpec::Endpoint(model) => self.client_for(model).map(|(_, warnings)| warnings),
+        let mut warnings = match spec.model() {
+            ModelSpec::Baseline(_) => Vec::new(),
+            ModelSpec::Endpoint(model) => self.client_for(model)?.1,
+        };
+        if let Some(judge) = spec.judge() {
+            let (_, judge_warnings) = self.client_for(&judge.model)?;
+            warnings.extend(judge_warnings.into_iter().map(|w| format!("judge: {w}")));
         }
+        Ok(warnings)
     }
 
     /// Executes `spec` to the end, or until `stop` completes (then the run is left resumable).
@@ -116,7 +131,13 @@ impl Session {
         progress: &dyn Progress,
         stop: impl Future<Output = ()>,
     ) -> Result<RunReport, SessionError> {
-        let (manifest, items, model, scorer) = spec.into_parts();
+        let RunParts {
+            manifest,
+            items,
+            model,
+            scorer,
+            judge,
+        } = spec.into_parts();
         let (answerer, in_flight) = match &model {
             ModelSpec::Baseline(baseline) => (
                 Answerer::Baseline(*baseline),
@@ -130,6 +151,15 @@ impl Session {
                 )
             }
         };
+        // A judged sample holds its place in the window while the judge answers, so the window
+        // grows by the judge's requests in flight: candidate requests keep flowing meanwhile.
+        let (scorer, judge_in_flight) = match &judge {
+            Some(judge) => (
+                self.judge_scorer(judge)?,
+                judge.model.connection.concurrency,
+            ),
+            None => (scorer, 0),
+        };
         let plan = RunPlan {
             manifest,
             items,
@@ -137,16 +167,49 @@ impl Session {
             fresh,
             // Twice the requests in flight: images of the next samples are prepared while
             // earlier ones are on the wire.
-            window: in_flight * 2,
+            window: in_flight * 2 + judge_in_flight,
             scorer,
         };
-        let store = match &mut self.store {
-            Some(store) => store,
-            None => self.store.insert(open_store(&self.store_path)?),
-        };
+        let store = open_once(&mut self.store, &self.store_path)?;
         Ok(self
             .runtime
             .block_on(execute(store, plan, progress, stop))?)
+    }
+
+    /// Scores every stored response of `run_id` again: by `judge` where it applies (its
+    /// replies kept in the store's cache, so asking again costs nothing), else by the rules
+    /// alone. No sample is requested; see [`medeval_run::rescore_stored`].
+    pub fn rescore(
+        &mut self,
+        run_id: &str,
+        judge: Option<&JudgeSettings>,
+    ) -> Result<RescoreReport, SessionError> {
+        let (scorer, concurrency): (Arc<dyn Scorer>, usize) = match judge {
+            Some(judge) => (
+                self.judge_scorer(judge)?,
+                judge.model.connection.concurrency.max(1) * 2,
+            ),
+            None => (Arc::new(RuleScorer), 1),
+        };
+        let store = open_once(&mut self.store, &self.store_path)?;
+        Ok(self
+            .runtime
+            .block_on(rescore_stored(store, run_id, &scorer, concurrency))?)
+    }
+
+    /// The judge scorer of `judge`: its client checked, its replies cached in the store.
+    fn judge_scorer(&mut self, judge: &JudgeSettings) -> Result<Arc<dyn Scorer>, SessionError> {
+        let (client, _) = self.client_for(&judge.model)?;
+        let reader: Box<dyn ResponseCache> = Box::new(self.store()?.cache_reader()?);
+        let cache = StoreCache(Mutex::new(reader));
+        let asking =
+            Judge::new(Arc::clone(&judge.spec), client, judge.sampling).with_cache(Arc::new(cache));
+        Ok(Arc::new(JudgeScorer::new(asking, judge.scope)))
+    }
+
+    /// The store, opened (or created) on first use.
+    fn store(&mut self) -> Result<&mut Store, SessionError> {
+        open_once(&mut self.store, &self.store_path)
     }
 
     /// Attempts, failures and breaker state of every endpoint this session used, per model.
@@ -190,6 +253,36 @@ impl Session {
         });
         Ok((client, warnings))
     }
+}
+
+/// The store's response cache as a judge's cache. A cache that fails is skipped: the judge is
+/// asked (or its reply not kept), and the run goes on.
+struct StoreCache(Mutex<Box<dyn ResponseCache>>);
+
+impl JudgeCache for StoreCache {
+    fn get(&self, key: &str) -> Option<Completion> {
+        let cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.get(key).ok().flatten()
+    }
+
+    fn put(&self, key: &str, model: &str, reply: &Completion) {
+        let cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = cache.put(key, model, reply);
+    }
+}
+
+/// The store in `slot`, opened from `path` the first time.
+fn open_once<'a>(slot: &'a mut Option<Store>, path: &Path) -> Result<&'a mut Store, SessionError> {
+    Ok(match slot {
+        Some(store) => store,
+        None => slot.insert(open_store(path)?),
+    })
 }
 
 fn open_store(path: &Path) -> Result<Store, SessionError> {

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use medeval_core::{
     AnswerType, Decoding, ImageEncoding, ImagePolicy, Item, ItemsSource, ModelKind, ModelRecord,
-    PromptTemplate, RunManifest,
+    PromptTemplate, RunManifest, ScorerId,
 };
+use medeval_judge::{JudgeSampling, JudgeScope, JudgeSpec, judge_identity};
 use medeval_models::Baseline;
 use medeval_probe::{Variant, VariantError};
 use medeval_score::{RuleScorer, Scorer};
@@ -77,6 +78,74 @@ pub enum ModelSpec {
     Endpoint(EndpointModel),
     /// A built-in baseline: no server.
     Baseline(Baseline),
+}
+
+/// A judge for a run's open answers: a second model behind its own endpoints, asked under a
+/// spec. Its identity (spec hash, model, temperature, scope) is the run's scorer identity.
+#[derive(Debug, Clone)]
+pub struct JudgeSettings {
+    /// The judge model and how to reach it (its own key variable, concurrency, retries).
+    pub model: EndpointModel,
+    /// What the judge is asked and how its reply is read.
+    pub spec: Arc<JudgeSpec>,
+    /// Sampling settings sent with every judge request (default: the spec's).
+    pub sampling: JudgeSampling,
+    /// Which answers the judge decides (default: open answers).
+    pub scope: JudgeScope,
+    /// Allow the judge to be the model under test (refused by default: a model grading itself
+    /// is biased towards its own answers).
+    pub allow_self_judge: bool,
+}
+
+impl JudgeSettings {
+    /// The judge `model` under `spec`, with the spec's sampling settings, for open answers.
+    pub fn new(model: EndpointModel, spec: JudgeSpec) -> Self {
+        Self {
+            sampling: JudgeSampling::of(&spec),
+            spec: Arc::new(spec),
+            model,
+            scope: JudgeScope::Open,
+            allow_self_judge: false,
+        }
+    }
+
+    /// The scorer identity a run judged this way records.
+    pub fn identity(&self) -> ScorerId {
+        judge_identity(&self.spec, &self.model.name, &self.sampling, self.scope)
+    }
+
+    /// Refuses a judge that is the model under test, unless allowed.
+    fn check_against(&self, candidate: &ModelSpec) -> Result<(), SpecError> {
+        let ModelSpec::Endpoint(candidate) = candidate else {
+            return Ok(());
+        };
+        let same_server = candidate.endpoints.iter().any(|url| {
+            self.model
+                .endpoints
+                .iter()
+                .any(|judge| same_url(url, judge))
+        });
+        if !self.allow_self_judge && same_server && candidate.name == self.model.name {
+            return Err(SpecError::SelfJudge(candidate.name.clone()));
+        }
+        if self.model.endpoints.is_empty() {
+            return Err(SpecError::NoJudgeEndpoint);
+        }
+        for (flag, value) in [
+            ("judge-temperature", self.sampling.temperature),
+            ("judge-top-p", self.sampling.top_p),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(SpecError::BadNumber { flag, value });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
 /// Sampling settings sent with every request.
@@ -148,6 +217,14 @@ pub enum SpecError {
     /// A time limit of zero.
     #[error("--timeout must be a positive number of seconds")]
     ZeroTimeout,
+    /// The judge is the model under test.
+    #[error(
+        "the judge is the model under test ({0} at the same endpoint): a model grading its own answers favours them; judge with another model, or pass --allow-self-judge to do it anyway"
+    )]
+    SelfJudge(String),
+    /// A judge without endpoints.
+    #[error("--judge-endpoint is required with --judge-model")]
+    NoJudgeEndpoint,
     /// No endpoint to send requests to.
     #[error("--endpoint is required with --model")]
     NoEndpoint,
@@ -164,6 +241,7 @@ pub struct RunSpec {
     items: Vec<Item>,
     model: ModelSpec,
     scorer: Arc<dyn Scorer>,
+    judge: Option<JudgeSettings>,
     /// The probe variant the items were expanded by.
     variant: Option<Variant>,
     /// Items a variant left out (it does not apply to them); 0 without a variant.
@@ -185,6 +263,7 @@ impl RunSpec {
             samples_per_item: 1,
             cache: true,
             scorer: Arc::new(RuleScorer),
+            judge: None,
         }
     }
 
@@ -266,10 +345,37 @@ impl RunSpec {
         &self.scorer
     }
 
-    /// The parts an engine needs to execute the spec.
-    pub fn into_parts(self) -> (RunManifest, Vec<Item>, ModelSpec, Arc<dyn Scorer>) {
-        (self.manifest, self.items, self.model, self.scorer)
+    /// The judge of the run's open answers, if it has one (then [`RunSpec::scorer`] is the
+    /// rules, and a session builds the judge scorer once its endpoints have answered).
+    pub fn judge(&self) -> Option<&JudgeSettings> {
+        self.judge.as_ref()
     }
+
+    /// The parts an engine needs to execute the spec.
+    pub fn into_parts(self) -> RunParts {
+        RunParts {
+            manifest: self.manifest,
+            items: self.items,
+            model: self.model,
+            scorer: self.scorer,
+            judge: self.judge,
+        }
+    }
+}
+
+/// A [`RunSpec`] taken apart for execution.
+#[derive(Debug)]
+pub struct RunParts {
+    /// The manifest.
+    pub manifest: RunManifest,
+    /// The items.
+    pub items: Vec<Item>,
+    /// What answers them.
+    pub model: ModelSpec,
+    /// The scorer, unless a judge is to be built.
+    pub scorer: Arc<dyn Scorer>,
+    /// The judge, when the run has one.
+    pub judge: Option<JudgeSettings>,
 }
 
 /// Items to run, with where they came from.
@@ -295,6 +401,7 @@ pub struct RunSpecBuilder {
     samples_per_item: u32,
     cache: bool,
     scorer: Arc<dyn Scorer>,
+    judge: Option<JudgeSettings>,
 }
 
 impl RunSpecBuilder {
@@ -334,6 +441,13 @@ impl RunSpecBuilder {
         self
     }
 
+    /// A judge for open answers (default: none, the rules score everything). The judge must not
+    /// be the model under test unless [`JudgeSettings::allow_self_judge`] says so.
+    pub fn judge(mut self, judge: JudgeSettings) -> Self {
+        self.judge = Some(judge);
+        self
+    }
+
     /// Checks the settings against `items` and builds the run's manifest. With a variant, the
     /// run covers the variant's expansion of the items (made with `seed`) instead of the items.
     pub fn build(
@@ -342,6 +456,9 @@ impl RunSpecBuilder {
         variant: Option<(&Variant, u64)>,
     ) -> Result<RunSpec, SpecError> {
         self.check_samples()?;
+        if let Some(judge) = &self.judge {
+            judge.check_against(&self.model)?;
+        }
         let sampling = &self.sampling;
         for (flag, value) in [
             ("temperature", Some(sampling.temperature)),
@@ -408,7 +525,10 @@ impl RunSpecBuilder {
             images: self.images,
             samples_per_item: self.samples_per_item,
             cache: self.cache,
-            scorer: self.scorer.id(),
+            scorer: match &self.judge {
+                Some(judge) => judge.identity(),
+                None => self.scorer.id(),
+            },
             variant: variant.map(|(variant, seed)| variant.recorded(seed)),
             started_at: None,
             finished_at: None,
@@ -418,6 +538,7 @@ impl RunSpecBuilder {
             items,
             model: self.model.clone(),
             scorer: Arc::clone(&self.scorer),
+            judge: self.judge.clone(),
             variant: variant.map(|(variant, _)| variant.clone()),
             left_out,
         })

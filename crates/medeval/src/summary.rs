@@ -52,9 +52,87 @@ pub struct RunSummary {
     /// `--max-tokens` may be too low for it. A cut answer is read only where it ended before
     /// the cut (otherwise `unparsed:truncated`).
     pub truncated: u64,
+    /// Who judged the run's open answers and how it went, for runs scored by a judge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge: Option<JudgeSummary>,
     /// Samples that ended in error ([`ScoredRun::errors`]); in the JSON, the counts hold them.
     #[serde(skip)]
     errors: u64,
+}
+
+/// A judged run's judge: who it is, how many answers it decided, how many it could not, and
+/// how often it disagreed with the rules' normalised match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JudgeSummary {
+    /// The judge model.
+    pub model: String,
+    /// The judge spec's name.
+    pub spec: String,
+    /// SHA-256 of the spec's content.
+    pub spec_hash: String,
+    /// The temperature sent to the judge.
+    pub temperature: String,
+    /// Which answers the judge decides (`open`, `open+unparsed`).
+    pub scope: String,
+    /// Samples the judge decided (met or not met).
+    pub judged: u64,
+    /// Samples the judge was asked about (or would have been) without a verdict; they count
+    /// as `unparsed` under the run's non-answer policy.
+    pub unjudged: u64,
+    /// Unjudged samples by reason (`judge-error`, `no-verdict`, `empty-candidate` ...).
+    pub unjudged_reasons: std::collections::BTreeMap<String, u64>,
+    /// Of the judged samples the rules could also read, the share where the rules' normalised
+    /// match and the judge disagree; `None` when there are none.
+    pub rule_judge_disagreement: Option<f64>,
+    /// How many judged samples that share is over.
+    pub rule_judge_compared: u64,
+}
+
+/// The judge summary of `run`, when a judge scored it.
+pub fn judge_summary(run: &StoredRun) -> Option<JudgeSummary> {
+    let record = run.manifest.scorer.judge.as_ref()?;
+    let mut summary = JudgeSummary {
+        model: record.model.clone(),
+        spec: record.spec.clone(),
+        spec_hash: record.spec_hash.clone(),
+        temperature: record.temperature.clone(),
+        scope: record.scope.clone(),
+        judged: 0,
+        unjudged: 0,
+        unjudged_reasons: std::collections::BTreeMap::new(),
+        rule_judge_disagreement: None,
+        rule_judge_compared: 0,
+    };
+    let mut disagreements = 0u64;
+    for sample in &run.samples {
+        let rule = sample.scored.rule.as_str();
+        let met = match rule {
+            "judge:met" => true,
+            "judge:not-met" => false,
+            _ => {
+                if let Some(reason) = rule.strip_prefix("judge:unjudged:") {
+                    summary.unjudged += 1;
+                    *summary
+                        .unjudged_reasons
+                        .entry(reason.to_owned())
+                        .or_default() += 1;
+                }
+                continue;
+            }
+        };
+        summary.judged += 1;
+        if let Some(rule_match) = sample.scored.metrics.get("rule_match") {
+            summary.rule_judge_compared += 1;
+            if (*rule_match == 1.0) != met {
+                disagreements += 1;
+            }
+        }
+    }
+    if summary.rule_judge_compared > 0 {
+        summary.rule_judge_disagreement =
+            Some(disagreements as f64 / summary.rule_judge_compared as f64);
+    }
+    Some(summary)
 }
 
 /// Stored answers that the token limit cut (`finish_reason` `"length"`).
@@ -151,6 +229,7 @@ pub fn summarize_stored(run: &StoredRun, options: &SummaryOptions) -> RunSummary
         repeated_error,
         error_reasons: error_reasons(run),
         truncated: truncated_answers(run),
+        judge: judge_summary(run),
         errors: scored.errors(),
     }
 }
