@@ -13,7 +13,9 @@
 //! - many comparisons: [`holm`] and [`benjamini_hochberg`] adjusted p-values, and bootstrap
 //!   intervals for leaderboard ranks ([`rank_intervals`]);
 //! - planning: [`items_needed`], [`minimum_detectable_effect`] and [`power_at`];
-//! - repeated sampling, k answers per item ([`summarize_repeated`]).
+//! - repeated sampling, k answers per item ([`summarize_repeated`]);
+//! - agreement between raters, a judge and people or two judges ([`cohen_kappa`],
+//!   [`krippendorff_alpha`], [`binary_agreement`]).
 //!
 //! Two rules hold throughout. Outcomes that are not judgements (`unparsed`, `refused`, `error`)
 //! enter every statistic by a [`NonJudgementPolicy`] the caller chooses, and every result carries
@@ -24,6 +26,7 @@
 //! `docs/statistics.md`.
 
 mod accuracy;
+mod agreement;
 mod bootstrap;
 mod cluster;
 mod error;
@@ -42,6 +45,9 @@ pub mod special;
 pub use accuracy::{
     AccuracyEstimate, CiMethod, CiMethodName, ClusterSummary, accuracy_replicates,
     estimate_accuracy,
+};
+pub use agreement::{
+    AlphaLevel, BinaryAgreement, balanced_f1, binary_agreement, cohen_kappa, krippendorff_alpha,
 };
 pub use bootstrap::{
     Bootstrap, BootstrapRecord, DEFAULT_REPLICATES, DEFAULT_SEED, Resampled, percentile_interval,
