@@ -40,6 +40,11 @@ enum Command {
     /// Rank several runs: accuracies, bootstrap intervals for the ranks, every pair compared
     /// with Holm and BH across the pairs.
     Rank(commands::rank::Args),
+    /// Score a stored run again without asking the model: by a judge (--judge-model) or by
+    /// this build's rules.
+    Rescore(commands::rescore::Args),
+    /// Judge specs, and how far a judge agrees with people or with another judge.
+    Judge(commands::judge::Args),
     /// Plan a comparison: items needed to detect an improvement, minimum detectable effect.
     Power(commands::power::Args),
     /// Stored runs side by side for a paper: models as rows, benchmarks as columns (optional
@@ -83,6 +88,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(args),
         Command::Rank(args) => commands::rank::run(args),
         Command::Power(args) => commands::power::run(args),
+        Command::Rescore(args) => commands::rescore::run(args),
+        Command::Judge(args) => commands::judge::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Probe(args) => commands::probe::run(args),
         Command::Table(args) => commands::table::run(args),

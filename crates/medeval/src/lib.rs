@@ -4,6 +4,7 @@
 //! A front end maps its own input (flags, a web form, Python arguments) to the typed values
 //! here, and prints or shows what comes back; everything in between lives here, once:
 //!
+//! - [`agreement`]: how far a judged run agrees with human labels, or runs with each other.
 //! - [`cards`]: benchmark cards and downloaded folders worded for a reader (listing, check
 //!   report, the line a verified benchmark prints).
 //! - [`plan`]: where items come from: a native items file ([`plan::items_file`]) or benchmark
@@ -25,6 +26,7 @@
 //! The leaf crates (`medeval-core`, `-data`, `-models`, `-score`, `-store`, `-run`, `-report`,
 //! `-stats`, `-probe`) stay usable on their own; this crate composes them.
 
+pub mod agreement;
 pub mod cards;
 pub mod plan;
 pub mod power;

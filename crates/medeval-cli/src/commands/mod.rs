@@ -21,6 +21,7 @@ macro_rules! out {
     }};
 }
 
+pub mod agree;
 pub mod bench;
 pub mod classify;
 pub mod compare;
@@ -28,11 +29,13 @@ pub mod demo;
 pub mod detect;
 pub mod froc;
 pub mod inputs;
+pub mod judge;
 pub mod output;
 pub mod power;
 pub mod probe;
 pub mod rank;
 pub mod recon;
+pub mod rescore;
 pub mod run;
 pub mod runs;
 pub mod sanity;

@@ -57,6 +57,11 @@ pub struct Args {
     pub report: ReportArgs,
     #[command(flatten)]
     pub probe: ProbeArgs,
+    #[command(
+        flatten,
+        next_help_heading = "Judge (open answers decided by a second model)"
+    )]
+    pub judge: super::judge::JudgeArgs,
     /// Only the first N items.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -257,6 +262,9 @@ impl Args {
             .cache(!self.decoding.no_cache);
         if let Some(path) = &self.decoding.prompt {
             settings = settings.prompt(read_prompt(path)?);
+        }
+        if let Some(judge) = self.judge.settings()? {
+            settings = settings.judge(judge);
         }
         Ok(settings)
     }
