@@ -38,13 +38,42 @@ struct Args {
     /// length.
     #[arg(long, requires = "answer_bytes")]
     chunked: bool,
+    /// Scripted answers, JSONL: `{"when": "TEXT", "answer": "..."}` per line; a chat request
+    /// whose prompt contains TEXT gets that answer (the first line that matches), others get
+    /// --answer.
+    #[arg(long, value_name = "FILE")]
+    answers: Option<std::path::PathBuf>,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
 }
 
+/// Reads `--answers`: (text the prompt contains, answer) per line, in order.
+fn scripted_answers(path: &std::path::Path) -> std::io::Result<Vec<(String, String)>> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        when: String,
+        answer: String,
+    }
+    let text = std::fs::read_to_string(path)?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(at, line)| {
+            let parsed: Line = serde_json::from_str(line).map_err(|e| {
+                std::io::Error::other(format!("{}, line {}: {e}", path.display(), at + 1))
+            })?;
+            Ok((parsed.when, parsed.answer))
+        })
+        .collect()
+}
+
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
+    let scripted = match &args.answers {
+        Some(path) => scripted_answers(path)?,
+        None => Vec::new(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.max(1))
         .enable_all()
@@ -61,7 +90,12 @@ fn main() -> std::io::Result<()> {
         let server = MockServer::builder()
             .latency(Duration::from_millis(args.latency_ms))
             .models(&models)
-            .rule(move |_| Reply::text(answer.clone()))
+            .rule(move |request| {
+                let scripted = scripted
+                    .iter()
+                    .find(|(when, _)| request.prompt.contains(when.as_str()));
+                Reply::text(scripted.map_or_else(|| answer.clone(), |(_, a)| a.clone()))
+            })
             .faults(move |request| {
                 if let Some(fault) = &oversized {
                     return Some(fault.clone());
