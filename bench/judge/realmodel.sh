@@ -84,9 +84,10 @@ done
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(f"rules (normalised exact match): vs labels n={a[\"n\"]} accuracy {a[\"accuracy\"]:.3f} kappa {a[\"kappa\"]}")' "$OUT/agree-rules.json"
 
 # Judged again with the first spec: every reply from the store, no request to llama-server.
-before=$(grep -c "POST /v1/chat/completions" "$OUT/llama-server.log")
+# llama-server logs one "launch_slot_" line per request it starts.
+before=$(grep -c "launch_slot_" "$OUT/llama-server.log")
 set -- $SPECS
 "$MEDEVAL" rescore "$FIRST" --store "$STORE" --json --judge-endpoint "$JUDGE_URL" \
     --judge-model qwen2.5-0.5b --judge-spec "$1" > "$OUT/cached.json" 2> "$OUT/cached.err"
-after=$(grep -c "POST /v1/chat/completions" "$OUT/llama-server.log")
+after=$(grep -c "launch_slot_" "$OUT/llama-server.log")
 echo "rescore with $1 from the cache: $((after - before)) judge request(s)"
