@@ -15,7 +15,9 @@
 //! - planning: [`items_needed`], [`minimum_detectable_effect`] and [`power_at`];
 //! - repeated sampling, k answers per item ([`summarize_repeated`]);
 //! - agreement between raters, a judge and people or two judges ([`cohen_kappa`],
-//!   [`krippendorff_alpha`], [`binary_agreement`]).
+//!   [`krippendorff_alpha`], [`binary_agreement`]);
+//! - fairness across patient groups: the accuracy gap and ratio between the best and worst
+//!   group ([`accuracy_gap`]) and a test of equal accuracy ([`test_equal_accuracy`]).
 //!
 //! Two rules hold throughout. Outcomes that are not judgements (`unparsed`, `refused`, `error`)
 //! enter every statistic by a [`NonJudgementPolicy`] the caller chooses, and every result carries
@@ -30,6 +32,7 @@ mod agreement;
 mod bootstrap;
 mod cluster;
 mod error;
+mod fairness;
 mod few_clusters;
 mod multiple;
 mod outcomes;
@@ -55,6 +58,11 @@ pub use bootstrap::{
 };
 pub use cluster::{ClusterRobustMean, cluster_robust_mean};
 pub use error::{Result, StatsError};
+pub use fairness::{
+    AccuracyGap, ChiSquare, DEFAULT_PERMUTATIONS, EqualityTest, EqualityTestMethod, GroupedOutcome,
+    MIN_EXPECTED_COUNT, PermutationTest, Permutations, accuracy_gap, chi_square_sf,
+    pearson_chi_square, permutation_chi_square, test_equal_accuracy,
+};
 pub use few_clusters::{
     CiFallback, ClusterBound, FallbackReason, MIN_CLUSTERS, cluster_bound, worst_case_n,
 };
