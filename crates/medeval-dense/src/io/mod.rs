@@ -1,4 +1,6 @@
-//! Readers for label maps: NIfTI-1/2, MetaImage (MHA/MHD), NRRD, PNG and TIFF.
+//! Readers for label maps: NIfTI-1/2, MetaImage (MHA/MHD), NRRD, PNG and TIFF; the same readers
+//! return intensity images for reconstruction metrics ([`read_intensity_image`], up to four axes,
+//! and NumPy `.npy` arrays, read by `npy`).
 //!
 //! The volumetric formats are read by small hand-written header parsers on top of `flate2`
 //! rather than through the `nifti` crate: that crate pulls `nalgebra` and `ndarray`, converts
