@@ -66,22 +66,13 @@ for spec in $SPECS; do
     wall=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
     "$MEDEVAL" judge agree "$FIRST" --store "$STORE" --labels "$OUT/labels.jsonl" --json > "$OUT/agree-$spec.json" \
         || die "judge agree failed"
-    python3 - "$OUT/run-$spec.json" "$OUT/agree-$spec.json" "$spec" "$wall" <<'PY'
-import json, sys
-run, agree, spec, wall = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
-judge = run["judge"]
-ci = lambda v: "[%.3f, %.3f]" % tuple(v) if v else ""
-print(f"{spec}: judged {judge['judged']}, unjudged {judge['unjudged']} {judge['unjudged_reasons']}, {wall} s; "
-      f"vs labels n={agree['n']} accuracy {agree['accuracy']:.3f} {ci(agree['accuracy_ci'])} "
-      f"kappa {agree['kappa'] if agree['kappa'] is None else round(agree['kappa'], 3)} {ci(agree['kappa_ci'])} "
-      f"balanced F1 {agree['balanced_f1']:.3f}; rule-judge disagreement {judge['rule_judge_disagreement']}")
-PY
+    python3 bench/judge/summarise.py "$spec" "$wall" "$OUT/run-$spec.json" "$OUT/agree-$spec.json"
 done
 
 # The rules alone against the same labels, for comparison.
 "$MEDEVAL" rescore "$FIRST" --store "$STORE" --json > "$OUT/rules.json" 2> "$OUT/rules.err"
 "$MEDEVAL" judge agree "$FIRST" --store "$STORE" --labels "$OUT/labels.jsonl" --json > "$OUT/agree-rules.json"
-python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(f"rules (normalised exact match): vs labels n={a[\"n\"]} accuracy {a[\"accuracy\"]:.3f} kappa {a[\"kappa\"]}")' "$OUT/agree-rules.json"
+python3 bench/judge/summarise.py rules - "$OUT/rules.json" "$OUT/agree-rules.json"
 
 # Judged again with the first spec: every reply from the store, no request to llama-server.
 # llama-server logs one "launch_slot_" line per request it starts.

@@ -388,6 +388,28 @@ fn an_endpoint_down_at_the_start_stops_the_run_before_anything_is_sent_or_stored
     assert!(!store.exists(), "no store is created");
 }
 
+/// An `https://` URL for a plain-HTTP server (llama-server and vLLM serve plain HTTP by default)
+/// is refused with what happened and the URL to use, not a bare handshake failure or timeout.
+#[test]
+fn an_https_url_for_a_plain_http_server_says_to_use_http() {
+    let rt = runtime();
+    let server = rt
+        .block_on(MockServer::builder().rule(|_| Reply::text("B")).start())
+        .unwrap();
+    let plain = server.url();
+    let tls = plain.replacen("http://", "https://", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let items = write_items(dir.path(), 1);
+    let store = dir.path().join("runs.db");
+    let args = run_command(&items, &[&tls], "mock-model", &store, &[]);
+    let output = cli(&args).run();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("speaks plain HTTP"), "{err}");
+    assert!(err.contains(&format!("use --endpoint {plain}")), "{err}");
+    assert!(!store.exists(), "no store is created");
+}
+
 /// A model name the server does not list stops the run before anything is sent, and the error
 /// says how to start anyway; with `--no-model-check` the run is made and the mismatch is a
 /// warning.

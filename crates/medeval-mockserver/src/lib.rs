@@ -377,7 +377,11 @@ async fn serve_connection(
     }
 }
 
-/// Reads one request; `Ok(None)` when the client closed the connection cleanly.
+/// The first byte of a TLS record carrying a handshake (a ClientHello).
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// Reads one request; `Ok(None)` when the client closed the connection cleanly (or spoke TLS,
+/// which gets a 400 and the connection closed).
 async fn read_request(
     stream: &mut TcpStream,
     buffer: &mut Vec<u8>,
@@ -392,6 +396,16 @@ async fn read_request(
             return Ok(None);
         }
         buffer.extend_from_slice(&chunk[..n]);
+        if buffer.first() == Some(&TLS_HANDSHAKE) {
+            // A TLS client speaking to this plain-HTTP server: answer as HTTP servers do to
+            // bytes that are not HTTP, and close.
+            stream
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await?;
+            return Ok(None);
+        }
     };
     let head = String::from_utf8_lossy(&buffer[..header_end]).into_owned();
     let mut lines = head.split("\r\n");

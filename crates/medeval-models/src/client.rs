@@ -152,6 +152,16 @@ pub enum ClientError {
         /// The transport error.
         reason: String,
     },
+    /// An `https://` endpoint is a plain-HTTP server.
+    #[error(
+        "cannot reach {endpoint} over TLS, but {plain} answers: the server speaks plain HTTP; use --endpoint {plain}"
+    )]
+    PlainHttp {
+        /// The endpoint's base URL, as given.
+        endpoint: String,
+        /// The same address over plain HTTP.
+        plain: String,
+    },
     /// An endpoint refused the credentials.
     #[error("{endpoint} answered HTTP {status}: the API key was refused or is missing")]
     Unauthorized {
@@ -590,10 +600,21 @@ impl ChatClient {
         if let Some(key) = &self.config.api_key {
             request = request.header(AUTHORIZATION, format!("Bearer {}", key.secret()));
         }
-        let response = request.send().await.map_err(|e| ClientError::Unreachable {
-            endpoint: endpoint.base.clone(),
-            reason: describe_transport_error(&e),
-        })?;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => {
+                if let Some(plain) = self.answers_plain_http(endpoint).await {
+                    return Err(ClientError::PlainHttp {
+                        endpoint: endpoint.base.clone(),
+                        plain,
+                    });
+                }
+                return Err(ClientError::Unreachable {
+                    endpoint: endpoint.base.clone(),
+                    reason: describe_transport_error(&error),
+                });
+            }
+        };
         let status = response.status().as_u16();
         let limit = if status == 200 {
             self.config.max_response_bytes
@@ -605,6 +626,24 @@ impl ChatClient {
             Err(BodyError::Transport(_)) => Vec::new(),
         };
         Ok((status, body))
+    }
+
+    /// When an `https://` endpoint could not be reached: the same address as `http://`, if a
+    /// plain-HTTP server answers there (any HTTP status), so the error can say what happened
+    /// instead of a bare timeout or handshake failure.
+    async fn answers_plain_http(&self, endpoint: &Endpoint) -> Option<String> {
+        let plain = endpoint.models_url.strip_prefix("https://")?;
+        let probe = format!("http://{plain}");
+        self.http
+            .get(&probe)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .ok()?;
+        Some(format!(
+            "http://{}",
+            endpoint.base.strip_prefix("https://")?
+        ))
     }
 
     /// Sends one chat request body, retrying as described in the module documentation.
