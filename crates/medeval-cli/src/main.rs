@@ -37,6 +37,9 @@ enum Command {
     /// Compare two runs on the items both answered: accuracies, difference with its interval,
     /// McNemar's test, paired bootstrap, discordant items; several pairs with Holm and BH.
     Compare(commands::compare::Args),
+    /// Is a run equally good for every patient group? Per-group accuracy, the gap and ratio
+    /// between the best and worst group, a test of equal accuracy, Holm across fields.
+    Fairness(commands::fairness::Args),
     /// Rank several runs: accuracies, bootstrap intervals for the ranks, every pair compared
     /// with Holm and BH across the pairs.
     Rank(commands::rank::Args),
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Rank(args) => commands::rank::run(args),
+        Command::Fairness(args) => commands::fairness::run(args),
         Command::Power(args) => commands::power::run(args),
         Command::Rescore(args) => commands::rescore::run(args),
         Command::Judge(args) => commands::judge::run(args),

@@ -7,6 +7,8 @@
 //! - [`agreement`]: how far a judged run agrees with human labels, or runs with each other.
 //! - [`cards`]: benchmark cards and downloaded folders worded for a reader (listing, check
 //!   report, the line a verified benchmark prints).
+//! - [`fairness`]: whether a run is equally good for every patient group (`medeval
+//!   fairness`): per-group accuracy, gap, ratio, worst group and a test of equal accuracy.
 //! - [`plan`]: where items come from: a native items file ([`plan::items_file`]) or benchmark
 //!   cards, resolved, verified and loaded ([`BenchmarkPlan`]), expanded into one run per probe
 //!   variant ([`plan::runs_for`]).
@@ -28,6 +30,7 @@
 
 pub mod agreement;
 pub mod cards;
+pub mod fairness;
 pub mod plan;
 pub mod power;
 pub mod render;

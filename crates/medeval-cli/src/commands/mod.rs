@@ -27,6 +27,7 @@ pub mod classify;
 pub mod compare;
 pub mod demo;
 pub mod detect;
+pub mod fairness;
 pub mod froc;
 pub mod inputs;
 pub mod judge;
