@@ -76,11 +76,18 @@ pub struct JudgeSpec {
     hash: String,
 }
 
-/// What a spec says that can change a verdict; hashed in this form (JSON, fields in order), so
-/// comments, layout and prose about the spec do not change its identity.
+/// A spec file as written. What can change a verdict is hashed in its serialised form (JSON,
+/// fields in order); the name and the prose about the spec are not serialised, so they, comments
+/// and layout do not change its identity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SpecContent {
+    #[serde(default, skip_serializing)]
+    name: Option<String>,
+    #[serde(default, skip_serializing)]
+    description: Option<String>,
+    #[serde(default, skip_serializing)]
+    origin: Option<String>,
     #[serde(default = "default_version")]
     version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,45 +118,6 @@ struct VerdictContent {
     scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     json_field: Option<String>,
-}
-
-/// A spec file: the content plus what describes it. Read as one table (no `flatten`, which
-/// would let unknown keys through), then split.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SpecFile {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    origin: Option<String>,
-    #[serde(default = "default_version")]
-    version: String,
-    #[serde(default)]
-    system: Option<String>,
-    template: String,
-    #[serde(default = "default_max_tokens")]
-    max_tokens: u32,
-    #[serde(default)]
-    temperature: f64,
-    #[serde(default)]
-    delimiters: Vec<String>,
-    verdict: VerdictContent,
-}
-
-impl SpecFile {
-    fn content(&self) -> SpecContent {
-        SpecContent {
-            version: self.version.clone(),
-            system: self.system.clone(),
-            template: self.template.clone(),
-            max_tokens: self.max_tokens,
-            temperature: self.temperature,
-            delimiters: self.delimiters.clone(),
-            verdict: self.verdict.clone(),
-        }
-    }
 }
 
 fn default_version() -> String {
@@ -251,8 +219,7 @@ impl JudgeSpec {
             origin: origin.to_owned(),
             message,
         };
-        let file: SpecFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let content = file.content();
+        let mut content: SpecContent = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let template = parse_template(&content.template).map_err(invalid)?;
         if !template
             .iter()
@@ -279,9 +246,12 @@ impl JudgeSpec {
         }
         let canonical = serde_json::to_string(&content).unwrap_or_default();
         Ok(JudgeSpec {
-            name: file.name.unwrap_or_else(|| default_name.to_owned()),
-            description: file.description.unwrap_or_default(),
-            origin: file.origin.unwrap_or_default(),
+            name: content
+                .name
+                .take()
+                .unwrap_or_else(|| default_name.to_owned()),
+            description: content.description.take().unwrap_or_default(),
+            origin: content.origin.take().unwrap_or_default(),
             hash: sha256_hex(canonical.as_bytes()),
             content,
             template,

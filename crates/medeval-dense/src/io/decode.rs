@@ -173,7 +173,7 @@ pub fn read_f64_samples(
     let mut read = 0;
     while remaining > 0 {
         let want = remaining.min(buffer.len());
-        let got = fill_from(reader, &mut buffer[..want])?;
+        let got = super::fill(reader, &mut buffer[..want])?;
         extend_f64(&mut values, &buffer[..got - got % size], sample, order);
         read += got;
         remaining -= got;
@@ -200,7 +200,7 @@ fn read_f32_samples(
     let mut read = 0;
     while remaining > 0 {
         let want = remaining.min(buffer.len());
-        let got = fill_from(reader, &mut buffer[..want])?;
+        let got = super::fill(reader, &mut buffer[..want])?;
         let words = buffer[..got - got % 4]
             .chunks_exact(4)
             .map(|c| <[u8; 4]>::try_from(c).unwrap_or([0; 4]));
@@ -215,19 +215,6 @@ fn read_f32_samples(
         }
     }
     Ok((Samples::F32(values), read))
-}
-
-fn fill_from(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
 
 fn apply_scaling(values: &mut [f64], scaling: Option<Scaling>) {

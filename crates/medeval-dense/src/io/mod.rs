@@ -503,6 +503,22 @@ fn spatial_shape(path: &Path, shape: &[usize]) -> Result<([usize; 3], usize), Re
     }
 }
 
+/// Reads into `buf` until it is full or the stream ends; returns how many bytes were read (less
+/// than `buf.len()` only at the end of the stream). Unlike `read_exact`, a short file is a count
+/// the caller can name in its error, not an opaque `UnexpectedEof`.
+fn fill(reader: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

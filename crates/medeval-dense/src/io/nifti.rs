@@ -36,7 +36,8 @@ pub(crate) fn read(path: &Path, target: Target) -> Result<Decoded, ReadError> {
     let compressed = is_gzip(path)?;
     let mut reader = open_maybe_gzip(path)?;
     let mut raw = vec![0u8; NIFTI2_HEADER];
-    let got = fill(&mut *reader, &mut raw[..4]).map_err(|e| stream_error(path, compressed, e))?;
+    let got =
+        super::fill(&mut *reader, &mut raw[..4]).map_err(|e| stream_error(path, compressed, e))?;
     if got < 4 {
         return Err(bad_magic(path, format!("file is only {got} bytes long")));
     }
@@ -63,7 +64,7 @@ pub(crate) fn read(path: &Path, target: Target) -> Result<Decoded, ReadError> {
     } else {
         NIFTI2_HEADER
     };
-    let got = fill(&mut *reader, &mut raw[4..header_len])
+    let got = super::fill(&mut *reader, &mut raw[4..header_len])
         .map_err(|e| stream_error(path, compressed, e))?;
     if got < header_len - 4 {
         return Err(ReadError::Truncated {
@@ -396,19 +397,6 @@ fn bad_magic(path: &Path, detail: String) -> ReadError {
     }
 }
 
-fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
 fn skip(reader: &mut dyn Read, bytes: u64) -> std::io::Result<()> {
     let skipped = std::io::copy(&mut reader.take(bytes), &mut std::io::sink())?;
     if skipped < bytes {
@@ -426,7 +414,7 @@ fn is_gzip(path: &Path) -> Result<bool, ReadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let got = fill(&mut file, &mut magic).map_err(|source| ReadError::Io {
+    let got = super::fill(&mut file, &mut magic).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
     })?;

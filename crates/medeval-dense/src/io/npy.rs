@@ -39,7 +39,7 @@ pub fn read(path: &Path) -> Result<IntensityImage, ReadError> {
     let file_len = file.metadata().map_err(io)?.len();
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut prefix = [0u8; 12];
-    let got = fill(&mut reader, &mut prefix[..10]).map_err(io)?;
+    let got = super::fill(&mut reader, &mut prefix[..10]).map_err(io)?;
     if got < 10 || &prefix[..6] != MAGIC {
         return Err(ReadError::BadMagic {
             path: path.to_path_buf(),
@@ -51,7 +51,7 @@ pub fn read(path: &Path) -> Result<IntensityImage, ReadError> {
     let (header_len, prefix_len) = match major {
         1 => (usize::from(u16::from_le_bytes([prefix[8], prefix[9]])), 10),
         2 | 3 => {
-            if fill(&mut reader, &mut prefix[10..12]).map_err(io)? < 2 {
+            if super::fill(&mut reader, &mut prefix[10..12]).map_err(io)? < 2 {
                 return Err(truncated_header(path, 12, file_len));
             }
             let len = u32::from_le_bytes([prefix[8], prefix[9], prefix[10], prefix[11]]);
@@ -388,19 +388,6 @@ fn truncated_header(path: &Path, needed: u64, file_len: u64) -> ReadError {
         "header length",
         format!("the header needs {needed} bytes but the file has {file_len}"),
     )
-}
-
-fn fill(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
 
 #[cfg(test)]
