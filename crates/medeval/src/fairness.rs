@@ -390,10 +390,13 @@ fn field_fairness(
     };
     let gap = accuracy_gap(&outcomes, &ranked, options.bootstrap, options.confidence)
         .map_err(statistic)?;
+    // The test sees only the judged groups, numbered 0..k.
     let judged: Vec<GroupedOutcome> = outcomes
         .iter()
-        .copied()
-        .filter(|o| ranked.contains(&o.group))
+        .filter_map(|o| {
+            let group = ranked.iter().position(|&r| r == o.group)?;
+            Some(GroupedOutcome { group, ..*o })
+        })
         .collect();
     let test = test_equal_accuracy(&judged, options.permutations).map_err(statistic)?;
     set_gap(&mut fairness, &gap);
