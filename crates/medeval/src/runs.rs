@@ -2,17 +2,20 @@
 //! (`medeval score --samples`, or another tool's output in that format), grouped by benchmark
 //! for comparisons and rankings.
 //!
-//! An argument that names an existing file is read as a file; anything else is looked up in the
-//! store. A file may hold several benchmarks (its lines carry `benchmark`); a store run is always
-//! one benchmark.
+//! An argument that names an existing file is read as a file; `STORE:RUN` (STORE an existing
+//! file) is a run of that store, so runs kept in different stores can be compared and tabled
+//! together; anything else is looked up in the `--store`. A file may hold several benchmarks (its
+//! lines carry `benchmark`); a store run is always one benchmark.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use medeval_core::RunManifest;
 use medeval_core::Scored;
 use medeval_data::{DataError, ScoredFile};
 use medeval_report::{RunLabel, RunSource, ScoredRecord, ScoredRun};
-use medeval_store::{Store, StoreError};
+use medeval_store::{Store, StoreError, StoredRun};
 
 use crate::summary::scored_run;
 
@@ -47,18 +50,26 @@ pub enum LoadError {
     Read(#[from] StoreError),
 }
 
-/// Loads runs named on the command line, opening the store only when an argument is not a file.
+/// Loads runs named on the command line, opening a store only when an argument names a run in
+/// it (each store once).
 pub struct RunLoader {
     store_path: PathBuf,
-    store: Option<Store>,
+    stores: HashMap<PathBuf, Store>,
+}
+
+/// `STORE:RUN` when STORE is an existing file and RUN is not empty: the store and the selector.
+pub fn split_store_run(argument: &str) -> Option<(&Path, &str)> {
+    let (store, run) = argument.rsplit_once(':')?;
+    let store = Path::new(store);
+    (!run.is_empty() && store.is_file()).then_some((store, run))
 }
 
 impl RunLoader {
-    /// A loader that looks up run ids in `store_path`.
+    /// A loader that looks up run ids in `store_path` (and `STORE:RUN` in STORE).
     pub fn new(store_path: &Path) -> Self {
         Self {
             store_path: store_path.to_path_buf(),
-            store: None,
+            stores: HashMap::new(),
         }
     }
 
@@ -72,9 +83,23 @@ impl RunLoader {
         Ok(vec![self.load_stored(argument)?])
     }
 
-    /// A run from the store, by id or unique prefix.
+    /// A run from a store, by id or unique prefix (`STORE:RUN` for another store than the
+    /// loader's); the run is labelled `STORE:ID` when it comes from another store.
     pub fn load_stored(&mut self, selector: &str) -> Result<ScoredRun, LoadError> {
-        let store = self.store()?;
+        let (label, run) = self.load_stored_run(selector)?;
+        let mut scored = scored_run(&run);
+        scored.label.label = label;
+        Ok(scored)
+    }
+
+    /// A stored run as the store holds it (manifest included), with the label reports give it:
+    /// its id, or `STORE:ID` for a run of another store than the loader's.
+    pub fn load_stored_run(&mut self, selector: &str) -> Result<(String, StoredRun), LoadError> {
+        let (store_path, selector, named) = match split_store_run(selector) {
+            Some((store, run)) => (store.to_path_buf(), run, true),
+            None => (self.store_path.clone(), selector, false),
+        };
+        let store = self.store(&store_path)?;
         let run_id = store
             .resolve_run(Some(selector))
             .map_err(|source| LoadError::Lookup {
@@ -83,20 +108,103 @@ impl RunLoader {
                 source,
             })?;
         let run = store.load_run(&run_id)?;
-        Ok(scored_run(&run))
+        let label = if named {
+            format!("{}:{run_id}", store_path.display())
+        } else {
+            run_id
+        };
+        Ok((label, run))
     }
 
-    fn store(&mut self) -> Result<&Store, LoadError> {
-        let store = match self.store.take() {
-            Some(store) => store,
+    fn store(&mut self, path: &Path) -> Result<&Store, LoadError> {
+        Ok(match self.stores.entry(path.to_path_buf()) {
+            Entry::Occupied(open) => open.into_mut(),
             // Loading only reads: the store is opened read-only, so one on read-only media works.
-            None => Store::open_read_only(&self.store_path).map_err(|source| LoadError::Store {
-                path: self.store_path.clone(),
-                source,
-            })?,
-        };
-        Ok(self.store.insert(store))
+            Entry::Vacant(slot) => {
+                slot.insert(
+                    Store::open_read_only(path).map_err(|source| LoadError::Store {
+                        path: path.to_path_buf(),
+                        source,
+                    })?,
+                )
+            }
+        })
     }
+}
+
+/// Makes the rows of runs that share a model and a benchmark tell them apart: each such run's
+/// model label gets the settings in which its manifest differs from the others' (temperature,
+/// prompt, token limit, seed, images, samples per item, scorer), e.g. `qwen [temperature 0.7]`.
+/// Runs that differ in none of them keep their labels (a table then refuses two runs in one
+/// cell, as before).
+pub fn label_differing_settings(runs: &mut [(ScoredRun, RunManifest)]) {
+    let keys: Vec<(String, String)> = runs
+        .iter()
+        .map(|(run, _)| (run.model_label().to_owned(), run.benchmark_label()))
+        .collect();
+    let mut suffixes: Vec<Vec<String>> = vec![Vec::new(); runs.len()];
+    for (i, key) in keys.iter().enumerate() {
+        let same: Vec<usize> = (0..runs.len()).filter(|j| keys[*j] == *key).collect();
+        if same.len() < 2 {
+            continue;
+        }
+        let settings: Vec<Vec<(&str, String)>> =
+            same.iter().map(|j| settings_of(&runs[*j].1)).collect();
+        let mine = &settings[same.iter().position(|j| *j == i).unwrap_or(0)];
+        for (name, value) in mine {
+            let differs = settings
+                .iter()
+                .any(|other| other.iter().any(|(n, v)| n == name && v != value));
+            if differs {
+                suffixes[i].push(format!("{name} {value}"));
+            }
+        }
+    }
+    for ((run, _), suffix) in runs.iter_mut().zip(suffixes) {
+        if !suffix.is_empty() {
+            let model = format!("{} [{}]", run.model_label(), suffix.join(", "));
+            run.label.model = Some(model);
+        }
+    }
+}
+
+/// The settings of a manifest a row may be told apart by, as (name, value) in a fixed order.
+fn settings_of(manifest: &RunManifest) -> Vec<(&'static str, String)> {
+    let shown = |value: Option<String>| value.unwrap_or_else(|| "default".into());
+    let decoding = &manifest.decoding;
+    vec![
+        (
+            "temperature",
+            shown(decoding.temperature.map(|t| t.to_string())),
+        ),
+        ("top-p", shown(decoding.top_p.map(|p| p.to_string()))),
+        (
+            "max-tokens",
+            shown(decoding.max_tokens.map(|n| n.to_string())),
+        ),
+        ("seed", shown(decoding.seed.map(|s| s.to_string()))),
+        (
+            "extra-body",
+            shown(decoding.extra_body.as_ref().map(|e| e.to_string())),
+        ),
+        (
+            "prompt",
+            medeval_core::short_hash(&manifest.prompt_sha256).to_owned(),
+        ),
+        (
+            "images",
+            format!(
+                "{:?}{}",
+                manifest.images.encoding,
+                manifest
+                    .images
+                    .max_side
+                    .map_or_else(String::new, |side| format!(" max {side}"))
+            ),
+        ),
+        ("samples", manifest.samples_per_item.to_string()),
+        ("scorer", manifest.scorer.to_string()),
+    ]
 }
 
 /// A file's samples as one run per benchmark, in order of first appearance: the only place a

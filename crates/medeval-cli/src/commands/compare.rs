@@ -18,7 +18,8 @@ use super::values::OutputFormat;
 /// Arguments of `medeval compare`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Each RUN is a run id (or unique prefix) in the store, or a file of scored samples as written by \
+Each RUN is a run id (or unique prefix) in the store, STORE:RUN for a run of another store, or a \
+file of scored samples as written by \
 `medeval score --samples` (an argument naming an existing file is read as a file). Runs are paired \
 by item id. Give several pairs (A1 B1 A2 B2 ...) to compare two models on several benchmarks: \
 `p_holm` (and `p_bh`) are then adjusted across all the comparisons. diff = acc A - acc B. \

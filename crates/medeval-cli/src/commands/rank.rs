@@ -16,7 +16,8 @@ use super::values::OutputFormat;
 /// Arguments of `medeval rank`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Each RUN is a run id (or unique prefix) in the store, or a file of scored samples as written by \
+Each RUN is a run id (or unique prefix) in the store, STORE:RUN for a run of another store, or a \
+file of scored samples as written by \
 `medeval score --samples`. Runs are ranked on the items all of them have; rank intervals come from \
 a bootstrap that resamples items (or whole clusters) once per replicate for all runs together. \
 Every pair of runs is compared as `medeval compare` does, with `p_holm` and `p_bh` adjusted across \

@@ -3,10 +3,11 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use medeval::runs::{RunLoader, label_differing_settings};
+use medeval_core::RunManifest;
 use medeval_report::{
     IntervalChoice, Layout, PaperOptions, STUDY_2507_11200, ScoredRun, paper_table, render_tables,
 };
-use medeval_store::Store;
 
 use super::output::StoreArgs;
 use super::values::{NonAnswers, OutputFormat};
@@ -21,7 +22,9 @@ cluster-robust (marked †) for benchmarks whose items share a cluster key such 
 Report-generation runs (IU X-Ray, MIMIC-CXR, CheXpert Plus) get a second table: BLEU-1..4, \
 METEOR, ROUGE-L and CIDEr-D per benchmark, each with its bootstrap interval.")]
 pub struct Args {
-    /// Runs (ids or unique id prefixes); models and benchmarks appear in this order.
+    /// Runs (ids or unique id prefixes; STORE:RUN for a run of another store); models and
+    /// benchmarks appear in this order. Runs of one model on one benchmark that differ in a
+    /// setting (temperature, prompt, ...) get a row each, named by that setting.
     #[arg(required = true, value_name = "RUN")]
     pub runs: Vec<String>,
     #[command(flatten)]
@@ -77,17 +80,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             format!("unknown --layout {name:?}; the built-in layout is {STUDY_2507_11200}")
         })?,
     };
-    let store = Store::open_read_only(&args.store.store)?;
-    let mut runs: Vec<ScoredRun> = Vec::with_capacity(args.runs.len());
+    let mut loader = RunLoader::new(&args.store.store);
+    let mut loaded: Vec<(ScoredRun, RunManifest)> = Vec::with_capacity(args.runs.len());
     for selector in &args.runs {
-        let id = store
-            .resolve_run(Some(selector))
-            .with_context(|| format!("in {}", args.store.store.display()))?;
-        if runs.iter().any(|run| run.label.label == id) {
-            bail!("run {id} is given twice");
+        let (label, run) = loader.load_stored_run(selector)?;
+        if loaded.iter().any(|(run, _)| run.label.label == label) {
+            bail!("run {label} is given twice");
         }
-        runs.push(medeval::scored_run(&store.load_run(&id)?));
+        let mut scored = medeval::scored_run(&run);
+        scored.label.label = label;
+        loaded.push((scored, run.manifest));
     }
+    label_differing_settings(&mut loaded);
+    let runs: Vec<ScoredRun> = loaded.into_iter().map(|(run, _)| run).collect();
     for run in &runs {
         let missing = run.missing_items();
         if missing > 0 {
