@@ -24,6 +24,7 @@ use crate::summary::summarize_samples;
 pub fn summary_text(run: &StoredRun, summary: &RunSummary, format: Format) -> String {
     let header = if format == Format::Terminal {
         run_header(run, summary.missing, summary.errors())
+            + &incomplete_policy_line(summary)
             + &error_lines(summary)
             + &truncation_line(summary.truncated)
             + &summary.judge.as_ref().map(judge_line).unwrap_or_default()
@@ -38,6 +39,23 @@ pub fn summary_text(run: &StoredRun, summary: &RunSummary, format: Format) -> St
     tables.extend(summary.repeated.as_ref().map(repeated_table));
     tables.extend(summary_tables(&summary.summary));
     header + &render_tables(&tables, format)
+}
+
+/// For a run with samples in error: how the accuracy below treats them, so a number from an
+/// unfinished run is never read as the model's accuracy on the whole benchmark.
+pub fn incomplete_policy_line(summary: &RunSummary) -> String {
+    let errors = summary.errors();
+    if errors == 0 {
+        return String::new();
+    }
+    match summary.summary.policy {
+        medeval_stats::NonJudgementPolicy::CountAsWrong => format!(
+            "The accuracy below counts the {errors} sample(s) in error as wrong (--non-answers count-as-wrong); --non-answers exclude leaves them out (with unparsed and refused answers).\n"
+        ),
+        medeval_stats::NonJudgementPolicy::Exclude => format!(
+            "The accuracy below leaves out the {errors} sample(s) in error (--non-answers exclude), with unparsed and refused answers.\n"
+        ),
+    }
 }
 
 /// Says when a `--by` field is a field of no item of the run: its only group would be

@@ -127,6 +127,25 @@ fn a_session_runs_planned_specs_and_their_summaries_say_what_happened() {
     );
     // c2 was attempted twice (one retry), every other item once.
     assert_eq!(server.chat_requests().len(), 5);
+    // The accuracy of an unfinished run says how it treats the error, under either policy:
+    // 2 of 4 with the error as wrong, 2 of 3 without it.
+    let line = medeval::render::incomplete_policy_line(&summary);
+    assert!(
+        line.contains("counts the 1 sample(s) in error as wrong"),
+        "{line}"
+    );
+    assert_eq!(summary.summary.overall.accuracy, Some(0.5));
+    let excluding = SummaryOptions {
+        policy: medeval_stats::NonJudgementPolicy::Exclude,
+        ..SummaryOptions::default()
+    };
+    let excluded = summarize_stored(&run, &excluding);
+    let line = medeval::render::incomplete_policy_line(&excluded);
+    assert!(
+        line.contains("leaves out the 1 sample(s) in error"),
+        "{line}"
+    );
+    assert!((excluded.summary.overall.accuracy.unwrap() - 2.0 / 3.0).abs() < 1e-12);
 }
 
 /// A 40 × 20 grey-level PNG, written by hand (zlib-compressed rows behind an IHDR chunk).
