@@ -147,8 +147,8 @@ pub fn balanced_f1(pairs: &[(bool, bool)]) -> Option<f64> {
 pub struct BinaryAgreement {
     /// Units rated by both.
     pub n: usize,
-    /// Share of units where the rater and the reference agree.
-    pub accuracy: f64,
+    /// Share of units where the rater and the reference agree (`None` with no units).
+    pub accuracy: Option<f64>,
     /// Interval for `accuracy`.
     pub accuracy_ci: Option<[f64; 2]>,
     /// Cohen's kappa (`None` when undefined: chance agreement 1).
@@ -181,9 +181,10 @@ pub fn binary_agreement(
         (accuracy, cohen_kappa(sample), balanced_f1(sample))
     };
     let (accuracy, kappa, balanced) = if pairs.is_empty() {
-        (f64::NAN, None, None)
+        (None, None, None)
     } else {
-        statistics(pairs)
+        let (accuracy, kappa, balanced) = statistics(pairs);
+        (Some(accuracy), kappa, balanced)
     };
     let mut accuracies = Vec::new();
     let mut kappas = Vec::new();
@@ -354,7 +355,7 @@ mod tests {
             0.95,
         );
         assert_eq!(agreement.n, 10);
-        assert!((agreement.accuracy - 0.7).abs() < 1e-12);
+        assert!((agreement.accuracy.unwrap() - 0.7).abs() < 1e-12);
         assert_eq!(
             (
                 agreement.rater_met_reference_not,
@@ -364,5 +365,17 @@ mod tests {
         );
         let [low, high] = agreement.accuracy_ci.unwrap();
         assert!(low <= 0.7 && 0.7 <= high && low >= 0.0 && high <= 1.0);
+        let none = binary_agreement(
+            &[],
+            Bootstrap {
+                replicates: 10,
+                seed: 1,
+            },
+            0.95,
+        );
+        assert_eq!(
+            (none.n, none.accuracy, none.kappa, none.accuracy_ci),
+            (0, None, None, None)
+        );
     }
 }

@@ -107,7 +107,7 @@ fn label_text(result: &LabelAgreement, path: &std::path::Path) -> String {
         a.n,
         result.labelled_without_verdict,
         result.labels_not_in_run,
-        number((a.n > 0).then_some(a.accuracy)),
+        number(a.accuracy),
         interval(a.accuracy_ci),
         number(a.kappa),
         interval(a.kappa_ci),
