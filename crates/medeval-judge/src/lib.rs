@@ -30,6 +30,9 @@ mod spec;
 pub mod verdict;
 
 pub use judge::{Decision, Judge, JudgeCache, JudgeSampling};
-pub use scorer::{JUDGE_RULE_PREFIX, JudgeScope, JudgeScorer, judge_identity, rule_name, rules};
+pub use scorer::{
+    JudgeScope, JudgeScorer, MET_RULE, NOT_MET_RULE, UNJUDGED_RULE_PREFIX, judge_identity,
+    rule_name,
+};
 pub use spec::{DEFAULT_SPEC, JudgeSpec, PLACEHOLDERS, SpecError};
 pub use verdict::{Judgement, Unjudged};

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use medeval_core::{AnswerType, Item, JudgeRecord, Outcome, Scored, ScorerId};
-use medeval_score::{EXTRACTOR_VERSION, Response, RuleScorer, ScoreFuture, Scorer, answer_text};
+use medeval_score::{EXTRACTOR_VERSION, Response, ScoreFuture, Scorer, answer_text};
 
 use crate::judge::{Judge, JudgeSampling};
 use crate::render::{Fields, render};
@@ -41,17 +41,21 @@ impl JudgeScope {
     }
 }
 
+/// The rule of an answer the judge says meets the criterion.
+pub const MET_RULE: &str = "judge:met";
+/// The rule of an answer the judge says does not.
+pub const NOT_MET_RULE: &str = "judge:not-met";
+/// The prefix of the rule of an answer without a verdict; the reason follows it.
+pub const UNJUDGED_RULE_PREFIX: &str = "judge:unjudged:";
+
 /// The rule name of a judge's verdict.
 pub fn rule_name(judgement: &Judgement) -> String {
     match judgement {
-        Judgement::Met => "judge:met".into(),
-        Judgement::NotMet => "judge:not-met".into(),
-        Judgement::Unjudged(why) => format!("judge:unjudged:{}", why.reason()),
+        Judgement::Met => MET_RULE.into(),
+        Judgement::NotMet => NOT_MET_RULE.into(),
+        Judgement::Unjudged(why) => format!("{UNJUDGED_RULE_PREFIX}{}", why.reason()),
     }
 }
-
-/// The prefix of every rule a judge records.
-pub const JUDGE_RULE_PREFIX: &str = "judge:";
 
 /// The identity a judge scorer records, computable before any client exists (a run's
 /// manifest is built before its endpoints are contacted).
@@ -148,9 +152,4 @@ impl Scorer for JudgeScorer {
     fn score<'a>(&'a self, item: &'a Item, response: Response<'a>) -> ScoreFuture<'a> {
         Box::pin(self.judged(item, response))
     }
-}
-
-/// The rule scorer, for callers choosing between it and a judge at run time.
-pub fn rules() -> Arc<dyn Scorer> {
-    Arc::new(RuleScorer)
 }

@@ -179,7 +179,7 @@ pub async fn execute<S: RunStore + ?Sized>(
 
     let rescored_from = match start.stale_scorer.clone() {
         Some(old) => {
-            rescore(store, &run_id, &scorer, window.max(1)).await?;
+            rescore_stored(store, &run_id, &scorer, window.max(1)).await?;
             Some(old)
         }
         None => None,
@@ -688,18 +688,6 @@ pub async fn rescore_stored<S: RunStore + ?Sized>(
         rescored: verdicts.len() as u64,
         changed,
     })
-}
-
-/// Scores every stored response of `run_id` again with `scorer`.
-async fn rescore<S: RunStore + ?Sized>(
-    store: &mut S,
-    run_id: &str,
-    scorer: &Arc<dyn Scorer>,
-    concurrency: usize,
-) -> Result<(), RunError> {
-    let run = store.load_run(run_id)?;
-    let verdicts = score_stored(&run, scorer, concurrency).await?;
-    Ok(store.rescore(run_id, &scorer.id(), &verdicts)?)
 }
 
 /// The verdicts of `scorer` on every answered sample of `run`, in the run's sample order,

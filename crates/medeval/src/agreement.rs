@@ -6,7 +6,7 @@
 //! `{"id": "item id", "label": true}` (or `"correct"`/`"wrong"`, `"met"`/`"not met"`, `1`/`0`),
 //! with `"sample": k` for runs with several samples per item.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use medeval_core::Outcome;
@@ -160,10 +160,10 @@ pub fn against_labels(
     confidence: f64,
 ) -> LabelAgreement {
     let (verdicts, _) = verdicts(run);
-    let held: HashMap<SampleKey, ()> = run
+    let held: HashSet<SampleKey> = run
         .samples
         .iter()
-        .map(|s| ((s.item_id.clone(), s.sample), ()))
+        .map(|s| (s.item_id.clone(), s.sample))
         .collect();
     let mut pairs = Vec::new();
     let mut without = 0;
@@ -171,7 +171,7 @@ pub fn against_labels(
     for (key, label) in labels {
         match verdicts.get(key) {
             Some(verdict) => pairs.push((*verdict, *label)),
-            None if held.contains_key(key) => without += 1,
+            None if held.contains(key) => without += 1,
             None => missing += 1,
         }
     }

@@ -107,10 +107,10 @@ pub fn judge_summary(run: &StoredRun) -> Option<JudgeSummary> {
     for sample in &run.samples {
         let rule = sample.scored.rule.as_str();
         let met = match rule {
-            "judge:met" => true,
-            "judge:not-met" => false,
+            medeval_judge::MET_RULE => true,
+            medeval_judge::NOT_MET_RULE => false,
             _ => {
-                if let Some(reason) = rule.strip_prefix("judge:unjudged:") {
+                if let Some(reason) = rule.strip_prefix(medeval_judge::UNJUDGED_RULE_PREFIX) {
                     summary.unjudged += 1;
                     *summary
                         .unjudged_reasons
